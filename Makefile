@@ -1,0 +1,50 @@
+# gridmap: `make demo` and `make test` work on a fresh Debian machine as root.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test bench lint install sysdeps sysdeps-test db clean
+
+$(BIN)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+install: sysdeps $(BIN)/.installed
+
+sysdeps:
+	@scripts/install-sysdeps.sh
+
+sysdeps-test:
+	@scripts/install-sysdeps.sh --test
+
+db: install
+	$(BIN)/gridmap db start
+	$(BIN)/gridmap migrate
+
+## make demo: set up, start the embedded PostGIS, load the demo district, serve map and API
+demo: db
+	$(BIN)/gridmap demo
+	@echo "map: http://$(HOST):$(PORT)/map   API: http://$(HOST):$(PORT)/docs"
+	$(BIN)/gridmap serve --host $(HOST) --port $(PORT)
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+## make test: lint, import contracts, and pytest on a real PostGIS (each run in its own dbs)
+test: sysdeps-test install
+	$(BIN)/gridmap db start
+	$(MAKE) lint
+	$(BIN)/pytest
+
+## make bench: benchmarks against peers; figures go to bench/results/*.json
+bench: db
+	$(BIN)/python -m bench
+
+clean:
+	-$(BIN)/gridmap db stop
+	rm -rf .gridmap $(VENV)

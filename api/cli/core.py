@@ -1,0 +1,87 @@
+"""Commands: db start|stop|status|url, migrate, keys create, serve."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from api.cli.common import console, engine, session
+from gis import db, embedded, keys, schema
+from gis.settings import get_settings
+
+db_app = typer.Typer(help="The embedded PostGIS cluster under .gridmap/ (or the configured one).",
+                     no_args_is_help=True)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+
+
+def _cluster() -> embedded.Cluster:
+    settings = get_settings()
+    if settings.database_url:
+        console.print("GRIDMAP_DATABASE_URL is set: gridmap uses that database and starts none.")
+        raise typer.Exit(0)
+    return embedded.cluster_from_settings(settings)
+
+
+@db_app.command("start")
+def db_start() -> None:
+    """Create (first time) and start the embedded cluster; nothing to do if it runs."""
+    started = embedded.start(_cluster())
+    console.print("started" if started else "already running")
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the embedded cluster."""
+    console.print("stopped" if embedded.stop(_cluster()) else "not running")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Print running / stopped / absent (or 'external' when GRIDMAP_DATABASE_URL is set)."""
+    settings = get_settings()
+    if settings.database_url:
+        typer.echo("external")
+        return
+    typer.echo(embedded.status(embedded.cluster_from_settings(settings)))
+
+
+@db_app.command("url")
+def db_url() -> None:
+    """Print the SQLAlchemy URL of the database in use (for psql and other tools)."""
+    typer.echo(db.database_url(get_settings(), start=False))
+
+
+def migrate(target: Annotated[str, typer.Argument(help="Alembic revision")] = "head") -> None:
+    """Bring the schema up to date (Alembic upgrade)."""
+    eng = engine()
+    schema.upgrade(eng, target)
+    console.print(f"schema at {schema.current(eng)}")
+    eng.dispose()
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option(help="admin, planner, dispatcher, grid_worker, viewer")],
+    region: Annotated[str | None, typer.Option(help="12-digit code of the jurisdiction")] = None,
+    label: Annotated[str | None, typer.Option(help="who the key is for")] = None,
+) -> None:
+    """Make an API key and print it once (only a salted hash is stored)."""
+    with session() as s:
+        typer.echo(keys.create_key(s, role=role, region_code=region, label=label))
+
+
+def serve(host: Annotated[str, typer.Option()] = "127.0.0.1",
+          port: Annotated[int, typer.Option()] = 8000) -> None:
+    """Serve the map and the API with uvicorn."""
+    import uvicorn
+
+    console.print(f"gridmap map: http://{host}:{port}/map   API docs: http://{host}:{port}/docs")
+    uvicorn.run("api.main:app", host=host, port=port, log_level="info")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(db_app, name="db")
+    app.add_typer(keys_app, name="keys")
+    app.command()(migrate)
+    app.command()(serve)

@@ -1,0 +1,37 @@
+"""The FastAPI app factory; ``app`` is the only object built at import."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import errors
+from api.routes import ROUTERS
+from gis import db
+from gis.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the engine is made in the lifespan and disposed at shutdown."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = db.make_engine(settings)
+        app.state.engine = engine
+        app.state.sessionmaker = db.make_sessionmaker(engine)
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="gridmap", version="0.1.0", lifespan=lifespan,
+                  description="网格化管理 GIS: grids, assignment, service circles, balancing.")
+    app.state.settings = settings
+    errors.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app
+
+
+app = create_app()

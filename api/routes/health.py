@@ -1,0 +1,15 @@
+"""Liveness and database reachability."""
+
+from fastapi import APIRouter
+from sqlalchemy import text
+
+from api.deps import CallerDep, SessionDep
+
+router = APIRouter(prefix="/api/v1", tags=["health"])
+
+
+@router.get("/health")
+def health(session: SessionDep, caller: CallerDep) -> dict:
+    """Whether the API and its database answer, and which PostGIS they run."""
+    postgis = session.execute(text("SELECT postgis_lib_version()")).scalar_one()
+    return {"status": "ok", "postgis": postgis, "caller": caller.role or "anonymous"}

@@ -1,0 +1,70 @@
+"""Named error conditions of the spatial engine; api/errors.py maps each to one HTTP status."""
+
+
+class GridmapError(Exception):
+    """Base of every condition gridmap reports to a person; ``code`` is machine-readable."""
+
+    code = "error"
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFound(GridmapError):
+    code = "not_found"
+
+
+class InvalidInput(GridmapError):
+    code = "invalid_input"
+
+
+class InvalidGeometry(InvalidInput):
+    code = "invalid_geometry"
+
+
+class InvalidCoordinates(InvalidInput):
+    code = "invalid_coordinates"
+
+
+class UnknownCRS(InvalidInput):
+    code = "unknown_crs"
+
+
+class MalformedFile(InvalidInput):
+    code = "malformed_file"
+
+
+class PayloadTooLarge(InvalidInput):
+    code = "payload_too_large"
+
+
+class OutsideJurisdiction(GridmapError):
+    code = "outside_jurisdiction"
+
+
+class Conflict(GridmapError):
+    code = "conflict"
+
+
+class DuplicateCode(Conflict):
+    code = "duplicate_code"
+
+
+class Unauthenticated(GridmapError):
+    code = "unauthenticated"
+
+
+class Forbidden(GridmapError):
+    code = "forbidden"
+
+
+class DatabaseUnavailable(GridmapError):
+    code = "database_unavailable"
+
+
+class ImportRejected(InvalidInput):
+    """An all-or-nothing import found bad rows; ``details['report']`` lists each with its reason."""
+
+    code = "import_rejected"

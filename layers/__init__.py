@@ -1,0 +1,1 @@
+"""What a map shows: the layer catalogue and the folium page builders (reads through gis/)."""

@@ -1,0 +1,51 @@
+"""Alembic environment: gridmap's models, GeoAlchemy2's helpers, the database in use."""
+
+from alembic import context
+from geoalchemy2 import alembic_helpers
+from sqlalchemy import create_engine
+
+from gis.db import database_url
+from gis.models import Base
+from gis.settings import get_settings
+
+config = context.config
+target_metadata = Base.metadata
+
+# PostGIS, pgRouting and Tiger own tables of their own; autogenerate must leave them alone.
+_FOREIGN_TABLES = {"spatial_ref_sys", "topology", "layer"}
+
+
+def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+    """Skip extension tables, then defer to GeoAlchemy2 (it hides its implicit GiST indexes)."""
+    if type_ == "table" and name in _FOREIGN_TABLES:
+        return False
+    return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
+
+
+def _configure(connection) -> None:  # type: ignore[no-untyped-def]
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        include_object=include_object,
+        process_revision_directives=alembic_helpers.writer,
+        render_item=alembic_helpers.render_item,
+        compare_type=True,
+    )
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _configure(connection)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = create_engine(database_url(get_settings()))
+    with engine.connect() as conn:
+        _configure(conn)
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+run_migrations_online()

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Install the Debian packages gridmap needs, only those missing. Usage:
+#   scripts/install-sysdeps.sh [--test]    (--test adds headless Chromium for page tests)
+set -euo pipefail
+pkgs=(python3 python3-venv python3-dev postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting)
+[ "${1:-}" = "--test" ] && pkgs+=(chromium)
+missing=()
+for p in "${pkgs[@]}"; do
+  case "$p" in
+    # python from another installer (pyenv, the machine image) counts when venv works
+    python3|python3-venv|python3-dev)
+      if command -v python3 >/dev/null && python3 -c 'import venv, ensurepip' 2>/dev/null; then continue; fi ;;
+  esac
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "gridmap needs these Debian packages: ${missing[*]} (run as root, or install them)" >&2
+  exit 1
+fi
+echo "installing Debian packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,53 @@
+"""Throw-away databases for one test run, in the embedded cluster or the configured server.
+
+Each pytest run makes its own databases (so runs side by side never meet), migrates them
+with Alembic and drops them at the end.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from gis import db, schema
+from gis.settings import Settings
+
+
+def server_url(settings: Settings) -> str:
+    """URL of the server's maintenance database (starts the embedded cluster if needed)."""
+    url = make_url(db.database_url(settings))
+    return url.set(database="postgres").render_as_string(hide_password=False)
+
+
+def create_database(settings: Settings, label: str) -> Engine:
+    """Create an empty database with the extensions and return an engine on it."""
+    name = f"gridmap_test_{label}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server_url(settings), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = make_url(server_url(settings)).set(database=name)
+    return create_engine(url, pool_pre_ping=True)
+
+
+def migrated_database(settings: Settings, label: str) -> Engine:
+    engine = create_database(settings, label)
+    schema.upgrade(engine)
+    return engine
+
+
+def drop_database(settings: Settings, engine: Engine) -> None:
+    name = engine.url.database
+    engine.dispose()
+    admin = create_engine(server_url(settings), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def settings_for(engine: Engine, base: Settings) -> Settings:
+    """Settings that point the app at ``engine``'s database."""
+    url = engine.url.render_as_string(hide_password=False)
+    return base.model_copy(update={"database_url": url})
