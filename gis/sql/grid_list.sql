@@ -1,0 +1,65 @@
+-- Current grids of one theme, one page, with their load and the public contact of their
+-- primary full-time worker, in one statement. Laterals run only for the page's grids.
+-- Unified grids count what was assigned to them (building.grid_id / event.grid_id, set by
+-- most-of-area assignment); other themes have no assignment column, so they count buildings
+-- whose point-on-surface and events whose point lie inside (GiST via &&).
+WITH page AS (
+    SELECT g.id, g.code, g.name, g.theme, g.kind, g.community_code, g.locked, g.version,
+           g.geom, count(*) OVER () AS number_matched
+    FROM grid AS g
+    WHERE g.valid_to IS NULL
+      AND g.theme = :theme
+      AND (CAST(:community_code AS text) IS NULL OR g.community_code = :community_code)
+      AND (CAST(:code AS text) IS NULL OR g.code = :code)
+      AND (CAST(:minlon AS float8) IS NULL
+           OR g.geom && ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, 4490))
+    ORDER BY g.code
+    LIMIT :limit OFFSET :offset
+)
+SELECT p.id, p.code, p.name, p.theme, p.kind, p.community_code,
+       r.name AS community_name,
+       COALESCE(bl.households, 0)::int AS households,
+       COALESCE(bl.residents, 0)::int AS residents,
+       COALESCE(bl.buildings, 0)::int AS buildings,
+       -- geodesic area on the CGCS2000 ellipsoid (4490 is geographic, so the cast is exact)
+       round((ST_Area(p.geom::geography) / 1e6)::numeric, 4)::float8 AS area_km2,
+       COALESCE(ev.open_events, 0)::int AS open_events,
+       p.locked, p.version,
+       w.name AS worker_name, w.phone AS worker_phone, w.supervision_phone,
+       p.number_matched, p.geom
+FROM page AS p
+LEFT JOIN region AS r ON r.code = p.community_code
+LEFT JOIN LATERAL (
+    SELECT count(*) AS buildings, sum(b.households) AS households,
+           sum(b.residents) AS residents
+    FROM (
+        SELECT b1.households, b1.residents FROM building AS b1
+        WHERE p.theme = 'unified' AND b1.grid_id = p.id
+        UNION ALL
+        SELECT b2.households, b2.residents FROM building AS b2
+        WHERE p.theme <> 'unified' AND b2.geom && p.geom
+          AND ST_Intersects(p.geom, ST_PointOnSurface(b2.geom))
+    ) AS b
+) AS bl ON true
+LEFT JOIN LATERAL (
+    SELECT count(*) AS open_events
+    FROM (
+        SELECT 1 FROM event AS e1
+        WHERE p.theme = 'unified' AND e1.grid_id = p.id
+          AND e1.status NOT IN ('closed', 'verified', 'resolved')
+        UNION ALL
+        SELECT 1 FROM event AS e2
+        WHERE p.theme <> 'unified' AND e2.geom && p.geom AND ST_Intersects(p.geom, e2.geom)
+          AND e2.status NOT IN ('closed', 'verified', 'resolved')
+    ) AS e
+) AS ev ON true
+LEFT JOIN LATERAL (
+    SELECT gw.name, gw.phone, gw.supervision_phone
+    FROM grid_worker_grid AS wg
+    JOIN grid_worker AS gw ON gw.id = wg.worker_id
+    WHERE wg.grid_id = p.id
+    -- the primary full-time worker; a part-time or secondary one only when there is none
+    ORDER BY wg.is_primary DESC, (gw.role = 'full_time') DESC, gw.id
+    LIMIT 1
+) AS w ON true
+ORDER BY p.code
