@@ -8,9 +8,11 @@ from gis.models.facilities import Facility, ServiceArea
 from gis.models.network import RoadEdge, RoadNode
 from gis.models.plans import Plan, PlanBuilding, PlanCrosswalk, PlanGrid
 from gis.models.security import ApiKey, AuditLog
+from gis.models.water import WaterArea
 
 __all__ = [
     "STORAGE_SRID", "ApiKey", "AuditLog", "Base", "Building", "Event", "EventLog", "Facility",
     "Grid", "GridWorker", "GridWorkerGrid", "Household", "Plan", "PlanBuilding",
     "PlanCrosswalk", "PlanGrid", "Region", "Resident", "RoadEdge", "RoadNode", "ServiceArea",
+    "WaterArea",
 ]
