@@ -1,0 +1,28 @@
+"""Buildings: any API key (not public: addresses with household counts)."""
+
+from fastapi import APIRouter, Request
+
+from api.access import KeyedCallerDep
+from api.deps import SessionDep
+from api.params import BBoxParam, Limit, Offset
+from api.responses import GeoJSONResponse, geojson_feature, geojson_page
+from gis import buildings
+
+router = APIRouter(prefix="/api/v1/buildings", tags=["buildings"])
+
+
+@router.get("", response_class=GeoJSONResponse)
+def list_buildings(request: Request, session: SessionDep, caller: KeyedCallerDep,
+                   grid: str | None = None, community: str | None = None,
+                   bbox: BBoxParam = None, limit: Limit = 100,
+                   offset: Offset = 0) -> GeoJSONResponse:
+    """Buildings as GeoJSON (lon/lat), filtered by grid code, community code and bbox."""
+    frame = buildings.list_buildings(session, grid_code=grid, community_code=community,
+                                     bbox=bbox, limit=limit, offset=offset)
+    return geojson_page(request, frame, limit=limit, offset=offset)
+
+
+@router.get("/{code}", response_class=GeoJSONResponse)
+def get_building(code: str, session: SessionDep, caller: KeyedCallerDep) -> GeoJSONResponse:
+    """One building as a GeoJSON Feature."""
+    return geojson_feature(buildings.get_building(session, code))

@@ -1,0 +1,27 @@
+"""Facilities (party centres, clinics, elderly care, shelters…): public."""
+
+from fastapi import APIRouter, Request
+
+from api.deps import CallerDep, SessionDep
+from api.params import BBoxParam, Limit, Offset
+from api.responses import GeoJSONResponse, geojson_feature, geojson_page
+from gis import facilities
+
+router = APIRouter(prefix="/api/v1/facilities", tags=["facilities"])
+
+
+@router.get("", response_class=GeoJSONResponse)
+def list_facilities(request: Request, session: SessionDep, caller: CallerDep,
+                    type: str | None = None, community: str | None = None,
+                    bbox: BBoxParam = None, limit: Limit = 100,
+                    offset: Offset = 0) -> GeoJSONResponse:
+    """Facilities as GeoJSON (lon/lat points or polygons), filtered by type and bbox."""
+    frame = facilities.list_facilities(session, type=type, community_code=community,
+                                       bbox=bbox, limit=limit, offset=offset)
+    return geojson_page(request, frame, limit=limit, offset=offset)
+
+
+@router.get("/{code}", response_class=GeoJSONResponse)
+def get_facility(code: str, session: SessionDep, caller: CallerDep) -> GeoJSONResponse:
+    """One facility as a GeoJSON Feature."""
+    return geojson_feature(facilities.get_facility(session, code))

@@ -1,0 +1,28 @@
+"""Grids with load figures and the primary worker's public contact: public."""
+
+from fastapi import APIRouter, Request
+
+from api.deps import CallerDep, SessionDep
+from api.params import BBoxParam, Limit, Offset
+from api.responses import GeoJSONResponse, geojson_feature, geojson_page
+from gis import grids
+
+router = APIRouter(prefix="/api/v1/grids", tags=["grids"])
+
+
+@router.get("", response_class=GeoJSONResponse)
+def list_grids(request: Request, session: SessionDep, caller: CallerDep,
+               theme: str = "unified", community: str | None = None, bbox: BBoxParam = None,
+               limit: Limit = 100, offset: Offset = 0) -> GeoJSONResponse:
+    """Current grids of a theme as GeoJSON (lon/lat) with households, residents, buildings,
+    area_km2, open_events and the worker's public contact."""
+    frame = grids.list_grids(session, theme=theme, community_code=community, bbox=bbox,
+                             limit=limit, offset=offset)
+    return geojson_page(request, frame, limit=limit, offset=offset)
+
+
+@router.get("/{code}", response_class=GeoJSONResponse)
+def get_grid(code: str, session: SessionDep, caller: CallerDep,
+             theme: str = "unified") -> GeoJSONResponse:
+    """One current grid as a GeoJSON Feature."""
+    return geojson_feature(grids.get_grid(session, code, theme=theme))
