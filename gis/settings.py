@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 50 * 1024 * 1024
     max_page_size: int = 5000
     walk_speed_m_per_min: float = 50.0
+    basemap_url: str | None = None  # XYZ tiles for /map, e.g. an intranet server; none = offline
 
     def home_dir(self) -> Path:
         """Absolute path of the embedded home (the socket path must be absolute)."""

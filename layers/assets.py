@@ -1,0 +1,93 @@
+"""Leaflet and friends served by gridmap itself: government intranets have no internet.
+
+The JavaScript and CSS come from registry packages (xstatic-leaflet, xstatic-jquery,
+xstatic-leaflet-markercluster on PyPI), so a fresh machine gets them with pip and nothing
+minified is vendored in this repository. ``make_offline`` points every folium element's
+``default_js``/``default_css`` at gridmap's own URLs and refuses a link it has no copy of.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import folium
+import xstatic.pkg.jquery
+import xstatic.pkg.leaflet
+import xstatic.pkg.leaflet_markercluster
+from branca.element import Element
+
+STATIC = "/static"
+VENDOR = f"{STATIC}/vendor"
+GRIDMAP_CSS = f"{STATIC}/gridmap/gridmap.css"
+
+
+@dataclass(frozen=True)
+class AssetDir:
+    """A folder of static files and the URL prefix it is served under."""
+
+    url: str
+    directory: Path
+
+
+def asset_dirs() -> list[AssetDir]:
+    """Every folder gridmap serves under ``/static`` (the API mounts each one)."""
+    return [
+        AssetDir(f"{VENDOR}/leaflet", Path(xstatic.pkg.leaflet.BASE_DIR)),
+        AssetDir(f"{VENDOR}/jquery", Path(xstatic.pkg.jquery.BASE_DIR)),
+        AssetDir(f"{VENDOR}/leaflet.markercluster",
+                 Path(xstatic.pkg.leaflet_markercluster.BASE_DIR)),
+        AssetDir(f"{STATIC}/gridmap", Path(str(resources.files("layers").joinpath("static")))),
+    ]
+
+
+OFFLINE_LINKS = {
+    # folium's link names -> the same library served by gridmap
+    "leaflet": f"{VENDOR}/leaflet/leaflet.js",
+    "leaflet_css": f"{VENDOR}/leaflet/leaflet.css",
+    "jquery": f"{VENDOR}/jquery/jquery.min.js",  # folium.Popup builds its content with $()
+    "markerclusterjs": f"{VENDOR}/leaflet.markercluster/leaflet.markercluster.js",
+    "markerclustercss": f"{VENDOR}/leaflet.markercluster/MarkerCluster.css",
+    "markerclusterdefaultcss": f"{VENDOR}/leaflet.markercluster/MarkerCluster.Default.css",
+}
+UNUSED_LINKS = frozenset({
+    # Bootstrap and Awesome Markers only serve folium.Icon, which gridmap replaces with
+    # DivIcons (layers.page.div_icon); make_offline refuses folium.Icon outright.
+    "bootstrap", "bootstrap_css", "glyphicons_css", "awesome_markers",
+    "awesome_markers_font_css", "awesome_markers_css", "awesome_rotate_css",
+})
+
+
+def offline_links(links: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``links`` with each CDN URL replaced by gridmap's copy; unknown external ones refused."""
+    out = []
+    for name, url in links:
+        if name in UNUSED_LINKS:
+            continue
+        if name in OFFLINE_LINKS:
+            out.append((name, OFFLINE_LINKS[name]))
+        elif url.startswith("/") and not url.startswith("//"):
+            out.append((name, url))
+        else:
+            raise ValueError(f"no offline copy of {name!r} ({url}); serve it from a registry "
+                             "package in layers/assets.py before using it on a page")
+    return out
+
+
+def _walk(element: Element) -> Iterator[Element]:
+    yield element
+    for child in list(element._children.values()):
+        yield from _walk(child)
+
+
+def make_offline(root: Element) -> None:
+    """Rewrite the JS/CSS links of ``root`` and all its descendants to gridmap's own URLs."""
+    for element in _walk(root):
+        if isinstance(element, folium.Icon):
+            raise ValueError("folium.Icon needs Font Awesome from a CDN; use layers.page.div_icon")
+        if hasattr(element, "default_js"):
+            # instance attributes: the class-level lists are shared by every map in the process
+            element.default_js = offline_links(list(element.default_js))
+            element.default_css = offline_links(list(element.default_css))
