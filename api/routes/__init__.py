@@ -2,9 +2,20 @@
 
 from fastapi import APIRouter
 
-from api.routes import buildings, facilities, grid_load, grids, health, regions, residents, workers
+from api.routes import (
+            buildings,
+            facilities,
+            grid_load,
+            grids,
+            health,
+            locate,
+            regions,
+            residents,
+            workers,
+)
 
 # grid_load before the grids router: /grids/load must not match /grids/{code}
 ROUTERS: list[APIRouter] = [health.router, grid_load.router]
 ROUTERS += [regions.router, grids.router, buildings.router, facilities.router,
             workers.router, residents.router]
+ROUTERS += [locate.router]

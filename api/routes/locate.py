@@ -1,0 +1,29 @@
+"""Which grid, community, subdistrict and grid worker a point belongs to."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import SessionDep
+from gis import assign
+
+router = APIRouter(prefix="/api/v1", tags=["locate"])
+
+
+@router.get("/locate")
+def locate(session: SessionDep,
+           lon: Annotated[float, Query(description="longitude (or x in metres for a "
+                                                   "projected crs)")],
+           lat: Annotated[float, Query(description="latitude (or y)")],
+           crs: Annotated[str, Query(description="EPSG:4326, EPSG:4490, gcj02 (AMap/Tencent/"
+                                                 "WeChat), bd09 (Baidu) or another EPSG code")]
+           = "EPSG:4490",
+           at: Annotated[datetime | None, Query(description="grids in force at this instant "
+                                                            "(default: current grids)")] = None,
+           ) -> dict:
+    """The grid holding the point (edges count; shared edge → lowest grid code), up to 50 m
+    outside → nearest grid with ``outside`` and ``distance_m``; farther → 422."""
+    return assign.locate(session, lon, lat, crs=crs, at=at)
