@@ -1,7 +1,7 @@
 """Households and residents (一户一档) of a building or grid, masked unless revealed.
 
 Personal data (names, ID numbers, phones, birth dates) leaves this module masked by default
-(gis.privacy). The caller of these services decides ``reveal`` with ``may_reveal``: only
+(gis.privacy). Callers decide ``reveal`` with ``may_reveal``: only on explicit request, by
 roles in PERSONAL_DATA_ROLES, inside their jurisdiction. Every reveal writes one audit_log
 row naming who, what kind and how many rows, never the values.
 """
@@ -39,16 +39,21 @@ def get_scope(session: Session, *, building_code: str | None = None,
     return found[0]
 
 
-def may_reveal(caller: Caller, community_code: str | None) -> bool:
-    """Whether ``caller`` sees unmasked personal data of ``community_code``.
+def may_reveal(caller: Caller, community_code: str | None, *, requested: bool = True) -> bool:
+    """Whether ``caller`` gets unmasked personal data of ``community_code``.
 
-    Outside the caller's jurisdiction nothing is shown at all (Forbidden, 403): a key for
-    one community has no business reading another's household register, even masked.
+    Masked is the default: only an explicit request (``requested``) from a role in
+    PERSONAL_DATA_ROLES reveals; a request from another role is Forbidden. Outside the
+    caller's jurisdiction nothing is shown at all (Forbidden): a key for one community has no
+    business reading another's household register, even masked.
     """
     if not caller.covers(community_code):
         raise Forbidden(f"this building or grid ({community_code or 'no community'}) lies "
                         f"outside your key's jurisdiction ({caller.region_code})")
-    return caller.sees_personal_data
+    if requested and not caller.sees_personal_data:
+        raise Forbidden(f"role '{caller.role}' may not see unmasked personal data; leave out "
+                        "reveal=true to get masked values")
+    return requested
 
 
 def _audit(session: Session, actor: str, kind: str, target: str, rows: int) -> None:

@@ -1,7 +1,10 @@
-"""Households and residents (一户一档): any key; personal data masked unless the caller's role
-may see it and the building lies in its jurisdiction (outside it: 403); reveals are audited."""
+"""Households and residents (一户一档): any key. Personal data is masked unless the caller asks
+(reveal=true), its role may see it and the building lies in its jurisdiction; asking without
+such a role, or reading outside the jurisdiction, is 403. Every reveal is audited."""
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 
 from api.access import KeyedCallerDep
 from api.deps import SessionDep
@@ -10,13 +13,16 @@ from api.responses import json_page
 from gis import residents
 
 router = APIRouter(prefix="/api/v1", tags=["residents"])
+Reveal = Annotated[bool, Query(description="unmasked names, ID numbers and phones (admin, "
+                               "dispatcher, grid_worker in their jurisdiction; audited)")]
 
 
 @router.get("/buildings/{code}/households")
 def list_households(code: str, request: Request, session: SessionDep, caller: KeyedCallerDep,
-                    limit: Limit = 100, offset: Offset = 0) -> dict:
+                    reveal: Reveal = False, limit: Limit = 100, offset: Offset = 0) -> dict:
     """Households of a building; head's name and phone masked unless revealed."""
-    reveal = residents.may_reveal(caller, residents.get_scope(session, building_code=code))
+    scope = residents.get_scope(session, building_code=code)
+    reveal = residents.may_reveal(caller, scope, requested=reveal)
     frame = residents.list_households(session, building_code=code, reveal=reveal,
                                       actor=caller.name, limit=limit, offset=offset)
     return json_page(request, frame, limit=limit, offset=offset)
@@ -25,10 +31,10 @@ def list_households(code: str, request: Request, session: SessionDep, caller: Ke
 @router.get("/residents")
 def list_residents(request: Request, session: SessionDep, caller: KeyedCallerDep,
                    building: str | None = None, grid: str | None = None,
-                   limit: Limit = 100, offset: Offset = 0) -> dict:
+                   reveal: Reveal = False, limit: Limit = 100, offset: Offset = 0) -> dict:
     """Residents of one building or one unified grid (exactly one of the two)."""
     scope = residents.get_scope(session, building_code=building, grid_code=grid)
-    reveal = residents.may_reveal(caller, scope)
+    reveal = residents.may_reveal(caller, scope, requested=reveal)
     frame = residents.list_residents(session, building_code=building, grid_code=grid,
                                      reveal=reveal, actor=caller.name, limit=limit,
                                      offset=offset)
