@@ -1,0 +1,71 @@
+"""Noding, lengths, components and loading of the walking network; OSM import."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sqlalchemy import text
+
+from gis import network
+from gis.errors import InvalidInput
+from tests.gis.walknet import line, make_roads, roads_frame
+
+
+def test_crossing_lines_are_noded_with_lengths_in_metres(session) -> None:
+    report = make_roads(session, line((0, 0), (400, 0)), line((100, -50), (100, 150)),
+                        line((400, 0), (400, 300)))
+    assert report["edges"] == 5 and report["nodes"] == 6
+    rows = session.execute(text(
+        "SELECT length_m, cost, reverse_cost, source, target FROM road_edge ORDER BY length_m")
+    ).all()
+    assert [round(r[0], 2) for r in rows] == [50.0, 100.0, 150.0, 300.0, 300.0]
+    assert all(r[0] == r[1] == r[2] for r in rows)
+    # the crossing at x=100 is one shared node of four edges
+    degree = session.execute(text(
+        "SELECT max(c) FROM (SELECT n, count(*) c FROM (SELECT source n FROM road_edge "
+        "UNION ALL SELECT target FROM road_edge) e GROUP BY n) d")).scalar_one()
+    assert degree == 4
+
+
+def test_disconnected_parts_are_reported_and_numbered_by_size(session) -> None:
+    report = make_roads(session, line((0, 0), (300, 0)), line((300, 0), (300, 300)),
+                        line((1000, 1000), (1050, 1000)))
+    assert report["components"] == 2
+    assert report["largest_component_share"] == pytest.approx(600 / 650, abs=1e-3)
+    assert report["other_components"] == [{"component": 1, "edges": 1, "length_m": 50.0}]
+    comps = session.execute(text("SELECT component, count(*) FROM road_edge GROUP BY 1 "
+                                 "ORDER BY 1")).all()
+    assert comps == [(0, 2), (1, 1)]
+
+
+def test_node_ids_are_stable_and_reload_replaces_the_network(session) -> None:
+    lines = (line((0, 0), (200, 0)), line((100, -100), (100, 100)))
+    make_roads(session, *lines)
+    first = session.execute(text("SELECT id, ST_AsText(geom) FROM road_node ORDER BY id")).all()
+    v1 = network.network_version(session)
+    make_roads(session, *reversed(lines))
+    assert session.execute(text("SELECT id, ST_AsText(geom) FROM road_node ORDER BY id")
+                           ).all() == first
+    make_roads(session, line((0, 0), (250, 0)))
+    assert session.execute(text("SELECT count(*) FROM road_edge")).scalar_one() == 1
+    assert network.network_version(session) != v1
+
+
+def test_empty_or_pointless_frames_are_refused(session) -> None:
+    with pytest.raises(InvalidInput):
+        network.load_roads(session, roads_frame().iloc[:0])
+
+
+def test_osm_extract_imports_walkable_ways(session) -> None:
+    from pyrosm import get_data
+
+    frame = network.frame_from_osm(get_data("test_pbf"))
+    assert not frame["kind"].isin(["motorway", "trunk"]).any()
+    assert frame.crs.to_epsg() == 4490
+    report = network.load_roads(session, frame)
+    assert report["edges"] == len(frame) and report["components"] >= 1
+    assert 0.5 < report["largest_component_share"] <= 1
+    # lengths agree with geodesic lengths (UTM outside China)
+    geo = session.execute(text("SELECT sum(ST_Length(geom::geography)), sum(length_m) "
+                               "FROM road_edge")).one()
+    assert np.isclose(geo[0], geo[1], rtol=2e-3)
