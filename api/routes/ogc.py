@@ -1,0 +1,126 @@
+"""OGC API – Features (Part 1: core + GeoJSON) over the same gis read services.
+
+Collections are grids (unified theme), regions, facilities (public) and buildings (any key).
+Feature ids are the objects' codes. Coordinates are CRS84 (lon/lat; CGCS2000 ≈ WGS84).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request
+
+from api.deps import CallerDep, SessionDep
+from api.params import BBoxParam, Offset
+from api.responses import GEOJSON, GeoJSONResponse, geojson_feature, geojson_page
+from gis import buildings, facilities, grids, regions
+from gis.callers import Caller
+from gis.errors import NotFound
+from gis.models.security import ROLES
+
+router = APIRouter(prefix="/ogc", tags=["OGC API Features"])
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+CONFORMANCE = ["http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+               "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"]
+
+
+@dataclass(frozen=True)
+class Collection:
+    title: str
+    description: str
+    items: Callable  # list_<noun>(session, *, bbox, limit, offset)
+    item: Callable  # get_<noun>(session, code)
+    keyed: bool = False
+
+
+COLLECTIONS = {
+    "grids": Collection("网格 Grids", "current unified grids with load figures and the grid "
+                        "worker's public contact", grids.list_grids, grids.get_grid),
+    "regions": Collection("行政区划 Admin units", "district, subdistricts and communities",
+                          regions.list_regions, regions.get_region),
+    "facilities": Collection("设施 Facilities", "party centres, clinics, elderly care, schools, "
+                             "shelters…", facilities.list_facilities, facilities.get_facility),
+    "buildings": Collection("建筑 Buildings", "buildings with standard addresses (API key "
+                            "needed)", buildings.list_buildings, buildings.get_building,
+                            keyed=True),
+}
+
+
+def _root(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + "/ogc"
+
+
+def _collection(caller: Caller, collection_id: str) -> Collection:
+    """The collection ``collection_id`` if it exists and ``caller`` may read it."""
+    found = COLLECTIONS.get(collection_id)
+    if found is None:
+        raise NotFound(f"no collection '{collection_id}': use one of {', '.join(COLLECTIONS)}")
+    if found.keyed:
+        caller.require(*ROLES)
+    return found
+
+
+def _describe(request: Request, collection_id: str) -> dict:
+    found, href = COLLECTIONS[collection_id], f"{_root(request)}/collections/{collection_id}"
+    return {"id": collection_id, "title": found.title, "description": found.description,
+            "itemType": "feature", "crs": [CRS84],
+            "links": [{"rel": "self", "type": "application/json", "href": href},
+                      {"rel": "items", "type": GEOJSON, "href": f"{href}/items"}]}
+
+
+@router.get("")
+def landing_page(request: Request, caller: CallerDep) -> dict:
+    """Landing page: links to the API definition, conformance and collections."""
+    root, base = _root(request), str(request.base_url).rstrip("/")
+    return {"title": "gridmap OGC API – Features", "description": "网格化管理 GIS layers",
+            "links": [
+                {"rel": "self", "type": "application/json", "href": root},
+                {"rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0",
+                 "href": f"{base}/openapi.json"},
+                {"rel": "service-doc", "type": "text/html", "href": f"{base}/docs"},
+                {"rel": "conformance", "type": "application/json",
+                 "href": f"{root}/conformance"},
+                {"rel": "data", "type": "application/json", "href": f"{root}/collections"}]}
+
+
+@router.get("/conformance")
+def conformance(caller: CallerDep) -> dict:
+    """The conformance classes implemented (Features core and GeoJSON)."""
+    return {"conformsTo": CONFORMANCE}
+
+
+@router.get("/collections")
+def list_collections(request: Request, caller: CallerDep) -> dict:
+    """The collections this caller may read (buildings only with a key)."""
+    ids = [cid for cid, c in COLLECTIONS.items() if not c.keyed or not caller.is_anonymous]
+    return {"collections": [_describe(request, cid) for cid in ids],
+            "links": [{"rel": "self", "type": "application/json",
+                       "href": f"{_root(request)}/collections"}]}
+
+
+@router.get("/collections/{collection_id}")
+def get_collection(collection_id: str, request: Request, caller: CallerDep) -> dict:
+    """One collection's description."""
+    _collection(caller, collection_id)
+    return _describe(request, collection_id)
+
+
+@router.get("/collections/{collection_id}/items", response_class=GeoJSONResponse)
+def list_items(collection_id: str, request: Request, session: SessionDep, caller: CallerDep,
+               bbox: BBoxParam = None, limit: int = 10, offset: Offset = 0) -> GeoJSONResponse:
+    """Features of a collection (GeoJSON, CRS84), filtered by bbox, paged by limit/offset."""
+    frame = _collection(caller, collection_id).items(session, bbox=bbox, limit=limit,
+                                                     offset=offset)
+    extra = {"timeStamp": datetime.now(UTC).isoformat(timespec="seconds")}
+    return geojson_page(request, frame, limit=limit, offset=offset, extra=extra)
+
+
+@router.get("/collections/{collection_id}/items/{feature_id}", response_class=GeoJSONResponse)
+def get_item(collection_id: str, feature_id: str, request: Request, session: SessionDep,
+             caller: CallerDep) -> GeoJSONResponse:
+    """One feature by its code."""
+    frame = _collection(caller, collection_id).item(session, feature_id)
+    href = f"{_root(request)}/collections/{collection_id}"
+    return geojson_feature(frame, links=[
+        {"rel": "self", "type": GEOJSON, "href": f"{href}/items/{feature_id}"},
+        {"rel": "collection", "type": "application/json", "href": href}])
