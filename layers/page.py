@@ -35,9 +35,10 @@ def base_map(bounds: Bounds | None, *, title: str, basemap_url: str | None = Non
     ``http://tiles.intra/{z}/{x}/{y}.png``; gridmap's own layers show either way.
     """
     figure = Figure(title=html.escape(title))
-    fmap = folium.Map(location=_centre(bounds), zoom_start=13, tiles=None, control_scale=True,
+    fmap = folium.Map(location=_centre(bounds), zoom_start=13, tiles=None, control_scale=False,
                       max_zoom=20, min_zoom=3)
     figure.add_child(fmap)
+    fmap.add_child(ScaleBar())
     # leaflet.css first, under folium's own name, so gridmap.css comes after it and wins
     figure.header.add_child(CssLink(assets.OFFLINE_LINKS["leaflet_css"]), name="leaflet_css")
     figure.header.add_child(CssLink(assets.GRIDMAP_CSS), name="gridmap_css")
@@ -99,6 +100,16 @@ class Panel(MacroElement):
         self.content, self.position, self.css_class = content, position, css_class
 
 
+class ScaleBar(MacroElement):
+    """A metric-only scale bar (folium's control_scale adds feet and miles too)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false, maxWidth: 160}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+
 class ZoomGate(MacroElement):
     """Hides elements of a CSS class below a zoom level (labels and buildings clutter far out)."""
 
@@ -157,7 +168,8 @@ def add_legend(fmap: folium.Map, layers: Iterable[Layer], *, title: str = "图�
     return panel
 
 
-def _escaped(values: pd.Series) -> pd.Series:
+def escaped(values: pd.Series) -> pd.Series:
+    """``values`` as HTML-escaped strings (NA stays NA); vectorised, for popups and labels."""
     text = values.astype("string")
     for raw, safe in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;")):
         text = text.str.replace(raw, safe, regex=False)
@@ -175,18 +187,22 @@ def popup_html(frame: pd.DataFrame, attributes: Sequence[Attribute], *,
         if pd.api.types.is_float_dtype(values):
             values = values.round(3)
         unit = f" {attr.unit}" if attr.unit else ""
-        cell = (_escaped(values) + unit).fillna("—")
+        cell = (escaped(values) + unit).fillna("—")
         body = body + f"<tr><th>{html.escape(attr.label)}</th><td>" + cell + "</td></tr>"
-    head = ("<h4>" + _escaped(frame[title_field]).fillna("") + "</h4>") if title_field else ""
+    head = ("<h4>" + escaped(frame[title_field]).fillna("") + "</h4>") if title_field else ""
     return '<div class="gm-popup">' + head + "<table>" + body + "</table></div>"
 
 
 def feature_collection(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> dict:
-    """GeoJSON of ``columns`` with coordinates snapped to 1e-6° (~0.1 m) to keep pages small."""
-    keep = frame[[*columns, frame.geometry.name]].copy()
-    keep[frame.geometry.name] = shapely.set_precision(frame.geometry.values, 1e-6)
-    return frames.feature_collection_from_frame(gpd.GeoDataFrame(keep, crs=frame.crs),
-                                                id_column=None)
+    """GeoJSON of ``columns`` with coordinates snapped to 1e-6° (~0.1 m) to keep pages small.
+
+    Features get a sequential ``id`` (folium keys its per-feature styles by it).
+    """
+    keep = pd.DataFrame({col: frame[col] for col in columns}, index=frame.index)
+    keep.insert(0, "fid", range(len(frame)))
+    geoms = shapely.set_precision(frame.geometry.values, 1e-6)
+    out = gpd.GeoDataFrame(keep, geometry=gpd.GeoSeries(geoms, index=frame.index), crs=frame.crs)
+    return frames.feature_collection_from_frame(out, id_column="fid")
 
 
 def popup(field: str = "popup") -> folium.GeoJsonPopup:

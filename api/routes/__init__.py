@@ -9,13 +9,17 @@ from api.routes import (
             grids,
             health,
             locate,
+            maps,
+            ogc,
+            qa,
             regions,
             residents,
             workers,
 )
 
 # grid_load before the grids router: /grids/load must not match /grids/{code}
-ROUTERS: list[APIRouter] = [health.router, grid_load.router]
+ROUTERS: list[APIRouter] = [health.router, grid_load.router, qa.router]
 ROUTERS += [regions.router, grids.router, buildings.router, facilities.router,
-            workers.router, residents.router]
+            workers.router, residents.router, ogc.router]
 ROUTERS += [locate.router]
+ROUTERS += [maps.router]
