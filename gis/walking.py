@@ -1,0 +1,173 @@
+"""Walking distances on the network: snapping points to edges and multi-source Dijkstra.
+
+All distances are metres along the network (lengths measured in the metric CRS). A start
+point sits part-way along an edge; it joins the graph as a virtual node with one-way links
+to that edge's two ends (weights fraction·length and (1−fraction)·length), so one scipy
+``dijkstra`` call serves one or many starts, and no path can pass through a start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis import network, sql
+from gis.errors import InvalidInput
+
+MAX_SNAP_M: Final = 200.0
+"""A point farther than this from the usable network is refused (or reported off-network)."""
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
+
+
+class SnapTooFar(InvalidInput):
+    """A facility or point lies too far from the walking network to start a walk."""
+
+    code = "snap_too_far"
+
+
+@dataclass(frozen=True)
+class Snaps:
+    """Points snapped to edges: row index into the Graph's edge arrays, fraction, metres."""
+
+    edge_row: Ints
+    fraction: Floats
+    snap_m: Floats
+
+
+def snap(session: Session, graph: network.Graph, lon: npt.ArrayLike, lat: npt.ArrayLike,
+         *, srid: int) -> Snaps:
+    """Snap lon/lat points (EPSG:4490) to the nearest usable edge, in one SQL statement.
+
+    Points with no edge get ``snap_m = inf`` (the caller decides to refuse or skip).
+    """
+    lon = np.atleast_1d(np.asarray(lon, dtype=float))
+    lat = np.atleast_1d(np.asarray(lat, dtype=float))
+    rows = pd.DataFrame(session.execute(text(sql.load("snap_points")), {
+        "lon": lon.tolist(), "lat": lat.tolist(), "srid": srid}).all(),
+        columns=["i", "edge_id", "fraction", "snap_m"])
+    out = pd.DataFrame({"i": np.arange(1, len(lon) + 1)}).merge(rows, on="i", how="left")
+    edge_row = np.searchsorted(graph.edge_id, out["edge_id"].fillna(-1).to_numpy())
+    edge_row = np.minimum(edge_row, max(len(graph.edge_id) - 1, 0))
+    found = out["edge_id"].notna().to_numpy().copy()
+    if len(graph.edge_id):
+        found &= graph.edge_id[edge_row] == out["edge_id"].fillna(-1).to_numpy()
+    return Snaps(edge_row=np.where(found, edge_row, -1).astype(np.int64),
+                 fraction=out["fraction"].fillna(0).to_numpy(dtype=float),
+                 snap_m=np.where(found, out["snap_m"].fillna(np.inf), np.inf).astype(float))
+
+
+def _with_starts(graph: network.Graph, snaps: Snaps) -> csr_matrix:
+    """The graph plus one virtual node per start, linked one-way to its edge's ends."""
+    n, k = graph.n_nodes, len(snaps.edge_row)
+    length = graph.length[snaps.edge_row]
+    base = graph.matrix(extra_rows=k).tocoo()
+    start = np.arange(n, n + k)
+    rows = np.concatenate([base.row, start, start])
+    cols = np.concatenate([base.col, graph.source[snaps.edge_row],
+                           graph.target[snaps.edge_row]])
+    weights = np.concatenate([base.data, np.maximum(snaps.fraction * length, 1e-6),
+                              np.maximum((1 - snaps.fraction) * length, 1e-6)])
+    return csr_matrix((weights, (rows, cols)), shape=(n + k, n + k))
+
+
+def distances_from(graph: network.Graph, snaps: Snaps, *, limit: float = np.inf) -> Floats:
+    """Metres from each start to each node, shape (starts, nodes); inf beyond ``limit``."""
+    matrix = _with_starts(graph, snaps)
+    starts = np.arange(graph.n_nodes, graph.n_nodes + len(snaps.edge_row))
+    dist = dijkstra(matrix, directed=True, indices=starts, limit=limit)
+    return np.atleast_2d(dist)[:, :graph.n_nodes]
+
+
+def nearest_start(graph: network.Graph, snaps: Snaps,
+                  *, limit: float = np.inf) -> tuple[Floats, Ints]:
+    """One multi-source run: metres from the nearest start to each node, and which start.
+
+    Returns (distance per node, index of the start per node or -1 when unreached).
+    """
+    matrix = _with_starts(graph, snaps)
+    n = graph.n_nodes
+    starts = np.arange(n, n + len(snaps.edge_row))
+    dist, _, sources = dijkstra(matrix, directed=True, indices=starts, limit=limit,
+                                min_only=True, return_predecessors=True)
+    which = np.where(sources[:n] >= 0, sources[:n] - n, -1)
+    return dist[:n], which.astype(np.int64)
+
+
+def point_distances(graph: network.Graph, node_dist: Floats, points: Snaps) -> Floats:
+    """Metres to snapped ``points`` given distances at the nodes (either end of their edge).
+
+    ``node_dist`` is one row per start (2-D) or a single vector; the snap distance of the
+    points themselves is not added here.
+    """
+    node_dist = np.atleast_2d(node_dist)
+    row = np.maximum(points.edge_row, 0)
+    length = graph.length[row]
+    via_u = node_dist[:, graph.source[row]] + points.fraction * length
+    via_v = node_dist[:, graph.target[row]] + (1 - points.fraction) * length
+    out = np.minimum(via_u, via_v)
+    out[:, points.edge_row < 0] = np.inf
+    return out
+
+
+def same_edge_distances(graph: network.Graph, starts: Snaps, points: Snaps) -> Floats:
+    """Metres between starts and points lying on the same edge (inf elsewhere), (starts, pts).
+
+    A walk between two points of one edge need not reach either end; only pairs that share
+    an edge are computed (a sparse join, not a dense product).
+    """
+    out = np.full((len(starts.edge_row), len(points.edge_row)), np.inf)
+    s = pd.DataFrame({"edge": starts.edge_row, "fs": starts.fraction,
+                      "si": np.arange(len(starts.edge_row))})
+    p = pd.DataFrame({"edge": points.edge_row, "fp": points.fraction,
+                      "pi": np.arange(len(points.edge_row))})
+    pairs = s[s.edge >= 0].merge(p[p.edge >= 0], on="edge")
+    length = graph.length[pairs["edge"].to_numpy()]
+    out[pairs["si"].to_numpy(), pairs["pi"].to_numpy()] = \
+        np.abs(pairs["fs"].to_numpy() - pairs["fp"].to_numpy()) * length
+    return out
+
+
+def reached_pieces(graph: network.Graph, node_dist: Floats, budget: float,
+                   start: Snaps | None = None) -> pd.DataFrame:
+    """Parts of edges within ``budget`` metres: edge_id, a, b (fractions along the edge).
+
+    An edge whose ends are reached is taken whole when every point on it is within the
+    budget ((B−du) + (B−dv) ≥ L, which holds for cycle edges outside the shortest-path
+    tree too), else as the part reached from each end; the start's own edge adds the part
+    around the start. Pure numpy, one pass over all edges.
+    """
+    du, dv, length = node_dist[graph.source], node_dist[graph.target], graph.length
+    with np.errstate(invalid="ignore", divide="ignore"):
+        reach_u = np.where(du <= budget, np.clip((budget - du) / length, 0, 1), -1.0)
+        reach_v = np.where(dv <= budget, np.clip((budget - dv) / length, 0, 1), -1.0)
+    whole = (reach_u >= 0) & (reach_v >= 0) & (reach_u + reach_v >= 1)
+    parts = [
+        (np.flatnonzero(whole), 0.0, 1.0),
+        (np.flatnonzero(~whole & (reach_u > 0)), 0.0, reach_u),
+        (np.flatnonzero(~whole & (reach_v > 0)), 1 - reach_v, 1.0),
+    ]
+    frames = [pd.DataFrame({"row": rows, "a": np.broadcast_to(a, len(graph.length))[rows]
+                            if np.ndim(a) else a,
+                            "b": np.broadcast_to(b, len(graph.length))[rows]
+                            if np.ndim(b) else b})
+              for rows, a, b in parts]
+    if start is not None and len(start.edge_row):
+        half = budget / graph.length[start.edge_row]
+        frames.append(pd.DataFrame({"row": start.edge_row,
+                                    "a": np.clip(start.fraction - half, 0, 1),
+                                    "b": np.clip(start.fraction + half, 0, 1)}))
+    out = pd.concat(frames, ignore_index=True)
+    out = out[out["b"] > out["a"]]
+    return pd.DataFrame({"edge_id": graph.edge_id[out["row"].to_numpy()],
+                         "a": out["a"].to_numpy(dtype=float),
+                         "b": out["b"].to_numpy(dtype=float)})
