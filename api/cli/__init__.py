@@ -6,12 +6,13 @@ import sys
 
 import typer
 
-from api.cli import core
+from api.cli import core, qa
 from gis.errors import GridmapError
 
 app = typer.Typer(help="gridmap: 网格化管理 GIS on PostGIS.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
 core.register(app)
+qa.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,38 @@
+"""Topology QA: ``GET /api/v1/qa`` (report + GeoJSON) and ``GET /map/qa`` (the map layer)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse
+
+from api.deps import CallerDep, SessionDep
+from gis import frames, grids, qa
+from layers import qa as qa_layers
+
+router = APIRouter(tags=["qa"])
+READERS = ("viewer", "grid_worker", "dispatcher", "planner")
+Scope = Annotated[str | None, Query(description="community/subdistrict/district code")]
+
+
+@router.get("/api/v1/qa")
+def qa_report(session: SessionDep, caller: CallerDep, scope: Scope = None,
+              theme: str | None = None, sliver_m2: float = qa.SLIVER_M2) -> dict:
+    """Overlaps, gaps, slivers, grids crossing communities, cut and orphan buildings."""
+    caller.require(*READERS)
+    issues = qa.list_qa_issues(session, theme=theme, scope_code=scope, sliver_m2=sliver_m2)
+    summary = qa.summary_from_issues(issues)
+    return {"scope": scope, "theme": theme, "summary": summary.to_dict(orient="records"),
+            "issues": frames.feature_collection_from_frame(issues, id_column=None)}
+
+
+@router.get("/map/qa", response_class=HTMLResponse)
+def qa_map(session: SessionDep, scope: Scope = None, theme: str = "unified") -> str:
+    """The QA problems of one layer drawn over its grids (offline page)."""
+    issues = qa.list_qa_issues(session, theme=theme, scope_code=scope)
+    layer = grids.list_grids(session, theme=theme, community_code=None)
+    if scope is not None:
+        layer = layer[layer["community_code"].fillna("").str.startswith(scope.rstrip("0"))]
+    return qa_layers.qa_page(issues, layer, title=f"拓扑检查 {scope or ''} ({theme})",
+                             labels=qa.CHECKS)
