@@ -4,7 +4,9 @@ from fastapi import APIRouter
 
 from api.routes import (
             buildings,
+            events,
             facilities,
+            geocode,
             grid_load,
             grids,
             health,
@@ -14,6 +16,7 @@ from api.routes import (
             qa,
             regions,
             residents,
+            tiles,
             workers,
 )
 
@@ -21,5 +24,5 @@ from api.routes import (
 ROUTERS: list[APIRouter] = [health.router, grid_load.router, qa.router]
 ROUTERS += [regions.router, grids.router, buildings.router, facilities.router,
             workers.router, residents.router, ogc.router]
-ROUTERS += [locate.router]
-ROUTERS += [maps.router]
+ROUTERS += [locate.router, geocode.router, events.router]
+ROUTERS += [maps.router, tiles.router]

@@ -1,0 +1,19 @@
+-- Buildings as the MVT layer "buildings" for Web Mercator tile z/x/y, limited to the
+-- caller's jurisdiction (community codes nest by prefix; NULL prefix = everything).
+-- The && filter on the envelope transformed to 4490 uses the GiST index on building.geom.
+WITH bounds AS (
+    SELECT ST_TileEnvelope(:z, :x, :y) AS env,
+           ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4490) AS env4490
+),
+features AS (
+    SELECT ST_AsMVTGeom(ST_Transform(b.geom, 3857), bounds.env, :extent, :buffer, true) AS geom,
+           b.code, b.address, b.compound, b.floors, b.households, b.residents, b.use,
+           b.community_code, g.code AS grid_code
+    FROM building AS b
+    CROSS JOIN bounds
+    LEFT JOIN grid AS g ON g.id = b.grid_id
+    WHERE b.geom && bounds.env4490
+      AND (CAST(:region_prefix AS text) IS NULL
+           OR b.community_code LIKE CAST(:region_prefix AS text) || '%')
+)
+SELECT ST_AsMVT(features.*, 'buildings', :extent, 'geom') FROM features WHERE geom IS NOT NULL

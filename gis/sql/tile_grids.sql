@@ -1,0 +1,28 @@
+-- Current grids of one theme as the MVT layer "grids" for Web Mercator tile z/x/y.
+-- The tile envelope (with the buffer) is transformed to 4490 for the && filter so the GiST
+-- index on grid.geom is used; only the rows in the tile are transformed to 3857.
+-- Households and residents (public aggregates; the choropleth key) are counted as in
+-- grid_list.sql: assigned buildings for unified grids, point-on-surface inside for others.
+WITH bounds AS (
+    SELECT ST_TileEnvelope(:z, :x, :y) AS env,
+           ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4490) AS env4490
+),
+features AS (
+    SELECT ST_AsMVTGeom(ST_Transform(g.geom, 3857), bounds.env, :extent, :buffer, true) AS geom,
+           g.code, g.name, g.theme, g.kind, g.community_code,
+           COALESCE(bl.households, 0)::int AS households,
+           COALESCE(bl.residents, 0)::int AS residents
+    FROM grid AS g
+    CROSS JOIN bounds
+    LEFT JOIN LATERAL (
+        SELECT sum(b.households) AS households, sum(b.residents) AS residents
+        FROM building AS b
+        WHERE (g.theme = 'unified' AND b.grid_id = g.id)
+           OR (g.theme <> 'unified' AND b.geom && g.geom
+               AND ST_Intersects(g.geom, ST_PointOnSurface(b.geom)))
+    ) AS bl ON true
+    WHERE g.valid_to IS NULL
+      AND g.theme = :theme
+      AND g.geom && bounds.env4490
+)
+SELECT ST_AsMVT(features.*, 'grids', :extent, 'geom') FROM features WHERE geom IS NOT NULL
