@@ -1,0 +1,128 @@
+"""Where to add a facility: maximal covering of uncovered households within the budget.
+
+Candidates are network nodes from which at least one uncovered building is within the
+budget (or sites given by the planner). The k picks are chosen greedily, each time the
+candidate that covers the most households not yet covered. Maximal covering is submodular,
+so greedy covers at least (1 − 1/e) ≈ 63 % of what the best k sites could cover
+(Nemhauser, Wolsey & Fisher 1978); in practice it is usually optimal or close. Greedy was
+chosen over an exact MCLP (spopt + CBC) because it answers a web request in well under a
+second on thousands of candidates and reports the households each pick adds, in order.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from gis import circles, coverage, frames, network, walking
+from gis.errors import InvalidInput
+
+MAX_CANDIDATES: Final = 600
+"""Node candidates kept (evenly thinned): bounds the (candidates × nodes) distance matrix."""
+
+
+def _node_starts(graph: network.Graph, rows: npt.NDArray[np.int64]) -> walking.Snaps:
+    """Walk starts placed exactly on nodes (graph rows): fraction 0 of an outgoing edge or
+    fraction 1 of an incoming one."""
+    first_out = np.full(graph.n_nodes, -1)
+    first_out[graph.source[::-1]] = np.arange(len(graph.source))[::-1]
+    first_in = np.full(graph.n_nodes, -1)
+    first_in[graph.target[::-1]] = np.arange(len(graph.target))[::-1]
+    use_out = first_out[rows] >= 0
+    edge = np.where(use_out, first_out[rows], first_in[rows])
+    return walking.Snaps(edge.astype(np.int64), np.where(use_out, 0.0, 1.0),
+                         np.zeros(len(rows)))
+
+
+def _candidates(session: Session, graph: network.Graph, points: walking.Snaps,
+                budget: float, given: list[tuple[float, float]] | None,
+                srid: int) -> tuple[walking.Snaps, pd.DataFrame]:
+    if given:
+        lon, lat = np.asarray(given, dtype=float).T
+        snaps = walking.snap(session, graph, lon, lat, srid=srid)
+        if np.any(snaps.snap_m > walking.MAX_SNAP_M):
+            raise walking.SnapTooFar("a candidate site is more than 200 m from the walking "
+                                     "network")
+        return snaps, pd.DataFrame({"node_id": None, "lon": lon, "lat": lat})
+    near, _ = walking.nearest_start(graph, points, limit=budget)
+    rows = np.flatnonzero(np.isfinite(near))
+    if len(rows) > MAX_CANDIDATES:
+        rows = rows[np.linspace(0, len(rows) - 1, MAX_CANDIDATES).astype(int)]
+    ids = graph.node_ids[rows]
+    where = frames.frame_from_sql(session, "SELECT id AS node_id, ST_X(geom) AS lon, "
+                                  "ST_Y(geom) AS lat FROM road_node WHERE id = ANY(:ids)",
+                                  {"ids": ids.tolist()}, geom_col=None)
+    where = pd.DataFrame({"node_id": ids}).merge(where, on="node_id", how="left")
+    return _node_starts(graph, rows), where
+
+
+def list_sites(session: Session, *, type: str, k: int = 3,
+               minutes: float = circles.DEFAULT_MINUTES, speed: float = circles.DEFAULT_SPEED,
+               candidates: list[tuple[float, float]] | None = None) -> dict:
+    """The k new sites (lon/lat, EPSG:4490) covering most uncovered households, greedily.
+
+    Each pick lists households, residents and buildings it adds and the coverage rate after
+    it. Distances are metres along the network plus the buildings' snap distance.
+    """
+    if not 1 <= k <= 50:
+        raise InvalidInput("k must be between 1 and 50")
+    budget = circles.budget_m(minutes, speed)
+    frame = coverage.coverage_frame(session, type=type, minutes=minutes, speed=speed)
+    total = int(frame["households"].sum())
+    before = int(frame.loc[frame["covered"], "households"].sum())
+    todo = frame[~frame["covered"] & ~frame["off_network"] & (frame["households"] > 0)]
+    todo = todo.reset_index(drop=True)
+    picks: list[dict] = []
+    if len(todo):
+        graph = network.read_graph(session)
+        srid = network.network_srid(session)
+        pts = todo.geometry.representative_point()
+        points = walking.snap(session, graph, pts.x, pts.y, srid=srid)
+        starts, where = _candidates(session, graph, points, budget, candidates, srid)
+        cover = _cover_matrix(graph, starts, points, budget)
+        picks = _greedy(cover, todo, where, k, before, total)
+    return {"type": type, "minutes": minutes, "speed_m_per_min": speed, "distance_m": budget,
+            "k": k, "method": "greedy maximal covering, at least (1-1/e) of the optimum",
+            "households": total, "covered_households_before": before,
+            "covered_households_after": before + sum(p["households_gained"] for p in picks),
+            "sites": picks}
+
+
+def _cover_matrix(graph: network.Graph, starts: walking.Snaps, points: walking.Snaps,
+                  budget: float) -> npt.NDArray[np.bool_]:
+    """(candidates × buildings): whether the building is within budget of the candidate."""
+    node_dist = walking.distances_from(graph, starts, limit=budget)
+    dist = np.minimum(walking.point_distances(graph, node_dist, points),
+                      walking.same_edge_distances(graph, starts, points))
+    return (dist + points.snap_m) <= budget
+
+
+def _greedy(cover: npt.NDArray[np.bool_], todo: pd.DataFrame, where: pd.DataFrame, k: int,
+            before: int, total: int) -> list[dict]:
+    households = todo["households"].to_numpy(dtype=float)
+    open_ = np.ones(len(todo), dtype=bool)
+    picks, covered = [], before
+    for rank in range(1, k + 1):  # k rounds, each one vectorised over all candidates
+        gains = cover[:, open_] @ households[open_]
+        best = int(np.argmax(gains))
+        if gains[best] <= 0:
+            break
+        newly = cover[best] & open_
+        open_ &= ~cover[best]
+        covered += int(households[newly].sum())
+        picks.append({"rank": rank, "node_id": _int_or_none(where["node_id"].iloc[best]),
+                      "lon": round(float(where["lon"].iloc[best]), 7),
+                      "lat": round(float(where["lat"].iloc[best]), 7),
+                      "households_gained": int(households[newly].sum()),
+                      "residents_gained": int(todo.loc[newly, "residents"].sum()),
+                      "buildings_gained": int(newly.sum()),
+                      "rate_after": round(covered / total, 4) if total else None})
+    return picks
+
+
+def _int_or_none(value: object) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)  # type: ignore[arg-type]
