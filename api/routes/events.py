@@ -1,0 +1,134 @@
+"""Events (工单): intake, listing, one event with its timeline, workflow actions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request
+from pydantic import BaseModel, Field
+
+from api.deps import CallerDep, SessionDep
+from api.params import BBoxParam, Limit, Offset
+from api.responses import GeoJSONResponse, geojson_page
+from gis import events, workflow
+from gis.events import EventIn, Location
+
+router = APIRouter(prefix="/api/v1/events", tags=["events"])
+INTAKE = ("dispatcher", "grid_worker")
+READ = ("viewer", "grid_worker", "dispatcher", "planner")
+Geo = GeoJSONResponse
+
+
+class TransitionIn(BaseModel):
+    to: str = Field(examples=["accepted"])
+    note: str | None = Field(None, max_length=2000)
+
+
+class NoteIn(BaseModel):
+    note: str | None = Field(None, max_length=2000)
+
+
+class ScoreIn(NoteIn):
+    score: int = Field(ge=1, le=5)
+
+
+class PriorityIn(NoteIn):
+    priority: int = Field(ge=1, le=3, description="1 紧急 urgent, 2 一般, 3 较低")
+
+
+class LocationIn(Location):
+    note: str | None = Field(None, max_length=2000)
+
+
+def _one(session: SessionDep, code: str, caller: CallerDep, status_code: int = 200) -> Geo:
+    return Geo(events.event_feature(session, code, reveal=caller.sees_personal_data),
+               status_code=status_code)
+
+
+@router.post("", status_code=201, response_class=Geo)
+def create_event(item: EventIn, session: SessionDep, caller: CallerDep) -> Geo:
+    """Take one event and assign it at once (grid, community, subdistrict, worker); an
+    address-only event is geocoded, or waits as ``needs_location``."""
+    caller.require(*INTAKE)
+    code = events.create_events(session, [item], actor=caller.name)[0]
+    return _one(session, code, caller, 201)
+
+
+@router.post("/batch", status_code=201)
+def create_events(items: Annotated[list[EventIn], Body()], session: SessionDep,
+                  caller: CallerDep) -> dict:
+    """Take many events at once, all or nothing; answers each one's code, status and grid."""
+    caller.require(*INTAKE)
+    codes = events.create_events(session, items, actor=caller.name)
+    return {"count": len(codes), "events": events.summarize_events(session, codes)}
+
+
+@router.get("", response_class=Geo)
+def list_events(request: Request, session: SessionDep, caller: CallerDep, *,
+                status: str | None = None, category: str | None = None,
+                grid: str | None = None, community: str | None = None,
+                open: bool = False, overdue: bool = False,
+                bbox: BBoxParam = None, limit: Limit = 100, offset: Offset = 0) -> Geo:
+    """Events as GeoJSON, newest first; reporters masked unless the role may see them."""
+    caller.require(*READ)
+    frame = events.list_events(session, status=status, category=category, grid_code=grid,
+                               community_code=community, open_only=open, overdue=overdue,
+                               bbox=bbox, limit=limit, offset=offset,
+                               reveal=caller.sees_personal_data)
+    return geojson_page(request, frame, limit=limit, offset=offset)
+
+
+@router.get("/overdue")
+def list_overdue(session: SessionDep, caller: CallerDep, grid: str | None = None) -> dict:
+    """Open events past their time limit (超期), most overdue first."""
+    caller.require(*READ)
+    return {"items": workflow.list_overdue(session, grid_code=grid)}
+
+
+@router.get("/{code}", response_class=Geo)
+def get_event(code: str, session: SessionDep, caller: CallerDep) -> Geo:
+    """One event with its timeline (who, when) and duplicate hints (same category, 50 m)."""
+    caller.require(*READ)
+    return _one(session, code, caller)
+
+
+@router.post("/{code}/transitions", response_class=Geo)
+def transition_event(code: str, change: TransitionIn, session: SessionDep,
+                     caller: CallerDep) -> Geo:
+    """Move the event to state ``to``; an illegal move is 409 listing the allowed ones."""
+    caller.require(*INTAKE)
+    workflow.transition_event(session, code, change.to, actor=caller.name, note=change.note)
+    return _one(session, code, caller)
+
+
+@router.post("/{code}/escalate", response_class=Geo)
+def escalate_event(code: str, body: NoteIn, session: SessionDep, caller: CallerDep) -> Geo:
+    """吹哨: raise the event one level (grid → community → subdistrict → department)."""
+    caller.require(*INTAKE)
+    workflow.escalate_event(session, code, actor=caller.name, note=body.note)
+    return _one(session, code, caller)
+
+
+@router.post("/{code}/satisfaction", response_class=Geo)
+def rate_event(code: str, body: ScoreIn, session: SessionDep, caller: CallerDep) -> Geo:
+    """Record the satisfaction callback (1–5); 1–2 allows reopening."""
+    caller.require(*INTAKE)
+    workflow.rate_event(session, code, body.score, actor=caller.name, note=body.note)
+    return _one(session, code, caller)
+
+
+@router.post("/{code}/priority", response_class=Geo)
+def prioritize_event(code: str, body: PriorityIn, session: SessionDep,
+                     caller: CallerDep) -> Geo:
+    """Set the event's priority."""
+    caller.require(*INTAKE)
+    workflow.prioritize_event(session, code, body.priority, actor=caller.name, note=body.note)
+    return _one(session, code, caller)
+
+
+@router.post("/{code}/location", response_class=Geo)
+def locate_event(code: str, body: LocationIn, session: SessionDep, caller: CallerDep) -> Geo:
+    """A dispatcher places a ``needs_location`` event; it is assigned and becomes reported."""
+    caller.require("dispatcher")
+    events.locate_event(session, code, body, actor=caller.name, note=body.note)
+    return _one(session, code, caller)

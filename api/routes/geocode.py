@@ -1,0 +1,22 @@
+"""Free-text Chinese addresses to buildings (and their grids)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.access import KeyedCallerDep
+from api.deps import SessionDep
+from gis import geocode as geocoding
+
+router = APIRouter(prefix="/api/v1", tags=["geocode"])
+
+
+@router.get("/geocode")
+def geocode(session: SessionDep, caller: KeyedCallerDep,
+            q: Annotated[str, Query(description="address, e.g. 连云港市海州区朝阳东路12号3幢")],
+            limit: Annotated[int, Query(ge=1, le=50)] = 5) -> dict:
+    """Ranked building candidates (score 0..1) with each building's grid; ``clear`` says
+    whether the best one would place an event without a dispatcher."""
+    return geocoding.geocode(session, q, limit=limit)

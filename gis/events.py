@@ -1,0 +1,251 @@
+"""Event intake (single and batch), listing, one event with its timeline, placing by hand.
+
+Intake is set-based: coordinates of a batch are converted per CRS in one vectorised call,
+addresses geocoded in one SQL statement, rows inserted in one executemany, and the located
+events assigned to grids by one ``assign.assign_events`` UPDATE. Coordinates come in any
+CRS ``gis.crs`` knows (EPSG:4490/4326, gcj02, bd09, EPSG codes) and are stored in EPSG:4490.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+from geoalchemy2 import WKTElement
+from pydantic import BaseModel, Field
+from sqlalchemy import insert, text
+from sqlalchemy.orm import Session
+
+from gis import assign, geocode, listing, workflow
+from gis.errors import Conflict, InvalidInput, NotFound, OutsideJurisdiction
+from gis.frames import feature_collection_from_frame
+from gis.models import Event, EventLog
+from gis.models.events import EVENT_CHANNELS
+from gis.privacy import mask_frame
+
+MAX_BATCH = 5000
+
+
+class Location(BaseModel):
+    """A point in ``crs``: EPSG:4490/EPSG:4326 lon/lat, gcj02, bd09 or an EPSG code."""
+
+    lon: float
+    lat: float
+    crs: str = "EPSG:4490"
+
+
+class Reporter(BaseModel):
+    """Who reported (personal data: masked on the way out unless the role may see it)."""
+
+    name: str | None = Field(None, max_length=50)
+    phone: str | None = Field(None, max_length=20)
+
+
+class EventIn(BaseModel):
+    """One incoming event: a location or an address (or both) is required."""
+
+    category: str = Field(max_length=40, examples=["sanitation"])
+    description: str | None = Field(None, max_length=2000)
+    channel: str = Field("other", examples=["12345"])
+    location: Location | None = None
+    address: str | None = Field(None, max_length=200, examples=["朝阳东路12号3栋"])
+    reporter: Reporter | None = None
+    priority: int = Field(2, ge=1, le=3, description="1 紧急 urgent, 2 一般, 3 较低")
+    external_id: str | None = Field(None, max_length=64)
+    reported_at: datetime | None = None
+
+
+def _check_items(items: list[EventIn]) -> None:
+    if not items:
+        raise InvalidInput("no events given")
+    if len(items) > MAX_BATCH:
+        raise InvalidInput(f"at most {MAX_BATCH} events per batch; got {len(items)}")
+    for i, item in enumerate(items):
+        where = f"event {i + 1}: " if len(items) > 1 else ""
+        workflow.check_category(item.category, where=where)
+        if item.channel not in EVENT_CHANNELS:
+            raise InvalidInput(f"{where}unknown channel '{item.channel}'; valid channels: "
+                               f"{', '.join(EVENT_CHANNELS)}", valid=list(EVENT_CHANNELS))
+        if item.location is None and not (item.address and item.address.strip()):
+            raise InvalidInput(f"{where}give a location {{lon, lat, crs}} or an address")
+
+
+def _points(items: list[EventIn]) -> tuple[np.ndarray, np.ndarray]:
+    """Storage lon/lat per item (NaN without a location), one conversion per distinct CRS."""
+    x, y = np.full(len(items), np.nan), np.full(len(items), np.nan)
+    by_crs: dict[str, list[int]] = {}
+    for i, item in enumerate(items):
+        if item.location is not None:
+            by_crs.setdefault(item.location.crs, []).append(i)
+    for source_crs, idx in by_crs.items():
+        lon = np.array([items[i].location.lon for i in idx])  # type: ignore[union-attr]
+        lat = np.array([items[i].location.lat for i in idx])  # type: ignore[union-attr]
+        try:
+            x[idx], y[idx] = assign.storage_points(lon, lat, source_crs)
+        except InvalidInput as exc:
+            bad = idx[int(exc.details.get("index", 0))]
+            raise type(exc)(f"event {bad + 1}: {exc.message}", index=bad) from None
+    return x, y
+
+
+def _place_by_address(session: Session, items: list[EventIn], x: np.ndarray,
+                      y: np.ndarray) -> None:
+    """Fill in the points of address-only items whose best geocoding match is clear."""
+    idx = [i for i, item in enumerate(items) if item.location is None]
+    if not idx:
+        return
+    found = geocode.geocode_many(session, [items[i].address or "" for i in idx], limit=2)
+    for i, candidates in zip(idx, found, strict=True):
+        best = geocode.best_if_clear(candidates)
+        if best is not None:
+            x[i], y[i] = best["lon"], best["lat"]
+
+
+def _new_ids(session: Session, n: int) -> list[int]:
+    return list(session.scalars(text(
+        "SELECT nextval(pg_get_serial_sequence('event', 'id')) FROM generate_series(1, :n)"),
+        {"n": n}))
+
+
+def _row(item: EventIn, event_id: int, lon: float, lat: float, now: datetime) -> dict:
+    reported = item.reported_at or now
+    located = bool(np.isfinite(lon))
+    reporter = item.reporter or Reporter()
+    return {
+        "id": event_id, "code": f"EV{reported:%Y%m%d}-{event_id:06d}",
+        "category": item.category, "description": item.description, "channel": item.channel,
+        "status": "reported" if located else "needs_location", "priority": item.priority,
+        "address": item.address, "reporter_name": reporter.name,
+        "reporter_phone": reporter.phone, "external_id": item.external_id,
+        "source_crs": item.location.crs if item.location else None,
+        "reported_at": reported,
+        "due_at": reported + timedelta(hours=workflow.time_limit_hours(item.category)),
+        "geom": WKTElement(f"POINT({lon!r} {lat!r})", srid=4490) if located else None,
+    }
+
+
+def create_events(session: Session, items: list[EventIn], *, actor: str) -> list[str]:
+    """Check, place, insert and assign a batch of events; returns their codes, in order.
+
+    All or nothing: one bad item (unknown category, bad coordinates…) rejects the batch with
+    a 422 naming it. Address-only events without a clear match get ``needs_location``.
+    """
+    _check_items(items)
+    x, y = _points(items)
+    _place_by_address(session, items, x, y)
+    now = datetime.now(UTC)
+    rows = [_row(item, i, float(x[k]), float(y[k]), now)
+            for k, (item, i) in enumerate(zip(items, _new_ids(session, len(items)),
+                                              strict=True))]
+    with session.begin_nested():  # an event outside the jurisdiction undoes the whole batch
+        session.execute(insert(Event), rows)
+        session.execute(insert(EventLog), [
+            {"event_id": r["id"], "from_status": None, "to_status": r["status"],
+             "actor": actor, "note": f"上报 via {r['channel']}"} for r in rows])
+        located = [r["id"] for r in rows if r["geom"] is not None]
+        assign.assign_events(session, located)
+        _refuse_unassigned(session, located)
+    return [r["code"] for r in rows]
+
+
+def _refuse_unassigned(session: Session, ids: list[int]) -> None:
+    """OutsideJurisdiction (422) naming the first event left without a grid (> 50 m out)."""
+    row = session.execute(text("""
+        SELECT k.ord, ST_X(e.geom) AS lon, ST_Y(e.geom) AS lat
+        FROM unnest(CAST(:ids AS int[])) WITH ORDINALITY AS k(id, ord)
+        JOIN event e ON e.id = k.id
+        WHERE e.grid_id IS NULL ORDER BY k.ord LIMIT 1"""), {"ids": ids}).first()
+    if row is not None:
+        where = f"event {row.ord}: " if len(ids) > 1 else ""
+        raise OutsideJurisdiction(
+            f"{where}lon={row.lon:.6f}, lat={row.lat:.6f} is more than "
+            f"{assign.MAX_OUTSIDE_M:.0f} m outside every grid: it is outside this "
+            "jurisdiction (超出辖区范围)", index=int(row.ord) - 1)
+
+
+def list_events(session: Session, *, status: str | None = None, category: str | None = None,
+                grid_code: str | None = None, community_code: str | None = None,
+                open_only: bool = False, overdue: bool = False, bbox: Any = None,
+                limit: int | None = 100, offset: int = 0, reveal: bool = False
+                ) -> gpd.GeoDataFrame:
+    """Events (newest first) as a GeoDataFrame in EPSG:4490; reporters masked unless
+    ``reveal``."""
+    if status is not None and status not in workflow.STATE_LABELS:
+        raise InvalidInput(f"unknown status '{status}'; valid: "
+                           f"{', '.join(workflow.STATE_LABELS)}")
+    params = {"code": None, "status": status, "category": category, "grid": grid_code,
+              "community": community_code, "open": open_only, "overdue": overdue,
+              **listing.bbox_params(bbox)}
+    frame = listing.run_page(session, "event_list", params, limit=limit, offset=offset)
+    return _labelled(mask_frame(frame, reveal=reveal))
+
+
+def _labelled(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    frame = frame.drop(columns=["id"])
+    frame.insert(3, "status_label", frame["status"].map(workflow.STATE_LABELS))
+    frame.insert(2, "category_label", frame["category"].map(
+        lambda c: (workflow.categories.get_category(c) or workflow.categories.BY_CODE["other"])
+        .label_zh))
+    return frame
+
+
+def get_event(session: Session, code: str, *, reveal: bool = False) -> gpd.GeoDataFrame:
+    """One event as a one-row GeoDataFrame (EPSG:4490), or NotFound."""
+    params = {"code": code, "status": None, "category": None, "grid": None,
+              "community": None, "open": False, "overdue": False, **listing.NO_BBOX}
+    frame = listing.run_page(session, "event_list", params, limit=1, offset=0)
+    return _labelled(mask_frame(listing.one_row(frame, "event", code), reveal=reveal))
+
+
+def list_event_log(session: Session, code: str) -> list[dict[str, Any]]:
+    """The event's timeline, oldest first: from, to, who (caller name), when, note."""
+    rows = session.execute(text("""
+        SELECT l.from_status, l.to_status, l.actor, l.note, l.at
+        FROM event_log l JOIN event e ON e.id = l.event_id
+        WHERE e.code = :code ORDER BY l.at, l.id"""), {"code": code}).mappings().all()
+    return [{**r, "at": r["at"].isoformat(),
+             "to_label": workflow.STATE_LABELS.get(r["to_status"], r["to_status"])}
+            for r in rows]
+
+
+def event_feature(session: Session, code: str, *, reveal: bool = False) -> dict[str, Any]:
+    """One event as a GeoJSON Feature (lon/lat) with ``timeline`` and ``duplicates``."""
+    frame = get_event(session, code, reveal=reveal)
+    feature = feature_collection_from_frame(frame, id_column="code")["features"][0]
+    return {**feature, "timeline": list_event_log(session, code),
+            "duplicates": workflow.duplicate_hints(session, code)}
+
+
+def locate_event(session: Session, code: str, location: Location, *, actor: str,
+                 note: str | None = None) -> str:
+    """A dispatcher places a ``needs_location`` event: point set, grid assigned, → reported."""
+    event = session.query(Event).filter(Event.code == code).with_for_update().one_or_none()
+    if event is None:
+        raise NotFound(f"no event with code '{code}'")
+    if event.status != "needs_location":
+        raise Conflict(f"event {code} is {event.status}, not needs_location; its location is "
+                       "set already", status=event.status, allowed=[])
+    x, y = assign.storage_point(location.lon, location.lat, location.crs)
+    assign.locate(session, x, y)  # refuses points outside the jurisdiction (422)
+    event.geom = WKTElement(f"POINT({x!r} {y!r})", srid=4490)
+    event.source_crs = location.crs
+    session.flush()
+    assign.assign_events(session, [event.id])
+    workflow.write_log(session, event, "reported", actor, note or "dispatcher set the location",
+                       from_status=event.status)
+    event.status = "reported"
+    session.flush()
+    return code
+
+
+def summarize_events(session: Session, codes: list[str]) -> list[dict[str, Any]]:
+    """Code, status and grid of each event in ``codes`` (in that order), for intake answers."""
+    rows = session.execute(text("""
+        SELECT e.code, e.status, g.code AS grid_code, e.grid_version, e.community_code,
+               e.subdistrict_code
+        FROM unnest(CAST(:codes AS text[])) WITH ORDINALITY AS c(code, ord)
+        JOIN event e ON e.code = c.code LEFT JOIN grid g ON g.id = e.grid_id
+        ORDER BY c.ord"""), {"codes": codes}).mappings().all()
+    return [dict(r) for r in rows]
