@@ -1,0 +1,15 @@
+"""Import and export of every KIND (regions, grids, buildings, facilities, grid_workers,
+households, residents, events, roads) as GeoJSON, GeoPackage, zipped Shapefile or CSV.
+
+Modules: ``readers`` (files -> frames), ``kinds`` (field specs), ``validation`` and
+``geometry`` and ``references`` (checks, repairs, CRS), ``report``, ``loaders`` (COPY),
+``imports`` (the pipeline), ``exporters``.
+"""
+
+from gis.io.exporters import export_collection, export_file, export_frame
+from gis.io.imports import import_file, import_upload
+from gis.io.kinds import KINDS, get_kind
+from gis.io.report import ImportReport
+
+__all__ = ["KINDS", "ImportReport", "export_collection", "export_file", "export_frame",
+           "get_kind", "import_file", "import_upload"]

@@ -1,0 +1,117 @@
+"""Export a KIND to GeoJSON, GeoPackage, zipped Shapefile or CSV, in the import field names.
+
+What is exported imports again unchanged (round trip): lists are comma-separated, times are
+ISO 8601 text, geometry is EPSG:4490 lon/lat (CSV: lon/lat columns for points, else WKT).
+Personal fields are masked unless ``reveal``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from sqlalchemy.orm import Session
+
+from gis import frames, privacy, sql
+from gis.crs import STORAGE_SRID
+from gis.errors import InvalidInput
+from gis.io.kinds import Kind, get_kind
+from gis.io.readers import file_format
+
+
+def export_frame(session: Session, kind: str, *, theme: str | None = None,
+                 reveal: bool = False) -> gpd.GeoDataFrame | pd.DataFrame:
+    """The rows of ``kind`` as a (Geo)DataFrame in EPSG:4490, personal fields masked."""
+    spec = get_kind(kind)
+    if theme is not None and spec.name != "grids":
+        raise InvalidInput("theme applies to grids only")
+    frame = frames.frame_from_sql(session, sql.load(f"io_export_{spec.name}"),
+                                  {"theme": theme} if spec.name == "grids" else None,
+                                  geom_col="geom" if spec.geometry else None)
+    frame = _as_text_times(frame)
+    return _masked(frame, spec) if not reveal else frame
+
+
+def _as_text_times(frame: pd.DataFrame) -> pd.DataFrame:
+    """Dates and times as ISO 8601 text (Shapefiles and CSV keep no time zone otherwise)."""
+    for column in ("birth_date", "reported_at"):
+        if column in frame.columns:
+            frame[column] = frame[column].map(lambda v: v.isoformat(), na_action="ignore")
+    return frame
+
+
+def _masked(frame: pd.DataFrame, spec: Kind) -> pd.DataFrame:
+    if not spec.personal:
+        return frame  # grid workers' and facilities' phones are public contact (上岗公示)
+    out = privacy.mask_frame(frame)
+    if "name" in spec.personal:
+        out["name"] = out["name"].map(privacy.mask_name, na_action="ignore")
+    return out
+
+
+def export_collection(session: Session, kind: str, *, theme: str | None = None,
+                      reveal: bool = False) -> dict:
+    """A GeoJSON FeatureCollection of ``kind`` (attribute-only kinds have null geometry)."""
+    frame = export_frame(session, kind, theme=theme, reveal=reveal)
+    if not isinstance(frame, gpd.GeoDataFrame):
+        frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame),
+                                                                index=frame.index))
+    return frames.feature_collection_from_frame(frame, id_column=None,
+                                                extra={"kind": get_kind(kind).name})
+
+
+def export_file(session: Session, kind: str, path: str | Path, *,
+                theme: str | None = None, reveal: bool = False) -> int:
+    """Write ``kind`` to ``path`` (format from the extension); returns the rows written."""
+    path = Path(path)
+    fmt = file_format(path)
+    frame = export_frame(session, kind, theme=theme, reveal=reveal)
+    spec = get_kind(kind)
+    if fmt == "CSV":
+        _csv(frame).to_csv(path, index=False, encoding="utf-8-sig")
+    elif fmt == "Shapefile":
+        _shapefile(frame, spec, path)
+    else:
+        layer = {"layer": spec.name} if fmt == "GeoPackage" else {}
+        pyogrio.write_dataframe(frame, path, driver="GPKG" if fmt == "GeoPackage" else
+                                "GeoJSON", **layer)
+    return len(frame)
+
+
+def _csv(frame: pd.DataFrame) -> pd.DataFrame:
+    """Points as lon/lat columns, other geometry as full-precision WKT in a 'wkt' column."""
+    if not isinstance(frame, gpd.GeoDataFrame):
+        return frame
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    out = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    types = shapely.get_type_id(geoms)
+    if np.isin(types, [-1, 0]).all():
+        out["lon"], out["lat"] = shapely.get_x(geoms), shapely.get_y(geoms)
+    else:
+        out["wkt"] = shapely.to_wkt(geoms, rounding_precision=-1)
+    return out
+
+
+def _shapefile(frame: pd.DataFrame, spec: Kind, path: Path) -> None:
+    """A zipped Shapefile (GDAL writes .shp.zip itself); one geometry type per file."""
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise InvalidInput(f"{spec.name} have no geometry, and a Shapefile needs one: export "
+                           "them as .csv, .geojson or .gpkg")
+    types = set(frame.geometry.dropna().geom_type)
+    if len(types) > 1:
+        raise InvalidInput(f"these {spec.name} mix {' and '.join(sorted(types))}, and a "
+                           "Shapefile holds one geometry type: export as .gpkg or .geojson")
+    with tempfile.TemporaryDirectory(prefix="gridmap-export-") as folder:
+        target = Path(folder) / f"{spec.name}.shp.zip"
+        with warnings.catch_warnings():  # GDAL cuts names to 10 characters; import maps back
+            warnings.simplefilter("ignore", RuntimeWarning)
+            pyogrio.write_dataframe(frame.set_crs(STORAGE_SRID, allow_override=True), target,
+                                    driver="ESRI Shapefile", encoding="UTF-8")
+        shutil.move(target, path)

@@ -1,0 +1,129 @@
+"""Writing validated rows with COPY (``gis.frames.copy_frame``), never row by row.
+
+Frames arrive checked and with their reference ids resolved (gis.io.references); geometry
+is in EPSG:4490. Loaders ``flush()`` nothing and commit nothing: the caller's transaction
+holds the whole import.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis import frames
+from gis.errors import InvalidInput
+from gis.io.kinds import Kind
+from gis.models.admin import REGION_LEVELS
+
+Progress = Callable[[str, int, int | None], None]
+"""progress(stage, done, total): a CLI progress bar (or nothing) follows the import."""
+CHUNK: Final = 5000
+COLUMNS: Final = {
+    "regions": ["code", "name", "level", "parent_code", "geom"],
+    "grids": ["code", "name", "theme", "kind", "community_code", "locked", "geom"],
+    "buildings": ["code", "address", "compound", "floors", "households", "residents", "use",
+                  "community_code", "grid_id", "geom"],
+    "facilities": ["code", "name", "type", "level", "capacity", "opening_hours", "address",
+                   "phone", "community_code", "geom"],
+    "grid_workers": ["code", "name", "role", "phone", "duties", "supervision_phone"],
+    "households": ["code", "building_id", "unit", "room", "head_name", "phone", "size"],
+    "residents": ["code", "household_id", "building_id", "name", "id_number", "phone",
+                  "gender", "birth_date", "relation", "categories"],
+    "events": ["code", "category", "description", "channel", "status", "address",
+               "reporter_name", "reporter_phone", "reported_at", "source_crs", "geom"],
+}
+
+
+def load(session: Session, kind: Kind, frame: pd.DataFrame, *, source_crs: str | None = None,
+         progress: Progress | None = None) -> tuple[int, dict]:
+    """Write ``frame`` (checked rows, geometry column ``geom`` in EPSG:4490); (rows, extra)."""
+    if kind.name == "roads":
+        return _roads(session, frame)
+    if kind.name == "regions":  # parents before children: each COPY chunk checks its FKs
+        frame = frame.sort_values("level", key=lambda s: s.map(REGION_LEVELS.index))
+    if kind.name == "events":
+        frame = _event_columns(frame, source_crs)
+    written = _copy(session, frame, kind.table or "", COLUMNS[kind.name], progress)
+    extra: dict = {}
+    if kind.name == "grid_workers":
+        extra["grid_links"] = _worker_links(session, frame)
+    if kind.name == "events":
+        extra["assigned"] = _assign_events(session, frame["code"])
+    return written, extra
+
+
+def _copy(session: Session, frame: pd.DataFrame, table: str, columns: list[str],
+          progress: Progress | None) -> int:
+    written = 0
+    for start in range(0, len(frame), CHUNK):  # chunks only so a progress bar can move
+        written += frames.copy_frame(session, frame.iloc[start:start + CHUNK], table, columns)
+        if progress:
+            progress("writing", written, len(frame))
+    return written
+
+
+def _event_columns(frame: pd.DataFrame, source_crs: str | None) -> pd.DataFrame:
+    frame = frame.copy()
+    geoms = np.asarray(frame["geom"], dtype=object)
+    located = pd.Series(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)),
+                        index=frame.index)
+    frame["status"] = located.map({True: "reported", False: "needs_location"})
+    # COPY writes NULL, not the column default, for a missing time
+    frame["reported_at"] = frame["reported_at"].fillna(datetime.now(UTC).isoformat())
+    frame["source_crs"] = (source_crs or "")[:20] or None
+    return frame
+
+
+def _new_ids(session: Session, table: str, codes: pd.Series) -> dict[str, int]:
+    rows = session.execute(text(f"SELECT code, id FROM {table} WHERE code = ANY(:codes)"),
+                           {"codes": [str(c) for c in codes]}).all()
+    return {code: id_ for code, id_ in rows}
+
+
+def _worker_links(session: Session, frame: pd.DataFrame) -> int:
+    """grid_worker_grid rows for each worker's grid_codes (the first listed is primary)."""
+    ids = _new_ids(session, "grid_worker", frame["code"])
+    links = frame[["code", "grid_codes_ids"]].explode("grid_codes_ids").dropna()
+    if links.empty:
+        return 0
+    links = pd.DataFrame({
+        "worker_id": links["code"].map(ids),
+        "grid_id": links["grid_codes_ids"].astype(int),
+        "is_primary": ~links.index.duplicated(keep="first"),
+    }).drop_duplicates(["worker_id", "grid_id"])
+    return frames.copy_frame(session, links, "grid_worker_grid")
+
+
+def _assign_events(session: Session, codes: pd.Series) -> int | None:
+    """Hand the new events to gis.assign.assign_events when that module provides it."""
+    try:
+        assign = importlib.import_module("gis.assign")
+    except ModuleNotFoundError:
+        return None
+    if not hasattr(assign, "assign_events"):
+        return None
+    session.flush()
+    return assign.assign_events(session, list(_new_ids(session, "event", codes).values()))
+
+
+def _roads(session: Session, frame: pd.DataFrame) -> tuple[int, dict]:
+    """Roads are noded and loaded by gis.network.load_roads (the walking network's owner)."""
+    try:
+        network = importlib.import_module("gis.network")
+        load_roads = network.load_roads
+    except (ModuleNotFoundError, AttributeError):
+        raise InvalidInput("importing roads needs gis.network.load_roads (the walking "
+                           "network), which this installation does not have yet") from None
+    lines = gpd.GeoDataFrame(frame[["name", "kind"]], geometry=frame["geom"].values,
+                             crs="EPSG:4490")
+    extra = load_roads(session, lines)
+    return len(lines), dict(extra or {})

@@ -1,0 +1,148 @@
+"""Reading GeoJSON, GeoPackage, zipped Shapefile and CSV into (Geo)DataFrames via pyogrio.
+
+The format is told by the file's extension. Every failure to read becomes ``MalformedFile``
+with a sentence a person can act on; GDAL's own message is kept short and never the only
+explanation.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Final
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+from pyogrio.errors import DataLayerError, DataSourceError
+from pyproj import CRS
+
+from gis.errors import MalformedFile
+from gis.io.kinds import Kind
+
+FORMATS: Final = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GeoPackage",
+                  ".zip": "Shapefile", ".csv": "CSV"}
+X_NAMES: Final = ("lon", "lng", "longitude", "x")
+Y_NAMES: Final = ("lat", "latitude", "y")
+WKT_NAMES: Final = ("wkt", "geometry", "geom")
+_CSV_OPTIONS: Final = {"X_POSSIBLE_NAMES": ",".join(X_NAMES),
+                       "Y_POSSIBLE_NAMES": ",".join(Y_NAMES),
+                       "GEOM_POSSIBLE_NAMES": ",".join(WKT_NAMES),
+                       "KEEP_GEOM_COLUMNS": "NO"}
+
+
+def file_format(path: Path) -> str:
+    """GeoJSON, GeoPackage, Shapefile (zipped) or CSV, from the extension."""
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise MalformedFile(
+            f"'{path.name}': unknown file type '{path.suffix or '(none)'}'; use .geojson, "
+            ".json, .gpkg, a zipped Shapefile (.zip / .shp.zip) or .csv")
+    return fmt
+
+
+def read_file(path: Path, kind: Kind, *, layer: str | None = None
+              ) -> tuple[pd.DataFrame, CRS | None]:
+    """The rows of ``path`` (columns lower-cased, geometry in ``geometry``) and the file's CRS.
+
+    The geometry is in the file's CRS (None when the file declares none, as CSV never does);
+    attribute-only kinds come back as a plain DataFrame.
+    """
+    path = Path(path)
+    fmt = file_format(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        raise MalformedFile(f"'{path.name}' is empty or missing: nothing to import")
+    options: dict = {}
+    if fmt == "Shapefile":
+        layer = layer or _zip_layer(path)
+    elif fmt == "GeoPackage":
+        layer = layer or _gpkg_layer(path, kind)
+    elif fmt == "CSV":
+        options = {**_CSV_OPTIONS, "encoding": _csv_encoding(path)}
+    try:
+        frame = pyogrio.read_dataframe(path, layer=layer, **options)
+    except (DataSourceError, DataLayerError, ValueError) as exc:
+        raise MalformedFile(f"'{path.name}' could not be read as {fmt}: "
+                            f"{_short(exc)}; check that the file is complete and really a "
+                            f"{fmt} file") from exc
+    if len(frame) == 0:
+        raise MalformedFile(f"'{path.name}' holds no rows: nothing to import")
+    crs = getattr(frame, "crs", None)
+    frame = _normalise_columns(frame, kind)
+    if kind.geometry and kind.geometry_required and "geometry" not in frame.columns:
+        raise MalformedFile(_no_geometry_message(path, fmt, kind))
+    if not kind.geometry and "geometry" in frame.columns:
+        frame = pd.DataFrame(frame.drop(columns="geometry"))
+    return frame, crs
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+
+
+def _no_geometry_message(path: Path, fmt: str, kind: Kind) -> str:
+    if fmt == "CSV":
+        return (f"'{path.name}' has no coordinates: {kind.name} need a geometry, so give "
+                f"lon and lat columns (also lng/longitude/x, latitude/y) or a WKT column")
+    return f"'{path.name}' has no geometry column: {kind.name} need one"
+
+
+def _zip_layer(path: Path) -> str | None:
+    """The one Shapefile inside the zip (None lets GDAL open it); MalformedFile otherwise."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except zipfile.BadZipFile as exc:
+        raise MalformedFile(f"'{path.name}' is not a valid zip archive; zip the .shp, .shx, "
+                            ".dbf and .prj files of one Shapefile together") from exc
+    shapes = [Path(n).stem for n in names if n.lower().endswith(".shp")]
+    if not shapes:
+        listed = ", ".join(names[:5]) or "nothing"
+        raise MalformedFile(f"'{path.name}' holds no .shp file (found: {listed}); a zipped "
+                            "Shapefile needs the .shp, .shx, .dbf (and .prj) files")
+    if len(shapes) > 1:
+        raise MalformedFile(f"'{path.name}' holds several Shapefiles ({', '.join(shapes)}): "
+                            "choose one with --layer")
+    return None
+
+
+def _gpkg_layer(path: Path, kind: Kind) -> str | None:
+    """The layer to read: the only one, or the one named after the kind."""
+    try:
+        layers = [str(name) for name in pyogrio.list_layers(path)[:, 0]]
+    except (DataSourceError, ValueError) as exc:
+        raise MalformedFile(f"'{path.name}' is not a GeoPackage (it could not be opened: "
+                            f"{_short(exc)})") from exc
+    if len(layers) <= 1:
+        return None
+    if kind.name in layers:
+        return kind.name
+    raise MalformedFile(f"'{path.name}' has several layers ({', '.join(layers)}): choose one "
+                        "with --layer")
+
+
+def _csv_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM), else GB18030, which Chinese Excel writes by default."""
+    raw = path.read_bytes()
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "GB18030"
+    return "UTF-8"
+
+
+def _normalise_columns(frame: pd.DataFrame, kind: Kind) -> pd.DataFrame:
+    """Lower-case names; map Shapefile-truncated names back to the kind's field names."""
+    geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+    renames: dict[str, str] = {}
+    cut = {f.name[:10]: f.name for f in kind.fields if len(f.name) > 10}
+    for column in frame.columns:
+        if column == geometry:
+            renames[column] = "geometry"
+            continue
+        lower = str(column).strip().lower()
+        renames[column] = cut.get(lower, lower) if lower not in kind.field_names else lower
+    frame = frame.rename(columns=renames)
+    if isinstance(frame, gpd.GeoDataFrame) and geometry:
+        frame = frame.set_geometry("geometry")
+    return frame

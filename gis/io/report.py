@@ -1,0 +1,92 @@
+"""The import report: every row read is accepted, repaired or rejected, with its reason."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+MAX_LISTED = 1000
+"""Rows listed in a report at most (the counts always cover every row)."""
+
+
+@dataclass
+class RowNote:
+    """One row that was repaired or rejected; ``row`` counts from 1 in file order."""
+
+    row: int
+    code: str | None
+    status: str
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    """Counts and per-row notes of one import; ``read == accepted + repaired + rejected``."""
+
+    kind: str
+    file: str
+    read: int
+    accepted: int
+    repaired: int
+    rejected: int
+    written: int = 0
+    source_crs: str | None = None
+    ignored_columns: list[str] = field(default_factory=list)
+    rows: list[RowNote] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
+    """What a loader adds (the road network's report, events assigned…)."""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def summary(self) -> str:
+        """One line for people: '12 read: 10 accepted, 1 repaired, 1 rejected; 11 written'."""
+        return (f"{self.kind} from {self.file}: {self.read} read: {self.accepted} accepted, "
+                f"{self.repaired} repaired, {self.rejected} rejected; {self.written} written")
+
+
+class Checks:
+    """Per-row verdicts collected by vectorised checks; the first reason found for a row wins."""
+
+    def __init__(self, index: pd.Index) -> None:
+        self.reason = pd.Series("", index=index, dtype=object)
+        self.repaired = pd.Series("", index=index, dtype=object)
+
+    def reject(self, mask: pd.Series | np.ndarray, reason: str | pd.Series) -> None:
+        """Reject the rows of ``mask`` (boolean, aligned with the frame) that have no reason yet."""
+        hit = pd.Series(np.asarray(mask, dtype=bool), index=self.reason.index) & \
+            (self.reason == "")
+        if not hit.any():
+            return
+        if isinstance(reason, pd.Series):
+            self.reason[hit] = reason[hit].astype(str)
+        else:
+            self.reason[hit] = reason
+
+    def repair(self, mask: pd.Series | np.ndarray, note: str | pd.Series) -> None:
+        hit = pd.Series(np.asarray(mask, dtype=bool), index=self.reason.index)
+        self.repaired[hit] = note[hit] if isinstance(note, pd.Series) else note
+
+    @property
+    def ok(self) -> pd.Series:
+        """Rows that will be written."""
+        return self.reason == ""
+
+    def report(self, kind: str, file: str, codes: pd.Series | None, **extra: object
+               ) -> ImportReport:
+        rejected = self.reason != ""
+        repaired = ~rejected & (self.repaired != "")
+        notes = pd.DataFrame({"row": np.arange(1, len(self.reason) + 1),
+                              "status": np.where(rejected, "rejected", "repaired"),
+                              "reason": self.reason.where(rejected, self.repaired)},
+                             index=self.reason.index)
+        notes["code"] = codes if codes is not None else None
+        notes = notes[rejected | repaired].head(MAX_LISTED)
+        rows = [RowNote(int(r.row), None if pd.isna(r.code) else str(r.code), r.status,
+                        r.reason) for r in notes.itertuples()]
+        return ImportReport(kind=kind, file=file, read=len(self.reason),
+                            accepted=int((~rejected & ~repaired).sum()),
+                            repaired=int(repaired.sum()), rejected=int(rejected.sum()),
+                            rows=rows, **extra)  # type: ignore[arg-type]
