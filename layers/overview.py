@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import folium
 from sqlalchemy.orm import Session
 
@@ -34,13 +36,15 @@ def render_overview(session: Session, caller: Caller, *, theme: str = "unified",
     building_frame = buildings.list_buildings(session, community_code=community_code,
                                               bbox=bounds)
     facility_frame = facilities.list_facilities(session, community_code=community_code)
-    for layer in (grid_layers.grid_layer(grid_frame),
-                  water_layers.water_layer(water_frame),
-                  region_layers.community_layer(communities),
-                  building_layers.building_layer(building_frame, caller),
-                  grid_layers.grid_label_layer(grid_frame),
-                  facility_layers.facility_layer(facility_frame)):
-        layer.add_to(fmap)
+    # bottom to top; a layer with nothing to draw is left out (folium needs one feature)
+    for frame, build in ((grid_frame, grid_layers.grid_layer),
+                         (water_frame, water_layers.water_layer),
+                         (communities, region_layers.community_layer),
+                         (building_frame, partial(building_layers.building_layer, caller=caller)),
+                         (grid_frame, grid_layers.grid_label_layer),
+                         (facility_frame, facility_layers.facility_layer)):
+        if not frame.empty:
+            build(frame).add_to(fmap)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     page.add_legend(fmap, [catalogue.get_layer(key) for key in LEGEND_LAYERS])
     fmap.add_child(page.ZoomGate({
