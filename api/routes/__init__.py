@@ -13,6 +13,7 @@ from api.routes import (
             locate,
             maps,
             ogc,
+            open311,
             qa,
             regions,
             residents,
@@ -24,5 +25,5 @@ from api.routes import (
 ROUTERS: list[APIRouter] = [health.router, grid_load.router, qa.router]
 ROUTERS += [regions.router, grids.router, buildings.router, facilities.router,
             workers.router, residents.router, ogc.router]
-ROUTERS += [locate.router, geocode.router, events.router]
+ROUTERS += [locate.router, geocode.router, events.router, open311.router]
 ROUTERS += [maps.router, tiles.router]
