@@ -1,0 +1,105 @@
+"""The whole demo district as frames in EPSG:4490, from one seed (pure, no database).
+
+Geometry is built in local metres, moved into EPSG:4549 and converted to EPSG:4490 once
+(``layout.place``). Rows refer to each other by position (``building``, ``household``,
+``grid``, ``worker``, ``source``/``target`` node, ``event``); the loader turns positions
+into database ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gis.demo import buildings as buildings_mod
+from gis.demo import events as events_mod
+from gis.demo import facilities as facilities_mod
+from gis.demo import grids as grids_mod
+from gis.demo import layout as layout_mod
+from gis.demo import names, network, people
+
+
+@dataclass
+class DemoData:
+    """Every table's rows of the demo district (geometry in EPSG:4490)."""
+
+    regions: gpd.GeoDataFrame
+    water: gpd.GeoDataFrame
+    grids: gpd.GeoDataFrame
+    workers: pd.DataFrame
+    worker_grids: pd.DataFrame
+    buildings: gpd.GeoDataFrame
+    households: pd.DataFrame
+    residents: pd.DataFrame
+    nodes: gpd.GeoDataFrame
+    edges: gpd.GeoDataFrame
+    facilities: gpd.GeoDataFrame
+    events: gpd.GeoDataFrame
+    event_log: pd.DataFrame
+
+    def counts(self) -> dict[str, int]:
+        return {f.name: len(getattr(self, f.name)) for f in fields(self)}
+
+
+def _placed(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``frame`` with its geometry moved from local metres to EPSG:4490 (multipolygons kept)."""
+    out = frame.copy()
+    return out.set_geometry(layout_mod.place(frame.geometry).values, crs=4490)
+
+
+def _regions(lay: layout_mod.Layout) -> gpd.GeoDataFrame:
+    rows = pd.DataFrame({
+        "code": [names.DISTRICT_CODE, names.SUBDISTRICT_CODE, *lay.communities["code"]],
+        "name": [names.DISTRICT_NAME, names.SUBDISTRICT_NAME, *lay.communities["name"]],
+        "level": ["district", "subdistrict", *["community"] * len(lay.communities)],
+        "parent_code": [None, names.DISTRICT_CODE,
+                        *[names.SUBDISTRICT_CODE] * len(lay.communities)]})
+    geoms = [lay.district, lay.subdistrict, *lay.communities.geometry]
+    return gpd.GeoDataFrame(rows, geometry=list(shapely.multipolygons(
+        [shapely.get_parts(g) for g in geoms])))
+
+
+def _people(rng: np.random.Generator, blds: gpd.GeoDataFrame) -> tuple[pd.DataFrame,
+                                                                        pd.DataFrame]:
+    households = people.make_households(rng, blds)
+    residents = people.make_residents(rng, households)
+    residents["building"] = households["building"].to_numpy()[residents["household"]]
+    head = residents.drop_duplicates("household").set_index("household")
+    households["head_name"] = head["name"].reindex(households.index).to_numpy()
+    households["phone"] = head["phone"].reindex(households.index).to_numpy()
+    blds["residents"] = residents.groupby("building").size().reindex(
+        blds.index, fill_value=0).to_numpy()
+    return households, residents
+
+
+def generate(seed: int = 42) -> DemoData:
+    """The demo district for ``seed``: same seed, identical data."""
+    rng = np.random.default_rng(seed)
+    lay = layout_mod.make_layout(rng, slot=buildings_mod.SLOT)
+    comp = buildings_mod.compounds(rng, lay.cells)
+    blds = buildings_mod.make_buildings(rng, lay.cells, comp)
+    nodes, edges = network.node_lines(lay.roads)
+    facilities, used = facilities_mod.make_facilities(rng, lay, blds, edges)
+    blds.loc[used, "use"] = "public"  # 配套用房 now housing a service
+    households, residents = _people(rng, blds)
+    blds["geometry"] = shapely.multipolygons(np.asarray(blds.geometry),
+                                             indices=np.arange(len(blds)))
+    unified = grids_mod.make_unified(lay, blds)
+    thematic = grids_mod.make_thematic(rng, lay)
+    workers, links = grids_mod.make_workers(rng, unified)
+    centre = (layout_mod.WIDTH / 2, layout_mod.HEIGHT / 2)
+    events = events_mod.make_events(rng, blds, edges, centre)
+    log = events_mod.make_event_log(rng, events)
+    facilities["entrance"] = layout_mod.place(facilities["entrance"]).values
+    water = gpd.GeoDataFrame({"name": [names.RIVER_NAME]},
+                             geometry=[shapely.multipolygons(shapely.get_parts(lay.river))])
+    return DemoData(
+        regions=_placed(_regions(lay)), water=_placed(water),
+        grids=_placed(pd.concat([unified, thematic], ignore_index=True)),
+        workers=workers, worker_grids=links, buildings=_placed(blds), households=households,
+        residents=residents, nodes=_placed(nodes), edges=_placed(edges),
+        facilities=_placed(facilities), events=_placed(events), event_log=log)

@@ -1,0 +1,158 @@
+"""Writing the demo district into the database: COPY in one transaction, then set-based SQL.
+
+Ids are reserved from each table's sequence up front, so rows can refer to each other before
+they are written and everything goes in with COPY (no row-by-row inserts, no RETURNING).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis import sql
+from gis.demo import names
+from gis.demo.generate import DemoData
+from gis.frames import copy_frame
+
+EVENT_PREFIX = f"E{names.SUBDISTRICT_CODE[:9]}"
+FACILITY_PREFIX = f"F{names.SUBDISTRICT_CODE[:9]}"
+WORKER_PREFIX = f"W{names.SUBDISTRICT_CODE[:9]}"
+
+# Rows of the demo, told apart from anything else by their codes (the demo's own) or by lying
+# on the demo subdistrict (the network, the river), in an order the foreign keys allow.
+DELETE_DEMO = (
+    "DELETE FROM plan WHERE scope_code = ANY(:codes)",
+    "UPDATE event SET grid_id = NULL, worker_id = NULL WHERE code NOT LIKE :events "
+    "AND grid_id IN (SELECT id FROM grid WHERE community_code = ANY(:codes))",
+    "DELETE FROM event WHERE code LIKE :events",
+    "DELETE FROM facility WHERE code LIKE :facilities",
+    "DELETE FROM building WHERE community_code = ANY(:codes)",
+    "DELETE FROM grid_worker WHERE code LIKE :workers",
+    "DELETE FROM grid WHERE community_code = ANY(:codes)",
+    "DELETE FROM road_edge e USING region r WHERE r.code = :sub "
+    "AND ST_DWithin(e.geom, r.geom, 0.00001)",
+    "DELETE FROM road_node n USING region r WHERE r.code = :sub "
+    "AND ST_DWithin(n.geom, r.geom, 0.00001) AND NOT EXISTS ("
+    "SELECT 1 FROM road_edge e WHERE e.source = n.id OR e.target = n.id)",
+    "DELETE FROM water_area w USING region r WHERE r.code = :sub AND w.name = :river "
+    "AND ST_Intersects(w.geom, r.geom)",
+    "DELETE FROM region WHERE level = 'community' AND code = ANY(:codes)",
+    "DELETE FROM region WHERE code = :sub",
+    "DELETE FROM region r WHERE r.code = :district AND NOT EXISTS ("
+    "SELECT 1 FROM region c WHERE c.parent_code = r.code)",
+)
+
+OTHER_DATA = """
+SELECT (SELECT count(*) FROM region WHERE code <> ALL(:codes))
+     + (SELECT count(*) FROM grid WHERE community_code IS NULL
+                                    OR community_code <> ALL(:codes))
+     + (SELECT count(*) FROM building WHERE community_code IS NULL
+                                        OR community_code <> ALL(:codes))
+     + (SELECT count(*) FROM facility WHERE code NOT LIKE :facilities)
+     + (SELECT count(*) FROM event WHERE code NOT LIKE :events)
+     + (SELECT count(*) FROM grid_worker WHERE code NOT LIKE :workers)
+     + (SELECT count(*) FROM road_edge e WHERE NOT EXISTS (
+          SELECT 1 FROM region r WHERE r.code = :sub AND ST_DWithin(e.geom, r.geom, 0.00001)))
+"""
+
+
+def _params() -> dict:
+    return {"codes": list(names.DEMO_CODES), "sub": names.SUBDISTRICT_CODE,
+            "district": names.DISTRICT_CODE, "river": names.RIVER_NAME,
+            "events": EVENT_PREFIX + "%", "facilities": FACILITY_PREFIX + "%",
+            "workers": WORKER_PREFIX + "%"}
+
+
+def is_loaded(session: Session) -> bool:
+    """Whether the demo subdistrict is in the database."""
+    return session.execute(text("SELECT EXISTS (SELECT 1 FROM region WHERE code = :c)"),
+                           {"c": names.SUBDISTRICT_CODE}).scalar_one()
+
+
+def other_rows(session: Session) -> int:
+    """How many rows of regions, grids, buildings, facilities, events, workers or streets are
+    not the demo's."""
+    return int(session.execute(text(OTHER_DATA), _params()).scalar_one())
+
+
+def delete_demo(session: Session) -> None:
+    """Remove every demo row (flush only; the caller commits)."""
+    for statement in DELETE_DEMO:
+        session.execute(text(statement), _params())
+
+
+def _reserve(session: Session, table: str, n: int) -> int:
+    """First id of a block of ``n`` ids taken from ``table``'s sequence (table: our own)."""
+    return int(session.execute(text(
+        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+        f"GREATEST((SELECT COALESCE(max(id), 0) FROM {table}), "
+        f"(SELECT last_value FROM {table}_id_seq)) + :n) - :n + 1"), {"n": n}).scalar_one())
+
+
+def _geo(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The ``columns`` of ``frame`` with the geometry column named ``geom``."""
+    out = frame.rename(columns={"geometry": "geom"})
+    return out[[*columns, "geom"]]
+
+
+def write(session: Session, data: DemoData, step: callable = lambda _: None) -> dict:
+    """COPY every demo table, then assign buildings and events to grids (set-based SQL)."""
+    copy_frame(session, _geo(data.regions, ["code", "name", "level", "parent_code"]), "region")
+    copy_frame(session, _geo(data.water, ["name"]), "water_area")
+    grids = data.grids.assign(id=_reserve(session, "grid", len(data.grids))
+                              + pd.RangeIndex(len(data.grids)))
+    copy_frame(session, _geo(grids, ["id", "code", "name", "theme", "kind", "community_code"]),
+               "grid")
+    workers = data.workers.assign(id=_reserve(session, "grid_worker", len(data.workers))
+                                  + pd.RangeIndex(len(data.workers)))
+    copy_frame(session, workers, "grid_worker")
+    links = pd.DataFrame({"worker_id": workers["id"].to_numpy()[data.worker_grids["worker"]],
+                          "grid_id": grids["id"].to_numpy()[data.worker_grids["grid"]],
+                          "is_primary": data.worker_grids["is_primary"]})
+    copy_frame(session, links, "grid_worker_grid")
+    step("grids")
+    b_ids = _reserve(session, "building", len(data.buildings)) + pd.RangeIndex(
+        len(data.buildings))
+    copy_frame(session, _geo(data.buildings.assign(id=b_ids), [
+        "id", "code", "address", "compound", "floors", "households", "residents", "use",
+        "community_code"]), "building")
+    h_ids = _reserve(session, "household", len(data.households)) + pd.RangeIndex(
+        len(data.households))
+    hh = data.households.assign(id=h_ids, building_id=b_ids[data.households["building"]])
+    copy_frame(session, hh, "household",
+               ["id", "code", "building_id", "unit", "room", "head_name", "phone", "size"])
+    res = data.residents.assign(household_id=h_ids[data.residents["household"]],
+                                building_id=b_ids[data.residents["building"]],
+                                birth_date=data.residents["birth_date"].dt.strftime("%Y-%m-%d"))
+    copy_frame(session, res, "resident", [
+        "code", "household_id", "building_id", "name", "id_number", "phone", "gender",
+        "birth_date", "relation", "categories"])
+    step("people")
+    n_ids = _reserve(session, "road_node", len(data.nodes)) + pd.RangeIndex(len(data.nodes))
+    copy_frame(session, _geo(data.nodes.assign(id=n_ids), ["id"]), "road_node")
+    edges = data.edges.assign(source=n_ids[data.edges["source"]],
+                              target=n_ids[data.edges["target"]])
+    copy_frame(session, _geo(edges, ["source", "target", "length_m", "cost", "reverse_cost",
+                                     "kind", "name", "component"]), "road_edge")
+    copy_frame(session, _geo(data.facilities, [
+        "code", "name", "type", "level", "capacity", "opening_hours", "address", "phone",
+        "community_code", "entrance"]), "facility")
+    step("network")
+    _write_events(session, data)
+    step("events")
+    session.execute(text(sql.load("demo_assign_buildings")), {"codes": list(names.DEMO_CODES)})
+    session.execute(text(sql.load("demo_assign_events")), {"events": EVENT_PREFIX + "%"})
+    step("assign")
+    return data.counts()
+
+
+def _write_events(session: Session, data: DemoData) -> None:
+    e_ids = _reserve(session, "event", len(data.events)) + pd.RangeIndex(len(data.events))
+    copy_frame(session, _geo(data.events.assign(id=e_ids), [
+        "id", "code", "category", "description", "channel", "status", "priority", "address",
+        "reporter_name", "reporter_phone", "source_crs", "escalation_level", "satisfaction",
+        "external_id", "reported_at", "due_at", "closed_at"]), "event")
+    log = data.event_log.assign(event_id=e_ids[data.event_log["event"]])
+    copy_frame(session, log, "event_log",
+               ["event_id", "from_status", "to_status", "actor", "note", "at"])
