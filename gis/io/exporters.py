@@ -43,7 +43,8 @@ def _as_text_times(frame: pd.DataFrame) -> pd.DataFrame:
     """Dates and times as ISO 8601 text (Shapefiles and CSV keep no time zone otherwise)."""
     for column in ("birth_date", "reported_at"):
         if column in frame.columns:
-            frame[column] = frame[column].map(lambda v: v.isoformat(), na_action="ignore")
+            frame[column] = frame[column].astype(object).map(
+                lambda v: v.isoformat() if pd.notna(v) else None)
     return frame
 
 

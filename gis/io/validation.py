@@ -32,7 +32,7 @@ def ignored_columns(frame: pd.DataFrame, kind: Kind) -> list[str]:
 def as_text(values: pd.Series) -> pd.Series:
     """Values as stripped text (object dtype), empty -> NA; 320706.0 reads as '320706'."""
     def one(v: object) -> object:
-        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+        if v is None or (np.ndim(v) == 0 and pd.isna(v)):  # None, NaN, NaT, pd.NA
             return pd.NA
         if isinstance(v, float) and v.is_integer():
             v = int(v)
