@@ -119,6 +119,11 @@ def _rates(frame: pd.DataFrame, keys: list[str] | None) -> pd.DataFrame:
     return out
 
 
+def summary_of(frame: pd.DataFrame) -> dict:
+    """Totals of a coverage_frame: buildings, households, residents, covered, rate (0–1)."""
+    return _records(_rates(frame, None))[0]
+
+
 def get_coverage(session: Session, *, type: str, minutes: float = circles.DEFAULT_MINUTES,
                  speed: float = circles.DEFAULT_SPEED, level: str = "community",
                  uncovered_limit: int = 500) -> dict:
@@ -130,14 +135,13 @@ def get_coverage(session: Session, *, type: str, minutes: float = circles.DEFAUL
     started = time.perf_counter()
     frame = coverage_frame(session, type=type, minutes=minutes, speed=speed)
     code, name = LEVELS[level]
-    totals = _rates(frame, None).iloc[0]
     units = _rates(frame, [code, name]).rename(columns={code: "code", name: "name"})
     return {
         "type": type, "minutes": minutes, "speed_m_per_min": speed,
         "distance_m": frame.attrs["budget_m"], "level": level,
         "facilities": len(frame.attrs["facilities"]),
         "facilities_off_network": frame.attrs["off_network"],
-        "summary": _records(totals.to_frame().T)[0],
+        "summary": summary_of(frame),
         "units": _records(units.sort_values("code", na_position="last")),
         "uncovered": _uncovered(frame, uncovered_limit),
         "catchments": _catchments(frame),

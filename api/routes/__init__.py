@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from api.routes import (
             buildings,
+            circles,
             events,
             facilities,
             geocode,
@@ -26,4 +27,4 @@ ROUTERS: list[APIRouter] = [health.router, grid_load.router, qa.router]
 ROUTERS += [regions.router, grids.router, buildings.router, facilities.router,
             workers.router, residents.router, ogc.router]
 ROUTERS += [locate.router, geocode.router, events.router, open311.router]
-ROUTERS += [maps.router, tiles.router]
+ROUTERS += [maps.router, tiles.router, circles.router]

@@ -1,0 +1,64 @@
+"""Service circles (public), coverage and new sites (key holders), and the coverage map."""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse
+
+from api.deps import CallerDep, SessionDep, SettingsDep, require
+from api.responses import GeoJSONResponse
+from gis import circles, coverage, frames, sites
+from layers import circles as circle_layers
+
+router = APIRouter(tags=["circles"])
+
+Type = Annotated[str, Query(description="facility type, e.g. party_center, clinic, "
+                                        "elderly_care, shelter")]
+Minutes = Annotated[float, Query(gt=0, le=120, description="walking time budget, minutes "
+                                                           "(10 = GB 50180 life circle)")]
+Speed = Annotated[float, Query(ge=10, le=200, description="walking speed, metres per minute "
+                                                          "(50 default; 4.5 km/h = 75)")]
+Level = Literal["grid", "community", "subdistrict"]
+READERS = ("viewer", "grid_worker", "dispatcher", "planner")
+
+
+@router.get("/api/v1/service-circles", response_class=GeoJSONResponse)
+def list_service_circles(session: SessionDep, caller: CallerDep, type: Type = "party_center",
+                         minutes: Minutes = 10, speed: Speed = 50,
+                         facility: int | None = None) -> GeoJSONResponse:
+    """Walking isochrones (GeoJSON polygons, lon/lat) of facilities of ``type`` (or one
+    ``facility`` id); facilities over 200 m from the network are listed under ``skipped``."""
+    coverage.check_type(type)
+    frame = circles.list_service_circles(
+        session, type=None if facility else type, facility_ids=[facility] if facility else None,
+        minutes=minutes, speed=speed, strict=facility is not None)
+    return GeoJSONResponse(frames.feature_collection_from_frame(
+        frame, id_column="facility_id", extra={"skipped": frame.attrs.get("skipped", [])}))
+
+
+@router.get("/api/v1/coverage", dependencies=[require(*READERS)])
+def get_coverage(session: SessionDep, type: Type = "party_center", minutes: Minutes = 10,
+                 speed: Speed = 50, level: Level = "community") -> dict:
+    """Households within the walk of a facility of ``type``: totals, rate per unit (0–1),
+    uncovered buildings (most households first) and each facility's catchment."""
+    return coverage.get_coverage(session, type=type, minutes=minutes, speed=speed, level=level)
+
+
+@router.get("/api/v1/coverage/sites", dependencies=[require(*READERS)])
+def list_sites(session: SessionDep, type: Type = "party_center",
+               k: Annotated[int, Query(ge=1, le=50)] = 3, minutes: Minutes = 10,
+               speed: Speed = 50) -> dict:
+    """The k new sites (lon/lat) covering the most uncovered households, greedily."""
+    return sites.list_sites(session, type=type, k=k, minutes=minutes, speed=speed)
+
+
+@router.get("/map/coverage", response_class=HTMLResponse,
+            summary="生活服务圈覆盖图 (service-circle coverage map)")
+def get_coverage_map(session: SessionDep, caller: CallerDep, settings: SettingsDep,
+                     type: Type = "party_center", minutes: Minutes = 10, speed: Speed = 50,
+                     k: Annotated[int, Query(ge=0, le=20)] = 3) -> HTMLResponse:
+    """Circles, facilities, buildings covered/uncovered, new sites, coverage rate; offline."""
+    coverage.check_type(type)
+    return HTMLResponse(circle_layers.render_coverage(
+        session, caller, type=type, minutes=minutes, speed=speed, k=k,
+        basemap_url=settings.basemap_url))

@@ -1,0 +1,120 @@
+"""Service-circle map (``/map/coverage``): walking circles, facilities, buildings coloured
+covered/uncovered, proposed new sites and a legend with the coverage rate.
+
+All geometry comes from gis/ in EPSG:4490 and is drawn as lon/lat.
+"""
+
+from __future__ import annotations
+
+import html
+
+import folium
+import geopandas as gpd
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from gis import circles, coverage, facilities, sites, water
+from gis.callers import Caller
+from layers import buildings as building_layers
+from layers import catalogue, page
+from layers import facilities as facility_layers
+from layers import water as water_layers
+from layers.catalogue import Attribute, LegendEntry
+
+COVERED, UNCOVERED, OFF_NETWORK, SITE = "#43a047", "#e53935", "#9e9e9e", "#ff6f00"
+CIRCLE_ATTRS = (Attribute("name", "设施"), Attribute("minutes", "步行时间", "分钟"),
+                Attribute("speed_m_per_min", "步速", "米/分钟"),
+                Attribute("distance_m", "步行距离", "米"),
+                Attribute("snap_distance_m", "入口至路网", "米"),
+                Attribute("area_ha", "覆盖面积", "公顷"))
+BUILDING_ATTRS = (Attribute("households", "户数", "户"), Attribute("residents", "人口", "人"),
+                  Attribute("distance_m", "步行至最近设施", "米"),
+                  Attribute("status", "覆盖情况"))
+SITE_ATTRS = (Attribute("rank", "建议顺序"), Attribute("households_gained", "新增覆盖户数", "户"),
+              Attribute("residents_gained", "新增覆盖人口", "人"),
+              Attribute("rate_after", "选址后覆盖率"))
+
+
+def circle_layer(frame: gpd.GeoDataFrame) -> folium.GeoJson:
+    """Circles (columns of gis.circles.list_service_circles) as translucent polygons."""
+    layer = catalogue.get_layer("circles")
+    data = frame.assign(area_ha=(frame["area_m2"] / 10_000).round(2))
+    data["popup"] = page.popup_html(data, CIRCLE_ATTRS, title_field="name")
+    return folium.GeoJson(page.feature_collection(data, ["popup"]),
+                          name=f"{frame['minutes'].iloc[0]:g} 分钟步行服务圈",
+                          style_function=lambda _: dict(layer.style), popup=page.popup())
+
+
+def coverage_building_layer(frame: gpd.GeoDataFrame, caller: Caller) -> folium.GeoJson:
+    """Buildings (gis.coverage.coverage_frame) green when covered, red when not, grey when
+    off the network; households and distance only for key holders in their jurisdiction."""
+    status = pd.Series("未覆盖", index=frame.index).mask(frame["covered"], "已覆盖") \
+        .mask(frame["off_network"], "距路网超过 200 米")
+    colour = pd.Series(UNCOVERED, index=frame.index).mask(frame["covered"], COVERED) \
+        .mask(frame["off_network"], OFF_NETWORK)
+    data = frame.assign(status=status, colour=colour, distance_m=frame["distance_m"].round(0))
+    detail = page.popup_html(data, BUILDING_ATTRS, title_field="address")
+    public = '<div class="gm-popup">' + status + "（详情需授权查看）</div>"
+    data["popup"] = detail.where(building_layers.covered(frame, caller), public)
+    return folium.GeoJson(
+        page.feature_collection(data, ["popup", "colour"]), name="建筑覆盖情况",
+        style_function=lambda f: {"color": f["properties"]["colour"], "weight": 1,
+                                  "fillColor": f["properties"]["colour"], "fillOpacity": 0.7},
+        popup=page.popup())
+
+
+def site_layer(picks: list[dict]) -> folium.FeatureGroup:
+    """Proposed new sites (gis.sites.list_sites picks) as numbered orange badges."""
+    group = folium.FeatureGroup(name="建议新增设施点")
+    frame = pd.DataFrame(picks)
+    frame["rate_after"] = (frame["rate_after"] * 100).round(1).astype(str) + "%"
+    pops = page.popup_html(frame, SITE_ATTRS)
+    for rank, lon, lat, pop in zip(frame["rank"], frame["lon"], frame["lat"], pops,
+                                   strict=True):  # k markers (k <= 50), not data rows
+        folium.Marker([lat, lon], icon=page.div_icon(str(rank), SITE),
+                      popup=folium.Popup(pop, max_width=320)).add_to(group)
+    return group
+
+
+def legend(type_label: str, minutes: float, summary: dict, gained: int | None) -> str:
+    """The legend: the coverage rate (% of households) and the colours used."""
+    rate = summary.get("rate")
+    rate_text = "—" if rate is None else f"{rate * 100:.1f}%"
+    head = (f"<h3>{html.escape(type_label)} · {minutes:g} 分钟步行</h3>"
+            f'<div class="gm-legend-row"><b>户覆盖率 {rate_text}</b></div>'
+            f'<div class="gm-legend-row">已覆盖 {summary.get("covered_households", 0)} / '
+            f'{summary.get("households", 0)} 户</div>')
+    if gained:
+        head += f'<div class="gm-legend-row">建议新增点可再覆盖 {gained} 户</div>'
+    entries = (LegendEntry("步行服务圈", "#a5d6a7"), LegendEntry("已覆盖建筑", COVERED),
+               LegendEntry("未覆盖建筑", UNCOVERED), LegendEntry("距路网过远", OFF_NETWORK),
+               LegendEntry("建议新增设施点", SITE, "icon", "新"))
+    return head + page.legend_html("图例", entries)
+
+
+def render_coverage(session: Session, caller: Caller, *, type: str = "party_center",
+                    minutes: float = circles.DEFAULT_MINUTES, speed: float = circles.DEFAULT_SPEED,
+                    k: int = 3, basemap_url: str | None = None) -> str:
+    """The coverage page's HTML (offline-ready): circles, facilities, buildings, sites."""
+    blds = coverage.coverage_frame(session, type=type, minutes=minutes, speed=speed)
+    rings = circles.list_service_circles(session, type=type, minutes=minutes, speed=speed)
+    facs = facilities.list_facilities(session, type=type)
+    picks = sites.list_sites(session, type=type, k=k, minutes=minutes, speed=speed,
+                             frame=blds)["sites"] if k else []
+    label = catalogue.FACILITY_TYPES.get(type, (type,))[0]
+    bounds = page.frame_bounds(blds, rings, facs)
+    fmap = page.base_map(bounds, title=f"{label} {minutes:g} 分钟生活服务圈覆盖图",
+                         basemap_url=basemap_url)
+    water_frame = water.list_water_areas(session, bbox=bounds)
+    for frame, build in ((water_frame, water_layers.water_layer), (rings, circle_layer),
+                         (blds, lambda f: coverage_building_layer(f, caller)),
+                         (facs, facility_layers.facility_layer)):
+        if not frame.empty:  # folium needs at least one feature per GeoJson layer
+            build(frame).add_to(fmap)
+    if picks:
+        site_layer(picks).add_to(fmap)
+    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
+    gained = sum(p["households_gained"] for p in picks)
+    fmap.add_child(page.Panel(legend(label, minutes, coverage.summary_of(blds), gained),
+                              css_class="gm-panel gm-legend"))
+    return page.render(fmap)

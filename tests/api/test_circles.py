@@ -1,0 +1,71 @@
+"""HTTP: /api/v1/service-circles (public), /api/v1/coverage(+/sites) (keys), /map/coverage."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import shapely
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from gis import keys
+from tests.gis.test_coverage import river  # noqa: F401  (fixture)
+from tests.gis.walknet import point
+
+
+def auth(session: Session, role: str = "viewer") -> dict:
+    return {"Authorization": f"Bearer {keys.create_key(session, role=role)}"}
+
+
+def test_service_circles_are_public_geojson(client: TestClient, session, river) -> None:  # noqa: F811
+    _, fac = river
+    res = client.get("/api/v1/service-circles", params={"type": "party_center"})
+    assert res.status_code == 200
+    assert res.headers["content-type"].startswith("application/geo+json")
+    (feature,) = res.json()["features"]
+    assert feature["id"] == fac.id and feature["properties"]["distance_m"] == 500
+    poly = shapely.geometry.shape(feature["geometry"])
+    assert poly.contains(point(300, 0)) and not poly.contains(point(0, 100))
+
+
+def test_one_facility_too_far_from_the_network_is_a_422(client, session, river) -> None:  # noqa: F811
+    from tests.builders import make_facility
+
+    far = make_facility(session, type="clinic", geom=point(0, 600))
+    res = client.get("/api/v1/service-circles", params={"type": "clinic", "facility": far.id})
+    assert res.status_code == 422 and res.json()["code"] == "snap_too_far"
+    listing = client.get("/api/v1/service-circles", params={"type": "clinic"}).json()
+    assert listing["features"] == [] and listing["skipped"][0]["id"] == far.id
+
+
+@pytest.mark.parametrize("params", [{"type": "casino"}, {"minutes": 0}, {"speed": 1000}])
+def test_bad_parameters_are_422(client, session, river, params) -> None:  # noqa: F811
+    res = client.get("/api/v1/service-circles", params=params)
+    assert res.status_code == 422 and "detail" in res.json()
+
+
+def test_coverage_needs_a_key_and_counts_households(client, session, river) -> None:  # noqa: F811
+    assert client.get("/api/v1/coverage").status_code == 401
+    res = client.get("/api/v1/coverage", params={"level": "grid"}, headers=auth(session))
+    assert res.status_code == 200
+    body = res.json()
+    assert body["summary"]["covered_households"] == 15 and body["summary"]["households"] == 38
+    assert {u["code"] for u in body["units"]} == {"G-S", "G-N"}
+
+
+def test_sites_answer_with_households_gained(client, session, river) -> None:  # noqa: F811
+    res = client.get("/api/v1/coverage/sites", params={"k": 2}, headers=auth(session))
+    assert res.status_code == 200
+    assert [s["households_gained"] for s in res.json()["sites"]] == [20]
+
+
+def test_coverage_map_page_is_offline_and_shows_the_rate(client, session, river) -> None:  # noqa: F811
+    res = client.get("/map/coverage", params={"type": "party_center", "minutes": 10})
+    assert res.status_code == 200
+    page = res.text
+    # the legend panel's HTML is embedded as a JSON string (non-ASCII escaped)
+    assert json.dumps("户覆盖率 39.5%")[1:-1] in page  # 15 of 38 households
+    assert json.dumps("建议新增设施点")[1:-1] in page or "建议新增设施点" in page
+    assert page.count("gm-divicon") >= 2  # the facility and the proposed site
+    assert "cdn.jsdelivr" not in page and "unpkg.com" not in page
