@@ -6,13 +6,14 @@ import sys
 
 import typer
 
-from api.cli import core, qa
+from api.cli import circles, core, qa
 from gis.errors import GridmapError
 
 app = typer.Typer(help="gridmap: 网格化管理 GIS on PostGIS.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
 core.register(app)
 qa.register(app)
+circles.register(app)
 
 
 def main() -> None:
