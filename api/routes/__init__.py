@@ -11,6 +11,7 @@ from api.routes import (
             grid_load,
             grids,
             health,
+            io,
             locate,
             maps,
             ogc,
@@ -28,3 +29,4 @@ ROUTERS += [regions.router, grids.router, buildings.router, facilities.router,
             workers.router, residents.router, ogc.router]
 ROUTERS += [locate.router, geocode.router, events.router, open311.router]
 ROUTERS += [maps.router, tiles.router, circles.router]
+ROUTERS += [io.router]

@@ -1,0 +1,93 @@
+"""Commands: import KIND FILE, export KIND FILE."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from api.cli.common import console, session
+from gis import io
+from gis.errors import ImportRejected
+from gis.io.report import ImportReport, RowNote
+
+KIND_HELP = f"one of: {', '.join(io.KINDS)}"
+SHOWN = 50
+
+
+def import_(
+    kind: Annotated[str, typer.Argument(help=KIND_HELP)],
+    file: Annotated[Path, typer.Argument(help=".geojson/.json, .gpkg, .zip/.shp.zip or .csv")],
+    crs: Annotated[str | None, typer.Option(
+        help="the data's CRS when the file has none or a wrong one: EPSG:4549, gcj02, bd09…"
+    )] = None,
+    keep_good: Annotated[bool, typer.Option(
+        "--keep-good", help="write the good rows even when some are rejected")] = False,
+    layer: Annotated[str | None, typer.Option(help="layer of a multi-layer file")] = None,
+) -> None:
+    """Import FILE as KIND in one transaction: all or nothing unless --keep-good.
+
+    Prints accepted / repaired / rejected counts and the reason for every bad row; exits 1
+    when rows were rejected and nothing was written.
+    """
+    try:
+        with _bar() as bar, session() as s:
+            task = bar.add_task("reading", total=None)
+
+            def progress(stage: str, done: int, total: int | None) -> None:
+                bar.update(task, description=stage, completed=done, total=total)
+
+            report = io.import_file(s, kind, file, crs=crs, keep_good=keep_good,
+                                    layer=layer, progress=progress)
+    except ImportRejected as exc:
+        _print_report(ImportReport(**{**exc.details["report"], "rows": [
+            RowNote(**r) for r in exc.details["report"]["rows"]]}))
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from None
+    _print_report(report)
+
+
+def _bar() -> Progress:
+    return Progress(TextColumn("{task.description:<9}"), BarColumn(), MofNCompleteColumn(),
+                    console=console, transient=True, disable=not console.is_terminal)
+
+
+def _print_report(report: ImportReport) -> None:
+    if report.rows:
+        table = Table(title=f"{report.kind}: rows repaired or rejected")
+        for column in ("row", "code", "status", "reason"):
+            table.add_column(column, overflow="fold")
+        for note in report.rows[:SHOWN]:
+            colour = "red" if note.status == "rejected" else "yellow"
+            table.add_row(str(note.row), note.code or "", f"[{colour}]{note.status}[/{colour}]",
+                          note.reason)
+        console.print(table)
+        if len(report.rows) > SHOWN:
+            console.print(f"… and {len(report.rows) - SHOWN} more rows")
+    if report.ignored_columns:
+        console.print(f"ignored columns: {', '.join(report.ignored_columns)}")
+    console.print(f"source CRS {report.source_crs}; {report.summary()}")
+    for key, value in report.extra.items():
+        console.print(f"{key}: {value}")
+
+
+def export(
+    kind: Annotated[str, typer.Argument(help=KIND_HELP)],
+    file: Annotated[Path, typer.Argument(help=".geojson, .gpkg, .shp.zip/.zip or .csv")],
+    theme: Annotated[str | None, typer.Option(help="grids of one theme only")] = None,
+    reveal: Annotated[bool, typer.Option(
+        "--reveal", help="export personal data (ID numbers, phones, names) unmasked")] = False,
+) -> None:
+    """Export KIND to FILE (format from the extension) in the import field names, EPSG:4490."""
+    with session() as s:
+        count = io.export_file(s, kind, file, theme=theme, reveal=reveal)
+    console.print(f"{count} {kind} written to {file}" + ("" if reveal or not io.get_kind(
+        kind).personal else " (personal data masked; --reveal to export it)"))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_)
+    app.command("export")(export)

@@ -1,0 +1,91 @@
+"""Import (admin, planner) and export (public kinds for anyone, the rest for any key).
+
+``POST /api/v1/import/{kind}`` takes a multipart upload (field ``file``; GeoJSON, GeoPackage,
+zipped Shapefile or CSV, told by the file name's extension) or a raw GeoJSON body; one
+transaction, all or nothing unless ``keep_good=true``; a rejected import answers 422 with the
+report. ``GET /api/v1/export/{kind}`` answers GeoJSON in the import field names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.datastructures import UploadFile
+
+from api.deps import CallerDep, SessionDep, SettingsDep, require
+from api.responses import GeoJSONResponse
+from gis import io
+from gis.callers import Caller
+from gis.errors import InvalidInput, MalformedFile, PayloadTooLarge
+from gis.models.security import ROLES
+
+router = APIRouter(prefix="/api/v1", tags=["import/export"])
+ImporterDep = Annotated[Caller, require("planner")]
+CRS = Annotated[str | None, Query(description="the data's CRS: EPSG:4549, gcj02, bd09…")]
+KeepGood = Annotated[bool, Query(description="write the good rows even if some are rejected")]
+
+
+@dataclass(frozen=True)
+class Upload:
+    data: bytes
+    filename: str
+
+
+def _too_large(size: int | None, limit: int) -> PayloadTooLarge:
+    got = f"{size / 1e6:.1f} MB, " if size else ""
+    return PayloadTooLarge(f"the upload is {got}more than the {limit / 1e6:.1f} MB allowed "
+                           "(GRIDMAP_MAX_UPLOAD_BYTES); split the file, or import it on the "
+                           "server with `gridmap import`", limit_bytes=limit)
+
+
+async def read_upload(request: Request, settings: SettingsDep) -> Upload:
+    """The uploaded file (multipart field ``file``) or the raw body, refused past the limit."""
+    limit = settings.max_upload_bytes
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(int(declared), limit)
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        form = await request.form()
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise InvalidInput("send the file in a multipart form field named 'file'")
+        data, name = await upload.read(limit + 1), upload.filename or "upload.geojson"
+    else:
+        body, name = bytearray(), "upload.geojson"
+        async for chunk in request.stream():  # stop reading once past the limit
+            body += chunk
+            if len(body) > limit:
+                break
+        data = bytes(body)
+    if len(data) > limit:
+        raise _too_large(None, limit)
+    if not data:
+        raise MalformedFile("the upload is empty: send a file (multipart field 'file') or a "
+                            "GeoJSON body")
+    return Upload(data, name)
+
+
+def exporter(kind: str, caller: CallerDep) -> Caller:
+    """Anyone may export public kinds (grids, facilities, workers…); the rest needs a key."""
+    return caller if io.get_kind(kind).public else caller.require(*ROLES)
+
+
+@router.post("/import/{kind}")
+def import_kind(kind: str, caller: ImporterDep, session: SessionDep,
+                upload: Annotated[Upload, Depends(read_upload)], crs: CRS = None,
+                keep_good: KeepGood = False, layer: str | None = None) -> dict:
+    """Import a file as ``kind``; the report counts accepted, repaired and rejected rows."""
+    report = io.import_upload(session, kind, upload.data, upload.filename, crs=crs,
+                              keep_good=keep_good, layer=layer)
+    return report.to_dict()
+
+
+@router.get("/export/{kind}", response_class=GeoJSONResponse)
+def export_kind(kind: str, session: SessionDep,
+                caller: Annotated[Caller, Depends(exporter)],
+                theme: str | None = None) -> GeoJSONResponse:
+    """All rows of ``kind`` as GeoJSON; personal data masked unless the role may see it."""
+    return GeoJSONResponse(io.export_collection(session, kind, theme=theme,
+                                                reveal=caller.sees_personal_data))
