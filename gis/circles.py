@@ -136,8 +136,8 @@ def list_service_circles(session: Session, *, type: str | None = None,
     graph = network.read_graph(session)
     if not len(graph.edge_id):
         raise InvalidInput("no walking network is loaded: run `gridmap import roads FILE`")
-    srid = network.network_srid(session)
-    snaps = walking.snap(session, graph, facs["lon"], facs["lat"], srid=srid)
+    srid = graph.srid
+    snaps = walking.snap(graph, facs["lon"], facs["lat"])
     far = snaps.snap_m > walking.MAX_SNAP_M
     skipped = _skipped(facs[far], snaps.snap_m[far])
     if strict and skipped:
@@ -162,11 +162,25 @@ def _compute(session: Session, graph: network.Graph, facs: pd.DataFrame,
              srid: int) -> gpd.GeoDataFrame:
     sub = walking.Snaps(snaps.edge_row[todo], snaps.fraction[todo], snaps.snap_m[todo])
     polys = circles_from_walks(session, graph, sub, budget, srid=srid)
+    lonlat = gpd.GeoSeries(polys, crs=srid).to_crs(STORAGE_SRID).values
     frame = gpd.GeoDataFrame({"facility_id": facs["id"].to_numpy(),
                               "snap_distance_m": np.round(sub.snap_m, 2)},
-                             geometry=gpd.GeoSeries(polys, crs=srid).to_crs(STORAGE_SRID).values,
+                             geometry=_valid_multipolygons(np.asarray(lonlat, dtype=object)),
                              crs=STORAGE_SRID)
     return frame.rename_geometry("geom")
+
+
+def _valid_multipolygons(geoms: np.ndarray) -> np.ndarray:
+    """Valid MultiPolygons (service_area checks ST_IsValid): reprojection can make a hole
+    touch its shell along an edge; make_valid repairs it, keeping only the polygonal parts."""
+    fixed = shapely.make_valid(geoms)
+    parts, owner = shapely.get_parts(fixed, return_index=True)
+    parts, inner = shapely.get_parts(parts, return_index=True)  # collections may hold multis
+    owner = owner[inner]
+    keep = shapely.get_type_id(parts) == 3
+    parts, owner = parts[keep], owner[keep]
+    return np.array([shapely.MultiPolygon(list(parts[owner == i])) for i in range(len(geoms))],
+                    dtype=object)
 
 
 def _skipped(facs: pd.DataFrame, snap_m: np.ndarray) -> list[dict]:

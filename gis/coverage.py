@@ -46,7 +46,7 @@ def walk_to_buildings(session: Session, graph: network.Graph, starts: walking.Sn
     One multi-source Dijkstra; same-edge pairs are added, since a walk between two points of
     one edge need not reach an end. Unreached: distance inf, nearest -1.
     """
-    points = walking.snap(session, graph, buildings["lon"], buildings["lat"], srid=srid)
+    points = walking.snap(graph, buildings["lon"], buildings["lat"])
     node_dist, which = walking.nearest_start(graph, starts, limit=limit)
     row = np.maximum(points.edge_row, 0)
     length = graph.length[row]
@@ -76,12 +76,12 @@ def coverage_frame(session: Session, *, type: str, minutes: float = circles.DEFA
     graph = network.read_graph(session)
     if not len(graph.edge_id):
         raise InvalidInput("no walking network is loaded: run `gridmap import roads FILE`")
-    srid = network.network_srid(session)
+    srid = graph.srid
     facs = frames.frame_from_sql(session, """
         SELECT f.id, f.name, ST_X(p) AS lon, ST_Y(p) AS lat
         FROM facility f, LATERAL (SELECT coalesce(f.entrance, ST_PointOnSurface(f.geom)) p) s
         WHERE f.type = :type ORDER BY f.id""", {"type": type}, geom_col=None)
-    fsnap = walking.snap(session, graph, facs["lon"], facs["lat"], srid=srid)
+    fsnap = walking.snap(graph, facs["lon"], facs["lat"])
     ok = fsnap.snap_m <= walking.MAX_SNAP_M
     starts = walking.Snaps(fsnap.edge_row[ok], fsnap.fraction[ok], fsnap.snap_m[ok])
     used = facs[ok].reset_index(drop=True)

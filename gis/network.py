@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Final
 
@@ -249,18 +250,27 @@ def network_version(session: Session) -> int:
 
 @dataclass(frozen=True)
 class Graph:
-    """The usable network (component 0) as arrays; ``node_index`` maps road_node ids to rows."""
+    """The usable network (component 0) as arrays; ``node_ids`` maps rows to road_node ids.
+
+    ``geom`` holds the edges as shapely lines in the metric CRS ``srid`` (for snapping).
+    """
 
     edge_id: npt.NDArray[np.int64]
     source: npt.NDArray[np.int64]  # row index, not road_node id
     target: npt.NDArray[np.int64]
     length: npt.NDArray[np.float64]
     node_ids: npt.NDArray[np.int64]
+    geom: npt.NDArray[np.object_]
+    srid: int
     version: int
 
     @property
     def n_nodes(self) -> int:
         return len(self.node_ids)
+
+    @cached_property
+    def tree(self) -> shapely.STRtree:
+        return shapely.STRtree(self.geom)
 
     def matrix(self, extra_rows: int = 0) -> csr_matrix:
         """Directed adjacency with both directions (walking), plus empty rows for sources."""
@@ -273,12 +283,19 @@ class Graph:
 
 
 def read_graph(session: Session) -> Graph:
-    """Read the largest component of the network once, for scipy shortest paths (metres)."""
-    df = frames.frame_from_sql(session, "SELECT id, source, target, length_m FROM road_edge "
-                               "WHERE component = 0 ORDER BY id", geom_col=None)
+    """Read the largest component once, for scipy shortest paths (metres) and snapping.
+
+    Raises InvalidInput when no network is loaded.
+    """
+    srid = network_srid(session)
+    df = frames.frame_from_sql(
+        session, "SELECT id, source, target, length_m, ST_AsBinary(ST_Transform(geom, :srid))"
+        " AS wkb FROM road_edge WHERE component = 0 ORDER BY id", {"srid": srid},
+        geom_col=None)
     ends = np.concatenate([df["source"].to_numpy(), df["target"].to_numpy()])
     node_ids, inverse = np.unique(ends, return_inverse=True)
     n = len(df)
     return Graph(edge_id=df["id"].to_numpy(), source=inverse[:n], target=inverse[n:],
                  length=df["length_m"].to_numpy(dtype=float), node_ids=node_ids,
+                 geom=shapely.from_wkb(df["wkb"].map(bytes).to_numpy()), srid=srid,
                  version=network_version(session))

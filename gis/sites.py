@@ -43,7 +43,7 @@ def _candidates(session: Session, graph: network.Graph, points: walking.Snaps,
                 srid: int) -> tuple[walking.Snaps, pd.DataFrame]:
     if given:
         lon, lat = np.asarray(given, dtype=float).T
-        snaps = walking.snap(session, graph, lon, lat, srid=srid)
+        snaps = walking.snap(graph, lon, lat)
         if np.any(snaps.snap_m > walking.MAX_SNAP_M):
             raise walking.SnapTooFar("a candidate site is more than 200 m from the walking "
                                      "network")
@@ -82,9 +82,9 @@ def list_sites(session: Session, *, type: str, k: int = 3,
     picks: list[dict] = []
     if len(todo):
         graph = network.read_graph(session)
-        srid = network.network_srid(session)
+        srid = graph.srid
         pts = todo.geometry.representative_point()
-        points = walking.snap(session, graph, pts.x, pts.y, srid=srid)
+        points = walking.snap(graph, pts.x, pts.y)
         starts, where = _candidates(session, graph, points, budget, candidates, srid)
         cover = _cover_matrix(graph, starts, points, budget)
         picks = _greedy(cover, todo, where, k, before, total)

@@ -9,17 +9,19 @@ to that edge's two ends (weights fraction·length and (1−fraction)·length), s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import shapely
+from pyproj import Transformer
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
-from sqlalchemy import text
-from sqlalchemy.orm import Session
 
-from gis import network, sql
+from gis import network
+from gis.crs import STORAGE_SRID
 from gis.errors import InvalidInput
 
 MAX_SNAP_M: Final = 200.0
@@ -44,26 +46,32 @@ class Snaps:
     snap_m: Floats
 
 
-def snap(session: Session, graph: network.Graph, lon: npt.ArrayLike, lat: npt.ArrayLike,
-         *, srid: int) -> Snaps:
-    """Snap lon/lat points (EPSG:4490) to the nearest usable edge, in one SQL statement.
+def snap(graph: network.Graph, lon: npt.ArrayLike, lat: npt.ArrayLike) -> Snaps:
+    """Snap lon/lat points (EPSG:4490) to the nearest usable edge, measured in metres.
 
-    Points with no edge get ``snap_m = inf`` (the caller decides to refuse or skip).
+    Vectorised in shapely on the graph's metric lines (one STRtree query for all points);
+    the database's ST_Transform per point was a thousand times slower. Points with no edge
+    get ``snap_m = inf`` (the caller decides to refuse or skip).
     """
     lon = np.atleast_1d(np.asarray(lon, dtype=float))
     lat = np.atleast_1d(np.asarray(lat, dtype=float))
-    rows = pd.DataFrame(session.execute(text(sql.load("snap_points")), {
-        "lon": lon.tolist(), "lat": lat.tolist(), "srid": srid}).all(),
-        columns=["i", "edge_id", "fraction", "snap_m"])
-    out = pd.DataFrame({"i": np.arange(1, len(lon) + 1)}).merge(rows, on="i", how="left")
-    edge_row = np.searchsorted(graph.edge_id, out["edge_id"].fillna(-1).to_numpy())
-    edge_row = np.minimum(edge_row, max(len(graph.edge_id) - 1, 0))
-    found = out["edge_id"].notna().to_numpy().copy()
-    if len(graph.edge_id):
-        found &= graph.edge_id[edge_row] == out["edge_id"].fillna(-1).to_numpy()
-    return Snaps(edge_row=np.where(found, edge_row, -1).astype(np.int64),
-                 fraction=out["fraction"].fillna(0).to_numpy(dtype=float),
-                 snap_m=np.where(found, out["snap_m"].fillna(np.inf), np.inf).astype(float))
+    if not len(graph.edge_id) or not len(lon):
+        return Snaps(np.full(len(lon), -1, dtype=np.int64), np.zeros(len(lon)),
+                     np.full(len(lon), np.inf))
+    x, y = _to_metric(graph.srid).transform(lon, lat)
+    pts = shapely.points(np.asarray(x), np.asarray(y))
+    (which, row), dist = graph.tree.query_nearest(pts, return_distance=True, all_matches=False)
+    edge_row = np.full(len(lon), -1, dtype=np.int64)
+    snap_m = np.full(len(lon), np.inf)
+    edge_row[which], snap_m[which] = row, dist
+    fraction = np.zeros(len(lon))
+    fraction[which] = shapely.line_locate_point(graph.geom[row], pts[which], normalized=True)
+    return Snaps(edge_row, fraction, snap_m)
+
+
+@cache
+def _to_metric(srid: int) -> Transformer:
+    return Transformer.from_crs(STORAGE_SRID, srid, always_xy=True)
 
 
 def _with_starts(graph: network.Graph, snaps: Snaps) -> csr_matrix:
