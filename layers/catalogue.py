@@ -51,6 +51,9 @@ class Layer:
     tile: str | None = None
 
 
+GRID_CODE_MIN_ZOOM = 17
+"""Grid labels show the name from the layer's min zoom and the (long) code from this one."""
+
 HOUSEHOLD_BREAKS = (300, 400, 500)
 """Class limits in 户: a grid of 300–500 households is the usual norm for urban communities."""
 HOUSEHOLD_CLASSES = (
@@ -87,7 +90,7 @@ LAYERS: MappingProxyType = MappingProxyType({layer.key: layer for layer in (
           MappingProxyType({"color": "#1f4e79", "weight": 1.5, "fillOpacity": 0.55}),
           HOUSEHOLD_CLASSES, public=True, tile="grids"),
     Layer("grid_labels", "网格标注（编码/名称）", "gis.grids.list_grids", "point",
-          (Attribute("code", "网格编码"), Attribute("name", "网格名称")), 14, 20),
+          (Attribute("code", "网格编码"), Attribute("name", "网格名称")), 16, 20),
     Layer("communities", "社区边界", "gis.regions.list_regions", "polygon",
           (Attribute("name", "社区"), Attribute("code", "社区代码")), 10, 20,
           MappingProxyType({"color": "#7b1fa2", "weight": 3, "dashArray": "8 5",

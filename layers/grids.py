@@ -33,10 +33,15 @@ def grid_layer(grids: gpd.GeoDataFrame) -> folium.GeoJson:
 
 
 def grid_label_layer(grids: gpd.GeoDataFrame) -> folium.GeoJson:
-    """Permanent labels (code above name) at a point inside each grid (EPSG:4490)."""
+    """Permanent labels (code above name) at a point inside each grid (EPSG:4490).
+
+    Labels show from the layer's min zoom, codes from GRID_CODE_MIN_ZOOM (page.ZoomGate):
+    a district's 200 grids would otherwise bury the map in text.
+    """
     layer = catalogue.get_layer("grid_labels")
     points = gpd.GeoDataFrame(
-        {"label": page.escaped(grids["code"]) + "<br>" + page.escaped(grids["name"])},
+        {"label": '<span class="gm-code">' + page.escaped(grids["code"]) + "</span>"
+                  + page.escaped(grids["name"])},
         geometry=grids.geometry.representative_point(), crs=grids.crs)
     # one tooltip per feature: a tooltip bound to the whole group would open only once
     bind = JsCode("function (feature, layer) { layer.bindTooltip(feature.properties.label, "

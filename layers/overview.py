@@ -49,5 +49,6 @@ def render_overview(session: Session, caller: Caller, *, theme: str = "unified",
     page.add_legend(fmap, [catalogue.get_layer(key) for key in LEGEND_LAYERS])
     fmap.add_child(page.ZoomGate({
         "gm-grid-label": catalogue.get_layer("grid_labels").min_zoom,
+        "gm-code": catalogue.GRID_CODE_MIN_ZOOM,
         "gm-building": catalogue.get_layer("buildings").min_zoom}))
     return page.render(fmap)

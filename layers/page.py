@@ -42,6 +42,8 @@ def base_map(bounds: Bounds | None, *, title: str, basemap_url: str | None = Non
     # leaflet.css first, under folium's own name, so gridmap.css comes after it and wins
     figure.header.add_child(CssLink(assets.OFFLINE_LINKS["leaflet_css"]), name="leaflet_css")
     figure.header.add_child(CssLink(assets.GRIDMAP_CSS), name="gridmap_css")
+    # no favicon request: the browser would otherwise log a 404 on every page
+    figure.header.add_child(Element('<link rel="icon" href="data:,">'), name="favicon")
     figure.html.add_child(Element(f'<div class="gm-title">{html.escape(title)}</div>'))
     if basemap_url:
         folium.TileLayer(basemap_url, attr=html.escape(basemap_attribution), name="底图",

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from gis import keys
 from tests.layers.scene import BIG, COMMUNITY, make_scene
-from tests.layers.test_base_map import ASSET_URL, assert_offline, visible
+from tests.layers.test_base_map import assert_offline, asset_urls, visible
 
 
 def test_map_page_is_served(client: TestClient, session: Session):
@@ -25,7 +25,7 @@ def test_map_page_is_served(client: TestClient, session: Session):
 def test_every_asset_the_page_loads_is_served(client: TestClient, session: Session):
     make_scene(session)
     page = client.get("/map").text
-    for url in ASSET_URL.findall(page):
+    for url in asset_urls(page):
         response = client.get(url)
         assert response.status_code == 200, url
         kind = "javascript" if url.endswith(".js") else "css"
