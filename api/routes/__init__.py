@@ -12,6 +12,7 @@ from api.routes import (
             grids,
             health,
             io,
+            kpis,
             locate,
             maps,
             ogc,
@@ -27,6 +28,7 @@ from api.routes import (
 ROUTERS: list[APIRouter] = [health.router, grid_load.router, qa.router]
 ROUTERS += [regions.router, grids.router, buildings.router, facilities.router,
             workers.router, residents.router, ogc.router]
-ROUTERS += [locate.router, geocode.router, events.router, open311.router]
+ROUTERS += [locate.router, geocode.router, events.router, open311.router,
+            kpis.router]
 ROUTERS += [maps.router, tiles.router, circles.router]
 ROUTERS += [io.router]

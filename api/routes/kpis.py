@@ -1,0 +1,29 @@
+"""Event KPIs for managers (数字驾驶舱)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.access import KeyedCallerDep
+from api.deps import SessionDep
+from gis import kpis
+
+router = APIRouter(prefix="/api/v1", tags=["kpis"])
+
+
+@router.get("/kpis")
+def list_kpis(session: SessionDep, caller: KeyedCallerDep,
+              level: Annotated[str, Query(description="grid, community or subdistrict")]
+              = "grid",
+              start: Annotated[date | None, Query(alias="from",
+                                                  description="first day (default: 30 "
+                                                              "days ago)")] = None,
+              end: Annotated[date | None, Query(alias="to",
+                                                description="last day (default: today)")]
+              = None) -> dict:
+    """Per unit: events by state and category, 按期结案率 on_time_rate, mean_hours_to_close,
+    satisfaction_rate, overdue and escalated counts."""
+    return kpis.list_kpis(session, level=level, start=start, end=end)
