@@ -131,3 +131,16 @@ def test_budget_parameters_are_checked(session) -> None:
         circles.budget_m(0, 50)
     assert circles.budget_m(10, 75) == 750
     assert at(0, 0) == pytest.approx((119.2, 34.6))
+
+
+def test_demo_circles_are_plausible(demo_session) -> None:
+    out = circles.list_service_circles(demo_session, type="party_center")
+    assert len(out) >= 5 and out.attrs["skipped"] == []
+    # a network circle is smaller than the crow-fly disc of 500 m + buffer
+    assert out["area_m2"].between(30_000, np.pi * (500 + BUF) ** 2).all()
+    reach = demo_session.execute(text("""
+        SELECT max(ST_MaxDistance(ST_Transform(coalesce(f.entrance, ST_PointOnSurface(f.geom)),
+                                               4549), ST_Transform(s.geom, 4549))
+                   - s.snap_distance_m)
+        FROM service_area s JOIN facility f ON f.id = s.facility_id""")).scalar_one()
+    assert reach <= 500 + BUF + 1

@@ -102,3 +102,18 @@ def test_bad_type_and_level_are_refused(session, river) -> None:
         coverage.get_coverage(session, type="casino")
     with pytest.raises(InvalidInput):
         coverage.get_coverage(session, type="clinic", level="planet")
+
+
+def test_demo_coverage_table_is_consistent_and_fast(demo_session) -> None:
+    out = coverage.get_coverage(demo_session, type="party_center", level="community")
+    assert out["seconds"] < 10
+    assert len(out["units"]) == 6
+    summary = out["summary"]
+    assert 0 < summary["rate"] < 1
+    assert sum(u["households"] for u in out["units"]) == summary["households"]
+    assert sum(u["covered_households"] for u in out["units"]) == summary["covered_households"]
+    catch = out["catchments"]
+    assert sum(c["covered_households"] for c in catch) == summary["covered_households"]
+    # a longer walk never covers fewer households
+    more = coverage.get_coverage(demo_session, type="party_center", minutes=15)
+    assert more["summary"]["covered_households"] >= summary["covered_households"]

