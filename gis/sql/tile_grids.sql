@@ -15,11 +15,16 @@ features AS (
     FROM grid AS g
     CROSS JOIN bounds
     LEFT JOIN LATERAL (
+        -- UNION ALL, not OR: each branch keeps its own index and the other one is skipped
         SELECT sum(b.households) AS households, sum(b.residents) AS residents
-        FROM building AS b
-        WHERE (g.theme = 'unified' AND b.grid_id = g.id)
-           OR (g.theme <> 'unified' AND b.geom && g.geom
-               AND ST_Intersects(g.geom, ST_PointOnSurface(b.geom)))
+        FROM (
+            SELECT b1.households, b1.residents FROM building AS b1
+            WHERE g.theme = 'unified' AND b1.grid_id = g.id
+            UNION ALL
+            SELECT b2.households, b2.residents FROM building AS b2
+            WHERE g.theme <> 'unified' AND b2.geom && g.geom
+              AND ST_Intersects(g.geom, ST_PointOnSurface(b2.geom))
+        ) AS b
     ) AS bl ON true
     WHERE g.valid_to IS NULL
       AND g.theme = :theme
