@@ -1,0 +1,55 @@
+"""Plans: proposed new grids for one community or subdistrict, reviewed before they apply.
+
+``create_plan`` (kind ``balance`` or ``merge``) reads the scope, drafts the grids from
+building atoms (gis.plans.cells / partition / groups) and stores them with their metrics and
+crosswalk; ``apply_plan`` and ``reject_plan`` decide (gis.plans.apply). Services flush,
+never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from gis.errors import InvalidInput
+from gis.models import Plan
+from gis.plans import apply, atoms, balance, cells, history, merge, store
+from gis.rules import LoadRules, rules_with
+
+KINDS = ("balance", "merge")
+DEFAULT_THEMES = ("party", "security", "civil")
+
+
+def create_plan(session: Session, *, kind: str, scope_code: str, created_by: str,
+                themes: Sequence[str] = (), rules: LoadRules | None = None, seed: int = 0,
+                segment_m: float | None = cells.SEGMENT_M) -> Plan:
+    """Draft and store a ``balance`` or ``merge`` plan for community/subdistrict ``scope_code``.
+
+    ``themes`` (merge only, default party/security/civil) are the thematic layers merged.
+    """
+    if kind not in KINDS:
+        raise InvalidInput(f"unknown plan kind '{kind}': use balance or merge")
+    rules = rules or rules_with()
+    chosen = tuple(themes or DEFAULT_THEMES) if kind == "merge" else ()
+    scope = atoms.load_scope(session, scope_code, themes=chosen, segment_m=segment_m)
+    if scope.atoms.empty:
+        raise InvalidInput(f"no buildings in {scope_code}: a plan is drawn from buildings")
+    if kind == "balance":
+        draft = balance.plan_balance(scope, rules, seed=seed)
+    else:
+        draft = merge.plan_merge(scope, rules, seed=seed)
+    return store.save_draft(session, draft, created_by=created_by, rules=rules,
+                            params={"themes": list(chosen), "seed": seed,
+                                    "segment_m": segment_m})
+
+
+get_plan = store.get_plan
+list_plan_grids = store.list_plan_grids
+list_crosswalk = store.list_crosswalk
+apply_plan = apply.apply_plan
+reject_plan = apply.reject_plan
+list_building_grid_history = history.list_building_grid_history
+
+__all__ = ["KINDS", "apply_plan", "create_plan", "get_plan", "list_building_grid_history",
+           "list_crosswalk", "list_plan_grids", "reject_plan"]

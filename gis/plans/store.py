@@ -1,0 +1,133 @@
+"""Writing a draft as a plan (plan, plan_grid, plan_building, plan_crosswalk) and reading it.
+
+Stored geometry is EPSG:4490; ``seq`` numbers a plan's grids from 1 in draft order.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY, INTEGER
+from sqlalchemy.orm import Session
+
+from gis.errors import NotFound
+from gis.frames import copy_frame, frame_from_sql
+from gis.models import Plan
+from gis.plans import metrics
+from gis.plans.cells import polsby_popper
+from gis.plans.draft import Draft
+from gis.rules import LoadRules
+
+
+def _open_events(session: Session, grid_ids: list[int]) -> pd.Series:
+    query = text("""SELECT grid_id, count(*) AS n FROM event
+                    WHERE grid_id = ANY(:ids) AND status NOT IN ('closed', 'verified', 'resolved')
+                    GROUP BY grid_id""").bindparams(bindparam("ids", type_=ARRAY(INTEGER)))
+    rows = session.execute(query, {"ids": grid_ids}).all()
+    return pd.Series({r.grid_id: r.n for r in rows}, dtype="int64")
+
+
+def save_draft(session: Session, draft: Draft, *, created_by: str, rules: LoadRules,
+               params: dict) -> Plan:
+    """Insert the plan and its rows (COPY for the bulk ones); flush, never commit."""
+    scope = draft.scope
+    unified = scope.grids[scope.grids["theme"] == "unified"]
+    versions = {str(int(i)): int(v) for i, v in zip(scope.grids["id"], scope.grids["version"],
+                                                   strict=True)}
+    figures = metrics.plan_metrics(draft, rules, _open_events(session, unified["id"].tolist()))
+    grids = draft.grids()
+    figures["flags"] = [{"seq": i + 1, "flag": f, "reason": r} for i, (f, r)
+                        in enumerate(zip(grids["flag"], grids["reason"], strict=True))
+                        if isinstance(f, str)]
+    plan = Plan(kind=draft.kind, scope_code=scope.code, created_by=created_by,
+                params={**params, "rules": rules.model_dump(mode="json"),
+                        "grid_versions": versions, "retired": sorted(draft.retired)},
+                metrics=figures)
+    session.add(plan)
+    session.flush()
+    ids = _copy_grids(session, plan.id, grids)
+    moved = metrics.moved_mask(draft)
+    placed = draft.part >= 0
+    copy_frame(session, pd.DataFrame({
+        "plan_id": plan.id, "building_id": scope.atoms["building_id"].to_numpy()[placed],
+        "plan_grid_id": ids[draft.part[placed]]}), "plan_building")
+    walk = metrics.crosswalk(draft)
+    walk["plan_grid_id"] = ids[walk["part"].to_numpy()]
+    walk["plan_id"] = plan.id
+    copy_frame(session, walk, "plan_crosswalk",
+               ["plan_id", "old_grid_id", "plan_grid_id", "households", "share"])
+    plan.metrics = {**figures, "moved_building_ids":
+                    scope.atoms["building_id"].to_numpy()[moved].tolist()}
+    session.flush()
+    return plan
+
+
+def _copy_grids(session: Session, plan_id: int, grids: gpd.GeoDataFrame) -> np.ndarray:
+    """COPY the proposed grids; returns plan_grid ids in row order."""
+    out = grids.to_crs(4490)
+    geoms = _polygons(shapely.make_valid(out.geometry.values))
+    frame = pd.DataFrame({
+        "plan_id": plan_id, "seq": np.arange(1, len(out) + 1), "name": out["name"],
+        "community_code": out["community_code"], "kind": out["kind"],
+        "households": out["households"],
+        "compactness": np.round(polsby_popper(grids.geometry.values), 4),
+        "flag": out["flag"], "source_grid_id": out["source_grid_id"], "geom": list(geoms)})
+    copy_frame(session, frame, "plan_grid")
+    # kept grids keep their stored shape exactly; new ones are clipped to the stored community
+    # outline (the metric round trip moves edges by millimetres)
+    session.execute(text("""
+        UPDATE plan_grid pg SET geom = g.geom FROM grid g
+        WHERE pg.plan_id = :p AND g.id = pg.source_grid_id"""), {"p": plan_id})
+    session.execute(text("""
+        UPDATE plan_grid pg
+        SET geom = ST_Multi(ST_CollectionExtract(ST_Intersection(pg.geom, r.geom), 3))
+        FROM region r
+        WHERE pg.plan_id = :p AND pg.source_grid_id IS NULL AND r.code = pg.community_code
+          AND NOT ST_CoveredBy(pg.geom, r.geom)"""), {"p": plan_id})
+    rows = session.execute(text("SELECT id, seq FROM plan_grid WHERE plan_id = :p ORDER BY seq"),
+                           {"p": plan_id}).all()
+    return np.array([r.id for r in rows], dtype=np.int64)
+
+
+def _polygons(geoms: np.ndarray) -> np.ndarray:
+    """Only the polygonal part of each geometry (make_valid can leave stray lines)."""
+    parts, index = shapely.get_parts(geoms, return_index=True)
+    keep = shapely.get_type_id(parts) == 3
+    out = np.full(len(geoms), None, dtype=object)
+    return shapely.multipolygons(parts[keep], indices=index[keep], out=out)
+
+
+def get_plan(session: Session, plan_id: int) -> Plan:
+    """The plan ``plan_id`` (NotFound otherwise)."""
+    plan = session.get(Plan, plan_id)
+    if plan is None:
+        raise NotFound(f"no plan {plan_id}")
+    return plan
+
+
+def list_plan_grids(session: Session, plan_id: int) -> gpd.GeoDataFrame:
+    """Proposed grids of a plan (EPSG:4490) with residents, buildings and the kept grid's code."""
+    return frame_from_sql(session, """
+        SELECT pg.id, pg.seq, pg.name, pg.community_code, pg.kind, pg.households,
+               COALESCE(sum(b.residents), 0)::int AS residents, count(pb.building_id) AS buildings,
+               pg.compactness, pg.flag, pg.source_grid_id, g.code AS source_grid_code, pg.geom
+        FROM plan_grid pg
+        LEFT JOIN plan_building pb ON pb.plan_grid_id = pg.id
+        LEFT JOIN building b ON b.id = pb.building_id
+        LEFT JOIN grid g ON g.id = pg.source_grid_id
+        WHERE pg.plan_id = :p
+        GROUP BY pg.id, g.code ORDER BY pg.seq""", {"p": plan_id})
+
+
+def list_crosswalk(session: Session, plan_id: int) -> pd.DataFrame:
+    """For each old grid: theme, code, the proposed grid (seq) taking households, share."""
+    return frame_from_sql(session, """
+        SELECT g.id AS old_grid_id, g.theme AS old_theme, g.code AS old_code,
+               pg.seq AS new_seq, c.households, round(c.share::numeric, 4)::float8 AS share
+        FROM plan_crosswalk c JOIN grid g ON g.id = c.old_grid_id
+        JOIN plan_grid pg ON pg.id = c.plan_grid_id
+        WHERE c.plan_id = :p ORDER BY g.theme, g.code, c.share DESC""", {"p": plan_id},
+                          geom_col=None)

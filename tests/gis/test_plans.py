@@ -1,0 +1,187 @@
+"""Plans on hand-checked lattices (tests/plan_cases.py) and on the demo district."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from shapely import box
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis import plans
+from gis.errors import Conflict
+from gis.models import Grid
+from tests.builders import make_building, make_event, make_grid, make_region, make_worker
+from tests.plan_cases import PAST, building_box, make_lattice
+
+
+def _grids(session: Session, plan_id: int):  # type: ignore[no-untyped-def]
+    return plans.list_plan_grids(session, plan_id).set_index("seq")
+
+
+def assert_contiguous_inside_community(session: Session, plan_id: int) -> None:
+    """Every proposed grid is one polygon inside its community, holding its buildings."""
+    bad = session.execute(text("""
+        SELECT pg.seq FROM plan_grid pg JOIN region r ON r.code = pg.community_code
+        WHERE pg.plan_id = :p AND (ST_NumGeometries(pg.geom) <> 1
+              OR NOT ST_CoveredBy(pg.geom, ST_Buffer(r.geom, 1e-7)))"""),
+        {"p": plan_id}).scalars().all()
+    assert bad == []
+    outside = session.execute(text("""
+        SELECT b.code FROM plan_building pb JOIN plan_grid pg ON pg.id = pb.plan_grid_id
+        JOIN building b ON b.id = pb.building_id
+        WHERE pb.plan_id = :p AND NOT ST_Covers(pg.geom, ST_PointOnSurface(b.geom))"""),
+        {"p": plan_id}).scalars().all()
+    assert outside == []
+
+
+def test_balance_splits_oversized_and_merges_undersized(session: Session) -> None:
+    community, _, _ = make_lattice(session)
+    plan = plans.create_plan(session, kind="balance", scope_code=community, created_by="t")
+    proposed = _grids(session, plan.id)
+    # G1 1250 → 3 grids, G2 750 → 2 grids, G3 400 + G4 100 → one grid of 500
+    assert len(proposed) == 6
+    assert proposed["households"].between(300, 500).all()
+    assert proposed["households"].sum() == 2500
+    assert sorted(proposed["households"])[-1] == 500
+    assert plan.metrics["after"]["share_in_range"] == 1.0
+    assert plan.metrics["before"]["in_range"] == 1
+    assert_contiguous_inside_community(session, plan.id)
+    # the new grids tile the community: no gap, no overlap
+    union_area, sum_area, community_area = session.execute(text("""
+        SELECT ST_Area(ST_Union(pg.geom)), sum(ST_Area(pg.geom)), ST_Area(r.geom)
+        FROM plan_grid pg JOIN region r ON r.code = pg.community_code
+        WHERE pg.plan_id = :p GROUP BY r.geom"""), {"p": plan.id}).one()
+    assert union_area == pytest.approx(community_area, rel=1e-7)
+    assert sum_area == pytest.approx(community_area, rel=1e-7)
+
+
+def test_balance_keeps_grids_in_range_and_locked_ones(session: Session) -> None:
+    community, grids, _ = make_lattice(session, merged_g3_g4=True, locked=("G2",))
+    plan = plans.create_plan(session, kind="balance", scope_code=community, created_by="t")
+    proposed = _grids(session, plan.id)
+    kept = proposed[proposed["source_grid_id"].notna()].set_index("source_grid_id")
+    assert set(kept.index) == {grids["G2"].id, grids["G3"].id}
+    assert kept.loc[grids["G2"].id, "flag"] == "oversized"  # locked: flagged, not changed
+    same = session.execute(text("""
+        SELECT bool_and(ST_Equals(pg.geom, g.geom)) FROM plan_grid pg
+        JOIN grid g ON g.id = pg.source_grid_id WHERE pg.plan_id = :p"""),
+        {"p": plan.id}).scalar()
+    assert same
+    assert plan.params["retired"] == [grids["G1"].id]
+    assert plan.metrics["buildings_moved"] == 0  # G1 split: each part's successor is G1
+
+
+def test_infeasible_cases_are_flagged(session: Session) -> None:
+    small = make_region(session, code="320706913002", geom=box(119.30, 34.60, 119.31, 34.61))
+    g = make_grid(session, community_code=small.code, geom=box(119.30, 34.60, 119.31, 34.61))
+    for i in range(4):
+        make_building(session, households=50, community_code=small.code, grid=g,
+                      geom=box(119.301 + 0.002 * i, 34.601, 119.3015 + 0.002 * i, 34.6015))
+    plan = plans.create_plan(session, kind="merge", scope_code=small.code, created_by="t",
+                             themes=("party",))
+    [row] = _grids(session, plan.id).itertuples()
+    assert (row.households, row.flag) == (200, "undersized")
+    assert "200" in plan.metrics["flags"][0]["reason"]
+
+    tower = make_region(session, code="320706913003", geom=box(119.40, 34.60, 119.41, 34.61))
+    t = make_grid(session, community_code=tower.code, geom=box(119.40, 34.60, 119.41, 34.61))
+    make_building(session, households=900, community_code=tower.code, grid=t,
+                  geom=box(119.401, 34.601, 119.402, 34.602))
+    for i in range(8):
+        make_building(session, households=50, community_code=tower.code, grid=t,
+                      geom=box(119.404 + 0.0007 * i, 34.605, 119.4044 + 0.0007 * i, 34.6054))
+    plan = plans.create_plan(session, kind="balance", scope_code=tower.code, created_by="t")
+    proposed = _grids(session, plan.id)
+    assert sorted(proposed["households"]) == [400, 900]
+    assert proposed.set_index("households").loc[900, "flag"] == "oversized"
+
+
+def test_merge_keeps_thematic_households_together(session: Session) -> None:
+    community, _, buildings = make_lattice(session, theme="party")
+    for b in buildings:
+        b.grid_id = None
+    session.flush()
+    plan = plans.create_plan(session, kind="merge", scope_code=community, created_by="t",
+                             themes=("party",))
+    proposed = _grids(session, plan.id)
+    assert proposed["households"].between(300, 500).all()
+    assert proposed["households"].sum() == 2500
+    assert_contiguous_inside_community(session, plan.id)
+    walk = plans.list_crosswalk(session, plan.id)
+    assert set(walk["old_theme"]) == {"party"}
+    assert walk.groupby("old_code")["share"].sum().round(6).eq(1).all()
+    # G3+G4 of the party layer (500 households together) stay in one unified grid
+    assert walk.set_index("old_code").loc[f"{community}003", "share"] == 1.0
+
+
+def test_apply_then_history_gives_old_and_new_grid(session: Session) -> None:
+    community, grids, buildings = make_lattice(session, valid_from=PAST)
+    worker = make_worker(session, grids=[grids["G1"]])
+    event = make_event(session, grid=grids["G1"], geom=building_box(0, 0).centroid)
+    plan = plans.create_plan(session, kind="balance", scope_code=community, created_by="t")
+    changes = plans.apply_plan(session, plan.id, actor="t")
+    assert sorted(changes["grids_retired"]) == sorted(g.code for g in grids.values())
+    assert len(changes["grids_created"]) == 6
+    # numbered after the highest sequence used before: 005..010, west to east
+    assert changes["grids_created"] == [f"{community}{n:03d}" for n in range(5, 11)]
+    assert changes["workers_carried"][0]["worker_code"] == worker.code
+    [moved_event] = changes["events_reassigned"]
+    assert moved_event["event_id"] == event.id
+    history = plans.list_building_grid_history(session, buildings[0].code)
+    assert list(history["grid_code"][:1]) == [grids["G1"].code]
+    assert len(history) == 2 and history["valid_to"].isna().iloc[1]
+    then = plans.list_building_grid_history(session, buildings[0].code,
+                                            at=datetime(2021, 6, 1, tzinfo=UTC))
+    assert list(then["grid_code"]) == [grids["G1"].code]
+    now = plans.list_building_grid_history(session, buildings[0].code,
+                                           at=datetime.now(UTC) + timedelta(days=1))
+    assert list(now["grid_code"]) == [history["grid_code"].iloc[1]]
+    assert session.get(Grid, grids["G1"].id).valid_to is not None
+    with pytest.raises(Conflict):
+        plans.apply_plan(session, plan.id, actor="t")
+
+
+def _snapshot(session: Session) -> tuple:
+    grids = session.execute(text("SELECT id, code, valid_to, version FROM grid ORDER BY id")).all()
+    links = session.execute(text("SELECT id, grid_id FROM building ORDER BY id")).all()
+    events = session.execute(text("SELECT id, grid_id FROM event ORDER BY id")).all()
+    status = session.execute(text("SELECT id, status FROM plan ORDER BY id")).all()
+    return grids, links, events, status
+
+
+def test_failure_in_the_middle_changes_nothing(session: Session) -> None:
+    community, grids, _ = make_lattice(session, valid_from=PAST)
+    make_event(session, grid=grids["G1"], geom=building_box(0, 0).centroid)
+    plan = plans.create_plan(session, kind="balance", scope_code=community, created_by="t")
+    # a real failure after the old grids are ended: one proposed grid becomes a self-crossing
+    # bow-tie, which the grid table's ST_IsValid check refuses on insert
+    session.execute(text("""
+        UPDATE plan_grid SET geom = ST_Multi(ST_GeomFromText(
+            'POLYGON((119.2 34.6, 119.21 34.61, 119.21 34.6, 119.2 34.61, 119.2 34.6))', 4490))
+        WHERE plan_id = :p AND seq = 3"""), {"p": plan.id})
+    before = _snapshot(session)
+    with pytest.raises(Conflict) as info:
+        plans.apply_plan(session, plan.id, actor="t")
+    assert "nothing was changed" in info.value.message
+    assert info.value.details["constraint"] == "ck_grid_geom_valid"
+    assert _snapshot(session) == before
+
+
+def test_version_conflict_is_refused(session: Session) -> None:
+    community, grids, _ = make_lattice(session, valid_from=PAST)
+    plan = plans.create_plan(session, kind="balance", scope_code=community, created_by="t")
+    session.execute(text("UPDATE grid SET version = version + 1 WHERE id = :g"),
+                    {"g": grids["G3"].id})
+    with pytest.raises(Conflict) as info:
+        plans.apply_plan(session, plan.id, actor="t")
+    assert grids["G3"].code in info.value.message
+
+
+def test_reject(session: Session) -> None:
+    community, _, _ = make_lattice(session)
+    plan = plans.create_plan(session, kind="balance", scope_code=community, created_by="t")
+    assert plans.reject_plan(session, plan.id, actor="t").status == "rejected"
+    with pytest.raises(Conflict):
+        plans.apply_plan(session, plan.id, actor="t")
