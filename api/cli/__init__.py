@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from api.cli import circles, core, io, qa
+from api.cli import circles, core, demo, io, qa
 from gis.errors import GridmapError
 
 app = typer.Typer(help="gridmap: 网格化管理 GIS on PostGIS.", no_args_is_help=True,
@@ -14,6 +14,7 @@ app = typer.Typer(help="gridmap: 网格化管理 GIS on PostGIS.", no_args_is_he
 core.register(app)
 qa.register(app)
 circles.register(app)
+demo.register(app)
 io.register(app)
 
 

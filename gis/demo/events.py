@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 
 from gis.categories import CATEGORIES
-from gis.demo import names
+from gis.demo import layout, names
 from gis.demo.people import person_names, phones, surnames
 
 START = pd.Timestamp("2026-05-01", tz="Asia/Shanghai")
@@ -45,8 +45,8 @@ def _times(rng: np.random.Generator, n: int) -> pd.DatetimeIndex:
     hour_w = np.array([1, 1, 1, 1, 1, 2, 4, 7, 9, 10, 10, 9, 7, 8, 9, 9, 9, 9, 10, 11, 10, 7,
                        4, 2], dtype=float)
     hour = rng.choice(24, n, p=hour_w / hour_w.sum())
-    seconds = day * 86400 + hour * 3600 + rng.integers(0, 3600, n)
-    return pd.DatetimeIndex(np.sort(START + pd.to_timedelta(seconds, unit="s")))
+    seconds = np.sort(day * 86400 + hour * 3600 + rng.integers(0, 3600, n))
+    return START + pd.to_timedelta(seconds, unit="s")
 
 
 def _day_weights(days: int) -> np.ndarray:
@@ -73,6 +73,10 @@ def _locations(rng: np.random.Generator, kind: np.ndarray, buildings: gpd.GeoDat
                              district_centre[1] + dist * np.sin(angle))
     geom = np.select([kind == "building", kind == "street", kind == "outside"],
                      [near, on_street, outside], None)
+    # events on the boundary streets: a step inside, so exactly one grid covers each
+    inner = shapely.box(3, 3, layout.WIDTH - 3, layout.HEIGHT - 3)
+    stray = (kind != "outside") & (kind != "address") & ~shapely.contains(inner, geom)
+    geom[stray] = shapely.get_point(shapely.shortest_line(geom[stray], inner), -1)
     address = np.select([kind == "street"], [edges["name"].fillna("").to_numpy()[e]],
                         buildings["address"].to_numpy()[b])
     address = np.where(kind == "outside", None, address)
@@ -137,7 +141,7 @@ def make_events(rng: np.random.Generator, buildings: gpd.GeoDataFrame, edges: gp
         "source_crs": np.where((channel == "resident_app") & (kind != "address")
                                & (rng.random(n) < 0.6), "gcj02", None),
         "reported_at": reported, "due_at": reported + pd.to_timedelta(limit, unit="h"),
-        "closed_at": pd.Series(reported + took).where(closed, pd.NaT).to_numpy(),
+        "closed_at": pd.Series(reported + took).where(closed),
         "satisfaction": np.where(closed & public, rng.choice(np.arange(1, 6), n,
                                                              p=[.02, .03, .1, .35, .5]), None),
         "external_id": np.where(channel == "12345", np.char.add(
@@ -166,7 +170,7 @@ def make_event_log(rng: np.random.Generator, events: pd.DataFrame) -> pd.DataFra
     reported = pd.DatetimeIndex(events["reported_at"])[ev]
     closed = pd.DatetimeIndex(events["closed_at"])[ev]
     open_end = reported + (END - reported) * rng.uniform(0.1, 0.9, ev.size)
-    end = pd.DatetimeIndex(np.where(closed.isna(), open_end, closed))
+    end = pd.DatetimeIndex(pd.Series(closed).fillna(pd.Series(open_end)))
     frac = np.where(steps[ev] > 1, k / np.maximum(steps[ev] - 1, 1), 0.0)
     at = reported + (end - reported) * frac
     actor = pd.Series(to).map(ACTOR).fillna("").to_numpy()

@@ -6,18 +6,21 @@ they are written and everything goes in with COPY (no row-by-row inserts, no RET
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis import sql
 from gis.demo import names
-from gis.demo.generate import DemoData
+from gis.demo.district import DemoData
 from gis.frames import copy_frame
 
 EVENT_PREFIX = f"E{names.SUBDISTRICT_CODE[:9]}"
 FACILITY_PREFIX = f"F{names.SUBDISTRICT_CODE[:9]}"
 WORKER_PREFIX = f"W{names.SUBDISTRICT_CODE[:9]}"
+TABLES = ("region", "water_area", "grid", "grid_worker", "grid_worker_grid", "building",
+          "household", "resident", "road_node", "road_edge", "facility", "event", "event_log")
 
 # Rows of the demo, told apart from anything else by their codes (the demo's own) or by lying
 # on the demo subdistrict (the network, the river), in an order the foreign keys allow.
@@ -147,12 +150,52 @@ def write(session: Session, data: DemoData, step: callable = lambda _: None) -> 
     return data.counts()
 
 
+def _iso(values: pd.Series) -> np.ndarray:
+    """Timestamps as ISO 8601 text in UTC (pandas writes tz-aware times to CSV slowly)."""
+    utc = pd.DatetimeIndex(values).tz_convert("UTC").tz_localize(None).to_numpy()
+    out = np.char.add(np.datetime_as_string(utc, unit="s"), "+00:00").astype(object)
+    out[np.isnat(utc)] = None
+    return out
+
+
 def _write_events(session: Session, data: DemoData) -> None:
     e_ids = _reserve(session, "event", len(data.events)) + pd.RangeIndex(len(data.events))
-    copy_frame(session, _geo(data.events.assign(id=e_ids), [
+    times = {c: _iso(data.events[c]) for c in ("reported_at", "due_at", "closed_at")}
+    copy_frame(session, _geo(data.events.assign(id=e_ids, **times), [
         "id", "code", "category", "description", "channel", "status", "priority", "address",
         "reporter_name", "reporter_phone", "source_crs", "escalation_level", "satisfaction",
         "external_id", "reported_at", "due_at", "closed_at"]), "event")
-    log = data.event_log.assign(event_id=e_ids[data.event_log["event"]])
+    log = data.event_log.assign(event_id=e_ids[data.event_log["event"]],
+                                at=_iso(data.event_log["at"]))
     copy_frame(session, log, "event_log",
                ["event_id", "from_status", "to_status", "actor", "note", "at"])
+
+
+SUMMARY = """
+SELECT (SELECT count(*) FROM region WHERE code = ANY(:codes) AND level = 'community')
+           AS communities,
+       (SELECT count(DISTINCT compound) FROM building WHERE community_code = ANY(:codes)
+          AND use = 'residential') AS compounds,
+       (SELECT count(*) FROM building WHERE community_code = ANY(:codes)) AS buildings,
+       (SELECT COALESCE(sum(households), 0) FROM building
+          WHERE community_code = ANY(:codes)) AS households,
+       (SELECT COALESCE(sum(residents), 0) FROM building
+          WHERE community_code = ANY(:codes)) AS residents,
+       (SELECT count(*) FROM grid WHERE community_code = ANY(:codes) AND theme = 'unified'
+          AND valid_to IS NULL) AS unified_grids,
+       (SELECT count(*) FROM grid WHERE community_code = ANY(:codes) AND theme <> 'unified'
+          AND valid_to IS NULL) AS thematic_grids,
+       (SELECT count(*) FROM facility WHERE code LIKE :facilities) AS facilities,
+       (SELECT count(*) FROM grid_worker WHERE code LIKE :workers) AS workers,
+       (SELECT count(*) FROM event WHERE code LIKE :events) AS events,
+       (SELECT count(*) FROM road_edge e JOIN region r ON r.code = :sub
+          AND ST_DWithin(e.geom, r.geom, 0.00001)) AS road_edges,
+       (SELECT round((ST_Area(geom::geography) / 1e6)::numeric, 2) FROM region
+          WHERE code = :sub) AS area_km2
+"""
+
+
+def summary(session: Session) -> dict:
+    """Headline figures of the demo in the database (area in km² on the ellipsoid)."""
+    row = session.execute(text(SUMMARY), _params()).mappings().one()
+    return dict(row)
