@@ -18,9 +18,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
-from gis import assign, geocode, listing, workflow
+from gis import assign, categories, geocode, listing, workflow
 from gis.errors import Conflict, InvalidInput, NotFound, OutsideJurisdiction
-from gis.frames import feature_collection_from_frame
+from gis.frames import feature_collection_from_frame, frame_from_sql
 from gis.models import Event, EventLog
 from gis.models.events import EVENT_CHANNELS
 from gis.privacy import mask_frame
@@ -183,12 +183,19 @@ def list_events(session: Session, *, status: str | None = None, category: str | 
 
 
 def _labelled(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    frame = frame.drop(columns=["id"])
-    frame.insert(3, "status_label", frame["status"].map(workflow.STATE_LABELS))
-    frame.insert(2, "category_label", frame["category"].map(
-        lambda c: (workflow.categories.get_category(c) or workflow.categories.BY_CODE["other"])
-        .label_zh))
+    """Chinese labels of category and state next to their codes."""
+    frame = frame.drop(columns=["id"], errors="ignore")
+    frame.insert(frame.columns.get_loc("status") + 1, "status_label",
+                 frame["status"].map(workflow.STATE_LABELS))
+    frame.insert(frame.columns.get_loc("category") + 1, "category_label",
+                 frame["category"].map(category_label))
     return frame
+
+
+def category_label(code: str) -> str:
+    """The Chinese label of a category code (the code itself when unknown)."""
+    known = categories.get_category(code)
+    return known.label_zh if known else code
 
 
 def get_event(session: Session, code: str, *, reveal: bool = False) -> gpd.GeoDataFrame:
@@ -249,3 +256,20 @@ def summarize_events(session: Session, codes: list[str]) -> list[dict[str, Any]]
         JOIN event e ON e.code = c.code LEFT JOIN grid g ON g.id = e.grid_id
         ORDER BY c.ord"""), {"codes": codes}).mappings().all()
     return [dict(r) for r in rows]
+
+
+def list_nearby_events(session: Session, code: str, *, radius_m: float = 300.0,
+                       reveal: bool = False) -> gpd.GeoDataFrame:
+    """Open events within ``radius_m`` (geodesic) of event ``code``, nearest first (EPSG:4490)."""
+    frame = frame_from_sql(session, """
+        SELECT o.code, o.category, o.status, o.priority, o.description, o.reported_at,
+               o.due_at, (o.due_at < now()) AS overdue, o.reporter_name, o.reporter_phone,
+               ST_Distance(o.geom::geography, e.geom::geography) AS distance_m, o.geom
+        FROM event e JOIN event o
+          ON o.id <> e.id AND o.status <> 'closed'
+         -- a box of at least radius_m on every side (GiST), then the exact geodesic test
+         AND o.geom && ST_Expand(e.geom, :radius / 110000.0 / cos(radians(ST_Y(e.geom))))
+         AND ST_DWithin(o.geom::geography, e.geom::geography, :radius)
+        WHERE e.code = :code
+        ORDER BY distance_m, o.code""", {"code": code, "radius": radius_m})
+    return _labelled(mask_frame(frame, reveal=reveal))

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from api.routes import (
             buildings,
             circles,
+            dispatch,
             events,
             facilities,
             geocode,
@@ -29,6 +30,6 @@ ROUTERS: list[APIRouter] = [health.router, grid_load.router, qa.router]
 ROUTERS += [regions.router, grids.router, buildings.router, facilities.router,
             workers.router, residents.router, ogc.router]
 ROUTERS += [locate.router, geocode.router, events.router, open311.router,
-            kpis.router]
+            kpis.router, dispatch.router]
 ROUTERS += [maps.router, tiles.router, circles.router]
 ROUTERS += [io.router]

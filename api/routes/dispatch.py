@@ -1,0 +1,40 @@
+"""The dispatcher's pages (``/map/dispatch``) and the offline heatmap script they may load."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse, HTMLResponse
+
+from api.deps import CallerDep, SessionDep, SettingsDep
+from layers import dispatch
+from layers import events as event_layers
+
+router = APIRouter(tags=["maps"])
+ROLES = ("viewer", "grid_worker", "dispatcher", "planner")
+
+
+@router.get("/map/dispatch", response_class=HTMLResponse, summary="事件调度地图 (dispatcher)")
+def get_dispatch_map(session: SessionDep, caller: CallerDep, settings: SettingsDep,
+                     event: Annotated[str, Query(description="event code")]) -> HTMLResponse:
+    """The incident, its grid, the worker's contact card, facilities and open events nearby,
+    and the event's timeline."""
+    caller.require(*ROLES)
+    return HTMLResponse(dispatch.render_dispatch(session, caller, event,
+                                                 basemap_url=settings.basemap_url))
+
+
+@router.get("/map/dispatch/list", response_class=HTMLResponse,
+            summary="未结事件清单 (open events per grid)")
+def get_dispatch_list(session: SessionDep, caller: CallerDep,
+                      grid: str | None = None) -> HTMLResponse:
+    """Open events per grid, overdue first, linking to the dispatcher map."""
+    caller.require(*ROLES)
+    return HTMLResponse(dispatch.render_dispatch_list(session, caller, grid_code=grid))
+
+
+@router.get(event_layers.HEAT_JS_URL, include_in_schema=False)
+def get_heat_js() -> FileResponse:
+    """Leaflet.heat as shipped in the folium wheel (pages must work without a CDN)."""
+    return FileResponse(event_layers.heat_js_file(), media_type="text/javascript")

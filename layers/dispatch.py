@@ -1,0 +1,149 @@
+"""The dispatcher's pages: one incident on a map, and the open/overdue list per grid.
+
+``/map/dispatch?event=CODE`` shows the incident, its grid highlighted, the grid worker's
+contact card, facilities nearby, other open events within 300 m and the event's timeline.
+``/map/dispatch/list`` lists open events per grid (overdue first) with links to the map.
+Data comes from gis/ (EPSG:4490, drawn as lon/lat); labels are Chinese.
+"""
+
+from __future__ import annotations
+
+import html
+
+import folium
+import geopandas as gpd
+import pandas as pd
+
+from gis import events, facilities, grids, workers, workflow
+from gis.callers import Caller
+from layers import assets, catalogue, page
+from layers import events as event_layers
+from layers import facilities as facility_layers
+
+NEARBY_M = 300.0
+FACILITY_BOX_DEG = 0.006  # ~550–670 m around the incident
+
+
+def _card(grid: pd.Series | None, duties: str | None) -> str:
+    """The grid worker's public contact card (上岗公示 fields only)."""
+    if grid is None:
+        return "<h3>网格员联系卡</h3><p>事件尚未定位，未分派网格。</p>"
+    rows = [("网格", f"{grid['code']} {grid['name']}"), ("社区", grid.get("community_name")),
+            ("网格员", grid.get("worker_name")), ("联系电话", grid.get("worker_phone")),
+            ("监督电话", grid.get("supervision_phone")), ("职责", duties)]
+    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v or '—'))}</td></tr>"
+                   for k, v in rows)
+    return f'<h3>网格员联系卡</h3><table class="gm-card">{body}</table>'
+
+
+def _timeline(code: str, event: pd.Series, log: list[dict]) -> str:
+    items = "".join(
+        f"<li><b>{html.escape(str(item['to_label']))}</b> {html.escape(item['at'][:16])} "
+        f"· {html.escape(item['actor'])}"
+        + (f"<br><small>{html.escape(item['note'])}</small>" if item.get("note") else "")
+        + "</li>" for item in log)
+    facts = (f"<p>{html.escape(str(event['category_label']))} · "
+             f"{html.escape(str(event['status_label']))}"
+             + (" · <b style='color:#d32f2f'>超期</b>" if event.get("overdue") else "")
+             + f"<br>{html.escape(str(event.get('description') or ''))}</p>")
+    return f"<h3>事件 {html.escape(code)}</h3>{facts}<h4>处置时间线</h4><ol>{items}</ol>"
+
+
+def render_dispatch(session, caller: Caller, code: str, *,  # type: ignore[no-untyped-def]
+                    basemap_url: str | None = None) -> str:
+    """The dispatcher's map page for event ``code`` (HTML, offline-ready)."""
+    reveal = caller.sees_personal_data
+    event_frame = events.get_event(session, code, reveal=reveal)
+    event = event_frame.iloc[0]
+    located = event_frame.geometry.iloc[0] is not None
+    grid_frame = grids.get_grid(session, event["grid_code"]) if event["grid_code"] else None
+    nearby = (events.list_nearby_events(session, code, radius_m=NEARBY_M, reveal=reveal)
+              if located else None)
+    bounds = page.frame_bounds(*(f for f in (grid_frame, event_frame) if f is not None))
+    fmap = page.base_map(bounds, title=f"事件调度 · {code}", basemap_url=basemap_url)
+    if grid_frame is not None:
+        labelled = grid_frame.assign(label=page.escaped(grid_frame["code"]) + " "
+                                     + page.escaped(grid_frame["name"]))
+        folium.GeoJson(page.feature_collection(labelled, ["label"]), name="所属网格",
+                       style_function=lambda _: {"color": "#ff6f00", "weight": 4,
+                                                 "fillColor": "#ffe0b2", "fillOpacity": 0.35},
+                       tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False)
+                       ).add_to(fmap)
+    if located:
+        _add_surroundings(session, fmap, event_frame, nearby)
+        event_layers.event_layer(event_frame, name="本事件").add_to(fmap)
+    grid = grid_frame.iloc[0] if grid_frame is not None else None
+    fmap.add_child(page.Panel(_card(grid, _duties(session, grid)), position="topleft",
+                              css_class="gm-panel gm-card-panel"))
+    fmap.add_child(page.Panel(_timeline(code, event, events.list_event_log(session, code)),
+                              position="bottomleft", css_class="gm-panel gm-timeline"))
+    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
+    legend = [catalogue.Layer("incident", "事件", "", "point", (), 0, 20,
+                              legend=event_layers.LEGEND),
+              catalogue.get_layer("facilities")]
+    page.add_legend(fmap, legend)
+    return page.render(fmap)
+
+
+def _duties(session, grid: pd.Series | None) -> str | None:  # type: ignore[no-untyped-def]
+    if grid is None:
+        return None
+    staff = workers.list_workers(session, grid_code=grid["code"])
+    primary = staff[staff["is_primary"]] if "is_primary" in staff else staff
+    return None if primary.empty else primary["duties"].iloc[0]
+
+
+def _add_surroundings(session, fmap: folium.Map,  # type: ignore[no-untyped-def]
+                      event_frame: gpd.GeoDataFrame, nearby: gpd.GeoDataFrame | None) -> None:
+    point = event_frame.geometry.iloc[0]
+    box = (point.x - FACILITY_BOX_DEG, point.y - FACILITY_BOX_DEG,
+           point.x + FACILITY_BOX_DEG, point.y + FACILITY_BOX_DEG)
+    facility_frame = facilities.list_facilities(session, bbox=box)
+    if not facility_frame.empty:
+        facility_layers.facility_layer(facility_frame).add_to(fmap)
+    if nearby is not None and not nearby.empty:
+        labelled = nearby.assign(distance_m=nearby["distance_m"].round(0))
+        event_layers.event_layer(labelled, name=f"{NEARBY_M:.0f} 米内未结事件").add_to(fmap)
+    folium.Circle([point.y, point.x], radius=NEARBY_M, color="#d32f2f", weight=1,
+                  fill=False, dash_array="4 4", interactive=False).add_to(fmap)
+
+
+def render_dispatch_list(session, caller: Caller, *,  # type: ignore[no-untyped-def]
+                         grid_code: str | None = None) -> str:
+    """Open events per grid, overdue first, each linking to its dispatcher map (HTML)."""
+    frame = events.list_events(session, open_only=True, grid_code=grid_code, limit=None,
+                               reveal=caller.sees_personal_data)
+    frame = frame.assign(grid_code=frame["grid_code"].fillna("（未分派）"))
+    frame = frame.sort_values(["grid_code", "overdue", "due_at"], ascending=[True, False, True])
+    sections = [_grid_section(code, group) for code, group in frame.groupby("grid_code",
+                                                                            sort=True)]
+    title = f"未结事件清单 · 网格 {grid_code}" if grid_code else "未结事件清单 · 全部网格"
+    body = "".join(sections) or "<p>没有未结事件。</p>"
+    return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+            f'<title>{html.escape(title)}</title><link rel="icon" href="data:,">'
+            f'<link rel="stylesheet" href="{assets.GRIDMAP_CSS}"></head>'
+            f'<body class="gm-list"><h1>{html.escape(title)}</h1>'
+            f'<p>共 {len(frame)} 件，其中超期 {int(frame["overdue"].fillna(False).sum())} 件。'
+            f'</p>{body}</body></html>')
+
+
+def _grid_section(grid_code: str, group: pd.DataFrame) -> str:
+    head = ("<tr><th>事件编号</th><th>类别</th><th>状态</th><th>优先级</th><th>上报时间</th>"
+            "<th>处置时限</th><th>超期</th></tr>")
+    rows = []
+    for row in group.itertuples(index=False):  # HTML rows of at most one page of events
+        link = f"/map/dispatch?event={html.escape(row.code)}"
+        late = '<b class="gm-late">超期</b>' if row.overdue else ""
+        rows.append(
+            f'<tr><td><a href="{link}">{html.escape(row.code)}</a></td>'
+            f"<td>{html.escape(row.category_label)}</td><td>{html.escape(row.status_label)}</td>"
+            f"<td>{workflow.PRIORITIES.get(row.priority, row.priority)}</td>"
+            f"<td>{_when(row.reported_at)}</td><td>{_when(row.due_at)}</td><td>{late}</td></tr>")
+    name = group["grid_name"].dropna()
+    label = f"{grid_code} {name.iloc[0]}" if len(name) else grid_code
+    return (f"<h2>{html.escape(label)}（{len(group)} 件）</h2>"
+            f'<table class="gm-table">{head}{"".join(rows)}</table>')
+
+
+def _when(value: object) -> str:
+    return "—" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%m-%d %H:%M")
