@@ -126,6 +126,20 @@ def test_cache_is_reused_then_recomputed_when_the_network_changes(session) -> No
     assert inside(poly, 300, 150)
 
 
+def test_cache_is_recomputed_when_the_facility_moves(session) -> None:
+    make_roads(session, line((0, 0), (2000, 0)))
+    fac = make_facility(session, geom=point(0, 0))
+    assert not inside(circle_of(session, fac), 1200, 0)
+    # an edit in a later transaction stamps updated_at after the circle's computed_at
+    session.execute(text("UPDATE facility SET geom = ST_SetSRID(ST_MakePoint(:x, :y), 4490),"
+                         " updated_at = clock_timestamp() WHERE id = :id"),
+                    {"x": at(1000, 0)[0], "y": at(1000, 0)[1], "id": fac.id})
+    session.expire_all()
+    poly = circle_of(session, fac)
+    assert inside(poly, 1200, 0) and not inside(poly, 100, 0)
+    assert session.execute(text("SELECT count(*) FROM service_area")).scalar_one() == 1
+
+
 def test_budget_parameters_are_checked(session) -> None:
     with pytest.raises(InvalidInput):
         circles.budget_m(0, 50)
