@@ -62,13 +62,14 @@ def _rate(value: float | None) -> str:
 
 def _print(results: list[dict], minutes: float, speed: float, level: str) -> None:
     table = Table(title=f"{minutes:g} 分钟步行（{speed:g} 米/分钟 = {minutes * speed:g} 米）覆盖")
-    for col in ("type", "facilities", "off network (>200 m)", "mean circle (ha)",
-                "households covered", "households", "rate", "time (s)"):
+    # units in the headers keep the cells short enough for an 80-column terminal
+    for col in ("type", "facilities", "off-net >200m", "circle ha", "covered 户", "total 户",
+                "rate", "s"):
         table.add_column(col, justify="left" if col == "type" else "right")
     for r in results:
         summ = r["cover"]["summary"]
         table.add_row(r["type"], str(r["circles"]), str(r["skipped"]), f"{r['area_ha']:.1f}",
-                      f"{summ['covered_households']:,} 户", f"{summ['households']:,} 户",
+                      f"{summ['covered_households']:,}", f"{summ['households']:,}",
                       _rate(summ["rate"]), f"{r['seconds']:.2f}")
     console.print(table)
     for r in results:
