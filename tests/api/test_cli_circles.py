@@ -1,0 +1,43 @@
+"""`gridmap circles` through typer's CliRunner against the demo database."""
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, text
+from typer.testing import CliRunner
+
+from api.cli import app
+from gis.settings import Settings, get_settings
+from tests import dbs
+
+
+@pytest.fixture
+def cli_demo(demo_engine: Engine, base_settings: Settings,
+             monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """The CLI pointed at the demo database; the circles it caches are removed after."""
+    monkeypatch.setenv("GRIDMAP_DATABASE_URL",
+                       str(dbs.settings_for(demo_engine, base_settings).database_url))
+    get_settings.cache_clear()
+    yield demo_engine
+    get_settings.cache_clear()
+    with demo_engine.begin() as conn:
+        conn.execute(text("DELETE FROM service_area"))
+
+
+def test_circles_command_caches_and_prints_coverage(cli_demo: Engine) -> None:
+    result = CliRunner().invoke(app, ["circles", "--type", "party_center", "--sites", "1"])
+    assert result.exit_code == 0, result.output
+    assert "party_center" in result.stdout and "%" in result.stdout
+    assert "建议新增 #1" in result.stdout
+    with cli_demo.connect() as conn:
+        cached = conn.execute(text(
+            "SELECT count(*) FROM service_area s JOIN facility f ON f.id = s.facility_id "
+            "WHERE f.type = 'party_center' AND s.minutes = 10")).scalar_one()
+        facilities = conn.execute(text(
+            "SELECT count(*) FROM facility WHERE type = 'party_center'")).scalar_one()
+    assert cached == facilities
+
+
+def test_circles_command_refuses_a_bad_budget(cli_demo: Engine) -> None:
+    result = CliRunner().invoke(app, ["circles", "--type", "clinic", "--minutes", "0"])
+    assert result.exit_code != 0
