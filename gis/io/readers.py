@@ -21,7 +21,7 @@ from gis.errors import MalformedFile
 from gis.io.kinds import Kind
 
 FORMATS: Final = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GeoPackage",
-                  ".zip": "Shapefile", ".csv": "CSV"}
+                  ".zip": "Shapefile", ".csv": "CSV", ".pbf": "OpenStreetMap"}
 X_NAMES: Final = ("lon", "lng", "longitude", "x")
 Y_NAMES: Final = ("lat", "latitude", "y")
 WKT_NAMES: Final = ("wkt", "geometry", "geom")
@@ -37,7 +37,8 @@ def file_format(path: Path) -> str:
     if fmt is None:
         raise MalformedFile(
             f"'{path.name}': unknown file type '{path.suffix or '(none)'}'; use .geojson, "
-            ".json, .gpkg, a zipped Shapefile (.zip / .shp.zip) or .csv")
+            ".json, .gpkg, a zipped Shapefile (.zip / .shp.zip) or .csv (roads also "
+            ".osm.pbf)")
     return fmt
 
 
@@ -52,6 +53,8 @@ def read_file(path: Path, kind: Kind, *, layer: str | None = None
     fmt = file_format(path)
     if not path.is_file() or path.stat().st_size == 0:
         raise MalformedFile(f"'{path.name}' is empty or missing: nothing to import")
+    if fmt == "OpenStreetMap":
+        return _read_osm(path, kind)
     options: dict = {}
     if fmt == "Shapefile":
         layer = layer or _zip_layer(path)
@@ -74,6 +77,15 @@ def read_file(path: Path, kind: Kind, *, layer: str | None = None
     if not kind.geometry and "geometry" in frame.columns:
         frame = pd.DataFrame(frame.drop(columns="geometry"))
     return frame, crs
+
+
+def _read_osm(path: Path, kind: Kind) -> tuple[pd.DataFrame, CRS]:
+    """An .osm.pbf file: roads only, its walkable ways read by gis.network (EPSG:4490)."""
+    if kind.name != "roads":
+        raise MalformedFile(f"'{path.name}': OpenStreetMap files can be imported as roads only")
+    from gis import network  # pyrosm is heavy: loaded only for OSM files
+
+    return _normalise_columns(network.frame_from_osm(path), kind), CRS.from_epsg(4490)
 
 
 def _short(exc: Exception) -> str:

