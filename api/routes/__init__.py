@@ -18,6 +18,7 @@ from api.routes import (
             maps,
             ogc,
             open311,
+            plans,
             qa,
             regions,
             residents,
@@ -26,7 +27,7 @@ from api.routes import (
 )
 
 # grid_load before the grids router: /grids/load must not match /grids/{code}
-ROUTERS: list[APIRouter] = [health.router, grid_load.router, qa.router]
+ROUTERS: list[APIRouter] = [health.router, grid_load.router, qa.router, plans.router]
 ROUTERS += [regions.router, grids.router, buildings.router, facilities.router,
             workers.router, residents.router, ogc.router]
 ROUTERS += [locate.router, geocode.router, events.router, open311.router,

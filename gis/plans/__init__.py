@@ -47,9 +47,11 @@ def create_plan(session: Session, *, kind: str, scope_code: str, created_by: str
 get_plan = store.get_plan
 list_plan_grids = store.list_plan_grids
 list_crosswalk = store.list_crosswalk
+plan_report = store.plan_report
+plan_review = store.plan_review
 apply_plan = apply.apply_plan
 reject_plan = apply.reject_plan
 list_building_grid_history = history.list_building_grid_history
 
 __all__ = ["KINDS", "apply_plan", "create_plan", "get_plan", "list_building_grid_history",
-           "list_crosswalk", "list_plan_grids", "reject_plan"]
+           "list_crosswalk", "list_plan_grids", "plan_report", "plan_review", "reject_plan"]

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, INTEGER
 from sqlalchemy.orm import Session
 
 from gis.errors import NotFound
-from gis.frames import copy_frame, frame_from_sql
+from gis.frames import copy_frame, feature_collection_from_frame, frame_from_sql
 from gis.models import Plan
 from gis.plans import metrics
 from gis.plans.cells import polsby_popper
@@ -131,3 +131,38 @@ def list_crosswalk(session: Session, plan_id: int) -> pd.DataFrame:
         JOIN plan_grid pg ON pg.id = c.plan_grid_id
         WHERE c.plan_id = :p ORDER BY g.theme, g.code, c.share DESC""", {"p": plan_id},
                           geom_col=None)
+
+
+def plan_report(session: Session, plan_id: int) -> dict:
+    """Everything a reviewer reads: the plan, its metrics, proposed grids (GeoJSON, EPSG:4490
+    lon/lat) and the crosswalk."""
+    plan = get_plan(session, plan_id)
+    grids = list_plan_grids(session, plan_id)
+    figures = {k: v for k, v in (plan.metrics or {}).items() if k != "moved_building_ids"}
+    return {"id": plan.id, "kind": plan.kind, "scope_code": plan.scope_code,
+            "status": plan.status, "created_by": plan.created_by,
+            "created_at": plan.created_at.isoformat() if plan.created_at else None,
+            "decided_at": plan.decided_at.isoformat() if plan.decided_at else None,
+            "themes": plan.params.get("themes", []), "rules": plan.params.get("rules"),
+            "metrics": figures,
+            "grids": feature_collection_from_frame(grids, id_column="seq"),
+            "crosswalk": list_crosswalk(session, plan_id).to_dict(orient="records")}
+
+
+def plan_review(session: Session, plan_id: int) -> dict:
+    """What the review map shows (EPSG:4490): ``plan``, ``report`` (plan_report), ``current``
+    (the grids the plan read: id, code, theme, kind, households by assignment, geom),
+    ``proposed`` (list_plan_grids) and ``moved`` (buildings changing grid: code, geom)."""
+    plan = get_plan(session, plan_id)
+    ids = [int(k) for k in plan.params.get("grid_versions", {})]
+    moved = [int(b) for b in plan.metrics.get("moved_building_ids", [])]
+    # psycopg2 sends a Python list as an SQL array
+    current = frame_from_sql(session, """
+        SELECT g.id, g.code, g.name, g.theme, g.kind, g.valid_to IS NULL AS current,
+               COALESCE((SELECT sum(b.households) FROM building b WHERE b.grid_id = g.id), 0)::int
+                   AS households, g.geom
+        FROM grid g WHERE g.id = ANY(:ids) ORDER BY g.theme, g.code""", {"ids": ids})
+    moved_frame = frame_from_sql(session, "SELECT id, code, households, geom FROM building "
+                                 "WHERE id = ANY(:ids)", {"ids": moved})
+    return {"plan": plan, "report": plan_report(session, plan_id), "current": current,
+            "proposed": list_plan_grids(session, plan_id), "moved": moved_frame}

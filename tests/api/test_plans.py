@@ -1,0 +1,81 @@
+"""Plans over real HTTP: draw, review, map, apply, history, conflicts."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis import keys
+from tests.builders import make_region
+from tests.plan_cases import PAST, make_lattice
+
+
+def _auth(session: Session, role: str = "planner", region: str | None = None) -> dict:
+    key = keys.create_key(session, role=role, region_code=region)
+    return {"Authorization": f"Bearer {key}"}
+
+
+def test_draw_review_apply_and_history(client: TestClient, session: Session) -> None:
+    community, grids, buildings = make_lattice(session, valid_from=PAST)
+    planner = _auth(session, region=community)
+    res = client.post("/api/v1/plans", json={"kind": "balance", "scope": community},
+                      headers=planner)
+    assert res.status_code == 201, res.text
+    plan = res.json()
+    assert plan["status"] == "draft" and len(plan["grids"]["features"]) == 6
+    assert plan["metrics"]["after"]["share_in_range"] == 1.0
+    assert all(300 <= f["properties"]["households"] <= 500 for f in plan["grids"]["features"])
+    viewer = _auth(session, role="viewer")
+    assert client.get(f"/api/v1/plans/{plan['id']}", headers=viewer).status_code == 200
+    page = client.get(f"/map/plans/{plan['id']}")
+    assert page.status_code == 200 and "SyncViews" not in page.text  # rendered, not named
+    assert page.text.count("L.map(") == 2 and "setView(src.getCenter()" in page.text
+    assert "unpkg.com" not in page.text and "cdn.jsdelivr" not in page.text
+    applied = client.post(f"/api/v1/plans/{plan['id']}/apply", headers=planner)
+    assert applied.status_code == 200, applied.text
+    assert len(applied.json()["grids_created"]) == 6
+    history = client.get(f"/api/v1/buildings/{buildings[0].code}/grid-history",
+                         headers=viewer).json()["periods"]
+    assert [p["grid_code"] for p in history][0] == grids["G1"].code
+    assert history[-1]["grid_code"] in applied.json()["grids_created"]
+    then = client.get(f"/api/v1/buildings/{buildings[0].code}/grid-history",
+                      params={"at": "2021-01-01T00:00:00Z"}, headers=viewer).json()
+    assert [p["grid_code"] for p in then["periods"]] == [grids["G1"].code]
+    located = client.get("/api/v1/locate", params={"lon": 119.2007, "lat": 34.6007,
+                                                    "at": "2021-01-01T00:00:00Z"})
+    assert located.status_code == 200 and grids["G1"].code in located.text
+    now = client.get("/api/v1/locate", params={"lon": 119.2007, "lat": 34.6007})
+    assert now.status_code == 200 and history[-1]["grid_code"] in now.text
+    again = client.post(f"/api/v1/plans/{plan['id']}/apply", headers=planner)
+    assert again.status_code == 409 and again.json()["code"] == "conflict"
+
+
+def test_version_conflict_is_409(client: TestClient, session: Session) -> None:
+    community, grids, _ = make_lattice(session, valid_from=PAST)
+    planner = _auth(session)
+    plan = client.post("/api/v1/plans", json={"kind": "balance", "scope": community},
+                       headers=planner).json()
+    session.execute(text("UPDATE grid SET version = version + 1 WHERE id = :g"),
+                    {"g": grids["G2"].id})
+    res = client.post(f"/api/v1/plans/{plan['id']}/apply", headers=planner)
+    assert res.status_code == 409 and grids["G2"].code in res.json()["detail"]
+
+
+def test_refusals(client: TestClient, session: Session) -> None:
+    community, _, _ = make_lattice(session)
+    elsewhere = make_region(session, code="320706914001").code
+    body = {"kind": "balance", "scope": community}
+    assert client.post("/api/v1/plans", json=body).status_code == 401
+    assert client.post("/api/v1/plans", json=body,
+                       headers=_auth(session, role="viewer")).status_code == 403
+    assert client.post("/api/v1/plans", json=body,
+                       headers=_auth(session, region=elsewhere)).status_code == 403
+    bad = client.post("/api/v1/plans", json={"kind": "shuffle", "scope": community},
+                      headers=_auth(session))
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid_input"
+    assert client.post("/api/v1/plans", json={"kind": "merge", "scope": "320706999999"},
+                       headers=_auth(session)).status_code == 404
+    assert client.get("/api/v1/plans/999999", headers=_auth(session)).status_code == 404
+    assert client.get("/api/v1/buildings/NOPE/grid-history",
+                      headers=_auth(session)).status_code == 404
