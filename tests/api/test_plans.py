@@ -37,7 +37,7 @@ def test_draw_review_apply_and_history(client: TestClient, session: Session) -> 
     assert len(applied.json()["grids_created"]) == 6
     history = client.get(f"/api/v1/buildings/{buildings[0].code}/grid-history",
                          headers=viewer).json()["periods"]
-    assert [p["grid_code"] for p in history][0] == grids["G1"].code
+    assert history[0]["grid_code"] == grids["G1"].code
     assert history[-1]["grid_code"] in applied.json()["grids_created"]
     then = client.get(f"/api/v1/buildings/{buildings[0].code}/grid-history",
                       params={"at": "2021-01-01T00:00:00Z"}, headers=viewer).json()
