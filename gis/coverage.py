@@ -119,6 +119,14 @@ def _rates(frame: pd.DataFrame, keys: list[str] | None) -> pd.DataFrame:
     return out
 
 
+def in_scope(frame: pd.DataFrame, scope_code: str | None) -> pd.DataFrame:
+    """The buildings whose community lies in region ``scope_code`` (codes nest by prefix)."""
+    if not scope_code:
+        return frame
+    prefix = scope_code.rstrip("0")
+    return frame[frame["community_code"].fillna("").str.startswith(prefix)]
+
+
 def summary_of(frame: pd.DataFrame) -> dict:
     """Totals of a coverage_frame: buildings, households, residents, covered, rate (0–1)."""
     return _records(_rates(frame, None))[0]
@@ -126,14 +134,16 @@ def summary_of(frame: pd.DataFrame) -> dict:
 
 def get_coverage(session: Session, *, type: str, minutes: float = circles.DEFAULT_MINUTES,
                  speed: float = circles.DEFAULT_SPEED, level: str = "community",
-                 uncovered_limit: int = 500) -> dict:
+                 scope_code: str | None = None, uncovered_limit: int = 500) -> dict:
     """Coverage of ``type`` facilities: totals, per ``level`` unit, uncovered buildings with
     households (most households first), and each facility's catchment. Rates are shares of
-    households (0–1); distances are metres."""
+    households (0–1); distances are metres. ``scope_code`` (a region code) keeps only the
+    buildings of that region; facilities outside it still serve them."""
     if level not in LEVELS:
         raise InvalidInput(f"level must be one of {', '.join(LEVELS)}")
     started = time.perf_counter()
-    frame = coverage_frame(session, type=type, minutes=minutes, speed=speed)
+    frame = in_scope(coverage_frame(session, type=type, minutes=minutes, speed=speed),
+                     scope_code)
     code, name = LEVELS[level]
     units = _rates(frame, [code, name]).rename(columns={code: "code", name: "name"})
     return {

@@ -63,18 +63,20 @@ def _candidates(session: Session, graph: network.Graph, points: walking.Snaps,
 def list_sites(session: Session, *, type: str, k: int = 3,
                minutes: float = circles.DEFAULT_MINUTES, speed: float = circles.DEFAULT_SPEED,
                candidates: list[tuple[float, float]] | None = None,
-               frame: pd.DataFrame | None = None) -> dict:
+               frame: pd.DataFrame | None = None, scope_code: str | None = None) -> dict:
     """The k new sites (lon/lat, EPSG:4490) covering most uncovered households, greedily.
 
     Each pick lists households, residents and buildings it adds and the coverage rate after
     it. Distances are metres along the network plus the buildings' snap distance.
-    ``frame`` is a coverage_frame already computed for the same type and budget.
+    ``frame`` is a coverage_frame already computed for the same type and budget;
+    ``scope_code`` (a region code) counts only the households of that region.
     """
     if not 1 <= k <= 50:
         raise InvalidInput("k must be between 1 and 50")
     budget = circles.budget_m(minutes, speed)
     if frame is None:
         frame = coverage.coverage_frame(session, type=type, minutes=minutes, speed=speed)
+    frame = coverage.in_scope(frame, scope_code)
     total = int(frame["households"].sum())
     before = int(frame.loc[frame["covered"], "households"].sum())
     todo = frame[~frame["covered"] & ~frame["off_network"] & (frame["households"] > 0)]

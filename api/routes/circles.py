@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse
 from api.deps import CallerDep, SessionDep, SettingsDep, require
 from api.responses import GeoJSONResponse
 from gis import circles, coverage, frames, sites
+from gis.callers import Caller
 from layers import circles as circle_layers
 
 router = APIRouter(tags=["circles"])
@@ -19,7 +20,7 @@ Minutes = Annotated[float, Query(gt=0, le=120, description="walking time budget,
 Speed = Annotated[float, Query(ge=10, le=200, description="walking speed, metres per minute "
                                                           "(50 default; 4.5 km/h = 75)")]
 Level = Literal["grid", "community", "subdistrict"]
-READERS = ("viewer", "grid_worker", "dispatcher", "planner")
+ReaderDep = Annotated[Caller, require("viewer", "grid_worker", "dispatcher", "planner")]
 
 
 @router.get("/api/v1/service-circles", response_class=GeoJSONResponse)
@@ -36,20 +37,29 @@ def list_service_circles(session: SessionDep, caller: CallerDep, type: Type = "p
         frame, id_column="facility_id", extra={"skipped": frame.attrs.get("skipped", [])}))
 
 
-@router.get("/api/v1/coverage", dependencies=[require(*READERS)])
-def get_coverage(session: SessionDep, type: Type = "party_center", minutes: Minutes = 10,
-                 speed: Speed = 50, level: Level = "community") -> dict:
+@router.get("/api/v1/coverage")
+def get_coverage(session: SessionDep, caller: ReaderDep, type: Type = "party_center",
+                 minutes: Minutes = 10, speed: Speed = 50,
+                 level: Level = "community") -> dict:
     """Households within the walk of a facility of ``type``: totals, rate per unit (0–1),
-    uncovered buildings (most households first) and each facility's catchment."""
-    return coverage.get_coverage(session, type=type, minutes=minutes, speed=speed, level=level)
+    uncovered buildings (most households first) and each facility's catchment; only the
+    buildings of the caller's jurisdiction."""
+    return coverage.get_coverage(session, type=type, minutes=minutes, speed=speed, level=level,
+                                 scope_code=_scope(caller))
 
 
-@router.get("/api/v1/coverage/sites", dependencies=[require(*READERS)])
-def list_sites(session: SessionDep, type: Type = "party_center",
+@router.get("/api/v1/coverage/sites")
+def list_sites(session: SessionDep, caller: ReaderDep, type: Type = "party_center",
                k: Annotated[int, Query(ge=1, le=50)] = 3, minutes: Minutes = 10,
                speed: Speed = 50) -> dict:
-    """The k new sites (lon/lat) covering the most uncovered households, greedily."""
-    return sites.list_sites(session, type=type, k=k, minutes=minutes, speed=speed)
+    """The k new sites (lon/lat) covering the most uncovered households (of the caller's
+    jurisdiction), greedily."""
+    return sites.list_sites(session, type=type, k=k, minutes=minutes, speed=speed,
+                            scope_code=_scope(caller))
+
+
+def _scope(caller: Caller) -> str | None:
+    return None if caller.role == "admin" else caller.region_code
 
 
 @router.get("/map/coverage", response_class=HTMLResponse,

@@ -69,3 +69,13 @@ def test_coverage_map_page_is_offline_and_shows_the_rate(client, session, river)
     assert json.dumps("建议新增设施点")[1:-1] in page or "建议新增设施点" in page
     assert page.count("gm-divicon") >= 2  # the facility and the proposed site
     assert "cdn.jsdelivr" not in page and "unpkg.com" not in page
+
+
+def test_coverage_is_limited_to_the_callers_jurisdiction(client, session, river) -> None:  # noqa: F811
+    key = keys.create_key(session, role="viewer", region_code="320706099002")
+    north = {"Authorization": f"Bearer {key}"}
+    body = client.get("/api/v1/coverage", headers=north).json()
+    assert body["summary"]["households"] == 23  # C (20) and E (3) are on the north bank
+    assert {u["code"] for u in body["units"]} == {"320706099002"}
+    admin = client.get("/api/v1/coverage", headers=auth(session, "admin")).json()
+    assert admin["summary"]["households"] == 38
