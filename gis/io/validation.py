@@ -31,17 +31,19 @@ def ignored_columns(frame: pd.DataFrame, kind: Kind) -> list[str]:
 
 def as_text(values: pd.Series) -> pd.Series:
     """Values as stripped text (object dtype), empty -> NA; 320706.0 reads as '320706'."""
-    def one(v: object) -> object:
-        if v is None or (np.ndim(v) == 0 and pd.isna(v)):  # None, NaN, NaT, pd.NA
-            return pd.NA
-        if isinstance(v, float) and v.is_integer():
-            v = int(v)
-        text = str(v).strip()
-        return text if text else pd.NA
-
-    # map (not a Python loop over rows in our code): text cleaning has no vectorised form
-    # that also turns numeric codes such as 320706000000.0 back into their digits
-    return values.astype(object).map(one)
+    missing = values.isna().to_numpy()
+    if pd.api.types.is_float_dtype(values.dtype):
+        # numeric codes arrive as floats from GeoJSON/Shapefile: print whole numbers as digits
+        numbers = values.to_numpy(dtype=float, na_value=np.nan)
+        whole = ~missing & (np.mod(numbers, 1) == 0) & (np.abs(numbers) < 2**63)
+        text = values.astype(object).astype(str).to_numpy(dtype=object)
+        text[whole] = numbers[whole].astype(np.int64).astype(str)
+    else:
+        text = values.astype(object).astype(str).to_numpy(dtype=object)
+    out = pd.Series(text, index=values.index, dtype=object)
+    out[missing] = pd.NA
+    out = out.str.strip()
+    return out.where(out.notna() & (out != ""), pd.NA).astype(object)
 
 
 def clean(frame: pd.DataFrame, kind: Kind, checks: Checks) -> pd.DataFrame:

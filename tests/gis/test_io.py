@@ -317,3 +317,14 @@ def test_counts_always_add_up(session, tmp_path: Path) -> None:
                                                     tmp_path / "mix.gpkg"), keep_good=True)
     assert report.read == 7 == report.accepted + report.repaired + report.rejected
     assert report.written == report.accepted + report.repaired == len(stored(session))
+
+
+def test_geopackage_layers_are_chosen_by_name(session, tmp_path: Path) -> None:
+    path = tmp_path / "two.gpkg"
+    write(grid_frame(2), path, layer="a")
+    write(grid_frame(1, prefix="H"), path, layer="b")
+    with pytest.raises(MalformedFile, match=r"several layers \(a, b\): choose one with --layer"):
+        io.import_file(session, "grids", path)
+    assert io.import_file(session, "grids", path, layer="b").written == 1
+    write(grid_frame(3, prefix="K"), path, layer="grids")  # named after the kind: taken
+    assert io.import_file(session, "grids", path).written == 3
