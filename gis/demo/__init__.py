@@ -17,7 +17,7 @@ from gis.demo.district import DemoData, generate
 
 __all__ = ["DemoData", "generate", "load_demo", "names", "status"]
 
-STEPS = ("generate", "grids", "people", "network", "events", "assign", "analyze")
+STEPS = ("generate", "grids", "people", "network", "events", "assign")
 
 
 def status(engine: Engine) -> tuple[bool, int]:
@@ -41,9 +41,6 @@ def load_demo(engine: Engine, *, seed: int = 42, progress: bool = False,
             if replace:
                 load.delete_demo(session)
             counts = load.write(session, data, step)
-        with engine.connect() as conn:  # fresh statistics, or the planner guesses on 60k rows
-            conn.exec_driver_sql(f"ANALYZE {', '.join(load.TABLES)}")
-        step("analyze")
     return {**counts, "seconds": round(time.perf_counter() - started, 1)}
 
 
@@ -65,8 +62,9 @@ class _Progress:
         self.task = self.bar.add_task("generate", total=len(STEPS))
 
         def advance(name: str) -> None:
-            following = STEPS[min(STEPS.index(name) + 1, len(STEPS) - 1)]
-            self.bar.update(self.task, advance=1, description=f"{name} ✓ → {following}")
+            k = STEPS.index(name) + 1
+            label = f"{STEPS[k]}…" if k < len(STEPS) else "done 完成"
+            self.bar.update(self.task, advance=1, description=label)
 
         return advance
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gis import crs
 from gis.demo import buildings as buildings_mod
 from gis.demo import events as events_mod
 from gis.demo import facilities as facilities_mod
@@ -76,6 +77,18 @@ def _people(rng: np.random.Generator, blds: gpd.GeoDataFrame) -> tuple[pd.DataFr
     return households, residents
 
 
+def _through_gcj02(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Events marked gcj02 take the path real ones do: the app's GCJ-02 coordinates (some
+    hundreds of metres off) converted back to CGCS2000 with ``gis.crs`` before storage."""
+    marked = (events["source_crs"] == "gcj02").to_numpy()
+    pts = np.asarray(events.geometry)[marked]
+    app_lon, app_lat = crs.wgs84_to_gcj02(shapely.get_x(pts), shapely.get_y(pts))
+    lon, lat = crs.to_storage(app_lon, app_lat, crs.GCJ02)
+    geoms = np.asarray(events.geometry).copy()
+    geoms[marked] = shapely.points(lon, lat)
+    return events.set_geometry(geoms, crs=events.crs)
+
+
 def generate(seed: int = 42) -> DemoData:
     """The demo district for ``seed``: same seed, identical data."""
     rng = np.random.default_rng(seed)
@@ -102,4 +115,4 @@ def generate(seed: int = 42) -> DemoData:
         grids=_placed(pd.concat([unified, thematic], ignore_index=True)),
         workers=workers, worker_grids=links, buildings=_placed(blds), households=households,
         residents=residents, nodes=_placed(nodes), edges=_placed(edges),
-        facilities=_placed(facilities), events=_placed(events), event_log=log)
+        facilities=_placed(facilities), events=_through_gcj02(_placed(events)), event_log=log)
