@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from api.cli import assign, circles, core, demo, io, qa
+from api.cli import assign, circles, core, demo, io, plans, qa
 from gis.errors import GridmapError
 
 app = typer.Typer(help="gridmap: 网格化管理 GIS on PostGIS.", no_args_is_help=True,
@@ -17,6 +17,7 @@ circles.register(app)
 demo.register(app)
 io.register(app)
 assign.register(app)
+plans.register(app)
 
 
 def main() -> None:

@@ -111,17 +111,18 @@ def plan_balance(scope: Scope, rules: LoadRules, *, seed: int = 0) -> Draft:
     """The balance draft of ``scope``: changed groups re-formed, every other grid kept."""
     draft = Draft("balance", scope, np.full(len(scope.atoms), -1, dtype=np.int64))
     grids = grid_table(scope, rules)
-    groups_found = form_groups(grids, grid_neighbours(scope), draft.notes)
-    changed = {g for members in groups_found for g in members}
+    nbrs = grid_neighbours(scope)
+    groups_found = form_groups(grids, nbrs, draft.notes)
+    taken = {g for members in groups_found for g in members}
+    for members in groups_found:
+        _redraw(draft, grids, members, nbrs, taken, seed)
     gid = scope.atoms["grid_id"]
     for g, row in grids.iterrows():  # one row per kept grid: no geometry work
-        if g not in changed:
+        if g not in taken:
             flag = row["status"] if row["status"] != "ok" else None
             reason = _kept_reason(row) if flag else ""
             draft.keep(row, np.flatnonzero(gid.eq(g).fillna(False).to_numpy()), flag=flag,
                        reason=reason)
-    for members in groups_found:
-        _redraw(draft, grids.loc[members], seed)
     orphans = int((draft.part < 0).sum())
     if orphans:
         draft.notes.append(f"{orphans} 栋建筑不在任何现有网格，本方案不处理 "
@@ -136,19 +137,46 @@ def _kept_reason(row: pd.Series) -> str:
     return "无可合并或拆分的办法 (no neighbour to merge with)"
 
 
-def _redraw(draft: Draft, members: pd.DataFrame, seed: int) -> None:
-    scope = draft.scope
+def _partition(scope: Scope, members: pd.DataFrame, seed: int
+               ) -> tuple[np.ndarray, groups.GroupResult]:
     idx = np.flatnonzero(scope.atoms["grid_id"].isin(members.index).fillna(False).to_numpy())
     bounds = members.nlargest(1, "households")["bounds"].iloc[0]
-    kind = members.nlargest(1, "households")["kind"].iloc[0]
     cells = scope.atoms["cell"].to_numpy()[idx]
     units = groups.Units(scope.atoms["households"].to_numpy()[idx], shapely.area(cells),
                          shapely.length(cells),
                          shapely.get_coordinates(shapely.centroid(cells)))
-    result = groups.partition_group(scope.adjacency[idx][:, idx], units, bounds, seed=seed)
-    community = members["community_code"].iloc[0]
+    return idx, groups.partition_group(scope.adjacency[idx][:, idx], units, bounds, seed=seed)
+
+
+def _redraw(draft: Draft, grids: pd.DataFrame, members: list[int], nbrs: pd.DataFrame,
+            taken: set[int], seed: int) -> None:
+    """Re-form a group; when a part stays out of range although the total could be in range,
+    a neighbour in range not yet taken joins (it "needs" to change), at most
+    MAX_EXTRA_NEIGHBOURS times."""
+    scope = draft.scope
+    members = list(members)
+    idx, result = _partition(scope, grids.loc[members], seed)
+    for _ in range(MAX_EXTRA_NEIGHBOURS):
+        if not _fixable(result):
+            break
+        out = nbrs[nbrs["g1"].isin(members) & ~nbrs["g2"].isin(taken)
+                   & nbrs["g2"].map(grids["movable"]).fillna(False)]
+        if out.empty:
+            break
+        extra = int(out.groupby("g2")["length"].sum().idxmax())
+        members.append(extra)
+        taken.add(extra)
+        idx, result = _partition(scope, grids.loc[members], seed)
+    group = grids.loc[members]
+    community = group["community_code"].iloc[0]
     # each new grid lies inside its community, even where an old one strayed over the edge
     outline = scope.communities.set_index("code").geometry[community]
-    area = shapely.intersection(shapely.union_all(members.geometry.values), outline)
-    draft.add_group(idx, result, area, community, kind)
-    draft.retired.update(int(g) for g in members.index)
+    area = shapely.intersection(shapely.union_all(group.geometry.values), outline)
+    draft.add_group(idx, result, area, community, group.nlargest(1, "households")["kind"].iloc[0])
+    draft.retired.update(int(g) for g in members)
+
+
+def _fixable(result: groups.GroupResult) -> bool:
+    """A part is out of range for a reason other than one huge building."""
+    return any(f is not None and not r.startswith("单栋")
+               for f, r in zip(result.flags, result.reasons, strict=True))

@@ -101,9 +101,8 @@ def _place_component(result: GroupResult, members: np.ndarray,
     adj, metis_adj = graphs
     h = units.households[members]
     count = grid_count(int(h.sum()), bounds)
-    labels = partition.metis_parts(metis_adj, h, count.k, seed=seed)
-    labels = partition.refine(labels, adj, h, units.cell_area[members],
-                              units.cell_perim[members], bounds)
+    labels = _best_labels(adj, metis_adj, h, units.cell_area[members],
+                          units.cell_perim[members], bounds, count.k, seed)
     offset = len(result.flags)
     _, labels = np.unique(labels, return_inverse=True)
     result.labels[members] = offset + labels
@@ -117,6 +116,33 @@ def _place_component(result: GroupResult, members: np.ndarray,
             count.reason or f"{int(total)} 户：在保持连片的前提下无法调入范围 "
                             f"({int(total)} households: no contiguous split reaches "
                             f"{bounds[0]}–{bounds[1]})"))
+
+
+ATTEMPTS = 4
+"""Further (k, seed) tries when the first partition leaves a part out of range."""
+
+
+def _best_labels(adj: sparse.csr_matrix, metis_adj: sparse.csr_matrix, h: np.ndarray,
+                 area: np.ndarray, perim: np.ndarray, bounds: tuple[int, int], k: int,
+                 seed: int) -> np.ndarray:
+    """METIS + refinement; when a part stays out of range, a few other k (within
+    ceil(H/max)..floor(H/min)) and seeds are tried and the smallest total violation wins."""
+    lo, hi = bounds
+    total = float(h.sum())
+    ks = [k, *sorted(set(range(max(1, -int(-total // hi)), int(total // max(lo, 1)) + 1))
+                     - {k}, key=lambda n: abs(total / n - (lo + hi) / 2))]
+    tries = [(k, seed), *[(n, seed + i) for i, n in enumerate(ks * 2, start=1)][:ATTEMPTS]]
+    best, best_score = None, None
+    for n, s in tries:  # few tries, each a METIS call plus refinement
+        labels = partition.refine(partition.metis_parts(metis_adj, h, n, seed=s), adj, h,
+                                  area, perim, bounds)
+        score = float(partition.violation(np.bincount(labels, weights=h), bounds).sum())
+        if best_score is None or score < best_score:
+            best, best_score = labels, score
+        if score == 0:
+            break
+    assert best is not None
+    return best
 
 
 def tile_parts(cell_geoms: np.ndarray, labels: np.ndarray, area: shapely.Geometry,
