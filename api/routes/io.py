@@ -78,7 +78,7 @@ def import_kind(kind: str, caller: ImporterDep, session: SessionDep,
                 keep_good: KeepGood = False, layer: str | None = None) -> dict:
     """Import a file as ``kind``; the report counts accepted, repaired and rejected rows."""
     report = io.import_upload(session, kind, upload.data, upload.filename, crs=crs,
-                              keep_good=keep_good, layer=layer)
+                              keep_good=keep_good, layer=layer, actor=caller.name)
     return report.to_dict()
 
 
@@ -86,6 +86,6 @@ def import_kind(kind: str, caller: ImporterDep, session: SessionDep,
 def export_kind(kind: str, session: SessionDep,
                 caller: Annotated[Caller, Depends(exporter)],
                 theme: str | None = None) -> GeoJSONResponse:
-    """All rows of ``kind`` as GeoJSON; personal data masked unless the role may see it."""
-    return GeoJSONResponse(io.export_collection(session, kind, theme=theme,
-                                                reveal=caller.sees_personal_data))
+    """All rows of ``kind`` as GeoJSON; personal data masked unless the caller is admin (or a
+    dispatcher/grid worker key without a jurisdiction limit); unmasked exports are audited."""
+    return GeoJSONResponse(io.export_collection(session, kind, theme=theme, caller=caller))

@@ -20,15 +20,25 @@ import shapely
 from sqlalchemy.orm import Session
 
 from gis import frames, privacy, sql
+from gis.callers import ANONYMOUS, Caller
 from gis.crs import STORAGE_SRID
 from gis.errors import InvalidInput
 from gis.io.kinds import Kind, get_kind
 from gis.io.readers import file_format
+from gis.models import AuditLog
+
+
+def reveals_to(caller: Caller) -> bool:
+    """Whether an export shows ``caller`` personal data unmasked: a personal-data role
+    (admin, dispatcher, grid_worker) whose key is not limited to a jurisdiction, because an
+    export spans every row of the kind."""
+    return caller.sees_personal_data and caller.covers(None)
 
 
 def export_frame(session: Session, kind: str, *, theme: str | None = None,
-                 reveal: bool = False) -> gpd.GeoDataFrame | pd.DataFrame:
-    """The rows of ``kind`` as a (Geo)DataFrame in EPSG:4490, personal fields masked."""
+                 reveal: bool = False, actor: str = "cli") -> gpd.GeoDataFrame | pd.DataFrame:
+    """The rows of ``kind`` as a (Geo)DataFrame in EPSG:4490, personal fields masked unless
+    ``reveal`` (an unmasked export of personal data is written to the audit log)."""
     spec = get_kind(kind)
     if theme is not None and spec.name != "grids":
         raise InvalidInput("theme applies to grids only")
@@ -36,7 +46,13 @@ def export_frame(session: Session, kind: str, *, theme: str | None = None,
                                   {"theme": theme} if spec.name == "grids" else None,
                                   geom_col="geom" if spec.geometry else None)
     frame = _as_text_times(frame)
-    return _masked(frame, spec) if not reveal else frame
+    if not reveal:
+        return _masked(frame, spec)
+    if spec.personal:
+        session.add(AuditLog(actor=actor, action="export_personal_data", target=spec.name,
+                             details={"rows": len(frame)}))
+        session.flush()
+    return frame
 
 
 def _as_text_times(frame: pd.DataFrame) -> pd.DataFrame:
@@ -58,9 +74,10 @@ def _masked(frame: pd.DataFrame, spec: Kind) -> pd.DataFrame:
 
 
 def export_collection(session: Session, kind: str, *, theme: str | None = None,
-                      reveal: bool = False) -> dict:
-    """A GeoJSON FeatureCollection of ``kind`` (attribute-only kinds have null geometry)."""
-    frame = export_frame(session, kind, theme=theme, reveal=reveal)
+                      caller: Caller = ANONYMOUS) -> dict:
+    """A GeoJSON FeatureCollection of ``kind`` for ``caller`` (masked unless reveals_to)."""
+    frame = export_frame(session, kind, theme=theme, reveal=reveals_to(caller),
+                         actor=caller.name)
     if not isinstance(frame, gpd.GeoDataFrame):
         frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame),
                                                                 index=frame.index))
@@ -69,11 +86,11 @@ def export_collection(session: Session, kind: str, *, theme: str | None = None,
 
 
 def export_file(session: Session, kind: str, path: str | Path, *,
-                theme: str | None = None, reveal: bool = False) -> int:
+                theme: str | None = None, reveal: bool = False, actor: str = "cli") -> int:
     """Write ``kind`` to ``path`` (format from the extension); returns the rows written."""
     path = Path(path)
     fmt = file_format(path)
-    frame = export_frame(session, kind, theme=theme, reveal=reveal)
+    frame = export_frame(session, kind, theme=theme, reveal=reveal, actor=actor)
     spec = get_kind(kind)
     if fmt == "CSV":
         _csv(frame).to_csv(path, index=False, encoding="utf-8-sig")

@@ -23,11 +23,13 @@ from gis.io import geometry, readers, references, validation
 from gis.io.kinds import Kind, get_kind
 from gis.io.loaders import Progress, load
 from gis.io.report import Checks, ImportReport
+from gis.models import AuditLog
 
 
 def import_file(session: Session, kind: str, path: str | Path, *, crs: str | None = None,
                 keep_good: bool = False, layer: str | None = None,
-                progress: Progress | None = None, name: str | None = None) -> ImportReport:
+                progress: Progress | None = None, name: str | None = None,
+                actor: str = "cli") -> ImportReport:
     """Import ``path`` as ``kind`` into the session's transaction (flushed, not committed).
 
     ``crs`` (an EPSG code, 'gcj02' or 'bd09') overrides the file's own CRS; a file without
@@ -55,6 +57,10 @@ def import_file(session: Session, kind: str, path: str | Path, *, crs: str | Non
     good = frame[checks.ok.to_numpy()]
     report.written, report.extra = load(session, spec, good, source_crs=_short(source),
                                         progress=progress)
+    # the audit trail keeps counts only: no row values (they may be personal data)
+    session.add(AuditLog(actor=actor, action="import", target=spec.name,
+                         details={k: getattr(report, k) for k in (
+                             "file", "read", "accepted", "repaired", "rejected", "written")}))
     session.flush()
     return report
 
@@ -94,7 +100,7 @@ def _rejected_message(report: ImportReport) -> str:
 
 def import_upload(session: Session, kind: str, data: bytes, filename: str | None, *,
                   crs: str | None = None, keep_good: bool = False,
-                  layer: str | None = None) -> ImportReport:
+                  layer: str | None = None, actor: str = "api") -> ImportReport:
     """Import uploaded bytes; ``filename``'s extension tells the format (default GeoJSON)."""
     name = Path(filename or "upload.geojson").name or "upload.geojson"
     safe = re.sub(r"[^\w.\-]", "_", name)
@@ -102,4 +108,4 @@ def import_upload(session: Session, kind: str, data: bytes, filename: str | None
         path = Path(folder) / safe
         path.write_bytes(data)
         return import_file(session, kind, path, crs=crs, keep_good=keep_good, layer=layer,
-                           name=name)
+                           name=name, actor=actor)

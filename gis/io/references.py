@@ -62,11 +62,9 @@ def resolve(session: Session, kind: Kind, frame: pd.DataFrame, checks: Checks) -
             continue
         codes = frame[ref.field]
         found = _lookup(session, ref.target, codes)
-        known = set(found.index)
-        if ref.also_in_file:
-            known |= set(frame["code"].dropna().astype(str))
-        checks.reject(codes.notna() & ~codes.astype(str).isin(known),
-                      f"unknown {ref.target} '" + codes.astype(str) + f"' in {ref.field}")
+        _reject_unknown(codes, set(found.index), frame["code"] if ref.also_in_file else None,
+                        f"unknown {ref.target} '" + codes.astype(str) + f"' in {ref.field}",
+                        checks)
         if ref.id_column:
             frame[ref.id_column] = codes.map(found["id"]).astype("Int64")
         if ref.target == "household":
@@ -74,6 +72,22 @@ def resolve(session: Session, kind: Kind, frame: pd.DataFrame, checks: Checks) -
     if kind.name == "residents":
         _resident_building(frame, checks)
     return frame
+
+
+def _reject_unknown(codes: pd.Series, known: set[str], own: pd.Series | None,
+                    reason: pd.Series, checks: Checks) -> None:
+    """Reject rows naming codes neither in ``known`` nor among the file's good rows.
+
+    A parent rejected itself takes its children with it, so passes repeat until nothing
+    changes (as many passes as the hierarchy is deep: a loop over levels, not rows).
+    """
+    while True:
+        allowed = known | (set(own[checks.ok].dropna().astype(str)) if own is not None
+                           else set())
+        bad = codes.notna() & ~codes.astype(str).isin(allowed) & checks.ok
+        if not bad.any():
+            return
+        checks.reject(bad, reason)
 
 
 def _resolve_list(session: Session, ref: Ref, lists: pd.Series, checks: Checks) -> pd.Series:

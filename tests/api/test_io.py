@@ -18,7 +18,14 @@ from gis import keys
 from gis.models import Grid
 from gis.settings import Settings, get_settings
 from tests import dbs
-from tests.gis.iofiles import building_frame, grid_frame, make_building, write
+from tests.gis.iofiles import (
+    COMMUNITY,
+    building_frame,
+    grid_frame,
+    make_building,
+    make_region,
+    write,
+)
 
 
 def auth(session: Session, role: str) -> dict:
@@ -123,6 +130,14 @@ def test_export_geojson_and_masking(client: TestClient, session: Session) -> Non
     assert masked.json()["features"][0]["properties"]["phone"] == "139****0000"
     shown = client.get("/api/v1/export/households", headers=headers)
     assert shown.json()["features"][0]["properties"]["phone"] == "13900000000"
+    audit = session.execute(text("SELECT action, target FROM audit_log WHERE action = "
+                                 "'export_personal_data'")).all()
+    assert [tuple(a) for a in audit] == [("export_personal_data", "households")]
+    make_region(session)  # a dispatcher limited to one community: an export spans all
+    limited = keys.create_key(session, role="dispatcher", region_code=COMMUNITY)
+    masked = client.get("/api/v1/export/households",
+                        headers={"Authorization": f"Bearer {limited}"})
+    assert masked.json()["features"][0]["properties"]["head_name"] == "李*"
 
 
 # ---- the command line, against a database of its own (it commits) ----

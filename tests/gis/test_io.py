@@ -328,3 +328,34 @@ def test_geopackage_layers_are_chosen_by_name(session, tmp_path: Path) -> None:
     assert io.import_file(session, "grids", path, layer="b").written == 1
     write(grid_frame(3, prefix="K"), path, layer="grids")  # named after the kind: taken
     assert io.import_file(session, "grids", path).written == 3
+
+
+def test_children_of_a_rejected_parent_are_rejected_too(session, tmp_path: Path) -> None:
+    district, sub, community = "320706000000", "320706013000", "320706013001"
+    frame = gpd.GeoDataFrame({
+        "code": [community, sub, district, "320707000000"],
+        "name": ["苍梧社区", "苍梧街道", "海州区", "赣榆区"],
+        "level": ["community", "subdistrict", "district", "district"],
+        "parent_code": [sub, district, None, None],
+    }, geometry=[cell(0), cell(1), cell(2), cell(3)], crs="EPSG:4490")
+    good = io.import_file(session, "regions", write(frame, tmp_path / "ok.geojson"))
+    assert good.written == 4  # children listed before their parents: fine
+    session.execute(text("DELETE FROM region WHERE level = 'community'"))
+    session.execute(text("DELETE FROM region WHERE level = 'subdistrict'"))
+    session.execute(text("DELETE FROM region"))
+    frame.loc[2, "level"] = "province"
+    report = io.import_file(session, "regions", write(frame, tmp_path / "bad.geojson"),
+                            keep_good=True)
+    reasons = {r.row: r.reason for r in report.rows}
+    assert reasons[3].startswith("unknown level 'province'")
+    assert reasons[2] == f"unknown region '{district}' in parent_code"
+    assert reasons[1] == f"unknown region '{sub}' in parent_code"
+    assert report.written == 1
+
+
+def test_imports_are_audited_without_row_values(session, tmp_path: Path) -> None:
+    io.import_file(session, "grids", write(grid_frame(2), tmp_path / "g.csv"), actor="key:7")
+    audit = session.execute(text("SELECT actor, action, target, details FROM audit_log")).one()
+    assert tuple(audit[:3]) == ("key:7", "import", "grids")
+    assert audit[3] == {"file": "g.csv", "read": 2, "accepted": 2, "repaired": 0,
+                        "rejected": 0, "written": 2}
