@@ -28,6 +28,7 @@ class Draft:
     rows: list[dict] = field(default_factory=list)
     retired: set[int] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
+    bridges: int = 0
 
     def keep(self, grid: pd.Series, atom_idx: np.ndarray, *, flag: str | None = None,
              reason: str = "") -> None:
@@ -52,9 +53,11 @@ class Draft:
                               "reason": result.reasons[i], "name": None,
                               "geometry": polys[i]})
         if result.bridges:
-            self.notes.append(f"{community_code}: {result.bridges} 处跨水域/空地连接 "
-                              f"({result.bridges} group(s) of buildings cut off by water or "
-                              "open ground joined to their nearest neighbours)")
+            self.bridges += result.bridges
+            self.notes.append(f"{community_code}: {result.bridges} 处被水域或其他网格隔开的"
+                              f"建筑群并入最近的网格 ({result.bridges} cluster(s) of buildings "
+                              "cut off by water or by other grids joined their nearest "
+                              "neighbours: that grid has more than one piece)")
 
     def grids(self) -> gpd.GeoDataFrame:
         """The proposed grids (metric CRS) with households, residents and buildings."""

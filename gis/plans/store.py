@@ -67,8 +67,9 @@ def save_draft(session: Session, draft: Draft, *, created_by: str, rules: LoadRu
 
 def _copy_grids(session: Session, plan_id: int, grids: gpd.GeoDataFrame) -> np.ndarray:
     """COPY the proposed grids; returns plan_grid ids in row order."""
+    metric = gpd.GeoSeries(_polygons(shapely.make_valid(grids.geometry.values)), crs=grids.crs)
     out = grids.to_crs(4490)
-    geoms = _polygons(shapely.make_valid(out.geometry.values))
+    geoms = _polygons(shapely.make_valid(metric.to_crs(4490).values), min_area=0.0)
     frame = pd.DataFrame({
         "plan_id": plan_id, "seq": np.arange(1, len(out) + 1), "name": out["name"],
         "community_code": out["community_code"], "kind": out["kind"],
@@ -92,10 +93,15 @@ def _copy_grids(session: Session, plan_id: int, grids: gpd.GeoDataFrame) -> np.n
     return np.array([r.id for r in rows], dtype=np.int64)
 
 
-def _polygons(geoms: np.ndarray) -> np.ndarray:
-    """Only the polygonal part of each geometry (make_valid can leave stray lines)."""
+MIN_PART_M2 = 1.0
+"""Polygon parts smaller than this (m²) are overlay crumbs, dropped from proposed grids."""
+
+
+def _polygons(geoms: np.ndarray, *, min_area: float = MIN_PART_M2) -> np.ndarray:
+    """Only the polygonal parts of each metric geometry, crumbs dropped (make_valid and
+    overlays can leave stray lines and specks)."""
     parts, index = shapely.get_parts(geoms, return_index=True)
-    keep = shapely.get_type_id(parts) == 3
+    keep = (shapely.get_type_id(parts) == 3) & (shapely.area(parts) >= min_area)
     out = np.full(len(geoms), None, dtype=object)
     return shapely.multipolygons(parts[keep], indices=index[keep], out=out)
 
