@@ -90,6 +90,8 @@ def export_file(session: Session, kind: str, path: str | Path, *,
     """Write ``kind`` to ``path`` (format from the extension); returns the rows written."""
     path = Path(path)
     fmt = file_format(path)
+    if fmt not in ("GeoJSON", "GeoPackage", "Shapefile", "CSV"):
+        raise InvalidInput(f"cannot export to {fmt}: use .geojson, .gpkg, .shp.zip or .csv")
     frame = export_frame(session, kind, theme=theme, reveal=reveal, actor=actor)
     spec = get_kind(kind)
     if fmt == "CSV":

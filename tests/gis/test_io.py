@@ -359,3 +359,12 @@ def test_imports_are_audited_without_row_values(session, tmp_path: Path) -> None
     assert tuple(audit[:3]) == ("key:7", "import", "grids")
     assert audit[3] == {"file": "g.csv", "read": 2, "accepted": 2, "repaired": 0,
                         "rejected": 0, "written": 2}
+
+
+def test_3d_polygons_are_stored_2d(session, tmp_path: Path) -> None:
+    frame = grid_frame(2)
+    frame.geometry = shapely.force_3d(frame.geometry.values, z=12.5)
+    report = io.import_file(session, "grids", write(frame, tmp_path / "z.shp.zip"))
+    assert report.written == 2
+    dims = session.execute(text("SELECT DISTINCT ST_NDims(geom) FROM grid")).scalars().all()
+    assert dims == [2]
