@@ -126,7 +126,7 @@ def make_events(rng: np.random.Generator, buildings: gpd.GeoDataFrame, edges: gp
     reported = _times(rng, n)
     limit = pd.Series({c.code: c.time_limit_hours for c in CATEGORIES})[category].to_numpy()
     status = _status(rng, reported, kind != "address")
-    closed = np.isin(status, ["closed", "verified"])
+    done = np.isin(status, ["closed", "verified"])  # verified: checked, not yet closed
     took = pd.to_timedelta(limit * rng.beta(2, 3, n) * 1.4 * 3600, unit="s")
     public = np.isin(channel, ["12345", "resident_app"])
     frame = gpd.GeoDataFrame({
@@ -141,13 +141,14 @@ def make_events(rng: np.random.Generator, buildings: gpd.GeoDataFrame, edges: gp
         "source_crs": np.where((channel == "resident_app") & (kind != "address")
                                & (rng.random(n) < 0.6), "gcj02", None),
         "reported_at": reported, "due_at": reported + pd.to_timedelta(limit, unit="h"),
-        "closed_at": pd.Series(reported + took).where(closed),
-        "satisfaction": np.where(closed & public, rng.choice(np.arange(1, 6), n,
+        "closed_at": pd.Series(reported + took).where(status == "closed"),
+        "finished_at": pd.Series(reported + took).where(done),
+        "satisfaction": np.where(done & public, rng.choice(np.arange(1, 6), n,
                                                              p=[.02, .03, .1, .35, .5]), None),
         "external_id": np.where(channel == "12345", np.char.add(
             "12345-", rng.integers(10**9, 10**10, n).astype(str)), None),
         "kind": kind}, geometry=geom)
-    overdue = ~closed & (status != "needs_location") & (frame["due_at"] < END)
+    overdue = ~done & (status != "needs_location") & (frame["due_at"] < END)
     frame["escalation_level"] = np.where(overdue & (rng.random(n) < 0.5), "community", "grid")
     return frame
 
@@ -168,9 +169,9 @@ def make_event_log(rng: np.random.Generator, events: pd.DataFrame) -> pd.DataFra
     frm = np.r_[None, to[:-1]].astype(object)
     frm[k == 0] = None
     reported = pd.DatetimeIndex(events["reported_at"])[ev]
-    closed = pd.DatetimeIndex(events["closed_at"])[ev]
-    open_end = reported + (END - reported) * rng.uniform(0.1, 0.9, ev.size)
-    end = pd.DatetimeIndex(pd.Series(closed).fillna(pd.Series(open_end)))
+    finished = pd.DatetimeIndex(events["finished_at"])[ev]
+    open_end = reported + (END - reported) * rng.uniform(0.1, 0.9, len(events))[ev]
+    end = pd.DatetimeIndex(pd.Series(finished).fillna(pd.Series(open_end)))
     frac = np.where(steps[ev] > 1, k / np.maximum(steps[ev] - 1, 1), 0.0)
     at = reported + (end - reported) * frac
     actor = pd.Series(to).map(ACTOR).fillna("").to_numpy()

@@ -6,6 +6,8 @@ they are written and everything goes in with COPY (no row-by-row inserts, no RET
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 from sqlalchemy import text
@@ -99,48 +101,16 @@ def _geo(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return out[[*columns, "geom"]]
 
 
-def write(session: Session, data: DemoData, step: callable = lambda _: None) -> dict:
+def write(session: Session, data: DemoData,
+          step: Callable[[str], None] = lambda _: None) -> dict:
     """COPY every demo table, then assign buildings and events to grids (set-based SQL)."""
     copy_frame(session, _geo(data.regions, ["code", "name", "level", "parent_code"]), "region")
     copy_frame(session, _geo(data.water, ["name"]), "water_area")
-    grids = data.grids.assign(id=_reserve(session, "grid", len(data.grids))
-                              + pd.RangeIndex(len(data.grids)))
-    copy_frame(session, _geo(grids, ["id", "code", "name", "theme", "kind", "community_code"]),
-               "grid")
-    workers = data.workers.assign(id=_reserve(session, "grid_worker", len(data.workers))
-                                  + pd.RangeIndex(len(data.workers)))
-    copy_frame(session, workers, "grid_worker")
-    links = pd.DataFrame({"worker_id": workers["id"].to_numpy()[data.worker_grids["worker"]],
-                          "grid_id": grids["id"].to_numpy()[data.worker_grids["grid"]],
-                          "is_primary": data.worker_grids["is_primary"]})
-    copy_frame(session, links, "grid_worker_grid")
+    _write_grids(session, data)
     step("grids")
-    b_ids = _reserve(session, "building", len(data.buildings)) + pd.RangeIndex(
-        len(data.buildings))
-    copy_frame(session, _geo(data.buildings.assign(id=b_ids), [
-        "id", "code", "address", "compound", "floors", "households", "residents", "use",
-        "community_code"]), "building")
-    h_ids = _reserve(session, "household", len(data.households)) + pd.RangeIndex(
-        len(data.households))
-    hh = data.households.assign(id=h_ids, building_id=b_ids[data.households["building"]])
-    copy_frame(session, hh, "household",
-               ["id", "code", "building_id", "unit", "room", "head_name", "phone", "size"])
-    res = data.residents.assign(household_id=h_ids[data.residents["household"]],
-                                building_id=b_ids[data.residents["building"]],
-                                birth_date=data.residents["birth_date"].dt.strftime("%Y-%m-%d"))
-    copy_frame(session, res, "resident", [
-        "code", "household_id", "building_id", "name", "id_number", "phone", "gender",
-        "birth_date", "relation", "categories"])
+    _write_people(session, data)
     step("people")
-    n_ids = _reserve(session, "road_node", len(data.nodes)) + pd.RangeIndex(len(data.nodes))
-    copy_frame(session, _geo(data.nodes.assign(id=n_ids), ["id"]), "road_node")
-    edges = data.edges.assign(source=n_ids[data.edges["source"]],
-                              target=n_ids[data.edges["target"]])
-    copy_frame(session, _geo(edges, ["source", "target", "length_m", "cost", "reverse_cost",
-                                     "kind", "name", "component"]), "road_edge")
-    copy_frame(session, _geo(data.facilities, [
-        "code", "name", "type", "level", "capacity", "opening_hours", "address", "phone",
-        "community_code", "entrance"]), "facility")
+    _write_network(session, data)
     step("network")
     _write_events(session, data)
     step("events")
@@ -153,6 +123,53 @@ def write(session: Session, data: DemoData, step: callable = lambda _: None) -> 
     return data.counts()
 
 
+def _ids(session: Session, table: str, n: int) -> np.ndarray:
+    return _reserve(session, table, n) + np.arange(n)
+
+
+def _write_grids(session: Session, data: DemoData) -> None:
+    grid_ids = _ids(session, "grid", len(data.grids))
+    copy_frame(session, _geo(data.grids.assign(id=grid_ids), [
+        "id", "code", "name", "theme", "kind", "community_code"]), "grid")
+    worker_ids = _ids(session, "grid_worker", len(data.workers))
+    copy_frame(session, data.workers.assign(id=worker_ids), "grid_worker")
+    links = pd.DataFrame({"worker_id": worker_ids[data.worker_grids["worker"]],
+                          "grid_id": grid_ids[data.worker_grids["grid"]],
+                          "is_primary": data.worker_grids["is_primary"]})
+    copy_frame(session, links, "grid_worker_grid")
+
+
+def _write_people(session: Session, data: DemoData) -> None:
+    """Buildings (grid_id comes later, from the assignment), households, residents."""
+    b_ids = _ids(session, "building", len(data.buildings))
+    copy_frame(session, _geo(data.buildings.assign(id=b_ids), [
+        "id", "code", "address", "compound", "floors", "households", "residents", "use",
+        "community_code"]), "building")
+    h_ids = _ids(session, "household", len(data.households))
+    hh = data.households.assign(id=h_ids, building_id=b_ids[data.households["building"]])
+    copy_frame(session, hh, "household",
+               ["id", "code", "building_id", "unit", "room", "head_name", "phone", "size"])
+    res = data.residents.assign(household_id=h_ids[data.residents["household"]],
+                                building_id=b_ids[data.residents["building"]],
+                                birth_date=data.residents["birth_date"].dt.strftime("%Y-%m-%d"))
+    copy_frame(session, res, "resident", [
+        "code", "household_id", "building_id", "name", "id_number", "phone", "gender",
+        "birth_date", "relation", "categories"])
+
+
+def _write_network(session: Session, data: DemoData) -> None:
+    """Nodes and edges (source/target become node ids), then facilities with entrances."""
+    n_ids = _ids(session, "road_node", len(data.nodes))
+    copy_frame(session, _geo(data.nodes.assign(id=n_ids), ["id"]), "road_node")
+    edges = data.edges.assign(source=n_ids[data.edges["source"]],
+                              target=n_ids[data.edges["target"]])
+    copy_frame(session, _geo(edges, ["source", "target", "length_m", "cost", "reverse_cost",
+                                     "kind", "name", "component"]), "road_edge")
+    copy_frame(session, _geo(data.facilities, [
+        "code", "name", "type", "level", "capacity", "opening_hours", "address", "phone",
+        "community_code", "entrance"]), "facility")
+
+
 def _iso(values: pd.Series) -> np.ndarray:
     """Timestamps as ISO 8601 text in UTC (pandas writes tz-aware times to CSV slowly)."""
     utc = pd.DatetimeIndex(values).tz_convert("UTC").tz_localize(None).to_numpy()
@@ -162,7 +179,7 @@ def _iso(values: pd.Series) -> np.ndarray:
 
 
 def _write_events(session: Session, data: DemoData) -> None:
-    e_ids = _reserve(session, "event", len(data.events)) + pd.RangeIndex(len(data.events))
+    e_ids = _ids(session, "event", len(data.events))
     times = {c: _iso(data.events[c]) for c in ("reported_at", "due_at", "closed_at")}
     copy_frame(session, _geo(data.events.assign(id=e_ids, **times), [
         "id", "code", "category", "description", "channel", "status", "priority", "address",

@@ -244,3 +244,22 @@ def test_demo_rows_recognised_and_removable(demo_session: Session) -> None:
              + (SELECT count(*) FROM facility) + (SELECT count(*) FROM grid_worker)
              + (SELECT count(*) FROM region)""")).scalar_one()
     assert left == 1  # the foreign district only
+
+
+def test_event_log_tells_each_events_history(demo_session: Session) -> None:
+    """The log starts at reported (or needs_location), runs forward in time, ends at the
+    event's status, and closed events close when the log says so."""
+    bad = demo_session.execute(text("""
+        WITH ordered AS (
+            SELECT l.*, lag(l.to_status) OVER w AS previous, lag(l.at) OVER w AS previous_at,
+                   row_number() OVER w AS n, count(*) OVER (PARTITION BY l.event_id) AS total
+            FROM event_log l WINDOW w AS (PARTITION BY l.event_id ORDER BY l.at, l.id))
+        SELECT count(*) FILTER (WHERE n = 1 AND (from_status IS NOT NULL
+                                OR to_status NOT IN ('reported', 'needs_location'))),
+               count(*) FILTER (WHERE n > 1 AND (from_status IS DISTINCT FROM previous
+                                                 OR at < previous_at)),
+               count(*) FILTER (WHERE n = total AND to_status <> (
+                   SELECT status FROM event e WHERE e.id = o.event_id)),
+               count(DISTINCT event_id)
+        FROM ordered o""")).one()
+    assert tuple(bad) == (0, 0, 0, 20_000)
