@@ -289,13 +289,17 @@ def test_events_without_location_need_one_and_located_ones_are_reported(
         f"E1,垃圾堆放,12345,,2026-05-01 08:30,{LON + 0.001},{LAT + 0.001}\n"
         "E2,占道经营,patrol,幸福路3号,2026-05-01T09:00:00+08:00,,\n"
         "E3,噪音扰民,patrol,,,,\n", encoding="utf-8")
+    io.import_file(session, "grids", write(grid_frame(1), tmp_path / "g.geojson"))
     report = io.import_file(session, "events", tmp_path / "e.csv", keep_good=True)
     assert (report.written, report.rejected) == (2, 1)
     assert "no location" in report.rows[0].reason
-    rows = session.execute(text("SELECT code, status, reported_at AT TIME ZONE 'UTC' "
-                                "FROM event ORDER BY code")).all()
-    assert [(r[0], r[1], r[2].isoformat()) for r in rows] == [
-        ("E1", "reported", "2026-05-01T00:30:00"), ("E2", "needs_location", "2026-05-01T01:00:00")]
+    assert report.extra["assigned"] == 1  # gis.assign.assign_events ran on the new events
+    rows = session.execute(text("SELECT e.code, status, reported_at AT TIME ZONE 'UTC', "
+                                "g.code FROM event e LEFT JOIN grid g ON g.id = e.grid_id "
+                                "ORDER BY e.code")).all()
+    assert [(r[0], r[1], r[2].isoformat(), r[3]) for r in rows] == [
+        ("E1", "reported", "2026-05-01T00:30:00", "G001"),
+        ("E2", "needs_location", "2026-05-01T01:00:00", None)]
 
 
 def test_roads_go_to_the_walking_network(session, tmp_path: Path) -> None:
