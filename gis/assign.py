@@ -32,6 +32,8 @@ from gis.errors import InvalidCoordinates, OutsideJurisdiction
 
 MAX_OUTSIDE_M = 50.0
 """How far outside the grids a point may be and still go to the nearest grid (metres)."""
+BULK_WORK_MEM = "256MB"
+"""work_mem for the bulk assignment statement only."""
 BOUNDARY_M = 1.0
 """A point this close to its grid's edge is flagged ``on_boundary`` (metres)."""
 
@@ -140,7 +142,12 @@ def assign_events(session: Session, event_ids: list[int] | None = None) -> int:
         return 0
     statement = text(sql.load("assign_events")).bindparams(
         bindparam("ids", type_=ARRAY(INTEGER)))
+    # a million events sort and hash tens of MB: enough work_mem keeps that off disk; the
+    # previous value comes back afterwards (set_config(..., true) lasts the transaction)
+    previous = session.execute(text("SELECT current_setting('work_mem')")).scalar_one()
+    session.execute(text("SELECT set_config('work_mem', :big, true)"), {"big": BULK_WORK_MEM})
     result = session.execute(statement, {"ids": event_ids, "max_outside_m": MAX_OUTSIDE_M})
+    session.execute(text("SELECT set_config('work_mem', :old, true)"), {"old": previous})
     session.flush()
     return int(result.rowcount)  # type: ignore[attr-defined]
 
