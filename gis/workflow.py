@@ -196,3 +196,21 @@ def duplicate_hints(session: Session, code: str) -> list[dict[str, Any]]:
         {"code": code, "radius": DUPLICATE_RADIUS_M}).mappings().all()
     return [{**r, "reported_at": r["reported_at"].isoformat(),
              "distance_m": round(float(r["distance_m"]), 1)} for r in rows]
+
+
+def fill_due_dates(session: Session, event_ids: list[int] | None = None) -> int:
+    """Set ``due_at = reported_at + time limit`` where it is missing (imported events), in one
+    UPDATE; returns the number of events changed."""
+    codes = [c.code for c in categories.CATEGORIES]
+    result = session.execute(text("""
+        UPDATE event e
+        SET due_at = e.reported_at + make_interval(secs => coalesce(l.hours, :other) * 3600)
+        FROM event t
+        LEFT JOIN unnest(CAST(:codes AS text[]), CAST(:hours AS float8[])) AS l(code, hours)
+          ON l.code = t.category
+        WHERE e.id = t.id AND e.due_at IS NULL
+          AND (CAST(:ids AS int[]) IS NULL OR e.id = ANY(CAST(:ids AS int[])))"""),
+        {"codes": codes, "hours": [time_limit_hours(c) for c in codes],
+         "other": time_limit_hours("other"), "ids": event_ids})
+    session.flush()
+    return int(result.rowcount)  # type: ignore[attr-defined]

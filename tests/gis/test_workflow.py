@@ -98,3 +98,13 @@ def test_time_limits_come_from_categories_and_settings(monkeypatch):
     assert workflow.time_limit_hours("street_vending") == 2.5
     with pytest.raises(InvalidInput, match="valid categories"):
         workflow.check_category("ufo")
+
+
+def test_fill_due_dates_for_imported_events(session):
+    event = make_event(session, category="parking")
+    session.execute(text("UPDATE event SET due_at = NULL, reported_at = :r WHERE id = :i"),
+                    {"r": datetime(2026, 1, 1, tzinfo=UTC), "i": event.id})
+    assert workflow.fill_due_dates(session, [event.id]) == 1
+    session.refresh(event)
+    assert event.due_at == datetime(2026, 1, 1, 8, tzinfo=UTC)  # 乱停乱放: 8 h
+    assert workflow.fill_due_dates(session, [event.id]) == 0
