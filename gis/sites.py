@@ -79,22 +79,49 @@ def list_sites(session: Session, *, type: str, k: int = 3,
     frame = coverage.in_scope(frame, scope_code)
     total = int(frame["households"].sum())
     before = int(frame.loc[frame["covered"], "households"].sum())
-    todo = frame[~frame["covered"] & ~frame["off_network"] & (frame["households"] > 0)]
-    todo = todo.reset_index(drop=True)
+    todo = uncovered(frame)
     picks: list[dict] = []
     if len(todo):
-        graph = network.read_graph(session)
-        srid = graph.srid
-        pts = todo.geometry.representative_point()
-        points = walking.snap(graph, pts.x, pts.y)
-        starts, where = _candidates(session, graph, points, budget, candidates, srid)
-        cover = _cover_matrix(graph, starts, points, budget)
-        picks = _greedy(cover, todo, where, k, before, total)
+        cover, where = cover_problem(session, todo, budget, candidates)
+        picks = _picks(cover, todo, where, k, before, total)
     return {"type": type, "minutes": minutes, "speed_m_per_min": speed, "distance_m": budget,
             "k": k, "method": "greedy maximal covering, at least (1-1/e) of the optimum",
             "households": total, "covered_households_before": before,
             "covered_households_after": before + sum(p["households_gained"] for p in picks),
             "sites": picks}
+
+
+def uncovered(frame: pd.DataFrame) -> pd.DataFrame:
+    """Buildings of a coverage_frame with households, not covered, on the network."""
+    todo = frame[~frame["covered"] & ~frame["off_network"] & (frame["households"] > 0)]
+    return todo.reset_index(drop=True)
+
+
+def cover_problem(session: Session, todo: pd.DataFrame, budget: float,
+                  candidates: list[tuple[float, float]] | None = None
+                  ) -> tuple[npt.NDArray[np.bool_], pd.DataFrame]:
+    """The maximal-covering problem: (candidates × buildings ``todo``) within ``budget``
+    metres, and each candidate's node_id, lon, lat (EPSG:4490)."""
+    graph = network.read_graph(session)
+    pts = todo.geometry.representative_point()
+    points = walking.snap(graph, pts.x, pts.y)
+    starts, where = _candidates(session, graph, points, budget, candidates, graph.srid)
+    return _cover_matrix(graph, starts, points, budget), where
+
+
+def greedy(cover: npt.NDArray[np.bool_], weights: npt.NDArray[np.float64],
+           k: int) -> list[tuple[int, npt.NDArray[np.bool_]]]:
+    """Up to k (candidate, newly covered mask) picks, each the largest weight gain."""
+    open_ = np.ones(cover.shape[1], dtype=bool)
+    out = []
+    for _ in range(k):  # k rounds, each one vectorised over all candidates
+        gains = cover[:, open_] @ weights[open_]
+        best = int(np.argmax(gains)) if len(gains) else 0
+        if not len(gains) or gains[best] <= 0:
+            break
+        out.append((best, cover[best] & open_))
+        open_ &= ~cover[best]
+    return out
 
 
 def _cover_matrix(graph: network.Graph, starts: walking.Snaps, points: walking.Snaps,
@@ -106,18 +133,11 @@ def _cover_matrix(graph: network.Graph, starts: walking.Snaps, points: walking.S
     return (dist + points.snap_m) <= budget
 
 
-def _greedy(cover: npt.NDArray[np.bool_], todo: pd.DataFrame, where: pd.DataFrame, k: int,
-            before: int, total: int) -> list[dict]:
+def _picks(cover: npt.NDArray[np.bool_], todo: pd.DataFrame, where: pd.DataFrame, k: int,
+           before: int, total: int) -> list[dict]:
     households = todo["households"].to_numpy(dtype=float)
-    open_ = np.ones(len(todo), dtype=bool)
     picks, covered = [], before
-    for rank in range(1, k + 1):  # k rounds, each one vectorised over all candidates
-        gains = cover[:, open_] @ households[open_]
-        best = int(np.argmax(gains))
-        if gains[best] <= 0:
-            break
-        newly = cover[best] & open_
-        open_ &= ~cover[best]
+    for rank, (best, newly) in enumerate(greedy(cover, households, k), start=1):
         covered += int(households[newly].sum())
         picks.append({"rank": rank, "node_id": _int_or_none(where["node_id"].iloc[best]),
                       "lon": round(float(where["lon"].iloc[best]), 7),

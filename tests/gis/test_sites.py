@@ -44,3 +44,21 @@ def test_given_candidates_are_ranked(session, river) -> None:  # noqa: F811
 def test_k_is_bounded(session, river) -> None:  # noqa: F811
     with pytest.raises(InvalidInput):
         sites.list_sites(session, type="party_center", k=0)
+
+
+def test_greedy_reaches_the_bound_against_brute_force() -> None:
+    import itertools
+
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        cover = rng.random((9, 25)) < 0.25
+        weights = rng.integers(1, 40, 25).astype(float)
+        for k in (1, 2, 3):
+            got = sum(weights[newly].sum() for _, newly in sites.greedy(cover, weights, k))
+            best = max(weights[cover[list(c)].any(axis=0)].sum()
+                       for c in itertools.combinations(range(9), k))
+            assert got >= (1 - 1 / np.e) * best - 1e-9
+            if k == 1:
+                assert got == best
