@@ -30,9 +30,8 @@ def import_(
 ) -> None:
     """Import FILE as KIND in one transaction: all or nothing unless --keep-good.
 
-    Prints accepted / repaired / rejected counts and the reason for every bad row; exits 1
-    when rows were rejected and nothing was written.
-    """
+    Prints accepted / repaired / rejected counts and the reason for every bad row; exits 1 when rows were rejected and nothing was written.
+    """  # noqa: E501 (typer rewraps help text; a hard break here would show in --help)
     try:
         with _bar() as bar, session() as s:
             task = bar.add_task("reading", total=None)

@@ -154,4 +154,4 @@ def duplicates(codes: pd.Series, checks: Checks, *, scope: pd.Series | None = No
     listing = rows[repeated].groupby(keys[repeated]).agg(
         lambda r: ", ".join(map(str, r.head(10))))
     checks.reject(repeated, "duplicate code '" + codes.astype(str) + "' in the file (rows "
-                  + keys.map(listing).fillna("").astype(str) + ")")
+                  + keys.map(listing).astype(object).fillna("").astype(str) + ")")
