@@ -11,6 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from shapely.geometry import Polygon
 
 from gis.demo import layout, names
 
@@ -28,7 +29,8 @@ USE_OF_ROLE = {"school": "school", "hospital": "hospital", "market": "commercial
                "commercial": "commercial"}
 
 
-def compounds(rng: np.random.Generator, cells: gpd.GeoDataFrame) -> pd.DataFrame:
+def compounds(rng: np.random.Generator, cells: gpd.GeoDataFrame,
+              streets: gpd.GeoDataFrame) -> pd.DataFrame:
     """Per block: compound name, building style, address street and door number."""
     out = pd.DataFrame({"cell_id": cells["cell_id"], "role": cells["role"]})
     # fixed shares, shuffled: every seed gets the same mix of old and new compounds
@@ -42,38 +44,29 @@ def compounds(rng: np.random.Generator, cells: gpd.GeoDataFrame) -> pd.DataFrame
     out["compound"] = np.where(out["role"] == "compound",
                                np.char.add(heads.astype(str), tails.astype(str)),
                                cells["label"].fillna(""))
-    streets = [_street(c, b) for c, b in zip(cells["column"], cells["band"], strict=True)]
-    out["street"] = [s[0] for s in streets]
-    along = np.where([s[1] == "ew" for s in streets], cells["cx"], cells["cy"])
-    side = np.array([s[2] for s in streets])
-    out["number"] = 2 * (along // 16).astype(int) + side
+    gates = [_gate(cell, streets) for cell in cells["cell"]]  # ~40 blocks
+    out["street"] = [g[0] for g in gates]
+    out["number"] = [g[1] for g in gates]
     return out
 
 
-def _street(column: int, band: int) -> tuple[str, str, int]:
-    """The street a block's gate opens on: a main street among its four sides if any.
-
-    Returns (name, axis, side) where side is 1 (odd numbers) south/west of the street.
-    """
-    xs = [*layout.NS_MAIN_X, *layout.NS_SECONDARY_X]
-    x_names = [*names.NS_MAIN, *names.NS_SECONDARY]
-    x_order = np.argsort(xs)
-    ys = [*layout.EW_MAIN_Y, *layout.EW_SECONDARY_Y]
-    y_names = [*names.EW_MAIN, *names.EW_SECONDARY]
-    y_order = np.argsort(ys)
-    south = [0, 1, 2, None, 3, 4, 5][band]
-    north = [1, 2, None, 3, 4, 5, 6][band]
-    sides = []  # (is_main, name, axis, side)
-    for idx, side in ((south, 2), (north, 1)):
-        if idx is not None:
-            k = int(y_order[idx])
-            sides.append((k < len(layout.EW_MAIN_Y), y_names[k], "ew", side))
-    for idx, side in ((column, 2), (column + 1, 1)):
-        k = int(x_order[idx])
-        sides.append((k < len(layout.NS_MAIN_X), x_names[k], "ns", side))
-    main = [s for s in sides if s[0]]
-    _, name, axis, side = (main or sides)[0]
-    return name, axis, side
+def _gate(cell: Polygon, streets: gpd.GeoDataFrame) -> tuple[str, int]:
+    """The street a block's gate opens on (a main street along its edge if any, the nearest
+    to its centre) and the door number: even on one side, odd on the other, rising along the
+    street from its west (or south) end, one number per 8 m of frontage."""
+    near = streets[shapely.distance(np.asarray(streets.geometry), cell) < 1.0]
+    main = near[near["kind"] == "main"]
+    pick = main if len(main) else near
+    centre = cell.centroid
+    best = pick.iloc[int(np.argmin(shapely.distance(np.asarray(pick.geometry), centre)))]
+    ends = shapely.get_coordinates(best.geometry)
+    start = ends[np.lexsort((ends[:, 1], ends[:, 0]))[0]]
+    direction = ends[np.lexsort((ends[:, 1], ends[:, 0]))[-1]] - start
+    direction = direction / np.hypot(*direction)
+    offset = np.array([centre.x, centre.y]) - start
+    along = float(offset @ direction)
+    left = direction[0] * offset[1] - direction[1] * offset[0] > 0
+    return str(best["name"]), 2 * int(along // 16) + (1 if left else 2)
 
 
 def _slots(rng: np.random.Generator, styles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

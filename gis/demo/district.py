@@ -93,7 +93,7 @@ def generate(seed: int = 42) -> DemoData:
     """The demo district for ``seed``: same seed, identical data."""
     rng = np.random.default_rng(seed)
     lay = layout_mod.make_layout(rng, slot=buildings_mod.SLOT)
-    comp = buildings_mod.compounds(rng, lay.cells)
+    comp = buildings_mod.compounds(rng, lay.cells, lay.streets)
     blds = buildings_mod.make_buildings(rng, lay.cells, comp)
     nodes, edges = network.node_lines(lay.roads)
     facilities, used = facilities_mod.make_facilities(rng, lay, blds, edges)
@@ -104,8 +104,7 @@ def generate(seed: int = 42) -> DemoData:
     unified = grids_mod.make_unified(lay, blds)
     thematic = grids_mod.make_thematic(rng, lay)
     workers, links = grids_mod.make_workers(rng, unified)
-    centre = (layout_mod.WIDTH / 2, layout_mod.HEIGHT / 2)
-    events = events_mod.make_events(rng, blds, edges, centre)
+    events = events_mod.make_events(rng, blds, edges, lay.subdistrict)
     log = events_mod.make_event_log(rng, events)
     facilities["entrance"] = layout_mod.place(facilities["entrance"]).values
     water = gpd.GeoDataFrame({"name": [names.RIVER_NAME]},

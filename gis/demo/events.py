@@ -13,9 +13,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from shapely.geometry import Polygon
 
 from gis.categories import CATEGORIES
-from gis.demo import layout, names
+from gis.demo import names
 from gis.demo.people import person_names, phones, surnames
 
 START = pd.Timestamp("2026-05-01", tz="Asia/Shanghai")
@@ -56,7 +57,7 @@ def _day_weights(days: int) -> np.ndarray:
 
 
 def _locations(rng: np.random.Generator, kind: np.ndarray, buildings: gpd.GeoDataFrame,
-               edges: gpd.GeoDataFrame, district_centre: tuple[float, float]) -> tuple:
+               edges: gpd.GeoDataFrame, area: Polygon) -> tuple:
     """(points, address) per event: near a building, on a street, outside, or none."""
     n = kind.size
     b = rng.choice(len(buildings), n, p=_building_weights(buildings))
@@ -69,12 +70,12 @@ def _locations(rng: np.random.Generator, kind: np.ndarray, buildings: gpd.GeoDat
     on_street = shapely.line_interpolate_point(np.asarray(edges.geometry)[e], rng.random(n),
                                                normalized=True)
     angle, dist = rng.uniform(0, 2 * np.pi, n), rng.uniform(6000, 15000, n)
-    outside = shapely.points(district_centre[0] + dist * np.cos(angle),
-                             district_centre[1] + dist * np.sin(angle))
+    centre = area.centroid
+    outside = shapely.points(centre.x + dist * np.cos(angle), centre.y + dist * np.sin(angle))
     geom = np.select([kind == "building", kind == "street", kind == "outside"],
                      [near, on_street, outside], None)
     # events on the boundary streets: a step inside, so exactly one grid covers each
-    inner = shapely.box(3, 3, layout.WIDTH - 3, layout.HEIGHT - 3)
+    inner = area.buffer(-3.0)
     stray = (kind != "outside") & (kind != "address") & ~shapely.contains(inner, geom)
     geom[stray] = shapely.get_point(shapely.shortest_line(geom[stray], inner), -1)
     address = np.select([kind == "street"], [edges["name"].fillna("").to_numpy()[e]],
@@ -113,8 +114,9 @@ def _status(rng: np.random.Generator, reported: pd.DatetimeIndex,
 
 
 def make_events(rng: np.random.Generator, buildings: gpd.GeoDataFrame, edges: gpd.GeoDataFrame,
-                district_centre: tuple[float, float]) -> gpd.GeoDataFrame:
-    """About 20,000 events (local metres), sorted by report time; codes E320706013nnnnnn."""
+                area: Polygon) -> gpd.GeoDataFrame:
+    """About 20,000 events (local metres) in ``area`` (the subdistrict) and a few far outside,
+    sorted by report time; codes E320706013nnnnnn."""
     n = N_EVENTS
     category = rng.choice(list(CATEGORY_P), n, p=list(CATEGORY_P.values()))
     channel = rng.choice(list(CHANNEL_P), n, p=list(CHANNEL_P.values()))
@@ -122,7 +124,7 @@ def make_events(rng: np.random.Generator, buildings: gpd.GeoDataFrame, edges: gp
                       p=[0.62, 0.335, 0.04, 0.005])
     kind = np.where((kind == "building") & np.isin(category, ["street_vending", "parking"]),
                     "street", kind)
-    geom, address = _locations(rng, kind, buildings, edges, district_centre)
+    geom, address = _locations(rng, kind, buildings, edges, area)
     reported = _times(rng, n)
     limit = pd.Series({c.code: c.time_limit_hours for c in CATEGORIES})[category].to_numpy()
     status = _status(rng, reported, kind != "address")

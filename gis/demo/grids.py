@@ -30,7 +30,7 @@ PART_TIME_DUTIES = "协助专职网格员开展楼栋巡查、信息采集和邻
 
 def _multi(geoms: np.ndarray) -> np.ndarray:
     """Valid multipolygons without slivers (grid boundaries come from overlays)."""
-    geoms = shapely.make_valid(shapely.set_precision(geoms, 0.01))
+    geoms = shapely.make_valid(geoms)
     parts = [shapely.get_parts(g) for g in geoms]  # a few dozen grids
     return np.array([shapely.multipolygons([p for p in ps if p.geom_type == "Polygon"
                                             and p.area > 1.0]) for ps in parts], dtype=object)

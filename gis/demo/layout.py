@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import Transformer
-from shapely.geometry import LineString, Polygon, box
+from shapely.geometry import LineString, Polygon
 
 from gis.crs import STORAGE_SRID
 from gis.demo import names
@@ -31,6 +31,7 @@ NS_MAIN_X = (0.0, 900.0, 1750.0, WIDTH)
 EW_MAIN_Y = (0.0, 520.0, 1450.0, HEIGHT)
 NS_SECONDARY_X = (450.0, 1320.0, 2170.0)
 EW_SECONDARY_Y = (260.0, 1230.0, 1720.0)
+DIAGONAL = ((2000.0, HEIGHT), (WIDTH, 1560.0))  # 海宁大道 cuts the north-east corner
 HALF_WIDTH = {"main": 20.0, "secondary": 12.0}  # carriageway + pavement + setback
 SPECIAL_CELLS = {  # (column, band) of the non-residential blocks and what they are
     (1, 4): ("school", "special", "苍梧实验小学"),
@@ -50,6 +51,7 @@ class Layout:
     communities: gpd.GeoDataFrame  # code, name, geometry
     roads: gpd.GeoDataFrame  # kind, name, geometry (lines, not yet noded)
     cells: gpd.GeoDataFrame  # one row per block: cell_id, community_code, role, ...
+    streets: gpd.GeoDataFrame  # kind, name, geometry: whole named streets (for addresses)
 
 
 def river_y(x: np.ndarray | float) -> np.ndarray:
@@ -75,9 +77,14 @@ def _district(rng: np.random.Generator, subdistrict: Polygon) -> Polygon:
     return shapely.union(Polygon(ring), subdistrict.buffer(400)).simplify(1.0)
 
 
-def _road_lines() -> gpd.GeoDataFrame:
-    """Main and secondary streets, full length across the subdistrict."""
-    rows = []
+def _outline() -> Polygon:
+    """The subdistrict: a rectangle of streets with its north-east corner cut by 海宁大道."""
+    return Polygon([(0, 0), (WIDTH, 0), DIAGONAL[1], DIAGONAL[0], (0, HEIGHT)])
+
+
+def _road_lines(subdistrict: Polygon) -> gpd.GeoDataFrame:
+    """Main and secondary streets, full length across (and clipped to) the subdistrict."""
+    rows = [("main", names.DIAGONAL_MAIN, LineString(DIAGONAL), "diagonal", -1.0)]
     for x, name in zip(NS_MAIN_X, names.NS_MAIN, strict=True):
         rows.append(("main", name, LineString([(x, 0), (x, HEIGHT)]), "ns", x))
     for y, name in zip(EW_MAIN_Y, names.EW_MAIN, strict=True):
@@ -86,7 +93,9 @@ def _road_lines() -> gpd.GeoDataFrame:
         rows.append(("secondary", name, LineString([(x, 0), (x, HEIGHT)]), "ns", x))
     for y, name in zip(EW_SECONDARY_Y, names.EW_SECONDARY, strict=True):
         rows.append(("secondary", name, LineString([(0, y), (WIDTH, y)]), "ew", y))
-    return gpd.GeoDataFrame(rows, columns=["kind", "name", "geometry", "axis", "at"])
+    frame = gpd.GeoDataFrame(rows, columns=["kind", "name", "geometry", "axis", "at"])
+    frame["geometry"] = shapely.intersection(np.asarray(frame.geometry), subdistrict)
+    return frame
 
 
 def _polygonize(lines: list) -> np.ndarray:
@@ -192,18 +201,18 @@ def _cut_at_river(roads: gpd.GeoDataFrame, river: Polygon) -> gpd.GeoDataFrame:
 
 def make_layout(rng: np.random.Generator, *, slot: tuple[float, float]) -> Layout:
     """The whole plan (local metres); ``slot`` is the building lattice pitch (x, y)."""
-    subdistrict = box(0, 0, WIDTH, HEIGHT)
+    subdistrict = _outline()
     district = _district(rng, subdistrict)
     river_line, river = _river(4000.0)
     river = river.intersection(district)
-    streets = _road_lines()
+    streets = _road_lines(subdistrict)
     communities = _communities(subdistrict, river_line)
     cells = _cells(subdistrict, river_line, river, streets, communities)
     roads = pd.concat([_cut_at_river(streets, river), _lanes(subdistrict, river, slot),
                        _riverside(river_line, subdistrict)], ignore_index=True)
     return Layout(district=district, subdistrict=subdistrict, river=river,
                   communities=communities, roads=gpd.GeoDataFrame(roads, geometry="geometry"),
-                  cells=cells)
+                  cells=cells, streets=streets[["kind", "name", "geometry"]])
 
 
 def place(geoms: np.ndarray | gpd.GeoSeries) -> gpd.GeoSeries:
@@ -217,5 +226,12 @@ def place(geoms: np.ndarray | gpd.GeoSeries) -> gpd.GeoSeries:
         x, y = xy[:, 0] - WIDTH / 2, xy[:, 1] - HEIGHT / 2
         return np.c_[ox + cos * x - sin * y, oy + sin * x + cos * y]
 
-    metric = shapely.transform(np.asarray(geoms, dtype=object), affine)
+    # vertices every 25 m first: a long straight edge is slightly curved in lon/lat, and
+    # shared boundaries must bend the same way in every layer that has them
+    source = np.asarray(geoms, dtype=object)
+    dense = shapely.segmentize(source, 25.0)
+    # GEOS returns a one-part MultiPolygon densified as a Polygon; the tables want multi
+    lost = (shapely.get_type_id(source) == 6) & (shapely.get_type_id(dense) == 3)
+    dense[lost] = shapely.multipolygons(dense[lost], indices=np.arange(lost.sum()))
+    metric = shapely.transform(dense, affine)
     return gpd.GeoSeries(metric, crs=METRIC_EPSG).to_crs(STORAGE_SRID)

@@ -27,6 +27,7 @@ EW_MAIN: Final = ("海连路", "朐阳路", "秦东门大街", "苍梧路")
 NS_MAIN: Final = ("通灌路", "解放路", "郁州路", "建设路")
 EW_SECONDARY: Final = ("幸福路", "龙河路", "盐河路")
 NS_SECONDARY: Final = ("孔望山路", "云台路", "花果山路")
+DIAGONAL_MAIN: Final = "海宁大道"
 BRIDGE_NAMES: Final = ("解放桥", "郁州桥")
 
 COMPOUND_HEADS: Final = (

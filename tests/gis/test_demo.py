@@ -37,7 +37,8 @@ def _fingerprint(d: demo.DemoData) -> str:
 def _buildings(seed: int) -> bytes:
     rng = np.random.default_rng(seed)
     plan = layout.make_layout(rng, slot=buildings.SLOT)
-    frame = buildings.make_buildings(rng, plan.cells, buildings.compounds(rng, plan.cells))
+    gates = buildings.compounds(rng, plan.cells, plan.streets)
+    frame = buildings.make_buildings(rng, plan.cells, gates)
     return b"".join(shapely.to_wkb(np.asarray(frame.geometry))) + "".join(
         frame["address"]).encode()
 
@@ -78,7 +79,7 @@ def test_people_look_real(data: demo.DemoData) -> None:
                                                        "low_income", "elderly_alone")}
     assert 0.05 < share["floating"] < 0.15 and 0.04 < share["party_member"] < 0.1
     assert 0.005 < share["disabled"] < 0.05 and 0.002 < share["elderly_alone"] < 0.05
-    assert data.buildings["address"].str.fullmatch(r"\w+?(路|街|大街)\d+号\d+栋").all()
+    assert data.buildings["address"].str.fullmatch(r"\w+?(路|街|大街|大道)\d+号\d+栋").all()
 
 
 def test_every_geometry_valid_and_inside_its_community(data: demo.DemoData) -> None:
