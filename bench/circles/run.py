@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from gis import circles, coverage, demo, frames, network, walking  # noqa: E402
+from gis import circles, coverage, demo, frames, network, sites, walking  # noqa: E402
 from gis.settings import Settings  # noqa: E402
 from tests import dbs  # noqa: E402  (throw-away database helpers)
 
@@ -134,6 +134,38 @@ def run_coverage(session: Session) -> dict:
     return out
 
 
+def exact_mclp(cover: np.ndarray, weights: np.ndarray, k: int) -> float | None:
+    """The optimum of the same maximal-covering problem with spopt's MCLP and CBC (PuLP)."""
+    try:
+        import pulp
+        from spopt.locate import MCLP
+    except ImportError:  # spopt is a dev extra; the bench still runs without it
+        return None
+    cost = np.where(cover.T, 0.0, 1.0)  # clients x candidates: 0 = within the budget
+    model = MCLP.from_cost_matrix(cost, weights, service_radius=0.5, p_facilities=k)
+    model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=120))
+    chosen = [j for j, var in enumerate(model.fac_vars) if var.value() > 0.5]
+    return float(weights[cover[chosen].any(axis=0)].sum())
+
+
+def run_sites(session: Session, k: int = 3) -> dict:
+    """Greedy picks vs the exact MCLP optimum on the demo's uncovered households."""
+    out = {}
+    for t in ("party_center", "clinic", "elderly_care"):
+        todo = sites.uncovered(coverage.coverage_frame(session, type=t))
+        (cover, _), t_problem = timed(sites.cover_problem, session, todo, BUDGET)
+        weights = todo["households"].to_numpy(dtype=float)
+        picks, t_greedy = timed(sites.greedy, cover, weights, k)
+        optimum, t_exact = timed(exact_mclp, cover, weights, k)
+        got = float(sum(weights[newly].sum() for _, newly in picks))
+        out[t] = {"candidates": int(cover.shape[0]), "uncovered_buildings": len(todo),
+                  "k": k, "greedy_households": got, "mclp_households": optimum,
+                  "greedy_share_of_optimum": round(got / optimum, 4) if optimum else None,
+                  "problem_s": round(t_problem, 3), "greedy_s": round(t_greedy, 4),
+                  "mclp_s": round(t_exact, 3)}
+    return out
+
+
 def main() -> dict:
     base = Settings()
     engine = dbs.migrated_database(base, "bench_circles")
@@ -141,7 +173,8 @@ def main() -> dict:
         demo.load_demo(engine, seed=42)
         with Session(engine) as session:
             result = {"machine": f"{platform.machine()} {platform.python_version()}",
-                      "circles": run_circles(session), "coverage": run_coverage(session)}
+                      "circles": run_circles(session), "coverage": run_coverage(session),
+                      "sites": run_sites(session)}
             session.rollback()
     finally:
         dbs.drop_database(base, engine)
