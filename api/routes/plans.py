@@ -56,6 +56,27 @@ def get_plan(plan_id: int, session: SessionDep, caller: CallerDep) -> dict:
     return plans.plan_report(session, plan_id)
 
 
+class PlanEdit(BaseModel):
+    """One manual edit: move (buildings, to_seq), merge (seqs), split (seq, line) or replace
+    (seq, polygon); geometry is GeoJSON in lon/lat (EPSG:4490/WGS84)."""
+
+    op: Literal["move", "merge", "split", "replace"]
+    buildings: list[str] = Field(default_factory=list)
+    to_seq: int | None = None
+    seqs: list[int] = Field(default_factory=list)
+    seq: int | None = None
+    line: dict | None = None
+    polygon: dict | None = None
+
+
+@router.post("/api/v1/plans/{plan_id}/edits")
+def edit_plan(plan_id: int, body: PlanEdit, session: SessionDep, caller: CallerDep) -> dict:
+    """Redraw by hand inside a draft plan; metrics, flags and crosswalk are recomputed."""
+    caller.require("planner")
+    plans.edit_plan(session, plan_id, body.model_dump(exclude_none=True), actor=caller.name)
+    return plans.plan_report(session, plan_id)
+
+
 @router.post("/api/v1/plans/{plan_id}/apply")
 def apply_plan(plan_id: int, session: SessionDep, caller: CallerDep) -> dict:
     """Apply a draft in one transaction; 409 when its grids changed meanwhile."""

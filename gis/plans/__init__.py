@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from gis.errors import InvalidInput
 from gis.models import Plan
-from gis.plans import apply, atoms, balance, cells, history, merge, store
+from gis.plans import apply, atoms, balance, cells, edit, history, merge, store
 from gis.rules import LoadRules, rules_with
 
 KINDS = ("balance", "merge")
@@ -51,7 +51,9 @@ plan_report = store.plan_report
 plan_review = store.plan_review
 apply_plan = apply.apply_plan
 reject_plan = apply.reject_plan
+edit_plan = edit.edit_plan
 list_building_grid_history = history.list_building_grid_history
 
-__all__ = ["KINDS", "apply_plan", "create_plan", "get_plan", "list_building_grid_history",
+__all__ = ["KINDS", "apply_plan", "create_plan", "edit_plan", "get_plan",
+           "list_building_grid_history",
            "list_crosswalk", "list_plan_grids", "plan_report", "plan_review", "reject_plan"]

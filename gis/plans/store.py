@@ -172,3 +172,23 @@ def plan_review(session: Session, plan_id: int) -> dict:
                                  "WHERE id = ANY(:ids)", {"ids": moved})
     return {"plan": plan, "report": plan_report(session, plan_id), "current": current,
             "proposed": list_plan_grids(session, plan_id), "moved": moved_frame}
+
+
+def write_geometries(session: Session, plan_id: int, ids: list[int], geoms: object, *,
+                     crs: int = 4490) -> None:
+    """Set the shapes of plan grids ``ids`` (``geoms`` in ``crs``), clipped to their community
+    and reduced to their polygonal parts."""
+    series = gpd.GeoSeries(list(geoms), crs=crs)  # type: ignore[call-overload]
+    if crs != 4490:
+        series = gpd.GeoSeries(_polygons(shapely.make_valid(series.values)), crs=crs)
+        series = series.to_crs(4490)
+    out = _polygons(shapely.make_valid(series.values), min_area=0.0)
+    wkbs = [None if g is None else shapely.to_wkb(shapely.set_srid(g, 4490), include_srid=True)
+            for g in out]
+    session.execute(text("""
+        UPDATE plan_grid pg
+        SET geom = ST_Multi(ST_CollectionExtract(ST_Intersection(x.geom, r.geom), 3))
+        FROM unnest(CAST(:ids AS int[]), CAST(:wkbs AS bytea[])) AS u(id, wkb)
+        CROSS JOIN LATERAL (SELECT ST_GeomFromEWKB(u.wkb) AS geom) x, region r
+        WHERE pg.plan_id = :p AND pg.id = u.id AND r.code = pg.community_code"""),
+        {"p": plan_id, "ids": list(ids), "wkbs": wkbs})

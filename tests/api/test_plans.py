@@ -79,3 +79,22 @@ def test_refusals(client: TestClient, session: Session) -> None:
     assert client.get("/api/v1/plans/999999", headers=_auth(session)).status_code == 404
     assert client.get("/api/v1/buildings/NOPE/grid-history",
                       headers=_auth(session)).status_code == 404
+
+
+def test_edit_over_http(client: TestClient, session: Session) -> None:
+    community, _, _ = make_lattice(session, merged_g3_g4=True)
+    planner = _auth(session)
+    plan = client.post("/api/v1/plans", json={"kind": "balance", "scope": community},
+                       headers=planner).json()
+    kept = next(f["properties"]["seq"] for f in plan["grids"]["features"]
+                if f["properties"]["source_grid_id"] is not None)
+    line = {"type": "LineString", "coordinates": [[119.218, 34.59], [119.218, 34.62]]}
+    res = client.post(f"/api/v1/plans/{plan['id']}/edits",
+                      json={"op": "split", "seq": kept, "line": line}, headers=planner)
+    assert res.status_code == 200, res.text
+    assert len(res.json()["grids"]["features"]) == len(plan["grids"]["features"]) + 1
+    assert {f["seq"] for f in res.json()["metrics"]["flags"]} >= {kept}  # 250 < 300
+    bad = client.post(f"/api/v1/plans/{plan['id']}/edits",
+                      json={"op": "split", "seq": kept, "line": {"type": "Point"}},
+                      headers=planner)
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid_geometry"

@@ -1,0 +1,194 @@
+"""Manual redraw inside a draft plan, with the same rules, metrics and warnings.
+
+Four edits (geometry in EPSG:4490 lon/lat, e.g. drawn on the review map):
+* ``move``: selected buildings go to a neighbouring proposed grid; shapes follow the
+  buildings (building cells re-tiled over the grids involved);
+* ``merge``: two touching proposed grids of one community become one;
+* ``split``: a proposed grid is cut along a drawn line; buildings follow by most-of-area;
+* ``replace``: a proposed grid's boundary becomes a drawn/uploaded polygon (clipped to the
+  community, taken out of its neighbours); buildings follow by most-of-area.
+A kept grid touched by an edit becomes a new grid (its old grid will be retired on apply).
+Afterwards households, compactness, flags, crosswalk and metrics are recomputed (refresh).
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from shapely.geometry import shape
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis import crs, sql
+from gis.errors import InvalidGeometry, InvalidInput, NotFound
+from gis.models import AuditLog, Plan
+from gis.plans import atoms, groups
+from gis.plans.apply import _check_draft
+from gis.plans.refresh import refresh_plan
+from gis.plans.store import get_plan, write_geometries
+
+OPS = ("move", "merge", "split", "replace")
+
+
+def edit_plan(session: Session, plan_id: int, edit: dict, *, actor: str) -> Plan:
+    """Apply one manual ``edit`` (see the module docstring) to draft plan ``plan_id``."""
+    plan = get_plan(session, plan_id)
+    _check_draft(plan)
+    op = edit.get("op")
+    if op == "move":
+        _move(session, plan, list(edit.get("buildings") or []), int(edit.get("to_seq", 0)))
+    elif op == "merge":
+        seqs = [int(s) for s in edit.get("seqs") or []]
+        if len(seqs) != 2 or seqs[0] == seqs[1]:
+            raise InvalidInput("merge takes two different grid numbers: seqs=[a, b]")
+        _merge(session, plan, *seqs)
+    elif op == "split":
+        _split(session, plan, int(edit.get("seq", 0)), _geometry(edit.get("line"), "LineString"))
+    elif op == "replace":
+        _replace(session, plan, int(edit.get("seq", 0)),
+                 _geometry(edit.get("polygon"), "Polygon"))
+    else:
+        raise InvalidInput(f"unknown edit '{op}': use one of {', '.join(OPS)}")
+    session.add(AuditLog(actor=actor, action=f"plan_edit_{op}", target=f"plan:{plan.id}"))
+    refresh_plan(session, plan)
+    return plan
+
+
+def _geometry(value: object, kind: str) -> shapely.Geometry:
+    """A GeoJSON geometry (lon/lat) of ``kind`` (Multi- allowed), checked."""
+    try:
+        geom = shape(value)  # type: ignore[arg-type]
+    except Exception:
+        raise InvalidGeometry(f"expected a GeoJSON {kind} in lon/lat") from None
+    if kind not in geom.geom_type or geom.is_empty:
+        raise InvalidGeometry(f"expected a GeoJSON {kind}; got {geom.geom_type}")
+    xy = shapely.get_coordinates(geom)
+    crs.check_in_china(xy[:, 0], xy[:, 1])
+    return shapely.make_valid(geom) if kind == "Polygon" else geom
+
+
+def _grid(session: Session, plan: Plan, seq: int):  # type: ignore[no-untyped-def]
+    row = session.execute(text("""
+        SELECT id, seq, community_code, source_grid_id, ST_AsBinary(geom) AS wkb
+        FROM plan_grid WHERE plan_id = :p AND seq = :s"""), {"p": plan.id, "s": seq}).first()
+    if row is None:
+        raise NotFound(f"plan {plan.id} has no grid #{seq}")
+    return row
+
+
+def _touches(session: Session, a: int, b: int) -> bool:
+    return bool(session.execute(text("""
+        SELECT ST_Intersects(x.geom, y.geom) FROM plan_grid x, plan_grid y
+        WHERE x.id = :a AND y.id = :b"""), {"a": a, "b": b}).scalar())
+
+
+def _unkeep(session: Session, plan: Plan, ids: list[int]) -> None:
+    """Kept grids that an edit touches become new grids; their old grids retire on apply."""
+    rows = session.execute(text("""
+        UPDATE plan_grid pg SET source_grid_id = NULL FROM plan_grid old
+        WHERE pg.id = old.id AND pg.id = ANY(:ids) AND old.source_grid_id IS NOT NULL
+        RETURNING old.source_grid_id"""), {"ids": ids}).scalars().all()
+    if rows:
+        plan.params = {**plan.params,
+                       "retired": sorted({*plan.params.get("retired", []), *map(int, rows)})}
+
+
+def _move(session: Session, plan: Plan, codes: list[str], to_seq: int) -> None:
+    target = _grid(session, plan, to_seq)
+    rows = session.execute(text("""
+        SELECT b.code, b.community_code, pb.plan_grid_id FROM plan_building pb
+        JOIN building b ON b.id = pb.building_id
+        WHERE pb.plan_id = :p AND b.code = ANY(:codes)"""),
+        {"p": plan.id, "codes": codes}).all()
+    missing = sorted(set(codes) - {r.code for r in rows})
+    if not codes or missing:
+        raise NotFound(f"buildings not in plan {plan.id}: {', '.join(missing) or '(none given)'}")
+    sources = sorted({r.plan_grid_id for r in rows} - {target.id})
+    if any(r.community_code != target.community_code for r in rows):
+        raise InvalidInput("a grid stays inside one community: move buildings only to a grid "
+                           "of their own community")
+    far = [s for s in sources if not _touches(session, s, target.id)]
+    if far:
+        raise InvalidInput(f"grid #{to_seq} is not a neighbour of the buildings' grids")
+    session.execute(text("""
+        UPDATE plan_building pb SET plan_grid_id = :t FROM building b
+        WHERE pb.plan_id = :p AND b.id = pb.building_id AND b.code = ANY(:codes)"""),
+        {"t": target.id, "p": plan.id, "codes": codes})
+    _retile(session, plan, [target.id, *sources], target.community_code)
+
+
+def _merge(session: Session, plan: Plan, a: int, b: int) -> None:
+    keep, gone = _grid(session, plan, a), _grid(session, plan, b)
+    if keep.community_code != gone.community_code or not _touches(session, keep.id, gone.id):
+        raise InvalidInput(f"grids #{a} and #{b} must touch and lie in one community")
+    _unkeep(session, plan, [keep.id, gone.id])
+    session.execute(text("UPDATE plan_building SET plan_grid_id = :k WHERE plan_grid_id = :g"),
+                    {"k": keep.id, "g": gone.id})
+    session.execute(text("""
+        UPDATE plan_grid SET geom = ST_Multi(ST_Union(geom, (SELECT geom FROM plan_grid
+                                                              WHERE id = :g)))
+        WHERE id = :k"""), {"k": keep.id, "g": gone.id})
+    session.execute(text("DELETE FROM plan_grid WHERE id = :g"), {"g": gone.id})
+
+
+def _split(session: Session, plan: Plan, seq: int, line: shapely.Geometry) -> None:
+    grid = _grid(session, plan, seq)
+    polygon = shapely.from_wkb(bytes(grid.wkb))
+    pieces = shapely.get_parts(shapely.ops.split(polygon, line))
+    pieces = pieces[shapely.get_type_id(pieces) == 3]
+    if len(pieces) < 2:
+        raise InvalidGeometry(f"the line does not cut grid #{seq} in two: draw it across")
+    pieces = pieces[np.argsort(-shapely.area(pieces))]
+    _unkeep(session, plan, [grid.id])
+    write_geometries(session, plan.id, [grid.id], pieces[:1])
+    next_seq = session.execute(text("SELECT max(seq) FROM plan_grid WHERE plan_id = :p"),
+                               {"p": plan.id}).scalar_one()
+    for i, piece in enumerate(pieces[1:], start=1):  # a handful of pieces at most
+        new_id = session.execute(text("""
+            INSERT INTO plan_grid (plan_id, seq, community_code, kind)
+            SELECT plan_id, :seq, community_code, kind FROM plan_grid WHERE id = :g
+            RETURNING id"""), {"seq": next_seq + i, "g": grid.id}).scalar_one()
+        write_geometries(session, plan.id, [new_id], [piece])
+    session.execute(text(sql.load("plan_follow")),
+                    {"plan": plan.id, "community": grid.community_code})
+
+
+def _replace(session: Session, plan: Plan, seq: int, polygon: shapely.Geometry) -> None:
+    grid = _grid(session, plan, seq)
+    wkb = shapely.to_wkb(shapely.set_srid(polygon, 4490), include_srid=True)
+    changed = session.execute(text("""
+        SELECT pg.id FROM plan_grid pg
+        WHERE pg.plan_id = :p AND pg.community_code = :c
+          AND (pg.id = :g OR ST_Intersects(pg.geom, ST_GeomFromEWKB(:poly)))"""),
+        {"p": plan.id, "c": grid.community_code, "g": grid.id, "poly": wkb}).scalars().all()
+    _unkeep(session, plan, list(changed))
+    session.execute(text("""
+        UPDATE plan_grid pg SET geom = ST_Multi(ST_CollectionExtract(CASE
+            WHEN pg.id = :g THEN ST_Intersection(ST_GeomFromEWKB(:poly), r.geom)
+            ELSE ST_Difference(pg.geom, ST_GeomFromEWKB(:poly)) END, 3))
+        FROM region r
+        WHERE r.code = pg.community_code AND pg.id = ANY(:ids)"""),
+        {"g": grid.id, "poly": wkb, "ids": list(changed)})
+    session.execute(text(sql.load("plan_follow")),
+                    {"plan": plan.id, "community": grid.community_code})
+
+
+def _retile(session: Session, plan: Plan, ids: list[int], community: str) -> None:
+    """New shapes for grids ``ids`` from their buildings' cells, over the ground they cover."""
+    _unkeep(session, plan, ids)
+    scope = atoms.load_scope(session, community)
+    rows = session.execute(text("""
+        SELECT pb.building_id, pb.plan_grid_id FROM plan_building pb
+        WHERE pb.plan_id = :p AND pb.plan_grid_id = ANY(:ids)"""),
+        {"p": plan.id, "ids": ids}).all()
+    where = dict(rows)
+    mine = scope.atoms["building_id"].map(where)
+    keep = mine.notna().to_numpy()
+    labels = np.array([ids.index(int(g)) for g in mine[keep]], dtype=np.int64)
+    ground = gpd.read_postgis(text("SELECT ST_Union(geom) AS geom FROM plan_grid "
+                                   "WHERE id = ANY(:ids)"), session.connection(),
+                              params={"ids": ids}, geom_col="geom", crs=4490)
+    area = ground.to_crs(scope.epsg).geometry.iloc[0]
+    polys = groups.tile_parts(scope.atoms["cell"].to_numpy()[keep], labels, area, len(ids))
+    write_geometries(session, plan.id, ids, polys, crs=scope.epsg)

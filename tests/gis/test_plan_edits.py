@@ -1,0 +1,136 @@
+"""Manual redraw inside a plan: move, merge, split, replace — same rules and metrics."""
+
+from __future__ import annotations
+
+import pytest
+from shapely import LineString, box
+from shapely.geometry import mapping
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis import plans
+from gis.errors import InvalidGeometry, InvalidInput
+from tests.plan_cases import make_lattice
+
+
+def _plan(session: Session):  # type: ignore[no-untyped-def]
+    community, _, _ = make_lattice(session, merged_g3_g4=True)
+    return plans.create_plan(session, kind="balance", scope_code=community, created_by="t")
+
+
+def _grids(session: Session, plan_id: int):  # type: ignore[no-untyped-def]
+    return plans.list_plan_grids(session, plan_id).set_index("seq")
+
+
+def _tiles(session: Session, plan_id: int) -> None:
+    union_area, sum_area, community_area = session.execute(text("""
+        SELECT ST_Area(ST_Union(pg.geom)), sum(ST_Area(pg.geom)), ST_Area(r.geom)
+        FROM plan_grid pg JOIN region r ON r.code = pg.community_code
+        WHERE pg.plan_id = :p GROUP BY r.geom"""), {"p": plan_id}).one()
+    assert union_area == pytest.approx(community_area, rel=1e-6)
+    assert sum_area == pytest.approx(community_area, rel=1e-6)
+
+
+def _where(session: Session, plan_id: int, code: str) -> int:
+    return session.execute(text("""
+        SELECT pg.seq FROM plan_building pb JOIN building b ON b.id = pb.building_id
+        JOIN plan_grid pg ON pg.id = pb.plan_grid_id WHERE pb.plan_id = :p AND b.code = :c"""),
+        {"p": plan_id, "c": code}).scalar_one()
+
+
+def _neighbour_pair(session: Session, plan_id: int) -> tuple[int, int, str]:
+    """Two touching new grids and a building of the first that touches the second's edge."""
+    row = session.execute(text("""
+        SELECT a.seq AS a, c.seq AS c, b.code FROM plan_grid a
+        JOIN plan_grid c ON c.plan_id = a.plan_id AND c.seq <> a.seq
+             AND ST_Intersects(a.geom, c.geom) AND c.source_grid_id IS NULL
+        JOIN plan_building pb ON pb.plan_grid_id = a.id JOIN building b ON b.id = pb.building_id
+        WHERE a.plan_id = :p AND a.source_grid_id IS NULL
+        ORDER BY ST_Distance(b.geom, c.geom), a.seq, c.seq LIMIT 1"""),
+        {"p": plan_id}).one()
+    return row.a, row.c, row.code
+
+
+def test_move_buildings_to_a_neighbour(session: Session) -> None:
+    plan = _plan(session)
+    a, c, code = _neighbour_pair(session, plan.id)
+    before = _grids(session, plan.id)
+    plans.edit_plan(session, plan.id, {"op": "move", "buildings": [code], "to_seq": c},
+                    actor="t")
+    after = _grids(session, plan.id)
+    assert after.loc[a, "households"] == before.loc[a, "households"] - 50
+    assert after.loc[c, "households"] == before.loc[c, "households"] + 50
+    assert _where(session, plan.id, code) == c
+    covered = session.execute(text("""
+        SELECT ST_Covers(pg.geom, ST_PointOnSurface(b.geom)) FROM plan_grid pg, building b
+        WHERE pg.plan_id = :p AND pg.seq = :c AND b.code = :code"""),
+        {"p": plan.id, "c": c, "code": code}).scalar()
+    assert covered
+    _tiles(session, plan.id)
+    assert plan.metrics["edits"] == 1
+    assert plan.metrics["after"]["grids"] == len(after)
+
+
+def test_merge_two_grids_flags_the_result(session: Session) -> None:
+    plan = _plan(session)
+    a, c, _ = _neighbour_pair(session, plan.id)
+    before = _grids(session, plan.id)
+    plans.edit_plan(session, plan.id, {"op": "merge", "seqs": [a, c]}, actor="t")
+    after = _grids(session, plan.id)
+    assert c not in after.index and len(after) == len(before) - 1
+    total = before.loc[a, "households"] + before.loc[c, "households"]
+    assert after.loc[a, "households"] == total
+    assert after.loc[a, "flag"] == ("oversized" if total > 500 else None)
+    assert any(f["seq"] == a for f in plan.metrics["flags"]) == (total > 500)
+    _tiles(session, plan.id)
+
+
+def test_split_along_a_line_and_replace_a_boundary(session: Session) -> None:
+    plan = _plan(session)
+    grids = _grids(session, plan.id)
+    kept = grids[grids["source_grid_id"].notna()].index[0]  # G3 (in range) was kept
+    # G3 spans lon 119.216–119.22: cut it at 119.218 (between building columns 8 and 9)
+    line = LineString([(119.218, 34.59), (119.218, 34.62)])
+    plans.edit_plan(session, plan.id, {"op": "split", "seq": int(kept),
+                                       "line": mapping(line)}, actor="t")
+    after = _grids(session, plan.id)
+    assert len(after) == len(grids) + 1
+    assert after.loc[kept, "households"] == 250 and after.loc[after.index.max(),
+                                                               "households"] == 250
+    assert pd_isna(after.loc[kept, "source_grid_id"])  # no longer the kept grid
+    assert plan.params["retired"] and _tiles(session, plan.id) is None
+    # give the west half back the whole strip by drawing its new boundary
+    strip = box(119.216, 34.59, 119.23, 34.62)
+    plans.edit_plan(session, plan.id, {"op": "replace", "seq": int(kept),
+                                       "polygon": mapping(strip)}, actor="t")
+    final = _grids(session, plan.id)
+    assert final.loc[kept, "households"] == 500
+    assert final.loc[after.index.max(), "households"] == 0
+    _tiles(session, plan.id)
+
+
+def test_bad_edits_are_refused(session: Session) -> None:
+    plan = _plan(session)
+    grids = _grids(session, plan.id)
+    with pytest.raises(InvalidInput):
+        plans.edit_plan(session, plan.id, {"op": "teleport"}, actor="t")
+    with pytest.raises(InvalidGeometry):
+        plans.edit_plan(session, plan.id, {"op": "split", "seq": int(grids.index[0]),
+                                           "line": mapping(LineString([(119.3, 34.7),
+                                                                       (119.31, 34.71)]))},
+                        actor="t")
+    far = session.execute(text("""
+        SELECT a.seq, c.seq, (SELECT b.code FROM plan_building pb JOIN building b
+                               ON b.id = pb.building_id WHERE pb.plan_grid_id = a.id LIMIT 1)
+        FROM plan_grid a JOIN plan_grid c ON c.plan_id = a.plan_id
+             AND NOT ST_Intersects(a.geom, c.geom)
+        WHERE a.plan_id = :p LIMIT 1"""), {"p": plan.id}).one()
+    with pytest.raises(InvalidInput):
+        plans.edit_plan(session, plan.id, {"op": "move", "buildings": [far[2]],
+                                           "to_seq": far[1]}, actor="t")
+
+
+def pd_isna(value: object) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(value))
