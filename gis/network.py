@@ -234,6 +234,23 @@ def _report(session: Session, edges: gpd.GeoDataFrame, n_nodes: int) -> dict:
     }
 
 
+def refresh_components(session: Session) -> int:
+    """Renumber every edge's component (0 = largest), e.g. after edges were added by SQL
+    without one; one read, one set-based UPDATE. Returns the number of components."""
+    df = frames.frame_from_sql(session, "SELECT id, source, target FROM road_edge",
+                               geom_col=None)
+    ends = np.concatenate([df["source"].to_numpy(), df["target"].to_numpy()])
+    node_ids, inverse = np.unique(ends, return_inverse=True)
+    n = len(df)
+    comp = components_of(inverse[:n] + 1, inverse[n:] + 1, len(node_ids))[inverse[:n]]
+    session.execute(text(
+        "UPDATE road_edge e SET component = c.component FROM unnest(CAST(:ids AS bigint[]), "
+        "CAST(:comps AS bigint[])) AS c(id, component) WHERE e.id = c.id"),
+        {"ids": df["id"].astype(int).tolist(), "comps": comp.astype(int).tolist()})
+    session.flush()
+    return int(comp.max()) + 1 if len(comp) else 0
+
+
 def network_version(session: Session) -> int:
     """A fingerprint of road_edge (count, ids, ends, costs) as a positive 31-bit integer.
 
@@ -288,6 +305,9 @@ def read_graph(session: Session) -> Graph:
     Raises InvalidInput when no network is loaded.
     """
     srid = network_srid(session)
+    if session.execute(text("SELECT EXISTS (SELECT 1 FROM road_edge WHERE component IS NULL)")
+                       ).scalar():
+        refresh_components(session)
     df = frames.frame_from_sql(
         session, "SELECT id, source, target, length_m, ST_AsBinary(ST_Transform(geom, :srid))"
         " AS wkb FROM road_edge WHERE component = 0 ORDER BY id", {"srid": srid},

@@ -110,3 +110,16 @@ def test_import_framework_reads_osm_pbf_as_roads() -> None:
     assert len(frame) > 500
     with pytest.raises(MalformedFile):
         readers.read_file(path, get_kind("buildings"))
+
+
+def test_edges_added_by_sql_without_a_component_are_numbered_before_routing(session) -> None:
+    make_roads(session, line((0, 0), (300, 0)), line((2000, 0), (2100, 0)))
+    session.execute(text(
+        "INSERT INTO road_edge (id, source, target, length_m, cost, reverse_cost, geom) "
+        "SELECT 99, a.id, b.id, 1700, 1700, 1700, ST_MakeLine(a.geom, b.geom) "
+        "FROM road_node a, road_node b WHERE a.id = (SELECT target FROM road_edge WHERE id = 1)"
+        " AND b.id = (SELECT source FROM road_edge WHERE id = 2)"))
+    graph = network.read_graph(session)
+    assert len(graph.edge_id) == 3  # one component now: all usable
+    assert session.execute(text("SELECT count(DISTINCT component) FROM road_edge")
+                           ).scalar_one() == 1
