@@ -159,16 +159,12 @@ def reached_pieces(graph: network.Graph, node_dist: Floats, budget: float,
         reach_u = np.where(du <= budget, np.clip((budget - du) / length, 0, 1), -1.0)
         reach_v = np.where(dv <= budget, np.clip((budget - dv) / length, 0, 1), -1.0)
     whole = (reach_u >= 0) & (reach_v >= 0) & (reach_u + reach_v >= 1)
-    parts = [
-        (np.flatnonzero(whole), 0.0, 1.0),
-        (np.flatnonzero(~whole & (reach_u > 0)), 0.0, reach_u),
-        (np.flatnonzero(~whole & (reach_v > 0)), 1 - reach_v, 1.0),
-    ]
-    frames = [pd.DataFrame({"row": rows, "a": np.broadcast_to(a, len(graph.length))[rows]
-                            if np.ndim(a) else a,
-                            "b": np.broadcast_to(b, len(graph.length))[rows]
-                            if np.ndim(b) else b})
-              for rows, a, b in parts]
+    from_u = np.flatnonzero(~whole & (reach_u > 0))
+    from_v = np.flatnonzero(~whole & (reach_v > 0))
+    all_rows = np.flatnonzero(whole)
+    frames = [pd.DataFrame({"row": all_rows, "a": 0.0, "b": 1.0}),
+              pd.DataFrame({"row": from_u, "a": 0.0, "b": reach_u[from_u]}),
+              pd.DataFrame({"row": from_v, "a": 1 - reach_v[from_v], "b": 1.0})]
     if start is not None and len(start.edge_row):
         half = budget / graph.length[start.edge_row]
         frames.append(pd.DataFrame({"row": start.edge_row,
