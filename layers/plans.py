@@ -11,6 +11,7 @@ import html
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from branca.element import MacroElement
 from jinja2 import Template
@@ -41,6 +42,7 @@ class SyncViews(MacroElement):
                 });
             }
             follow(a, b); follow(b, a);
+            b.setView(a.getCenter(), a.getZoom(), {animate: false});
         })({{ this.left }}, {{ this.right }});
         {% endmacro %}
     """)
@@ -56,9 +58,10 @@ def grid_layer(grids: gpd.GeoDataFrame, *, name: str, label: str = "code") -> fo
     frame = grids.copy()
     if label not in frame.columns:
         frame[label] = ""
-    frame["fill"] = household_class(frame["households"])
-    frame["line"] = FLAG_COLOR if "flag" not in frame else \
-        frame["flag"].notna().map({True: FLAG_COLOR, False: "#333333"})
+    colors = np.array([c.color for c in HOUSEHOLD_CLASSES], dtype=object)
+    frame["fill"] = colors[household_class(frame["households"])]
+    flagged = frame["flag"].notna() if "flag" in frame else pd.Series(False, index=frame.index)
+    frame["line"] = np.where(flagged, FLAG_COLOR, "#333333")
     frame["popup"] = page.popup_html(frame, GRID_ATTRS, title_field=label)
     data = page.feature_collection(frame, [label, "fill", "line", "popup"])
     return folium.GeoJson(data, name=name, popup=page.popup(), style_function=lambda f: {
@@ -93,10 +96,10 @@ def metrics_html(report: dict) -> str:
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in m.get("notes", []))
     notes += "".join(f"<li>#{f['seq']}: {html.escape(f['reason'])}</li>"
                      for f in m.get("flags", []))
-    return (f"<h3>方案 {report['id']} ({html.escape(report['kind'])}, "
-            f"{html.escape(report['status'])})</h3><table class='gm-table'><tr><th></th>"
-            f"<th>现状 before</th><th>方案 after</th></tr>{body}</table><ul>{moves}</ul>"
-            f"<ul>{notes}</ul>")
+    return (f"<details open><summary><b>方案 {report['id']} ({html.escape(report['kind'])}, "
+            f"{html.escape(report['status'])})</b></summary><table class='gm-table'><tr><th>"
+            f"</th><th>现状 before</th><th>方案 after</th></tr>{body}</table><ul>{moves}</ul>"
+            f"<ul>{notes}</ul></details>")
 
 
 def crosswalk_html(crosswalk: list[dict]) -> str:
@@ -130,11 +133,13 @@ def review_page(review: dict) -> str:
         moved_layer(review["moved"]).add_to(left)
         moved_layer(review["moved"]).add_to(right)
     right.add_child(SyncViews(left, right))
-    legend = page.legend_html("户数 households", HOUSEHOLD_CLASSES)
-    right.add_child(page.Panel(metrics_html(review["report"]) + legend,
-                               position="topright", css_class="gm-panel gm-legend"))
-    right.add_child(page.Panel("<h3>对照表 crosswalk</h3><div style='max-height:40vh;"
-                               "overflow:auto'>" + crosswalk_html(review["report"]["crosswalk"])
-                               + "</div>", position="bottomright", css_class="gm-panel"))
+    legend = page.legend_html("户数 households (红框: 超出范围 flagged)", HOUSEHOLD_CLASSES)
+    right.add_child(page.Panel(metrics_html(review["report"]), position="topright",
+                               css_class="gm-panel gm-legend"))
+    left.add_child(page.Panel(legend, position="bottomleft", css_class="gm-panel gm-legend"))
+    right.add_child(page.Panel("<details><summary><b>对照表 crosswalk</b></summary><div "
+                               "style='max-height:40vh;overflow:auto'>"
+                               + crosswalk_html(review["report"]["crosswalk"]) + "</div>"
+                               "</details>", position="bottomright", css_class="gm-panel"))
     folium.LayerControl(collapsed=False).add_to(left)
     return page.render(left)

@@ -21,6 +21,8 @@ def test_flagged_grids_are_outlined_red() -> None:
     layer = plan_layers.grid_layer(_grids(["undersized", None, "oversized"]), name="x")
     lines = [f["properties"]["line"] for f in layer.data["features"]]
     assert lines == [plan_layers.FLAG_COLOR, "#333333", plan_layers.FLAG_COLOR]
+    assert all(fill.startswith("#") for fill in (f["properties"]["fill"]
+                                                 for f in layer.data["features"]))
     fills = {f["properties"]["fill"] for f in layer.data["features"]}
     assert len(fills) == 3  # three household classes
 
