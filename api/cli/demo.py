@@ -18,7 +18,7 @@ def demo_command(
     replace: Annotated[bool, typer.Option(
         "--replace", help="delete the demo rows already loaded and load them again")] = False,
 ) -> None:
-    """Load the demo district: 6 communities, ~2,800 buildings, ~25,000 households,
+    """Load the demo district: 6 communities, ~2,500 buildings, ~25,000 households,
     ~60,000 residents, ~60 grids, a walking network and 20,000 events (idempotent)."""
     eng = engine()
     try:

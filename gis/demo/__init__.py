@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from gis.demo import load, names
 from gis.demo.district import DemoData, generate
+from gis.errors import Conflict
 
 __all__ = ["DemoData", "generate", "load_demo", "names", "status"]
 
@@ -34,13 +35,15 @@ def load_demo(engine: Engine, *, seed: int = 42, progress: bool = False,
     Returns the row counts per table plus ``seconds`` (generation + load).
     """
     started = time.perf_counter()
-    with _Progress(progress) as step:
+    with _Progress(progress) as step, Session(engine) as session, session.begin():
+        if replace:
+            load.delete_demo(session)
+        elif load.is_loaded(session):
+            raise Conflict(f"the demo district {names.SUBDISTRICT_CODE} is already loaded "
+                           "(replace=True / --replace loads it again)")
         data = generate(seed)
         step("generate")
-        with Session(engine) as session, session.begin():
-            if replace:
-                load.delete_demo(session)
-            counts = load.write(session, data, step)
+        counts = load.write(session, data, step)
     return {**counts, "seconds": round(time.perf_counter() - started, 1)}
 
 

@@ -9,11 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from gis import demo
 from gis.demo import buildings, layout, load, names, people
+from gis.errors import Conflict
 
 
 @pytest.fixture(scope="module")
@@ -264,3 +265,8 @@ def test_event_log_tells_each_events_history(demo_session: Session) -> None:
                count(DISTINCT event_id)
         FROM ordered o""")).one()
     assert tuple(bad) == (0, 0, 0, 20_000)
+
+
+def test_loading_twice_is_refused(demo_engine: Engine) -> None:
+    with pytest.raises(Conflict, match="already loaded"):
+        demo.load_demo(demo_engine, seed=42)
