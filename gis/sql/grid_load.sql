@@ -4,6 +4,9 @@
 -- district code (NULL: everywhere). Unified grids count what assignment gave them
 -- (building.grid_id, event.grid_id); thematic layers have no assignment column, so they
 -- count buildings by point-on-surface and events by location (GiST via &&).
+-- EXPLAIN ANALYZE on the demo subdistrict (65 unified grids, 2.5k buildings, 61k residents):
+-- ~0.3 s; unified joins use ix_building_grid_id / ix_event_grid_id, thematic ones the GiST
+-- indexes; residents are read once by hash join (all of them: every grid is asked for).
 WITH scope AS (
     SELECT r.code FROM region r
     WHERE r.level = 'community'

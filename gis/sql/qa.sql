@@ -8,6 +8,9 @@
 --   building_cut               a building split by grid edges (main grid < :cut_share of it)
 --   building_outside           a building touching no grid of the layer
 -- A sliver is a piece under :sliver_m2, or a thin one (Polsby-Popper < 0.05) under 10×.
+-- EXPLAIN ANALYZE on the demo subdistrict, every theme (197 grids): ~2.8 s, dominated by
+-- ST_Union/ST_Difference of the gap check; buildings come through ix_building_community_code
+-- and grids through the GiST index (&&).
 WITH scope AS (
     SELECT r.code, r.geom FROM region r
     WHERE r.level = 'community'
