@@ -89,6 +89,19 @@ def _through_gcj02(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return events.set_geometry(geoms, crs=events.crs)
 
 
+def _name_lanes(edges: gpd.GeoDataFrame, cells: gpd.GeoDataFrame,
+                comp: pd.DataFrame) -> None:
+    """Lanes take the name of the compound they run through (小区内部道路), in place."""
+    lane = (edges["kind"] == "lane").to_numpy()
+    mid = shapely.line_interpolate_point(np.asarray(edges.geometry)[lane], 0.5, normalized=True)
+    point_idx, cell_idx = shapely.STRtree(np.asarray(cells["cell"])).query(
+        mid, predicate="within")
+    names_ = np.full(lane.sum(), None, dtype=object)
+    names_[point_idx] = np.char.add(comp["compound"].to_numpy()[cell_idx].astype(str),
+                                    "内部道路")
+    edges.loc[lane, "name"] = names_
+
+
 def generate(seed: int = 42) -> DemoData:
     """The demo district for ``seed``: same seed, identical data."""
     rng = np.random.default_rng(seed)
@@ -96,6 +109,7 @@ def generate(seed: int = 42) -> DemoData:
     comp = buildings_mod.compounds(rng, lay.cells, lay.streets)
     blds = buildings_mod.make_buildings(rng, lay.cells, comp)
     nodes, edges = network.node_lines(lay.roads)
+    _name_lanes(edges, lay.cells, comp)
     facilities, used = facilities_mod.make_facilities(rng, lay, blds, edges)
     blds.loc[used, "use"] = "public"  # 配套用房 now housing a service
     households, residents = _people(rng, blds)
