@@ -29,7 +29,8 @@ TABLES = ("region", "water_area", "grid", "grid_worker", "grid_worker_grid", "bu
 DELETE_DEMO = (
     "DELETE FROM plan WHERE scope_code = ANY(:codes)",
     "UPDATE event SET grid_id = NULL, worker_id = NULL WHERE code NOT LIKE :events "
-    "AND grid_id IN (SELECT id FROM grid WHERE community_code = ANY(:codes))",
+    "AND (grid_id IN (SELECT id FROM grid WHERE community_code = ANY(:codes)) "
+    "OR worker_id IN (SELECT id FROM grid_worker WHERE code LIKE :workers))",
     "DELETE FROM event WHERE code LIKE :events",
     "DELETE FROM facility WHERE code LIKE :facilities",
     "DELETE FROM building WHERE community_code = ANY(:codes)",
