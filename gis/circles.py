@@ -98,11 +98,13 @@ def _facilities(session: Session, *, type: str | None, ids: list[int] | None) ->
 def _cached(session: Session, ids: list[int], minutes: float, speed: float,
             version: int) -> gpd.GeoDataFrame:
     return frames.frame_from_sql(session, """
-        SELECT s.facility_id, s.snap_distance_m, s.geom
+        SELECT DISTINCT ON (s.facility_id) s.facility_id, s.snap_distance_m, s.geom
         FROM service_area s JOIN facility f ON f.id = s.facility_id
         WHERE s.facility_id = ANY(CAST(:ids AS int[])) AND s.minutes = :m
           AND s.speed_m_per_min = :v AND s.network_version = :ver
-          AND s.computed_at >= f.updated_at""",
+          AND s.computed_at >= f.updated_at
+        -- two requests computing at once may both store a circle: take the newest
+        ORDER BY s.facility_id, s.computed_at DESC, s.id DESC""",
         {"ids": ids, "m": minutes, "v": speed, "ver": version})
 
 

@@ -79,3 +79,12 @@ def test_coverage_is_limited_to_the_callers_jurisdiction(client, session, river)
     assert {u["code"] for u in body["units"]} == {"320706099002"}
     admin = client.get("/api/v1/coverage", headers=auth(session, "admin")).json()
     assert admin["summary"]["households"] == 38
+
+
+def test_demo_coverage_map_and_circles(demo_client: TestClient) -> None:
+    circles = demo_client.get("/api/v1/service-circles", params={"type": "clinic",
+                                                                 "minutes": 5}).json()
+    assert len(circles["features"]) >= 3
+    assert all(f["properties"]["distance_m"] == 250 for f in circles["features"])
+    page = demo_client.get("/map/coverage", params={"type": "clinic", "minutes": 15})
+    assert page.status_code == 200 and json.dumps("户覆盖率")[1:-1] in page.text
