@@ -25,6 +25,19 @@ MAX_CANDIDATES: Final = 600
 """Node candidates kept (evenly thinned): bounds the (candidates × nodes) distance matrix."""
 
 
+def parse_candidates(value: str | None) -> list[tuple[float, float]] | None:
+    """``"lon,lat;lon,lat"`` (EPSG:4490 degrees) as a list of points; None when empty."""
+    if not value:
+        return None
+    try:
+        points = [tuple(float(v) for v in pair.split(",")) for pair in value.split(";") if pair]
+    except ValueError:
+        points = []
+    if not points or any(len(p) != 2 or not all(np.isfinite(p)) for p in points):
+        raise InvalidInput("candidates must be 'lon,lat;lon,lat;…' in degrees (EPSG:4490)")
+    return points  # type: ignore[return-value]
+
+
 def _node_starts(graph: network.Graph, rows: npt.NDArray[np.int64]) -> walking.Snaps:
     """Walk starts placed exactly on nodes (graph rows): fraction 0 of an outgoing edge or
     fraction 1 of an incoming one."""

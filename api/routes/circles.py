@@ -51,10 +51,13 @@ def get_coverage(session: SessionDep, caller: ReaderDep, type: Type = "party_cen
 @router.get("/api/v1/coverage/sites")
 def list_sites(session: SessionDep, caller: ReaderDep, type: Type = "party_center",
                k: Annotated[int, Query(ge=1, le=50)] = 3, minutes: Minutes = 10,
-               speed: Speed = 50) -> dict:
+               speed: Speed = 50, candidates: Annotated[str | None, Query(
+                   description="candidate sites 'lon,lat;lon,lat' (default: network nodes)")]
+               = None) -> dict:
     """The k new sites (lon/lat) covering the most uncovered households (of the caller's
     jurisdiction), greedily."""
     return sites.list_sites(session, type=type, k=k, minutes=minutes, speed=speed,
+                            candidates=sites.parse_candidates(candidates),
                             scope_code=_scope(caller))
 
 

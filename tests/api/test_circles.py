@@ -88,3 +88,16 @@ def test_demo_coverage_map_and_circles(demo_client: TestClient) -> None:
     assert all(f["properties"]["distance_m"] == 250 for f in circles["features"])
     page = demo_client.get("/map/coverage", params={"type": "clinic", "minutes": 15})
     assert page.status_code == 200 and json.dumps("户覆盖率")[1:-1] in page.text
+
+
+def test_sites_from_given_candidates(client, session, river) -> None:  # noqa: F811
+    from tests.gis.walknet import at
+
+    given = ";".join(f"{lon},{lat}" for lon, lat in (at(580, 100), at(50, 100)))
+    res = client.get("/api/v1/coverage/sites", params={"k": 1, "candidates": given},
+                     headers=auth(session, "planner"))
+    assert res.status_code == 200
+    assert res.json()["sites"][0]["lon"] == pytest.approx(at(50, 100)[0])
+    bad = client.get("/api/v1/coverage/sites", params={"candidates": "119.2"},
+                     headers=auth(session, "planner"))
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid_input"
