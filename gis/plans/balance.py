@@ -87,24 +87,25 @@ def form_groups(grids: pd.DataFrame, nbrs: pd.DataFrame, notes: list[str]) -> li
         fits = cand[cand["h"] + grids.at[g, "households"] <= hi]
         pick = fits.nlargest(1, "length") if not fits.empty else cand.nsmallest(1, "h")
         uf.union(int(g), int(pick["g2"].iloc[0]))
-    found = list(uf.members().values())
-    return [_make_feasible(m, grids, nbrs) for m in found]
+    for members in list(uf.members().values()):
+        _make_feasible(members, grids, nbrs, uf)
+    return list(uf.members().values())
 
 
-def _make_feasible(members: list[int], grids: pd.DataFrame, nbrs: pd.DataFrame) -> list[int]:
-    """Take in neighbours (longest shared boundary first) until grids in range can be formed."""
-    members = list(members)
+def _make_feasible(members: list[int], grids: pd.DataFrame, nbrs: pd.DataFrame,
+                   uf: _Groups) -> None:
+    """Take in neighbours (longest shared boundary first; a neighbour's own group comes with
+    it) until grids in range can be formed."""
     for _ in range(MAX_EXTRA_NEIGHBOURS):
+        members = uf.members()[uf.find(members[0])]
         bounds = grids.loc[members].nlargest(1, "households")["bounds"].iloc[0]
         total = int(grids.loc[members, "households"].sum())
         if grid_count(total, bounds).feasible:
-            break
+            return
         out = nbrs[nbrs["g1"].isin(members) & ~nbrs["g2"].isin(members)]
         if out.empty:
-            break
-        best = out.groupby("g2")["length"].sum().idxmax()
-        members.append(int(best))
-    return members
+            return
+        uf.union(int(out.groupby("g2")["length"].sum().idxmax()), members[0])
 
 
 def plan_balance(scope: Scope, rules: LoadRules, *, seed: int = 0) -> Draft:

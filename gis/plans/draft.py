@@ -43,6 +43,8 @@ class Draft:
                   area: shapely.Geometry, community_code: str, kind: str) -> None:
         """New grids from a partitioned group, tiling ``area`` (metric CRS)."""
         n = len(result.flags)
+        if (self.part[atom_idx] >= 0).any():  # groups must never share a building
+            raise RuntimeError("a building was placed in two redrawn groups")
         cells = self.scope.atoms["cell"].to_numpy()[atom_idx]
         polys = groups.tile_parts(cells, result.labels, area, n)
         base = len(self.rows)
