@@ -206,6 +206,11 @@ def compare(scope: Scope, label: str) -> dict:
     exempt = [i for i, row in enumerate(draft.rows) if row["kind"] in rules.exempt_kinds]
     result["ours_balance"] = {"seconds": round(seconds, 2), "exempt_grids_left_out": len(exempt),
                               **evaluate(scope, draft.part, ~np.isin(draft.part, exempt))}
+    new = [i for i, row in enumerate(draft.rows) if row["source_grid_id"] is None]
+    redrawn = evaluate(scope, draft.part, np.isin(draft.part, new))
+    result["ours_balance"]["redrawn_grids"] = redrawn["grids"]
+    result["ours_balance"]["redrawn_discontiguous"] = redrawn["discontiguous_grids"]
+    result["ours_balance"]["bridges_noted"] = draft.bridges
     ours, ours_s, _, _ = timed_run(scope, run_ours, None)
     result["ours"] = {"seconds": round(ours_s, 2), **evaluate(scope, ours, everything)}
     for name, method in (("maxp", run_maxp), ("gerrychain", run_gerrychain)):
