@@ -235,3 +235,14 @@ def test_demo_merge_crosswalk(demo_session: Session) -> None:
     proposed = plans.list_plan_grids(demo_session, plan.id)
     new = proposed[proposed["source_grid_id"].isna()]
     assert (new["households"].between(300, 500) | new["flag"].notna()).all()
+
+
+def test_applied_grids_pass_topology_qa(session: Session) -> None:
+    from gis import qa
+
+    community, _, _ = make_lattice(session, valid_from=PAST)
+    plan = plans.create_plan(session, kind="balance", scope_code=community, created_by="t")
+    plans.apply_plan(session, plan.id, actor="t")
+    issues = qa.list_qa_issues(session, scope_code=community, theme="unified")
+    assert issues[~issues["check"].str.endswith("_sliver")].empty, issues[["check", "area_m2"]]
+    assert issues["area_m2"].sum() < 1.0  # at most rounding crumbs
