@@ -31,15 +31,19 @@ outside AS MATERIALIZED (
       AND (CAST(:ids AS int[]) IS NULL OR e.id = ANY(CAST(:ids AS int[])))
       AND NOT EXISTS (SELECT 1 FROM covered c WHERE c.id = e.id)
 ),
+metric AS MATERIALIZED (
+    -- the grids in metres, transformed once (a handful to a few thousand rows)
+    SELECT gr.id, gr.code, gr.geom, ST_Transform(gr.geom, z.srid) AS mgeom
+    FROM grid gr CROSS JOIN zone z WHERE gr.theme = 'unified' AND gr.valid_to IS NULL
+),
 near AS (
     SELECT o.id, n.grid_id
     FROM outside o
     CROSS JOIN LATERAL (
-        SELECT gr.id AS grid_id
-        FROM grid gr
-        WHERE gr.geom && o.box AND gr.theme = 'unified' AND gr.valid_to IS NULL
-          AND ST_DWithin(ST_Transform(gr.geom, o.srid), o.mpt, :max_outside_m)
-        ORDER BY ST_Distance(ST_Transform(gr.geom, o.srid), o.mpt), gr.code
+        SELECT m.id AS grid_id
+        FROM metric m
+        WHERE m.geom && o.box AND ST_DWithin(m.mgeom, o.mpt, :max_outside_m)
+        ORDER BY ST_Distance(m.mgeom, o.mpt), m.code
         LIMIT 1
     ) n
 ),
