@@ -62,3 +62,21 @@ def test_geocode_over_http_needs_a_key(client, session, street):
     headers = {"Authorization": f"Bearer {keys.create_key(session, role='viewer')}"}
     body = client.get("/api/v1/geocode", params={"q": "朝阳东路12号1栋"}, headers=headers).json()
     assert body["candidates"][0]["address"] == "朝阳东路12号1栋" and body["clear"]
+
+
+def test_demo_address_only_events_are_placed(demo_session):
+    """The demo's address-only events (full-width digits, 幢/号楼, city prefixes) find the
+    building whose standard address they name, clearly enough to be placed without a person."""
+    from sqlalchemy import text
+
+    addresses = demo_session.scalars(text(
+        "SELECT address FROM event WHERE geom IS NULL AND address IS NOT NULL "
+        "ORDER BY id LIMIT 200")).all()
+    assert addresses
+    found = geocode.geocode_many(demo_session, addresses, limit=2)
+    placed = [geocode.best_if_clear(c) for c in found]
+    share = sum(p is not None for p in placed) / len(addresses)
+    assert share >= 0.9, share
+    for address, best in zip(addresses, placed, strict=True):
+        if best is not None:
+            assert best["address"] == geocode.normalize_address(address)
