@@ -21,7 +21,7 @@ import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis import frames, network, sql, walking
+from gis import errors, frames, network, sql, walking
 from gis.crs import STORAGE_SRID
 from gis.errors import InvalidInput, NotFound
 
@@ -144,7 +144,7 @@ def list_service_circles(session: Session, *, type: str | None = None,
     skipped = _skipped(facs[far], snaps.snap_m[far])
     if strict and skipped:
         first = skipped[0]
-        raise walking.SnapTooFar(
+        raise errors.SnapTooFar(
             f"facility {first['name']} is {first['snap_m']} m from the walking network "
             f"(more than {walking.MAX_SNAP_M:.0f} m): add its entrance or the path to it",
             facility_id=first["id"], snap_m=first["snap_m"])

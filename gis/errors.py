@@ -40,6 +40,12 @@ class PayloadTooLarge(InvalidInput):
     code = "payload_too_large"
 
 
+class SnapTooFar(InvalidInput):
+    """A facility or point lies too far from the walking network to start a walk."""
+
+    code = "snap_too_far"
+
+
 class OutsideJurisdiction(GridmapError):
     code = "outside_jurisdiction"
 

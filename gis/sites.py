@@ -18,7 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from gis import circles, coverage, frames, network, walking
+from gis import circles, coverage, errors, frames, network, walking
 from gis.errors import InvalidInput
 
 MAX_CANDIDATES: Final = 600
@@ -58,7 +58,7 @@ def _candidates(session: Session, graph: network.Graph, points: walking.Snaps,
         lon, lat = np.asarray(given, dtype=float).T
         snaps = walking.snap(graph, lon, lat)
         if np.any(snaps.snap_m > walking.MAX_SNAP_M):
-            raise walking.SnapTooFar("a candidate site is more than 200 m from the walking "
+            raise errors.SnapTooFar("a candidate site is more than 200 m from the walking "
                                      "network")
         return snaps, pd.DataFrame({"node_id": None, "lon": lon, "lat": lat})
     near, _ = walking.nearest_start(graph, points, limit=budget)

@@ -22,7 +22,6 @@ from scipy.sparse.csgraph import dijkstra
 
 from gis import network
 from gis.crs import STORAGE_SRID
-from gis.errors import InvalidInput
 
 MAX_SNAP_M: Final = 200.0
 """A point farther than this from the usable network is refused (or reported off-network)."""
@@ -30,11 +29,6 @@ MAX_SNAP_M: Final = 200.0
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 
-
-class SnapTooFar(InvalidInput):
-    """A facility or point lies too far from the walking network to start a walk."""
-
-    code = "snap_too_far"
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import shapely
 from pyproj import Transformer
 from sqlalchemy import text
 
-from gis import circles, walking
+from gis import circles, errors
 from gis.errors import InvalidInput
 from tests.builders import make_facility
 from tests.gis.walknet import at, line, make_roads, point
@@ -93,7 +93,7 @@ def test_river_crossed_only_at_bridges(session) -> None:
 def test_far_facility_is_refused_with_its_snap_distance(session) -> None:
     make_roads(session, line((0, 0), (500, 0)))
     fac = make_facility(session, geom=point(100, 300))
-    with pytest.raises(walking.SnapTooFar) as err:
+    with pytest.raises(errors.SnapTooFar) as err:
         circle_of(session, fac)
     assert err.value.details["snap_m"] == pytest.approx(300, abs=0.5)
     out = circles.list_service_circles(session, type=fac.type)

@@ -77,3 +77,12 @@ def test_household_legend_names_the_thresholds_in_hu():
 def test_unknown_layer_names_the_known_ones():
     with pytest.raises(KeyError, match="grids"):
         catalogue.get_layer("nope")
+
+
+@pytest.mark.parametrize("key", list(catalogue.LAYERS))
+def test_each_source_is_a_real_read_service(key: str):
+    import importlib
+
+    module_name, _, function = catalogue.get_layer(key).source.rpartition(".")
+    assert callable(getattr(importlib.import_module(module_name), function, None)), \
+        f"layer {key}: {module_name}.{function} does not exist"
