@@ -133,7 +133,9 @@ KINDS: Final[dict[str, Kind]] = {k.name: k for k in (
         Field("address", length=200), Field("reporter_name", length=50),
         Field("reporter_phone", length=20), Field("reported_at", kind="datetime"),
     ), POINT, geometry_required=False, personal=("reporter_name", "reporter_phone")),
-    Kind("roads", None, (Field("name", length=100), Field("kind", length=30)), LINE,
+    Kind("roads", None, (Field("name", length=100), Field("kind", length=30),
+                         # OSM node ids of a way's ends: keep OSM topology (bridges)
+                         Field("u", kind="int"), Field("v", kind="int")), LINE,
          public=True, has_code=False),
 )}
 

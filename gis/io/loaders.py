@@ -123,7 +123,10 @@ def _roads(session: Session, frame: pd.DataFrame) -> tuple[int, dict]:
     except (ModuleNotFoundError, AttributeError):
         raise InvalidInput("importing roads needs gis.network.load_roads (the walking "
                            "network), which this installation does not have yet") from None
-    lines = gpd.GeoDataFrame(frame[["name", "kind"]], geometry=frame["geom"].values,
-                             crs="EPSG:4490")
+    # OSM extracts carry their own topology (u/v node ids): passing it keeps a bridge off the
+    # street beneath; line files without it are noded geometrically
+    osm = [c for c in ("u", "v") if c in frame and frame[c].notna().all()]
+    columns = ["name", "kind", *(osm if len(osm) == 2 else [])]
+    lines = gpd.GeoDataFrame(frame[columns], geometry=frame["geom"].values, crs="EPSG:4490")
     extra = load_roads(session, lines)
     return len(lines), dict(extra or {})

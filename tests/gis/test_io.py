@@ -312,6 +312,18 @@ def test_roads_go_to_the_walking_network(session, tmp_path: Path) -> None:
     assert report.written == 2 and report.extra["edges"] == 4 and report.extra["nodes"] == 5
 
 
+def test_roads_with_osm_node_ids_keep_their_topology(session, tmp_path: Path) -> None:
+    """A bridge (its own OSM nodes 3-4) over a street (1-2) must not be joined to it."""
+    lines = gpd.GeoDataFrame({"name": ["幸福路", "解放桥"], "kind": ["residential", "bridge"],
+                              "u": [1, 3], "v": [2, 4]},
+                             geometry=[shapely.LineString([(LON, LAT), (LON + 0.01, LAT)]),
+                                       shapely.LineString([(LON + 0.005, LAT - 0.005),
+                                                           (LON + 0.005, LAT + 0.005)])],
+                             crs="EPSG:4490")
+    report = io.import_file(session, "roads", write(lines, tmp_path / "osm.geojson"))
+    assert report.written == 2 and report.extra["edges"] == 2 and report.extra["nodes"] == 4
+
+
 def test_counts_always_add_up(session, tmp_path: Path) -> None:
     frame = pd.concat([grid_frame(5), grid_frame(2, prefix="H")], ignore_index=True)
     frame.loc[0, "geometry"] = shapely.Point(LON, LAT)
