@@ -4,6 +4,8 @@ and locate latency over HTTP.
   ours       gis.assign.assign_events: one UPDATE storing grid, grid version, community,
              subdistrict and primary worker; ST_Covers with the lowest code on shared edges,
              the 50 m rule for points just outside (gis/sql/assign_events.sql)
+  ours_no_50m        the same with the 50 m rule switched off (MAX_OUTSIDE_M = 0): the
+             same output as postgis_full, to compare like with like
   postgis_full       the hand-written UPDATE … FROM grid WHERE ST_Covers(grid.geom,
              event.geom) storing the same five columns (grid, version, community, subdistrict,
              primary worker), no edge rule (a point on a shared edge takes whichever grid the
@@ -135,6 +137,16 @@ def ours(session: Session) -> dict:
     return {"rows_written": assign.assign_events(session)}
 
 
+def ours_no_50m(session: Session) -> dict:
+    """Ours with the 50 m rule off: the same output as the hand-written UPDATE (like for like)."""
+    kept = assign.MAX_OUTSIDE_M
+    assign.MAX_OUTSIDE_M = 0.0
+    try:
+        return {"rows_written": assign.assign_events(session)}
+    finally:
+        assign.MAX_OUTSIDE_M = kept
+
+
 def postgis(session: Session) -> dict:
     return {"rows_written": session.execute(text(HAND_SQL)).rowcount}  # type: ignore[attr-defined]
 
@@ -223,7 +235,8 @@ def main() -> dict:
         print(f"loaded {POINTS:,} points in {time.perf_counter() - started:.1f} s", flush=True)
         methods: dict[str, dict] = {}
         for round_ in range(ROUNDS):  # rounds interleave the methods: a busy machine hits all
-            for name, work in (("ours", ours), ("postgis_full", postgis_full),
+            for name, work in (("ours", ours), ("ours_no_50m", ours_no_50m),
+                               ("postgis_full", postgis_full),
                                ("postgis_grid_only", postgis), ("geopandas", geopandas_sjoin)):
                 seconds, outcome = timed(engine, work)
                 entry = methods.setdefault(name, {"runs_s": []})

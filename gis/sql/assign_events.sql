@@ -15,7 +15,7 @@ WITH covered AS (
 ),
 zone AS MATERIALIZED (
     -- the CGCS2000 3-degree Gauss-Kruger zone of the grids (gis.crs.metric_epsg): the 50 m
-    -- test runs on metres there; geography distances to 65+ polygons per point cost ~20x more
+    -- test runs on metres there (geography distances to polygons measured ~5x slower)
     SELECT (4534 + (least(greatest(round(ST_X(ST_Centroid(ST_Extent(geom))) / 3.0) * 3,
                                    75), 135) - 75) / 3)::int AS srid
     FROM grid WHERE theme = 'unified' AND valid_to IS NULL
@@ -32,7 +32,8 @@ outside AS MATERIALIZED (
       AND NOT EXISTS (SELECT 1 FROM covered c WHERE c.id = e.id)
 ),
 metric AS MATERIALIZED (
-    -- the grids in metres, transformed once (a handful to a few thousand rows)
+    -- the grids in metres, transformed once; scanned per uncovered event with a cheap box
+    -- test (fine for a district's hundreds of grids; an index would pay for many thousands)
     SELECT gr.id, gr.code, gr.geom, ST_Transform(gr.geom, z.srid) AS mgeom
     FROM grid gr CROSS JOIN zone z WHERE gr.theme = 'unified' AND gr.valid_to IS NULL
 ),
