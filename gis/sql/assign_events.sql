@@ -6,7 +6,9 @@
 -- Only rows whose assignment changes are written (re-runs are cheap).
 WITH covered AS (
     -- grid outer, event GiST index inner: each grid polygon stays put across many
-    -- ST_Covers calls, so PostGIS's prepared-geometry cache makes the point tests cheap
+    -- ST_Covers calls, so PostGIS's prepared-geometry cache makes the point tests cheap.
+    -- ST_Subdivide(geom, 32) was measured on the demo (65 grids of <= 174 vertices, 187
+    -- pieces, 100k points): no faster, so grids are used whole.
     SELECT DISTINCT ON (e.id) e.id, gr.id AS grid_id
     FROM grid gr JOIN event e ON ST_Covers(gr.geom, e.geom)
     WHERE gr.theme = 'unified' AND gr.valid_to IS NULL
