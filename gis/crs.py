@@ -175,11 +175,9 @@ def to_storage(lon: npt.ArrayLike, lat: npt.ArrayLike,
     (call ``check_in_china`` or ``coordinate_problems`` on the result).
     """
     parsed = crs if isinstance(crs, CRS) else parse_crs(crs)
-    if parsed == GCJ02:
-        return gcj02_to_wgs84(lon, lat)
-    if parsed == BD09:
-        return bd09_to_wgs84(lon, lat)
-    assert isinstance(parsed, CRS)
+    # compare strings only as strings: CRS.__eq__('gcj02') would try to parse it (~0.3 s)
+    if isinstance(parsed, str):
+        return gcj02_to_wgs84(lon, lat) if parsed == GCJ02 else bd09_to_wgs84(lon, lat)
     x, y = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     if parsed.to_epsg() in (STORAGE_SRID, 4326):
         return x, y

@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis import sql
+from gis import assign
 from gis.demo import names
 from gis.demo.district import DemoData
 from gis.frames import copy_frame
@@ -104,7 +104,7 @@ def _geo(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 def write(session: Session, data: DemoData,
           step: Callable[[str], None] = lambda _: None) -> dict:
-    """COPY every demo table, then assign buildings and events to grids (set-based SQL)."""
+    """COPY every demo table, then assign buildings and events to grids (gis.assign)."""
     copy_frame(session, _geo(data.regions, ["code", "name", "level", "parent_code"]), "region")
     copy_frame(session, _geo(data.water, ["name"]), "water_area")
     _write_grids(session, data)
@@ -118,8 +118,9 @@ def write(session: Session, data: DemoData,
     # statistics first (inside the transaction, which sees its own rows): without them the
     # planner takes 60k fresh rows for empty tables and picks nested loops for the updates
     session.execute(text(f"ANALYZE {', '.join(TABLES)}"))
-    session.execute(text(sql.load("demo_assign_buildings")), {"codes": list(names.DEMO_CODES)})
-    session.execute(text(sql.load("demo_assign_events")), {"events": EVENT_PREFIX + "%"})
+    # the production assignment (gis.assign), so the demo follows the documented rules
+    assign.assign_buildings(session)
+    assign.assign_events(session)
     step("assign")
     return data.counts()
 

@@ -7,7 +7,6 @@ holds the whole import.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Final
@@ -19,8 +18,7 @@ import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis import frames
-from gis.errors import InvalidInput
+from gis import assign, frames, network, workflow
 from gis.io.kinds import Kind
 from gis.models.admin import REGION_LEVELS
 
@@ -103,30 +101,21 @@ def _worker_links(session: Session, frame: pd.DataFrame) -> int:
     return frames.copy_frame(session, links, "grid_worker_grid")
 
 
-def _assign_events(session: Session, codes: pd.Series) -> int | None:
-    """Hand the new events to gis.assign.assign_events when that module provides it."""
-    try:
-        assign = importlib.import_module("gis.assign")
-    except ModuleNotFoundError:
-        return None
-    if not hasattr(assign, "assign_events"):
-        return None
+def _assign_events(session: Session, codes: pd.Series) -> int:
+    """Assign the new events (grid, community, worker) and give them their due times."""
     session.flush()
-    return assign.assign_events(session, list(_new_ids(session, "event", codes).values()))
+    ids = list(_new_ids(session, "event", codes).values())
+    assigned = assign.assign_events(session, ids)
+    workflow.fill_due_dates(session, ids)
+    return assigned
 
 
 def _roads(session: Session, frame: pd.DataFrame) -> tuple[int, dict]:
     """Roads are noded and loaded by gis.network.load_roads (the walking network's owner)."""
-    try:
-        network = importlib.import_module("gis.network")
-        load_roads = network.load_roads
-    except (ModuleNotFoundError, AttributeError):
-        raise InvalidInput("importing roads needs gis.network.load_roads (the walking "
-                           "network), which this installation does not have yet") from None
     # OSM extracts carry their own topology (u/v node ids): passing it keeps a bridge off the
     # street beneath; line files without it are noded geometrically
     osm = [c for c in ("u", "v") if c in frame and frame[c].notna().all()]
     columns = ["name", "kind", *(osm if len(osm) == 2 else [])]
     lines = gpd.GeoDataFrame(frame[columns], geometry=frame["geom"].values, crs="EPSG:4490")
-    extra = load_roads(session, lines)
+    extra = network.load_roads(session, lines)
     return len(lines), dict(extra or {})

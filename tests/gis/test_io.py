@@ -300,6 +300,8 @@ def test_events_without_location_need_one_and_located_ones_are_reported(
     assert [(r[0], r[1], r[2].isoformat(), r[3]) for r in rows] == [
         ("E1", "reported", "2026-05-01T00:30:00", "G001"),
         ("E2", "needs_location", "2026-05-01T01:00:00", None)]
+    due = session.execute(text("SELECT count(*) FROM event WHERE due_at > reported_at")).scalar()
+    assert due == 2  # imported events get their category's time limit, so overdue works
 
 
 def test_roads_go_to_the_walking_network(session, tmp_path: Path) -> None:
