@@ -21,6 +21,7 @@ from gis.frames import copy_frame
 EVENT_PREFIX = f"E{names.SUBDISTRICT_CODE[:9]}"
 FACILITY_PREFIX = f"F{names.SUBDISTRICT_CODE[:9]}"
 WORKER_PREFIX = f"W{names.SUBDISTRICT_CODE[:9]}"
+GRIDS_VALID_FROM = "2026-01-01T00:00:00+08:00"
 TABLES = ("region", "water_area", "grid", "grid_worker", "grid_worker_grid", "building",
           "household", "resident", "road_node", "road_edge", "facility", "event", "event_log")
 
@@ -131,8 +132,10 @@ def _ids(session: Session, table: str, n: int) -> np.ndarray:
 
 def _write_grids(session: Session, data: DemoData) -> None:
     grid_ids = _ids(session, "grid", len(data.grids))
-    copy_frame(session, _geo(data.grids.assign(id=grid_ids), [
-        "id", "code", "name", "theme", "kind", "community_code"]), "grid")
+    # a fixed start (before the demo's first event), so history queries (`at=`) of the demo
+    # months find these grids and reloads stay deterministic
+    copy_frame(session, _geo(data.grids.assign(id=grid_ids, valid_from=GRIDS_VALID_FROM), [
+        "id", "code", "name", "theme", "kind", "community_code", "valid_from"]), "grid")
     worker_ids = _ids(session, "grid_worker", len(data.workers))
     copy_frame(session, data.workers.assign(id=worker_ids), "grid_worker")
     links = pd.DataFrame({"worker_id": worker_ids[data.worker_grids["worker"]],

@@ -270,3 +270,14 @@ def test_event_log_tells_each_events_history(demo_session: Session) -> None:
 def test_loading_twice_is_refused(demo_engine: Engine) -> None:
     with pytest.raises(Conflict, match="already loaded"):
         demo.load_demo(demo_engine, seed=42)
+
+
+def test_demo_grids_are_in_force_for_the_whole_event_period(demo_session) -> None:
+    from gis import assign
+
+    first = demo_session.execute(text("SELECT min(reported_at) FROM event")).scalar_one()
+    point = demo_session.execute(text(
+        "SELECT ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM grid "
+        "WHERE theme = 'unified' ORDER BY code LIMIT 1")).one()
+    located = assign.locate(demo_session, point[0], point[1], at=first)
+    assert located["grid"] is not None and not located["outside"]
