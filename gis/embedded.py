@@ -57,7 +57,14 @@ def cluster_from_settings(settings: Settings) -> Cluster:
 
 def find_bin_dir(configured: Path | None = None) -> Path:
     """Folder with initdb and pg_ctl: the configured one, Debian's newest, or PATH."""
-    candidates: list[Path] = [configured] if configured else []
+    if configured is not None:
+        # a configured folder is the one wanted: no silent fallback to another version
+        if (configured / "initdb").exists() and (configured / "pg_ctl").exists():
+            return configured
+        raise DatabaseUnavailable(
+            f"GRIDMAP_PG_BIN={configured} has no initdb/pg_ctl: point it at a PostgreSQL "
+            "bin folder (e.g. /usr/lib/postgresql/15/bin) or unset it")
+    candidates: list[Path] = []
     if _DEBIAN_BIN.is_dir():
         versions = sorted(_DEBIAN_BIN.iterdir(), key=lambda p: _version_key(p.name), reverse=True)
         candidates += [v / "bin" for v in versions]
