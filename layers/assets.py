@@ -2,8 +2,12 @@
 
 The JavaScript and CSS come from registry packages (xstatic-leaflet, xstatic-jquery,
 xstatic-leaflet-markercluster on PyPI), so a fresh machine gets them with pip and nothing
-minified is vendored in this repository. ``make_offline`` points every folium element's
-``default_js``/``default_css`` at gridmap's own URLs and refuses a link it has no copy of.
+minified is vendored in this repository. Leaflet.draw has no light registry package on PyPI
+(django-leaflet ships it but needs Django and is LGPL; the Odoo addon needs Odoo and is AGPL),
+so it comes from npm's ``leaflet-draw`` (MIT), installed at ``make install`` time into the
+ignored folder ``layers/static/vendor`` (see ``LEAFLET_DRAW_DIR``).
+``make_offline`` points every folium element's ``default_js``/``default_css`` at gridmap's
+own URLs and refuses a link it has no copy of.
 """
 
 from __future__ import annotations
@@ -22,6 +26,10 @@ from branca.element import Element
 STATIC = "/static"
 VENDOR = f"{STATIC}/vendor"
 GRIDMAP_CSS = f"{STATIC}/gridmap/gridmap.css"
+LEAFLET_DRAW_VERSION = "1.0.4"
+LEAFLET_DRAW_DIR = Path(str(resources.files("layers").joinpath(
+    "static", "vendor", "node_modules", "leaflet-draw", "dist")))
+"""Where ``npm install --prefix layers/static/vendor leaflet-draw@1.0.4`` puts Leaflet.draw."""
 
 
 @dataclass(frozen=True)
@@ -32,9 +40,15 @@ class AssetDir:
     directory: Path
 
 
+def has_leaflet_draw() -> bool:
+    """Whether Leaflet.draw was installed (``make install`` runs npm; see README)."""
+    return (LEAFLET_DRAW_DIR / "leaflet.draw.js").is_file()
+
+
 def asset_dirs() -> list[AssetDir]:
     """Every folder gridmap serves under ``/static`` (the API mounts each one)."""
-    return [
+    draw = [AssetDir(f"{VENDOR}/leaflet.draw", LEAFLET_DRAW_DIR)] if has_leaflet_draw() else []
+    return [*draw,
         AssetDir(f"{VENDOR}/leaflet", Path(xstatic.pkg.leaflet.BASE_DIR)),
         AssetDir(f"{VENDOR}/jquery", Path(xstatic.pkg.jquery.BASE_DIR)),
         AssetDir(f"{VENDOR}/leaflet.markercluster",
@@ -51,6 +65,8 @@ OFFLINE_LINKS = {
     "markerclusterjs": f"{VENDOR}/leaflet.markercluster/leaflet.markercluster.js",
     "markerclustercss": f"{VENDOR}/leaflet.markercluster/MarkerCluster.css",
     "markerclusterdefaultcss": f"{VENDOR}/leaflet.markercluster/MarkerCluster.Default.css",
+    "leaflet_draw_js": f"{VENDOR}/leaflet.draw/leaflet.draw.js",  # folium.plugins.Draw
+    "leaflet_draw_css": f"{VENDOR}/leaflet.draw/leaflet.draw.css",
 }
 UNUSED_LINKS = frozenset({
     # Bootstrap and Awesome Markers only serve folium.Icon, which gridmap replaces with

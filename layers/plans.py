@@ -16,7 +16,7 @@ import pandas as pd
 from branca.element import MacroElement
 from jinja2 import Template
 
-from layers import page
+from layers import assets, page, plan_edit
 from layers.catalogue import HOUSEHOLD_CLASSES, Attribute, household_class
 
 FLAG_COLOR = "#d7191c"
@@ -63,7 +63,8 @@ def grid_layer(grids: gpd.GeoDataFrame, *, name: str, label: str = "code") -> fo
     flagged = frame["flag"].notna() if "flag" in frame else pd.Series(False, index=frame.index)
     frame["line"] = np.where(flagged, FLAG_COLOR, "#333333")
     frame["popup"] = page.popup_html(frame, GRID_ATTRS, title_field=label)
-    data = page.feature_collection(frame, [label, "fill", "line", "popup"])
+    seq = ["seq"] if "seq" in frame else []  # the review map's editor reads a grid's number
+    data = page.feature_collection(frame, [label, "fill", "line", "popup", *seq])
     return folium.GeoJson(data, name=name, popup=page.popup(), style_function=lambda f: {
         "fillColor": f["properties"]["fill"], "fillOpacity": 0.55, "weight": 2,
         "color": f["properties"]["line"]})
@@ -112,6 +113,17 @@ def crosswalk_html(crosswalk: list[dict]) -> str:
     return frame.to_html(index=False, classes="gm-table", border=0)
 
 
+def _add_editor(right: folium.Map, proposed_layer: folium.GeoJson, review: dict) -> None:
+    """Drawing tools on a draft's proposed map; a note instead when Leaflet.draw is missing."""
+    if review["report"]["status"] != "draft":
+        return
+    if not assets.has_leaflet_draw():
+        right.add_child(page.Panel("绘图工具未安装，无法在地图上调整 (Leaflet.draw missing: run "
+                                   "make install)", position="topright", css_class="gm-panel"))
+        return
+    plan_edit.add_editor(right, proposed_layer, review["buildings"], review["report"]["id"])
+
+
 def review_page(review: dict) -> str:
     """The whole review page for ``gis.plans.plan_review(...)`` (one HTML string, offline)."""
     current, proposed = review["current"], review["proposed"]
@@ -127,12 +139,13 @@ def review_page(review: dict) -> str:
     grid_layer(unified, name="现状统一网格 current").add_to(left)
     for theme, layer in current[current["theme"] != "unified"].groupby("theme"):
         grid_layer(layer, name=f"专题网格 {theme}").add_to(left)
-    grid_layer(proposed.assign(code=proposed["source_grid_code"].fillna(
+    proposed_layer = grid_layer(proposed.assign(code=proposed["source_grid_code"].fillna(
         "新#" + proposed["seq"].astype(str))), name="方案网格 proposed").add_to(right)
     if not review["moved"].empty:
         moved_layer(review["moved"]).add_to(left)
         moved_layer(review["moved"]).add_to(right)
     right.add_child(SyncViews(left, right))
+    _add_editor(right, proposed_layer, review)
     legend = page.legend_html("户数 households (红框: 超出范围 flagged)", HOUSEHOLD_CLASSES)
     right.add_child(page.Panel(metrics_html(review["report"]), position="topright",
                                css_class="gm-panel gm-legend"))

@@ -44,10 +44,11 @@ def edit_plan(session: Session, plan_id: int, edit: dict, *, actor: str) -> Plan
             raise InvalidInput("merge takes two different grid numbers: seqs=[a, b]")
         _merge(session, plan, *seqs)
     elif op == "split":
-        _split(session, plan, int(edit.get("seq", 0)), _geometry(edit.get("line"), "LineString"))
+        line = _geometry(edit.get("line"), "LineString")
+        _split(session, plan, _seq_under(session, plan, edit.get("seq"), line), line)
     elif op == "replace":
-        _replace(session, plan, int(edit.get("seq", 0)),
-                 _geometry(edit.get("polygon"), "Polygon"))
+        polygon = _geometry(edit.get("polygon"), "Polygon")
+        _replace(session, plan, _seq_under(session, plan, edit.get("seq"), polygon), polygon)
     else:
         raise InvalidInput(f"unknown edit '{op}': use one of {', '.join(OPS)}")
     session.add(AuditLog(actor=actor, action=f"plan_edit_{op}", target=f"plan:{plan.id}"))
@@ -66,6 +67,23 @@ def _geometry(value: object, kind: str) -> shapely.Geometry:
     xy = shapely.get_coordinates(geom)
     crs.check_in_china(xy[:, 0], xy[:, 1])
     return shapely.make_valid(geom) if kind == "Polygon" else geom
+
+
+def _seq_under(session: Session, plan: Plan, seq: object, geom: shapely.Geometry) -> int:
+    """``seq`` when given, else the proposed grid a drawn line crosses longest or a drawn
+    polygon (EPSG:4490) overlaps most: the review map sends a drawn line without a grid."""
+    if seq is not None:
+        return int(seq)  # type: ignore[call-overload]
+    found = session.execute(text("""
+        SELECT seq FROM plan_grid,
+             LATERAL (SELECT ST_Intersection(geom, ST_GeomFromEWKB(:g)) AS x) i
+        WHERE plan_id = :p AND ST_Intersects(geom, ST_GeomFromEWKB(:g))
+        ORDER BY ST_Length(i.x) + ST_Area(i.x) DESC, seq LIMIT 1"""),
+        {"p": plan.id, "g": shapely.to_wkb(shapely.set_srid(geom, 4490), include_srid=True)}
+    ).scalar()
+    if found is None:
+        raise InvalidGeometry(f"the drawn shape lies in no grid of plan {plan.id}")
+    return int(found)
 
 
 def _grid(session: Session, plan: Plan, seq: int):  # type: ignore[no-untyped-def]

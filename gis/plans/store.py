@@ -158,7 +158,8 @@ def plan_report(session: Session, plan_id: int) -> dict:
 def plan_review(session: Session, plan_id: int) -> dict:
     """What the review map shows (EPSG:4490): ``plan``, ``report`` (plan_report), ``current``
     (the grids the plan read: id, code, theme, kind, households by assignment, geom),
-    ``proposed`` (list_plan_grids) and ``moved`` (buildings changing grid: code, geom)."""
+    ``proposed`` (list_plan_grids), ``moved`` (buildings changing grid: code, geom) and
+    ``buildings`` (every building of the plan: code, households, proposed grid seq, geom)."""
     plan = get_plan(session, plan_id)
     ids = [int(k) for k in plan.params.get("grid_versions", {})]
     moved = [int(b) for b in plan.metrics.get("moved_building_ids", [])]
@@ -170,8 +171,13 @@ def plan_review(session: Session, plan_id: int) -> dict:
         FROM grid g WHERE g.id = ANY(:ids) ORDER BY g.theme, g.code""", {"ids": ids})
     moved_frame = frame_from_sql(session, "SELECT id, code, households, geom FROM building "
                                  "WHERE id = ANY(:ids)", {"ids": moved})
+    buildings = frame_from_sql(session, """
+        SELECT b.code, b.households, pg.seq, b.geom FROM plan_building pb
+        JOIN building b ON b.id = pb.building_id JOIN plan_grid pg ON pg.id = pb.plan_grid_id
+        WHERE pb.plan_id = :p ORDER BY b.code""", {"p": plan_id})
     return {"plan": plan, "report": plan_report(session, plan_id), "current": current,
-            "proposed": list_plan_grids(session, plan_id), "moved": moved_frame}
+            "proposed": list_plan_grids(session, plan_id), "moved": moved_frame,
+            "buildings": buildings}
 
 
 def write_geometries(session: Session, plan_id: int, ids: list[int], geoms: object, *,

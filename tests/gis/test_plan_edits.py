@@ -109,6 +109,27 @@ def test_split_along_a_line_and_replace_a_boundary(session: Session) -> None:
     _tiles(session, plan.id)
 
 
+def test_drawn_shapes_without_a_grid_number_pick_the_grid_under_them(session: Session) -> None:
+    """The review map posts a drawn line or polygon alone: the grid it crosses longest or
+    overlaps most is the one edited."""
+    plan = _plan(session)
+    grids = _grids(session, plan.id)
+    kept = int(grids[grids["source_grid_id"].notna()].index[0])  # G3, lon 119.216–119.22
+    line = LineString([(119.218, 34.59), (119.218, 34.62)])
+    plans.edit_plan(session, plan.id, {"op": "split", "line": mapping(line)}, actor="t")
+    after = _grids(session, plan.id)
+    assert len(after) == len(grids) + 1 and after.loc[kept, "households"] == 250
+    newest = int(after.index.max())
+    # mostly over the new east half (119.218–119.22), a sliver over the grid east of it
+    plans.edit_plan(session, plan.id, {"op": "replace", "polygon": mapping(
+        box(119.2165, 34.60, 119.2205, 34.61))}, actor="t")
+    final = _grids(session, plan.id)
+    assert final.loc[newest, "households"] == 500 and final.loc[kept, "households"] == 0
+    with pytest.raises(InvalidGeometry, match="no grid"):
+        plans.edit_plan(session, plan.id, {"op": "split", "line": mapping(
+            LineString([(119.25, 34.5), (119.26, 34.51)]))}, actor="t")
+
+
 def test_bad_edits_are_refused(session: Session) -> None:
     plan = _plan(session)
     grids = _grids(session, plan.id)

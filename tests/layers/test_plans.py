@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import geopandas as gpd
 from shapely import MultiPolygon, box
+from sqlalchemy.orm import Session
 
+from gis import plans
+from layers import assets, plan_edit
 from layers import plans as plan_layers
+from tests.plan_cases import make_lattice
 
 
 def _grids(flags: list[str | None]) -> gpd.GeoDataFrame:
@@ -40,3 +47,27 @@ def test_metrics_and_crosswalk_tables() -> None:
                                          "households": 40, "share": 0.25}])
     assert "P1" in table and "0.25" in table
     assert "empty" in plan_layers.crosswalk_html([])
+
+
+def _asset_urls(page_html: str) -> list[str]:
+    return re.findall(r'(?:src|href)="([^"]+)"', page_html)
+
+
+def test_draft_review_page_has_the_draw_editor_on_own_assets(session: Session) -> None:
+    assert assets.has_leaflet_draw(), "Leaflet.draw missing: npm install (see layers/assets.py)"
+    community, _, _ = make_lattice(session, merged_g3_g4=True)
+    plan = plans.create_plan(session, kind="balance", scope_code=community, created_by="t")
+    out = plan_layers.review_page(plans.plan_review(session, plan.id))
+    assert "new L.Control.Draw(" in out and "gridmapPlanEditor(" in out
+    # the panel's HTML sits in the script as a JSON string (non-ASCII escaped)
+    assert "gm-key" in out and json.dumps("粘贴 API 密钥（规划员）")[1:-1] in out
+    urls = _asset_urls(out)
+    assert "/static/vendor/leaflet.draw/leaflet.draw.js" in urls
+    assert "/static/vendor/leaflet.draw/leaflet.draw.css" in urls
+    assert plan_edit.PLAN_EDIT_JS in urls
+    assert urls and all(u.startswith(("/static/", "data:")) for u in urls), urls
+    # every building of the plan is selectable, every proposed grid carries its number
+    assert out.count('"code": "L') >= 50 and '"seq": ' in out
+    plans.reject_plan(session, plan.id, actor="t")
+    rejected = plan_layers.review_page(plans.plan_review(session, plan.id))
+    assert "L.Control.Draw" not in rejected and "gridmapPlanEditor(" not in rejected
