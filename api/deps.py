@@ -35,11 +35,38 @@ SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
-def get_caller(session: SessionDep,
+SESSION_COOKIE = "gridmap_key"
+"""The map pages' login cookie: a signed session token (gis.keys), never the key itself."""
+COOKIE_METHODS = frozenset({"GET", "HEAD"})
+"""CSRF rule: the login cookie only authorises reading (pages, data). A browser sends cookies
+with requests other sites make it send, so anything that changes data (POST/PUT/PATCH/DELETE
+under /api/v1 and /open311) needs the ``Authorization: Bearer`` header, which it never adds
+by itself. SameSite=Strict on the cookie is the second fence, not the only one."""
+
+
+def get_session_secret(request: Request) -> bytes:
+    """The secret signing login cookies, read (or made) once per app."""
+    secret = getattr(request.app.state, "session_secret", None)
+    if secret is None:
+        secret = keys.server_secret(request.app.state.settings)
+        request.app.state.session_secret = secret
+    return secret
+
+
+def get_caller(request: Request, session: SessionDep,
                credentials: Annotated[HTTPAuthorizationCredentials | None,
                                       Depends(_bearer)]) -> Caller:
-    """The caller behind the bearer key, or the anonymous public."""
-    return keys.caller_from_token(session, credentials.credentials if credentials else None)
+    """The caller behind the bearer key (it wins), else behind the login cookie on a GET/HEAD,
+    else the anonymous public. A bad key is 401; a bad or stale cookie is just anonymous."""
+    if credentials is not None:
+        caller = keys.caller_from_token(session, credentials.credentials)
+    elif request.cookies.get(SESSION_COOKIE) and request.method in COOKIE_METHODS:
+        caller = keys.caller_from_session(session, request.cookies[SESSION_COOKIE],
+                                          get_session_secret(request))
+    else:
+        caller = keys.caller_from_token(session, None)
+    request.state.caller = caller  # error pages say who is logged in
+    return caller
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

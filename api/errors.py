@@ -6,11 +6,12 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from gis import errors
+from layers import login
 
 log = logging.getLogger("gridmap.api")
 
@@ -37,10 +38,37 @@ def _body(detail: object, code: str, **extra: object) -> dict:
     return {"detail": detail, "code": code, **extra}
 
 
-async def _gridmap_error(_: Request, exc: Exception) -> JSONResponse:
+PAGE_TITLES = {401: "需要登录", 403: "无权查看", 404: "未找到", 409: "数据冲突", 422: "请求有误"}
+
+
+def is_page(request: Request) -> bool:
+    """True for the HTML map pages (``/map``, ``/map/...``), which answer people, not programs."""
+    path = request.url.path
+    return path == "/map" or path.startswith("/map/")
+
+
+def _page_error(request: Request, exc: errors.GridmapError, status: int) -> Response:
+    """On a map page: no key is a 303 to the login form (coming back here afterwards); any
+    other refusal is a small Chinese page with the reason and a link to log in again."""
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if status == 401:
+        return RedirectResponse(login.login_href(here), status_code=303)
+    caller = getattr(request.state, "caller", None)
+    page = login.notice_page(PAGE_TITLES.get(status, "无法显示"), exc.message,
+                             next_url=here if status == 403 else None, caller=caller)
+    return HTMLResponse(page, status_code=status)
+
+
+async def _gridmap_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.GridmapError)
+    status = _status_of(exc)
+    # a page's 401/403 always answers the person; other errors stay JSON for programs unless
+    # a browser asks for HTML
+    if is_page(request) and (status in (401, 403)
+                             or "text/html" in request.headers.get("accept", "")):
+        return _page_error(request, exc, status)
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, errors.Unauthenticated) else None
-    return JSONResponse(_body(exc.message, exc.code, **exc.details), status_code=_status_of(exc),
+    return JSONResponse(_body(exc.message, exc.code, **exc.details), status_code=status,
                         headers=headers)
 
 

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from gis.errors import Forbidden, Unauthenticated
 
+REGION_CODE_LEVELS = (2, 4, 6, 9, 12)
+"""Significant digits of province, city, county, township (街道) and village (社区) codes
+(GB/T 2260 + GB/T 10114): a code's children share its first so many digits."""
 ROLE_RANK = {"viewer": 1, "grid_worker": 2, "dispatcher": 3, "planner": 3, "admin": 4}
 PERSONAL_DATA_ROLES = frozenset({"admin", "grid_worker", "dispatcher"})
 """Roles that see residents' ID numbers and phones unmasked (inside their jurisdiction)."""
@@ -47,8 +50,43 @@ class Caller:
             return True
         if region_code is None:
             return False
-        return region_code.startswith(self.region_code.rstrip("0")) or \
-            self.region_code.startswith(region_code.rstrip("0"))
+        return region_code.startswith(region_prefix(self.region_code)) or \
+            self.region_code.startswith(region_prefix(region_code))
+
+    @property
+    def scope(self) -> str | None:
+        """The region code this caller is limited to, or None when it sees everything."""
+        return None if self.role == "admin" else self.region_code
+
+
+def region_prefix(code: str) -> str:
+    """The leading digits every code inside region ``code`` shares ('320706010000' ->
+    '320706010'); by level, not by stripping zeros: '320706010000'.rstrip('0') would also
+    match township 320706011."""
+    for size in REGION_CODE_LEVELS:
+        if code[size:].strip("0") == "":
+            return code[:size]
+    return code
+
+
+def scope_prefix(scope: str | None) -> str | None:
+    """The SQL ``LIKE prefix || '%'`` value for jurisdiction ``scope`` (None: everything)."""
+    return None if scope is None else region_prefix(scope)
+
+
+def in_scope(code: str | None, scope: str | None) -> bool:
+    """True when unit ``code`` lies inside region ``scope`` (None scope: everywhere).
+
+    Unlike ``Caller.covers`` this is one-way: a community key is not inside its district.
+    """
+    return scope is None or (code is not None and code.startswith(region_prefix(scope)))
+
+
+def check_in_scope(code: str | None, scope: str | None, what: str) -> None:
+    """Forbidden (403) unless ``code`` lies inside ``scope``."""
+    if not in_scope(code, scope):
+        raise Forbidden(f"{what} is outside your jurisdiction {scope} (不在您的辖区)",
+                        scope=scope)
 
 
 ANONYMOUS = Caller()

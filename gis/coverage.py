@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from gis import circles, frames, network, sql, walking
+from gis import callers, circles, frames, network, sql, walking
 from gis.errors import InvalidInput
 from gis.models.facilities import FACILITY_TYPES
 
@@ -123,7 +123,7 @@ def in_scope(frame: pd.DataFrame, scope_code: str | None) -> pd.DataFrame:
     """The buildings whose community lies in region ``scope_code`` (codes nest by prefix)."""
     if not scope_code:
         return frame
-    prefix = scope_code.rstrip("0")
+    prefix = callers.region_prefix(scope_code)
     return frame[frame["community_code"].fillna("").str.startswith(prefix)]
 
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
-from gis import assign, categories, geocode, listing, workflow
+from gis import assign, callers, categories, geocode, listing, workflow
 from gis.errors import Conflict, InvalidInput, NotFound, OutsideJurisdiction
 from gis.frames import feature_collection_from_frame, frame_from_sql
 from gis.models import Event, EventLog
@@ -126,11 +126,13 @@ def _row(item: EventIn, event_id: int, lon: float, lat: float, now: datetime) ->
     }
 
 
-def create_events(session: Session, items: list[EventIn], *, actor: str) -> list[str]:
+def create_events(session: Session, items: list[EventIn], *, actor: str,
+                  scope: str | None = None) -> list[str]:
     """Check, place, insert and assign a batch of events; returns their codes, in order.
 
     All or nothing: one bad item (unknown category, bad coordinates…) rejects the batch with
-    a 422 naming it. Address-only events without a clear match get ``needs_location``.
+    a 422 naming it, one placed outside region ``scope`` (the caller's) with a 403.
+    Address-only events without a clear match get ``needs_location``.
     """
     _check_items(items)
     x, y = _points(items)
@@ -147,7 +149,23 @@ def create_events(session: Session, items: list[EventIn], *, actor: str) -> list
         located = [r["id"] for r in rows if r["geom"] is not None]
         assign.assign_events(session, located)
         _refuse_unassigned(session, located)
+        _refuse_out_of_scope(session, located, scope)
     return [r["code"] for r in rows]
+
+
+def _refuse_out_of_scope(session: Session, ids: list[int], scope: str | None) -> None:
+    """Forbidden naming the first event that landed outside region ``scope``."""
+    if scope is None or not ids:
+        return
+    row = session.execute(text("""
+        SELECT k.ord, coalesce(e.community_code, e.subdistrict_code) AS unit
+        FROM unnest(CAST(:ids AS int[])) WITH ORDINALITY AS k(id, ord)
+        JOIN event e ON e.id = k.id
+        WHERE coalesce(e.community_code, e.subdistrict_code, '') NOT LIKE :prefix || '%'
+        ORDER BY k.ord LIMIT 1"""), {"ids": ids, "prefix": callers.region_prefix(scope)}).first()
+    if row is not None:
+        where = f"event {row.ord}" if len(ids) > 1 else "the event"
+        callers.check_in_scope(None, scope, f"{where} (in {row.unit or 'no community'})")
 
 
 def _refuse_unassigned(session: Session, ids: list[int]) -> None:
@@ -168,16 +186,16 @@ def _refuse_unassigned(session: Session, ids: list[int]) -> None:
 def list_events(session: Session, *, status: str | None = None, category: str | None = None,
                 grid_code: str | None = None, community_code: str | None = None,
                 open_only: bool = False, overdue: bool = False, bbox: Any = None,
-                limit: int | None = 100, offset: int = 0, reveal: bool = False
-                ) -> gpd.GeoDataFrame:
+                limit: int | None = 100, offset: int = 0, reveal: bool = False,
+                scope: str | None = None) -> gpd.GeoDataFrame:
     """Events (newest first) as a GeoDataFrame in EPSG:4490; reporters masked unless
-    ``reveal``."""
+    ``reveal``; only those inside region ``scope`` (the caller's) when given."""
     if status is not None and status not in workflow.STATE_LABELS:
         raise InvalidInput(f"unknown status '{status}'; valid: "
                            f"{', '.join(workflow.STATE_LABELS)}")
     params = {"code": None, "status": status, "category": category, "grid": grid_code,
               "community": community_code, "open": open_only, "overdue": overdue,
-              **listing.bbox_params(bbox)}
+              "scope": callers.scope_prefix(scope), **listing.bbox_params(bbox)}
     frame = listing.run_page(session, "event_list", params, limit=limit, offset=offset)
     return _labelled(mask_frame(frame, reveal=reveal))
 
@@ -198,12 +216,18 @@ def category_label(code: str) -> str:
     return known.label_zh if known else code
 
 
-def get_event(session: Session, code: str, *, reveal: bool = False) -> gpd.GeoDataFrame:
-    """One event as a one-row GeoDataFrame (EPSG:4490), or NotFound."""
+def get_event(session: Session, code: str, *, reveal: bool = False,
+              scope: str | None = None) -> gpd.GeoDataFrame:
+    """One event as a one-row GeoDataFrame (EPSG:4490); NotFound, or Forbidden when it lies
+    outside region ``scope``."""
     params = {"code": code, "status": None, "category": None, "grid": None,
-              "community": None, "open": False, "overdue": False, **listing.NO_BBOX}
-    frame = listing.run_page(session, "event_list", params, limit=1, offset=0)
-    return _labelled(mask_frame(listing.one_row(frame, "event", code), reveal=reveal))
+              "community": None, "open": False, "overdue": False, "scope": None,
+              **listing.NO_BBOX}
+    frame = listing.one_row(listing.run_page(session, "event_list", params, limit=1, offset=0),
+                            "event", code)
+    units = frame[["community_code", "subdistrict_code"]].iloc[0].dropna()
+    callers.check_in_scope(str(units.iloc[0]) if len(units) else None, scope, f"event {code}")
+    return _labelled(mask_frame(frame, reveal=reveal))
 
 
 def list_event_log(session: Session, code: str) -> list[dict[str, Any]]:
@@ -217,20 +241,24 @@ def list_event_log(session: Session, code: str) -> list[dict[str, Any]]:
             for r in rows]
 
 
-def event_feature(session: Session, code: str, *, reveal: bool = False) -> dict[str, Any]:
-    """One event as a GeoJSON Feature (lon/lat) with ``timeline`` and ``duplicates``."""
-    frame = get_event(session, code, reveal=reveal)
+def event_feature(session: Session, code: str, *, reveal: bool = False,
+                  scope: str | None = None) -> dict[str, Any]:
+    """One event as a GeoJSON Feature (lon/lat) with ``timeline`` and ``duplicates``;
+    Forbidden outside region ``scope``."""
+    frame = get_event(session, code, reveal=reveal, scope=scope)
     feature = feature_collection_from_frame(frame, id_column="code")["features"][0]
     return {**feature, "timeline": list_event_log(session, code),
-            "duplicates": workflow.duplicate_hints(session, code)}
+            "duplicates": workflow.duplicate_hints(session, code, scope=scope)}
 
 
 def locate_event(session: Session, code: str, location: Location, *, actor: str,
-                 note: str | None = None) -> str:
-    """A dispatcher places a ``needs_location`` event: point set, grid assigned, → reported."""
+                 note: str | None = None, scope: str | None = None) -> str:
+    """A dispatcher places a ``needs_location`` event: point set, grid assigned, → reported.
+    Unplaced events have no region yet, so a caller limited to ``scope`` may not place them."""
     event = session.query(Event).filter(Event.code == code).with_for_update().one_or_none()
     if event is None:
         raise NotFound(f"no event with code '{code}'")
+    workflow.check_event_scope(event, scope)
     if event.status != "needs_location":
         raise Conflict(f"event {code} is {event.status}, not needs_location; its location is "
                        "set already", status=event.status, allowed=[])
@@ -259,8 +287,9 @@ def summarize_events(session: Session, codes: list[str]) -> list[dict[str, Any]]
 
 
 def list_nearby_events(session: Session, code: str, *, radius_m: float = 300.0,
-                       reveal: bool = False) -> gpd.GeoDataFrame:
-    """Open events within ``radius_m`` (geodesic) of event ``code``, nearest first (EPSG:4490)."""
+                       reveal: bool = False, scope: str | None = None) -> gpd.GeoDataFrame:
+    """Open events within ``radius_m`` (geodesic) of event ``code``, nearest first (EPSG:4490);
+    only those inside region ``scope`` when given."""
     frame = frame_from_sql(session, """
         SELECT o.code, o.category, o.status, o.priority, o.description, o.reported_at,
                o.due_at, (o.due_at < now()) AS overdue, o.reporter_name, o.reporter_phone,
@@ -271,5 +300,8 @@ def list_nearby_events(session: Session, code: str, *, radius_m: float = 300.0,
          AND o.geom && ST_Expand(e.geom, :radius / 110000.0 / cos(radians(ST_Y(e.geom))))
          AND ST_DWithin(o.geom::geography, e.geom::geography, :radius)
         WHERE e.code = :code
-        ORDER BY distance_m, o.code""", {"code": code, "radius": radius_m})
+          AND (CAST(:scope AS text) IS NULL OR coalesce(o.community_code, o.subdistrict_code)
+               LIKE CAST(:scope AS text) || '%')
+        ORDER BY distance_m, o.code""", {"code": code, "radius": radius_m,
+                                          "scope": callers.scope_prefix(scope)})
     return _labelled(mask_frame(frame, reveal=reveal))

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis import sql, workflow
+from gis import callers, sql, workflow
 from gis.errors import InvalidInput
 
 LEVELS = ("grid", "community", "subdistrict")
@@ -31,16 +31,19 @@ def _range(start: date | None, end: date | None) -> tuple[date, date]:
 
 
 def list_kpis(session: Session, *, level: str = "grid", start: date | None = None,
-              end: date | None = None, now: datetime | None = None) -> dict[str, Any]:
+              end: date | None = None, now: datetime | None = None,
+              scope: str | None = None) -> dict[str, Any]:
     """KPIs per unit of ``level`` for events reported from ``start`` to ``end`` (both
-    inclusive, UTC days; default the last 30 days); overdue is counted at ``now``."""
+    inclusive, UTC days; default the last 30 days); overdue is counted at ``now``. With
+    ``scope`` (a region code) only the events inside that region count."""
     if level not in LEVELS:
         raise InvalidInput(f"level must be one of {', '.join(LEVELS)}; got '{level}'")
     first, last = _range(start, end)
     params = {"level": level,
               "start": datetime.combine(first, time.min, tzinfo=UTC),
               "end": datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC),
-              "now": now or datetime.now(UTC), "satisfied_min": workflow.SATISFIED_MIN}
+              "now": now or datetime.now(UTC), "satisfied_min": workflow.SATISFIED_MIN,
+              "scope": callers.scope_prefix(scope)}
     rows = session.execute(text(sql.load("kpis")), params).mappings().all()
     return {"level": level, "from": first.isoformat(), "to": last.isoformat(),
             "items": [_jsonable(r) for r in rows]}

@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     max_page_size: int = 5000
     walk_speed_m_per_min: float = 50.0
     basemap_url: str | None = None  # XYZ tiles for /map, e.g. an intranet server; none = offline
+    secret_key: str | None = None
+    """Signs map-page login cookies; unset: made once into ``<home>/secret``."""
+    session_hours: float = 12.0
+    """How long a map-page login lasts."""
 
     def home_dir(self) -> Path:
         """Absolute path of the embedded home (the socket path must be absolute)."""

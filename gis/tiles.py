@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis import sql
-from gis.callers import ROLE_RANK, Caller
+from gis.callers import ROLE_RANK, Caller, region_prefix
 from gis.errors import InvalidInput, NotFound
 from gis.models.admin import GRID_THEMES
 
@@ -53,7 +53,7 @@ def check_tile(z: int, x: int, y: int) -> None:
 def _region_prefix(caller: Caller) -> str | None:
     if caller.role == "admin" or caller.region_code is None:
         return None
-    return caller.region_code.rstrip("0")
+    return region_prefix(caller.region_code)
 
 
 def get_tile(session: Session, caller: Caller, layer: str, z: int, x: int, y: int, *,

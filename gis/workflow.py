@@ -18,7 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from gis import categories
+from gis import callers, categories
 from gis.errors import Conflict, InvalidInput, NotFound
 from gis.models import Event, EventLog
 
@@ -82,18 +82,27 @@ def write_log(session: Session, event: Event, to_status: str, actor: str,
                          actor=actor, note=note))
 
 
-def _locked_event(session: Session, code: str) -> Event:
+def check_event_scope(event: Event, scope: str | None) -> None:
+    """Forbidden unless the event's community (or subdistrict) lies in region ``scope``; an
+    unplaced event belongs to no region, so only callers without a scope may touch it."""
+    callers.check_in_scope(event.community_code or event.subdistrict_code, scope,
+                           f"event {event.code}")
+
+
+def _locked_event(session: Session, code: str, scope: str | None = None) -> Event:
     event = session.scalar(select(Event).where(Event.code == code).with_for_update())
     if event is None:
         raise NotFound(f"no event with code '{code}'")
+    check_event_scope(event, scope)
     return event
 
 
 def transition_event(session: Session, code: str, to: str, *, actor: str,
-                     note: str | None = None) -> Event:
+                     note: str | None = None, scope: str | None = None) -> Event:
     """Move event ``code`` to state ``to`` if the table allows it (else Conflict listing the
-    allowed states); returned needs a reason, reopened an unhappy satisfaction score."""
-    event = _locked_event(session, code)
+    allowed states); returned needs a reason, reopened an unhappy satisfaction score.
+    ``scope`` (here and below): the caller's region code; events outside are Forbidden."""
+    event = _locked_event(session, code, scope)
     allowed = TRANSITIONS.get(event.status, ())
     if to not in allowed:
         shown = ", ".join(f"{s} ({STATE_LABELS[s]})" for s in allowed) or "none"
@@ -118,9 +127,10 @@ def transition_event(session: Session, code: str, to: str, *, actor: str,
     return event
 
 
-def escalate_event(session: Session, code: str, *, actor: str, note: str | None = None) -> Event:
+def escalate_event(session: Session, code: str, *, actor: str, note: str | None = None,
+                   scope: str | None = None) -> Event:
     """吹哨报到: raise the event one level (grid → community → subdistrict → department)."""
-    event = _locked_event(session, code)
+    event = _locked_event(session, code, scope)
     if event.status == "closed":
         raise Conflict(f"event {code} is closed; reopen it before escalating", allowed=[])
     level = ESCALATION.index(event.escalation_level)
@@ -137,11 +147,11 @@ def escalate_event(session: Session, code: str, *, actor: str, note: str | None 
 
 
 def rate_event(session: Session, code: str, score: int, *, actor: str,
-               note: str | None = None) -> Event:
+               note: str | None = None, scope: str | None = None) -> Event:
     """Record the satisfaction callback (1–5) of a resolved, verified or closed event."""
     if not 1 <= score <= 5:
         raise InvalidInput(f"satisfaction must be 1..5; got {score}")
-    event = _locked_event(session, code)
+    event = _locked_event(session, code, scope)
     if event.status not in ("resolved", "verified", "closed"):
         raise Conflict(f"event {code} is {event.status}; satisfaction is asked after it is "
                        "resolved", status=event.status, allowed=[])
@@ -153,11 +163,11 @@ def rate_event(session: Session, code: str, score: int, *, actor: str,
 
 
 def prioritize_event(session: Session, code: str, priority: int, *, actor: str,
-                     note: str | None = None) -> Event:
+                     note: str | None = None, scope: str | None = None) -> Event:
     """Set the priority (1 紧急 urgent, 2 一般 normal, 3 较低 low)."""
     if priority not in PRIORITIES:
         raise InvalidInput(f"priority must be one of {sorted(PRIORITIES)} (1 = urgent)")
-    event = _locked_event(session, code)
+    event = _locked_event(session, code, scope)
     write_log(session, event, event.status, actor, f"priority {event.priority} → {priority}"
               + (f": {note}" if note else ""), from_status=event.status)
     event.priority = priority
@@ -166,8 +176,10 @@ def prioritize_event(session: Session, code: str, priority: int, *, actor: str,
 
 
 def list_overdue(session: Session, *, at: datetime | None = None,
-                 grid_code: str | None = None) -> list[dict[str, Any]]:
-    """Open events past their due time at ``at`` (default now), most overdue first."""
+                 grid_code: str | None = None, scope: str | None = None
+                 ) -> list[dict[str, Any]]:
+    """Open events past their due time at ``at`` (default now), most overdue first; only
+    those inside region ``scope`` when given."""
     rows = session.execute(text("""
         SELECT e.code, e.category, e.status, e.priority, e.due_at, g.code AS grid_code,
                extract(epoch FROM (coalesce(CAST(:at AS timestamptz), now()) - e.due_at))
@@ -175,13 +187,18 @@ def list_overdue(session: Session, *, at: datetime | None = None,
         FROM event e LEFT JOIN grid g ON g.id = e.grid_id
         WHERE e.status <> 'closed' AND e.due_at < coalesce(CAST(:at AS timestamptz), now())
           AND (CAST(:grid AS text) IS NULL OR g.code = CAST(:grid AS text))
-        ORDER BY e.due_at, e.code"""), {"at": at, "grid": grid_code}).mappings().all()
+          AND (CAST(:scope AS text) IS NULL OR coalesce(e.community_code, e.subdistrict_code)
+               LIKE CAST(:scope AS text) || '%')
+        ORDER BY e.due_at, e.code"""), {"at": at, "grid": grid_code,
+                                        "scope": callers.scope_prefix(scope)}).mappings().all()
     return [{**r, "due_at": r["due_at"].isoformat(), "overdue_hours": float(r["overdue_hours"])}
             for r in rows]
 
 
-def duplicate_hints(session: Session, code: str) -> list[dict[str, Any]]:
-    """Open events of the same category within 50 m (geodesic) of event ``code``."""
+def duplicate_hints(session: Session, code: str, *, scope: str | None = None
+                    ) -> list[dict[str, Any]]:
+    """Open events of the same category within 50 m (geodesic) of event ``code`` (inside
+    region ``scope`` when given)."""
     rows = session.execute(text("""
         SELECT o.code, o.status, o.description, o.reported_at,
                ST_Distance(o.geom::geography, e.geom::geography) AS distance_m
@@ -192,8 +209,11 @@ def duplicate_hints(session: Session, code: str) -> list[dict[str, Any]]:
          AND o.geom && ST_Expand(e.geom, 0.001)
          AND ST_DWithin(o.geom::geography, e.geom::geography, :radius)
         WHERE e.code = :code
+          AND (CAST(:scope AS text) IS NULL OR coalesce(o.community_code, o.subdistrict_code)
+               LIKE CAST(:scope AS text) || '%')
         ORDER BY distance_m, o.code"""),
-        {"code": code, "radius": DUPLICATE_RADIUS_M}).mappings().all()
+        {"code": code, "radius": DUPLICATE_RADIUS_M,
+         "scope": callers.scope_prefix(scope)}).mappings().all()
     return [{**r, "reported_at": r["reported_at"].isoformat(),
              "distance_m": round(float(r["distance_m"]), 1)} for r in rows]
 

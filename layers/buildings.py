@@ -6,7 +6,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from gis.callers import Caller
+from gis.callers import Caller, region_prefix
 from layers import catalogue, page
 
 HIDDEN = '<div class="gm-popup">建筑（户数、人口等详情需授权查看）</div>'
@@ -19,7 +19,7 @@ def covered(frame: pd.DataFrame, caller: Caller) -> pd.Series:
     if caller.role == "admin" or caller.region_code is None:
         return pd.Series(True, index=frame.index)
     # codes nest by prefix (gis.callers.Caller.covers), vectorised here
-    return frame["community_code"].fillna("").str.startswith(caller.region_code.rstrip("0"))
+    return frame["community_code"].fillna("").str.startswith(region_prefix(caller.region_code))
 
 
 def building_layer(buildings: gpd.GeoDataFrame, caller: Caller) -> folium.GeoJson:

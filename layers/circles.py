@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from gis import circles, coverage, facilities, sites, water
 from gis.callers import Caller
 from layers import buildings as building_layers
-from layers import catalogue, page
+from layers import catalogue, login, page
 from layers import facilities as facility_layers
 from layers import water as water_layers
 from layers.catalogue import Attribute, LegendEntry
@@ -117,4 +117,5 @@ def render_coverage(session: Session, caller: Caller, *, type: str = "party_cent
     gained = sum(p["households_gained"] for p in picks)
     fmap.add_child(page.Panel(legend(label, minutes, coverage.summary_of(blds), gained),
                               css_class="gm-panel gm-legend"))
+    fmap.add_child(login.account_panel(caller))
     return page.render(fmap)

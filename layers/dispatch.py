@@ -53,12 +53,12 @@ def render_dispatch(session, caller: Caller, code: str, *,  # type: ignore[no-un
                     basemap_url: str | None = None) -> str:
     """The dispatcher's map page for event ``code`` (HTML, offline-ready)."""
     reveal = caller.sees_personal_data
-    event_frame = events.get_event(session, code, reveal=reveal)
+    event_frame = events.get_event(session, code, reveal=reveal, scope=caller.scope)
     event = event_frame.iloc[0]
     located = event_frame.geometry.iloc[0] is not None
     grid_frame = grids.get_grid(session, event["grid_code"]) if event["grid_code"] else None
-    nearby = (events.list_nearby_events(session, code, radius_m=NEARBY_M, reveal=reveal)
-              if located else None)
+    nearby = (events.list_nearby_events(session, code, radius_m=NEARBY_M, reveal=reveal,
+                                        scope=caller.scope) if located else None)
     bounds = page.frame_bounds(*(f for f in (grid_frame, event_frame) if f is not None))
     fmap = page.base_map(bounds, title=f"事件调度 · {code}", basemap_url=basemap_url)
     if grid_frame is not None:
@@ -112,7 +112,7 @@ def render_dispatch_list(session, caller: Caller, *,  # type: ignore[no-untyped-
                          grid_code: str | None = None) -> str:
     """Open events per grid, overdue first, each linking to its dispatcher map (HTML)."""
     frame = events.list_events(session, open_only=True, grid_code=grid_code, limit=None,
-                               reveal=caller.sees_personal_data)
+                               reveal=caller.sees_personal_data, scope=caller.scope)
     frame = frame.assign(grid_code=frame["grid_code"].fillna("（未分派）"))
     frame = frame.sort_values(["grid_code", "overdue", "due_at"], ascending=[True, False, True])
     sections = [_grid_section(code, group) for code, group in frame.groupby("grid_code",

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from gis import buildings, facilities, grids, regions, water
 from gis.callers import Caller
 from layers import buildings as building_layers
-from layers import catalogue, page
+from layers import catalogue, login, page
 from layers import facilities as facility_layers
 from layers import grids as grid_layers
 from layers import regions as region_layers
@@ -47,6 +47,7 @@ def render_overview(session: Session, caller: Caller, *, theme: str = "unified",
             build(frame).add_to(fmap)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     page.add_legend(fmap, [catalogue.get_layer(key) for key in LEGEND_LAYERS])
+    fmap.add_child(login.account_panel(caller))
     fmap.add_child(page.ZoomGate({
         "gm-grid-label": catalogue.get_layer("grid_labels").min_zoom,
         "gm-code": catalogue.GRID_CODE_MIN_ZOOM,

@@ -15,6 +15,7 @@ from api.routes import (
             io,
             kpis,
             locate,
+            login,
             maps,
             ogc,
             open311,
@@ -32,5 +33,5 @@ ROUTERS += [regions.router, grids.router, buildings.router, facilities.router,
             workers.router, residents.router, ogc.router]
 ROUTERS += [locate.router, geocode.router, events.router, open311.router,
             kpis.router, dispatch.router]
-ROUTERS += [maps.router, tiles.router, circles.router]
+ROUTERS += [maps.router, login.router, tiles.router, circles.router]
 ROUTERS += [io.router]

@@ -7,30 +7,29 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, HTMLResponse
 
-from api.deps import CallerDep, SessionDep, SettingsDep
+from api.access import DispatchCallerDep
+from api.deps import SessionDep, SettingsDep
 from layers import dispatch
 from layers import events as event_layers
 
 router = APIRouter(tags=["maps"])
-ROLES = ("viewer", "grid_worker", "dispatcher", "planner")
 
 
 @router.get("/map/dispatch", response_class=HTMLResponse, summary="事件调度地图 (dispatcher)")
-def get_dispatch_map(session: SessionDep, caller: CallerDep, settings: SettingsDep,
+def get_dispatch_map(session: SessionDep, caller: DispatchCallerDep, settings: SettingsDep,
                      event: Annotated[str, Query(description="event code")]) -> HTMLResponse:
     """The incident, its grid, the worker's contact card, facilities and open events nearby,
-    and the event's timeline."""
-    caller.require(*ROLES)
+    and the event's timeline (dispatcher or grid worker; events of their region only)."""
     return HTMLResponse(dispatch.render_dispatch(session, caller, event,
                                                  basemap_url=settings.basemap_url))
 
 
 @router.get("/map/dispatch/list", response_class=HTMLResponse,
             summary="未结事件清单 (open events per grid)")
-def get_dispatch_list(session: SessionDep, caller: CallerDep,
+def get_dispatch_list(session: SessionDep, caller: DispatchCallerDep,
                       grid: str | None = None) -> HTMLResponse:
-    """Open events per grid, overdue first, linking to the dispatcher map."""
-    caller.require(*ROLES)
+    """Open events per grid (of the caller's region), overdue first, linking to the
+    dispatcher map."""
     return HTMLResponse(dispatch.render_dispatch_list(session, caller, grid_code=grid))
 
 

@@ -41,8 +41,8 @@ class LocationIn(Location):
 
 
 def _one(session: SessionDep, code: str, caller: CallerDep, status_code: int = 200) -> Geo:
-    return Geo(events.event_feature(session, code, reveal=caller.sees_personal_data),
-               status_code=status_code)
+    return Geo(events.event_feature(session, code, reveal=caller.sees_personal_data,
+                                    scope=caller.scope), status_code=status_code)
 
 
 @router.post("", status_code=201, response_class=Geo)
@@ -50,7 +50,7 @@ def create_event(item: EventIn, session: SessionDep, caller: CallerDep) -> Geo:
     """Take one event and assign it at once (grid, community, subdistrict, worker); an
     address-only event is geocoded, or waits as ``needs_location``."""
     caller.require(*INTAKE)
-    code = events.create_events(session, [item], actor=caller.name)[0]
+    code = events.create_events(session, [item], actor=caller.name, scope=caller.scope)[0]
     return _one(session, code, caller, 201)
 
 
@@ -59,7 +59,7 @@ def create_events(items: Annotated[list[EventIn], Body()], session: SessionDep,
                   caller: CallerDep) -> dict:
     """Take many events at once, all or nothing; answers each one's code, status and grid."""
     caller.require(*INTAKE)
-    codes = events.create_events(session, items, actor=caller.name)
+    codes = events.create_events(session, items, actor=caller.name, scope=caller.scope)
     return {"count": len(codes), "events": events.summarize_events(session, codes)}
 
 
@@ -74,7 +74,7 @@ def list_events(request: Request, session: SessionDep, caller: CallerDep, *,
     frame = events.list_events(session, status=status, category=category, grid_code=grid,
                                community_code=community, open_only=open, overdue=overdue,
                                bbox=bbox, limit=limit, offset=offset,
-                               reveal=caller.sees_personal_data)
+                               reveal=caller.sees_personal_data, scope=caller.scope)
     return geojson_page(request, frame, limit=limit, offset=offset)
 
 
@@ -82,7 +82,7 @@ def list_events(request: Request, session: SessionDep, caller: CallerDep, *,
 def list_overdue(session: SessionDep, caller: CallerDep, grid: str | None = None) -> dict:
     """Open events past their time limit (超期), most overdue first."""
     caller.require(*READ)
-    return {"items": workflow.list_overdue(session, grid_code=grid)}
+    return {"items": workflow.list_overdue(session, grid_code=grid, scope=caller.scope)}
 
 
 @router.get("/{code}", response_class=Geo)
@@ -97,7 +97,8 @@ def transition_event(code: str, change: TransitionIn, session: SessionDep,
                      caller: CallerDep) -> Geo:
     """Move the event to state ``to``; an illegal move is 409 listing the allowed ones."""
     caller.require(*INTAKE)
-    workflow.transition_event(session, code, change.to, actor=caller.name, note=change.note)
+    workflow.transition_event(session, code, change.to, actor=caller.name, note=change.note,
+                              scope=caller.scope)
     return _one(session, code, caller)
 
 
@@ -105,7 +106,8 @@ def transition_event(code: str, change: TransitionIn, session: SessionDep,
 def escalate_event(code: str, body: NoteIn, session: SessionDep, caller: CallerDep) -> Geo:
     """吹哨: raise the event one level (grid → community → subdistrict → department)."""
     caller.require(*INTAKE)
-    workflow.escalate_event(session, code, actor=caller.name, note=body.note)
+    workflow.escalate_event(session, code, actor=caller.name, note=body.note,
+                            scope=caller.scope)
     return _one(session, code, caller)
 
 
@@ -113,7 +115,8 @@ def escalate_event(code: str, body: NoteIn, session: SessionDep, caller: CallerD
 def rate_event(code: str, body: ScoreIn, session: SessionDep, caller: CallerDep) -> Geo:
     """Record the satisfaction callback (1–5); 1–2 allows reopening."""
     caller.require(*INTAKE)
-    workflow.rate_event(session, code, body.score, actor=caller.name, note=body.note)
+    workflow.rate_event(session, code, body.score, actor=caller.name, note=body.note,
+                        scope=caller.scope)
     return _one(session, code, caller)
 
 
@@ -122,7 +125,8 @@ def prioritize_event(code: str, body: PriorityIn, session: SessionDep,
                      caller: CallerDep) -> Geo:
     """Set the event's priority."""
     caller.require(*INTAKE)
-    workflow.prioritize_event(session, code, body.priority, actor=caller.name, note=body.note)
+    workflow.prioritize_event(session, code, body.priority, actor=caller.name, note=body.note,
+                              scope=caller.scope)
     return _one(session, code, caller)
 
 
@@ -130,5 +134,6 @@ def prioritize_event(code: str, body: PriorityIn, session: SessionDep,
 def locate_event(code: str, body: LocationIn, session: SessionDep, caller: CallerDep) -> Geo:
     """A dispatcher places a ``needs_location`` event; it is assigned and becomes reported."""
     caller.require("dispatcher")
-    events.locate_event(session, code, body, actor=caller.name, note=body.note)
+    events.locate_event(session, code, body, actor=caller.name, note=body.note,
+                        scope=caller.scope)
     return _one(session, code, caller)

@@ -25,5 +25,5 @@ def list_kpis(session: SessionDep, caller: KeyedCallerDep,
                                                 description="last day (default: today)")]
               = None) -> dict:
     """Per unit: events by state and category, 按期结案率 on_time_rate, mean_hours_to_close,
-    satisfaction_rate, overdue and escalated counts."""
-    return kpis.list_kpis(session, level=level, start=start, end=end)
+    satisfaction_rate, overdue and escalated counts; only events in the caller's region."""
+    return kpis.list_kpis(session, level=level, start=start, end=end, scope=caller.scope)

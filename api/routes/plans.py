@@ -10,8 +10,10 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
+from api.access import PlanningCallerDep
 from api.deps import CallerDep, SessionDep
 from gis import plans, rules
+from gis.callers import check_in_scope
 from gis.errors import Forbidden
 from layers import plans as plan_layers
 
@@ -103,6 +105,9 @@ def building_grid_history(code: str, session: SessionDep, caller: CallerDep,
 
 
 @router.get("/map/plans/{plan_id}", response_class=HTMLResponse)
-def plan_map(plan_id: int, session: SessionDep) -> str:
-    """Current and proposed grids side by side, moved buildings, metrics and crosswalk."""
-    return plan_layers.review_page(plans.plan_review(session, plan_id))
+def plan_map(plan_id: int, session: SessionDep, caller: PlanningCallerDep) -> str:
+    """Current and proposed grids side by side, moved buildings, metrics and crosswalk
+    (planners of the plan's region)."""
+    review = plans.plan_review(session, plan_id)
+    check_in_scope(review["plan"].scope_code, caller.scope, f"plan {plan_id}")
+    return plan_layers.review_page(review)

@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
+from api.access import PlanningCallerDep
 from api.deps import CallerDep, SessionDep
 from gis import frames, grids, qa
+from gis.callers import check_in_scope, region_prefix
 from layers import qa as qa_layers
 
 router = APIRouter(tags=["qa"])
@@ -28,11 +30,16 @@ def qa_report(session: SessionDep, caller: CallerDep, scope: Scope = None,
 
 
 @router.get("/map/qa", response_class=HTMLResponse)
-def qa_map(session: SessionDep, scope: Scope = None, theme: str = "unified") -> str:
-    """The QA problems of one layer drawn over its grids (offline page)."""
+def qa_map(session: SessionDep, caller: PlanningCallerDep, scope: Scope = None,
+           theme: str = "unified") -> str:
+    """The QA problems of one layer drawn over its grids (offline page; planners, within
+    their region: a region-limited planner's default scope is that region)."""
+    scope = scope or caller.scope
+    check_in_scope(scope, caller.scope, f"scope {scope}")
     issues = qa.list_qa_issues(session, theme=theme, scope_code=scope)
     layer = grids.list_grids(session, theme=theme, community_code=None)
     if scope is not None:
-        layer = layer[layer["community_code"].fillna("").str.startswith(scope.rstrip("0"))]
+        prefix = region_prefix(scope)
+        layer = layer[layer["community_code"].fillna("").str.startswith(prefix)]
     return qa_layers.qa_page(issues, layer, title=f"拓扑检查 {scope or ''} ({theme})",
                              labels=qa.CHECKS)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from gis import crs as crs_mod
 from gis.errors import ImportRejected
-from gis.io import geometry, readers, references, validation
+from gis.io import geometry, jurisdiction, readers, references, validation
 from gis.io.kinds import Kind, get_kind
 from gis.io.loaders import Progress, load
 from gis.io.report import Checks, ImportReport
@@ -29,11 +29,12 @@ from gis.models import AuditLog
 def import_file(session: Session, kind: str, path: str | Path, *, crs: str | None = None,
                 keep_good: bool = False, layer: str | None = None,
                 progress: Progress | None = None, name: str | None = None,
-                actor: str = "cli") -> ImportReport:
+                actor: str = "cli", scope: str | None = None) -> ImportReport:
     """Import ``path`` as ``kind`` into the session's transaction (flushed, not committed).
 
     ``crs`` (an EPSG code, 'gcj02' or 'bd09') overrides the file's own CRS; a file without
-    one is read as CGCS2000/WGS84 lon/lat. Raises MalformedFile, UnknownCRS, ImportRejected.
+    one is read as CGCS2000/WGS84 lon/lat. ``scope`` (the caller's region code) rejects rows
+    outside that region. Raises MalformedFile, UnknownCRS, ImportRejected.
     """
     spec = get_kind(kind)
     forced = crs_mod.parse_crs(crs) if crs else None
@@ -46,6 +47,7 @@ def import_file(session: Session, kind: str, path: str | Path, *, crs: str | Non
     if progress:
         progress("checking", 0, len(raw))
     frame = _checked(session, spec, raw, source, checks)
+    jurisdiction.reject_outside(session, spec, frame, checks, scope)
     report = checks.report(spec.name, name or path.name,
                            frame["code"] if spec.has_code else None,
                            source_crs=geometry.crs_label(source),
@@ -100,7 +102,8 @@ def _rejected_message(report: ImportReport) -> str:
 
 def import_upload(session: Session, kind: str, data: bytes, filename: str | None, *,
                   crs: str | None = None, keep_good: bool = False,
-                  layer: str | None = None, actor: str = "api") -> ImportReport:
+                  layer: str | None = None, actor: str = "api",
+                  scope: str | None = None) -> ImportReport:
     """Import uploaded bytes; ``filename``'s extension tells the format (default GeoJSON)."""
     name = Path(filename or "upload.geojson").name or "upload.geojson"
     safe = re.sub(r"[^\w.\-]", "_", name)
@@ -108,4 +111,4 @@ def import_upload(session: Session, kind: str, data: bytes, filename: str | None
         path = Path(folder) / safe
         path.write_bytes(data)
         return import_file(session, kind, path, crs=crs, keep_good=keep_good, layer=layer,
-                           name=name, actor=actor)
+                           name=name, actor=actor, scope=scope)

@@ -22,6 +22,9 @@ WHERE (CAST(:code AS text) IS NULL OR e.code = CAST(:code AS text))
   AND (CAST(:community AS text) IS NULL OR e.community_code = CAST(:community AS text))
   AND (NOT CAST(:open AS boolean) OR e.status <> 'closed')
   AND (NOT CAST(:overdue AS boolean) OR (e.status <> 'closed' AND e.due_at < now()))
+  -- jurisdiction: a unit code under the caller's region prefix (unplaced events have none)
+  AND (CAST(:scope AS text) IS NULL
+       OR coalesce(e.community_code, e.subdistrict_code) LIKE CAST(:scope AS text) || '%')
   AND (CAST(:minlon AS float8) IS NULL
        OR e.geom && ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, 4490))
 ORDER BY e.reported_at DESC, e.id DESC

@@ -28,7 +28,7 @@ def test_draw_review_apply_and_history(client: TestClient, session: Session) -> 
     assert all(300 <= f["properties"]["households"] <= 500 for f in plan["grids"]["features"])
     viewer = _auth(session, role="viewer")
     assert client.get(f"/api/v1/plans/{plan['id']}", headers=viewer).status_code == 200
-    page = client.get(f"/map/plans/{plan['id']}")
+    page = client.get(f"/map/plans/{plan['id']}", headers=planner)
     assert page.status_code == 200 and "SyncViews" not in page.text  # rendered, not named
     assert page.text.count("L.map(") == 2 and "setView(src.getCenter()" in page.text
     assert "unpkg.com" not in page.text and "cdn.jsdelivr" not in page.text

@@ -22,7 +22,7 @@ def test_report_and_map(client: TestClient, session: Session) -> None:
     assert by_check["overlap"]["problems"] == 1 and by_check["gap"]["problems"] == 0
     [feature] = body["issues"]["features"]
     assert feature["geometry"]["type"] == "MultiPolygon"
-    page = client.get("/map/qa", params={"scope": c})
+    page = client.get("/map/qa", params={"scope": c}, headers=headers)
     assert page.status_code == 200 and "#d7191c" in page.text  # the overlap colour
     assert "unpkg.com" not in page.text and "cdn.jsdelivr" not in page.text
     assert client.get("/api/v1/qa").status_code == 401

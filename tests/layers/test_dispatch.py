@@ -75,14 +75,15 @@ def test_dispatch_page_shows_incident_grid_worker_neighbours_timeline(client, se
 
 
 def test_dispatch_page_needs_a_key_and_a_known_event(client, session, incident):
-    assert client.get("/map/dispatch", params={"event": "EV-MAIN"}).status_code == 401
+    anonymous = client.get("/map/dispatch", params={"event": "EV-MAIN"}, follow_redirects=False)
+    assert anonymous.status_code == 303  # to the login form (tests/api/test_map_login.py)
     missing = client.get("/map/dispatch", params={"event": "EV-NONE"}, headers=_auth(session))
     assert missing.status_code == 404
 
 
 def test_dispatch_list_puts_overdue_first_and_links(client, session, incident):
     body = client.get("/map/dispatch/list", params={"grid": "G-D1"},
-                      headers=_auth(session, "viewer")).text
+                      headers=_auth(session, "grid_worker")).text
     assert "共 3 件，其中超期 1 件" in body
     assert body.index("EV-NEAR") < body.index("EV-MAIN")
     assert 'href="/map/dispatch?event=EV-FAR"' in body
