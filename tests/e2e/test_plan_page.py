@@ -1,0 +1,141 @@
+"""The plan review page (/map/plans/{id}) in a real headless Chromium, with no network:
+Leaflet.draw loads from gridmap's own URLs, its toolbar shows, and a line drawn on the
+proposed map splits the grid it crosses through the API (the page then reloads).
+
+Same pattern as test_map_page.py: a database of its own with a committed lattice plan,
+uvicorn in a thread, every non-loopback request blocked and failing the test.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy.orm import Session
+
+from api.main import create_app
+from gis import keys, plans
+from gis.settings import Settings
+from tests import dbs
+from tests.e2e.test_map_page import CHROMIUM, CHROMIUM_ARGS, Offline
+from tests.plan_cases import make_lattice
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not CHROMIUM.exists(),
+                       reason="needs Debian's chromium at /usr/bin/chromium "
+                              "(scripts/install-sysdeps.sh --test installs it)"),
+]
+
+PROPOSED_MAP = ("Object.values(window).find(v => v instanceof L.Map "
+                "&& v.getContainer().querySelector('.leaflet-draw'))")
+
+
+@pytest.fixture(scope="module")
+def live_plan(base_settings: Settings) -> Iterator[tuple[str, int, str]]:
+    """(base URL, plan id, planner key): a committed balance plan of the lattice community."""
+    engine = dbs.migrated_database(base_settings, "e2e_plan")
+    with Session(engine) as session:
+        community, _, _ = make_lattice(session, merged_g3_g4=True)
+        plan = plans.create_plan(session, kind="balance", scope_code=community,
+                                 created_by="e2e")
+        key = keys.create_key(session, role="planner", region_code=community)
+        plan_id = plan.id
+        session.commit()
+    app = create_app(dbs.settings_for(engine, base_settings))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}", plan_id, key
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        dbs.drop_database(base_settings, engine)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                              args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def plan_page(browser, live_plan):  # type: ignore[no-untyped-def]
+    url, plan_id, key = live_plan
+    offline = Offline()
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+    context.route("**/*", offline.route)
+    page = context.new_page()
+    page.on("response", offline.response)
+    page.on("pageerror", lambda exc: offline.errors.append(str(exc)))
+    page.goto(f"{url}/map/plans/{plan_id}", wait_until="load")
+    if "/map/login" in page.url:  # the page wants a logged-in planner (a GET-only cookie)
+        page.fill("#key", key)
+        with page.expect_navigation(url=f"**/map/plans/{plan_id}", wait_until="load"):
+            page.click("button[type=submit]")
+    try:
+        page.wait_for_selector(".leaflet-draw-toolbar", state="attached", timeout=15_000)
+    except Exception:
+        raise AssertionError(f"no draw toolbar: {offline.errors} {offline.failed} "
+                             f"{offline.blocked} at {page.url}") from None
+    yield page, offline
+    context.close()
+    assert offline.blocked == [], f"the page tried to reach other hosts: {offline.blocked}"
+
+
+def _grid_count(url: str, plan_id: int, key: str) -> int:
+    res = httpx.get(f"{url}/api/v1/plans/{plan_id}",
+                    headers={"Authorization": f"Bearer {key}"}, timeout=10)
+    res.raise_for_status()
+    return len(res.json()["grids"]["features"])
+
+
+def test_draw_toolbar_loads_offline(plan_page):  # type: ignore[no-untyped-def]
+    page, offline = plan_page
+    assert page.evaluate("typeof L.Draw === 'object' && typeof L.Control.Draw === 'function'")
+    assert page.locator(".leaflet-draw-draw-polyline").is_visible()
+    assert page.locator(".leaflet-draw-draw-polygon").is_visible()
+    assert page.locator(".leaflet-draw-draw-marker").count() == 0
+    assert page.locator("#gm-editor").is_visible()
+    assert "API 密钥" in page.locator("#gm-editor").inner_text()
+    # the toolbar's sprite comes from gridmap too (a 404 would land in offline.failed)
+    page.wait_for_load_state("networkidle")
+    assert offline.errors == [] and offline.failed == [], (offline.errors, offline.failed)
+
+
+def test_drawn_line_splits_the_grid_it_crosses(plan_page, live_plan):  # type: ignore[no-untyped-def]
+    page, offline = plan_page
+    url, plan_id, key = live_plan
+    before = _grid_count(url, plan_id, key)
+    # without a key nothing is posted and the panel says why
+    page.evaluate(f"{PROPOSED_MAP}.fire(L.Draw.Event.CREATED, {{layerType: 'polyline', "
+                  "layer: L.polyline([[34.59, 119.218], [34.62, 119.218]])})")
+    assert "API 密钥" in page.locator("#gm-status").inner_text()
+    page.fill("#gm-key", key)
+    page.click("#gm-key-save")
+    assert page.evaluate("sessionStorage.getItem('gridmap_api_key')") == key
+    with (page.expect_response(lambda r: r.url.endswith(f"/api/v1/plans/{plan_id}/edits")
+                               and r.request.method == "POST") as posted,
+          page.expect_navigation(timeout=15_000)):
+        page.evaluate(f"{PROPOSED_MAP}.fire(L.Draw.Event.CREATED, {{layerType: 'polyline',"
+                      " layer: L.polyline([[34.59, 119.218], [34.62, 119.218]])})")
+    assert posted.value.status == 200
+    assert posted.value.request.headers["authorization"] == f"Bearer {key}"
+    assert _grid_count(url, plan_id, key) == before + 1
+    page.wait_for_selector(".leaflet-draw-toolbar", state="attached", timeout=15_000)
+    assert offline.errors == [] and offline.failed == [], (offline.errors, offline.failed)
