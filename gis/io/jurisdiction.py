@@ -42,9 +42,8 @@ def reject_outside(session: Session, kind: Kind, frame: pd.DataFrame, checks: Ch
                       "import them; ask an administrator")
         return
     inside = units.fillna("").astype(str).str.startswith(region_prefix(scope))
-    checks.reject(~inside, "region '" + units.astype(str).replace({"<NA>": "none",
-                                                                   "None": "none"})
-                  + f"' is {outside}")
+    named = units.astype(object).where(units.notna(), "none").astype(str)
+    checks.reject(~inside, "region '" + named + f"' is {outside}")
 
 
 def _communities(session: Session, table: str, ids: pd.Series) -> pd.Series:
