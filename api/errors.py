@@ -51,7 +51,7 @@ def _page_error(request: Request, exc: errors.GridmapError, status: int) -> Resp
     """On a map page: no key is a 303 to the login form (coming back here afterwards); any
     other refusal is a small Chinese page with the reason and a link to log in again."""
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    if status == 401:
+    if status == 401 and request.url.path != login.LOGIN_URL:  # no redirect loop on a bad header
         return RedirectResponse(login.login_href(here), status_code=303)
     caller = getattr(request.state, "caller", None)
     page = login.notice_page(PAGE_TITLES.get(status, "无法显示"), exc.message,

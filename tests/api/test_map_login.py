@@ -174,3 +174,9 @@ def test_server_secret_is_made_once_and_private(tmp_path) -> None:  # type: igno
     assert keys.server_secret(settings) == first and len(first) == 64
     assert (tmp_path / "secret").stat().st_mode & 0o077 == 0
     assert keys.server_secret(Settings(home=tmp_path, secret_key="s3cret")) == b"s3cret"
+
+
+def test_bad_header_on_the_login_page_is_no_redirect_loop(client: TestClient) -> None:
+    answer = client.get("/map/login", headers={"Authorization": "Bearer gm_x_y"},
+                        follow_redirects=False)
+    assert answer.status_code == 401 and "需要登录" in answer.text
