@@ -210,7 +210,7 @@ def compare(scope: Scope, label: str) -> dict:
     redrawn = evaluate(scope, draft.part, np.isin(draft.part, new))
     result["ours_balance"]["redrawn_grids"] = redrawn["grids"]
     result["ours_balance"]["redrawn_discontiguous"] = redrawn["discontiguous_grids"]
-    result["ours_balance"]["bridges_noted"] = draft.bridges
+    result["ours_balance"]["cut_off_grids"] = draft.cut_off
     ours, ours_s, _, _ = timed_run(scope, run_ours, None)
     result["ours"] = {"seconds": round(ours_s, 2), **evaluate(scope, ours, everything)}
     for name, method in (("maxp", run_maxp), ("gerrychain", run_gerrychain)):

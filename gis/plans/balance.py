@@ -1,7 +1,9 @@
 """``balance``: redraw only the grids whose household count breaks their range.
 
-Rules: grids in range stay untouched unless a neighbour needs them; an oversized grid is
-split; an undersized grid merges with the neighbour it shares most boundary with (one that
+Rules: grids in range and in one piece stay untouched unless a neighbour needs them; an
+oversized grid is split, a grid whose buildings form several pieces of the building-cell
+graph is redrawn (its cut-off clusters join grids they touch); an undersized grid merges
+with the neighbour it shares most boundary with (one that
 stays within the maximum when there is one), and when the two together cannot form grids
 in range a further neighbour joins; locked and exempt grids (gis.rules) never change.
 Each group of grids is then re-formed from its buildings (gis.plans.groups).
@@ -9,9 +11,13 @@ Each group of grids is then re-formed from its buildings (gis.plans.groups).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 import shapely
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 
 from gis.plans import groups
 from gis.plans.atoms import Scope
@@ -20,6 +26,8 @@ from gis.rules import LoadRules, grid_count
 
 MAX_EXTRA_NEIGHBOURS = 3
 """How many further neighbours a group may take in to become feasible."""
+MAX_CUT_OFF_JOINS = 8
+"""How many grids touching its cut-off clusters a group may take in."""
 
 
 def grid_table(scope: Scope, rules: LoadRules) -> pd.DataFrame:
@@ -33,7 +41,46 @@ def grid_table(scope: Scope, rules: LoadRules) -> pd.DataFrame:
     hi = grids["bounds"].map(lambda b: b[1] if b else np.inf)
     grids["status"] = np.select([grids["households"] > hi, grids["households"] < lo],
                                 ["oversized", "undersized"], "ok")
+    comp = atom_pieces(scope)
+    placed = comp >= 0
+    gid = scope.atoms["grid_id"].to_numpy(dtype="float64", na_value=np.nan)[placed]
+    pieces = pd.Series(comp[placed]).groupby(gid.astype(int)).nunique()
+    grids["pieces"] = grids["id"].map(pieces).fillna(0).astype(int)
     return grids.set_index("id", drop=False)
+
+
+def atom_pieces(scope: Scope) -> np.ndarray:
+    """Per atom, the piece of its current grid it lies in (-1: no grid): scipy's connected
+    components over the building-cell edges joining atoms of one grid."""
+    edges = scope.adjacency.tocoo()  # type: ignore[attr-defined]
+    gid = scope.atoms["grid_id"].to_numpy(dtype="float64", na_value=np.nan)
+    same = gid[edges.row] == gid[edges.col]  # NaN (no grid) never equals
+    graph = sparse.coo_matrix((np.ones(int(same.sum())), (edges.row[same], edges.col[same])),
+                              shape=edges.shape)
+    _, comp = connected_components(graph, directed=False)
+    return np.where(np.isnan(gid), -1, comp)
+
+
+def cut_off_links(scope: Scope, grids: pd.DataFrame) -> list[tuple[int, int]]:
+    """(grid, grid its piece touches): for each piece of a movable grid too small to be a
+    grid on its own (cut off by water or other grids), the movable grid it shares the
+    longest cell boundary with, so both are redrawn together and the piece joins it."""
+    comp = atom_pieces(scope)
+    households = scope.atoms["households"].to_numpy()
+    gid = scope.atoms["grid_id"].to_numpy(dtype="float64", na_value=np.nan)
+    lo = grids["bounds"].map(lambda b: b[0] if b else -np.inf)
+    pieces = pd.DataFrame({"piece": comp, "g": gid, "h": households})[comp >= 0]
+    totals = pieces.groupby(["g", "piece"])["h"].sum().reset_index()
+    totals = totals[totals["g"].map(grids["movable"]).fillna(False).astype(bool)
+                    & totals["g"].map(grids["pieces"]).gt(1)
+                    & (totals["h"] < totals["g"].map(lo))]
+    links = []
+    for g, piece in zip(totals["g"].astype(int), totals["piece"], strict=True):
+        # a handful of cut-off pieces; each lookup is one sparse slice
+        other = _touching_grid(scope, grids, np.flatnonzero(comp == piece), {g})
+        if other is not None:
+            links.append((g, other))
+    return links
 
 
 def grid_neighbours(scope: Scope) -> pd.DataFrame:
@@ -69,12 +116,19 @@ class _Groups:
         return out
 
 
-def form_groups(grids: pd.DataFrame, nbrs: pd.DataFrame, notes: list[str]) -> list[list[int]]:
-    """Groups of grid ids to redraw together (see the module docstring)."""
+def form_groups(grids: pd.DataFrame, nbrs: pd.DataFrame, notes: list[str],
+                links: Sequence[tuple[int, int]] = ()) -> list[list[int]]:
+    """Groups of grid ids to redraw together (see the module docstring); ``links`` are
+    pairs of grids to redraw together (cut_off_links)."""
     uf = _Groups()
+    for a, b in links:
+        uf.union(a, b)
     movable = set(grids.index[grids["movable"]])
     nbrs = nbrs[nbrs["g1"].isin(movable) & nbrs["g2"].isin(movable)]
-    for g in grids.index[grids["movable"] & (grids["status"] == "oversized")]:
+    # oversized grids split; a grid in several pieces is redrawn too: contiguity is a rule,
+    # so its cut-off clusters join grids they touch (see _redraw)
+    for g in grids.index[grids["movable"] & ((grids["status"] == "oversized")
+                                             | (grids["pieces"] > 1))]:
         uf.find(int(g))
     under = grids[grids["movable"] & (grids["status"] == "undersized")]
     for g in under.sort_values("households").index:
@@ -113,14 +167,15 @@ def plan_balance(scope: Scope, rules: LoadRules, *, seed: int = 0) -> Draft:
     draft = Draft("balance", scope, np.full(len(scope.atoms), -1, dtype=np.int64))
     grids = grid_table(scope, rules)
     nbrs = grid_neighbours(scope)
-    groups_found = form_groups(grids, nbrs, draft.notes)
+    groups_found = form_groups(grids, nbrs, draft.notes, cut_off_links(scope, grids))
     taken = {g for members in groups_found for g in members}
     for members in groups_found:
         _redraw(draft, grids, members, nbrs, taken, seed)
     gid = scope.atoms["grid_id"]
     for g, row in grids.iterrows():  # one row per kept grid: no geometry work
         if g not in taken:
-            flag = row["status"] if row["status"] != "ok" else None
+            flag = row["status"] if row["status"] != "ok" else (
+                "noncontiguous" if row["pieces"] > 1 else None)
             reason = _kept_reason(row) if flag else ""
             draft.keep(row, np.flatnonzero(gid.eq(g).fillna(False).to_numpy()), flag=flag,
                        reason=reason)
@@ -133,9 +188,13 @@ def plan_balance(scope: Scope, rules: LoadRules, *, seed: int = 0) -> Draft:
 
 
 def _kept_reason(row: pd.Series) -> str:
+    pieces = (f"；建筑分为 {row['pieces']} 片互不相邻的部分 ({row['pieces']} pieces in the "
+              "building-cell graph)") if row["pieces"] > 1 else ""
     if row["locked"]:
-        return "网格已锁定，不作调整 (locked grid: never changed)"
-    return "无可合并或拆分的办法 (no neighbour to merge with)"
+        return f"网格已锁定，不作调整 (locked grid: never changed){pieces}"
+    if not row["movable"]:
+        return f"豁免网格，不作调整 (exempt grid: never changed){pieces}"
+    return f"无可合并或拆分的办法 (no neighbour to merge with){pieces}"
 
 
 def _partition(scope: Scope, members: pd.DataFrame, seed: int
@@ -151,20 +210,31 @@ def _partition(scope: Scope, members: pd.DataFrame, seed: int
 
 def _redraw(draft: Draft, grids: pd.DataFrame, members: list[int], nbrs: pd.DataFrame,
             taken: set[int], seed: int) -> None:
-    """Re-form a group; when a part stays out of range although the total could be in range,
-    a neighbour in range not yet taken joins (it "needs" to change), at most
-    MAX_EXTRA_NEIGHBOURS times."""
+    """Re-form a group. A cluster of it cut off from the rest (by water or other grids) takes
+    in a grid it touches in the building-cell graph, so it joins that grid's buildings and
+    every grid stays contiguous (never the nearest grid across water); and when a part stays
+    out of range although the total could be in range, a neighbour in range joins (it
+    "needs" to change). Only movable grids not yet taken join, at most MAX_EXTRA_NEIGHBOURS
+    for range and MAX_CUT_OFF_JOINS for cut-off clusters; a cluster left with nothing to
+    join stays its own grid, flagged undersized with the reason (gis.plans.groups)."""
     scope = draft.scope
     members = list(members)
     idx, result = _partition(scope, grids.loc[members], seed)
-    for _ in range(MAX_EXTRA_NEIGHBOURS):
-        if not _fixable(result):
+    cut_joins = range_joins = 0
+    while True:
+        extra = None
+        if result.cut_off and cut_joins < MAX_CUT_OFF_JOINS:
+            extra = _touching_grid(scope, grids, idx[np.isin(result.labels, result.cut_off)],
+                                   taken)
+            cut_joins += extra is not None
+        if extra is None and _fixable(result) and range_joins < MAX_EXTRA_NEIGHBOURS:
+            out = nbrs[nbrs["g1"].isin(members) & ~nbrs["g2"].isin(taken)
+                       & nbrs["g2"].map(grids["movable"]).fillna(False)]
+            if not out.empty:
+                extra = int(out.groupby("g2")["length"].sum().idxmax())
+                range_joins += 1
+        if extra is None:
             break
-        out = nbrs[nbrs["g1"].isin(members) & ~nbrs["g2"].isin(taken)
-                   & nbrs["g2"].map(grids["movable"]).fillna(False)]
-        if out.empty:
-            break
-        extra = int(out.groupby("g2")["length"].sum().idxmax())
         members.append(extra)
         taken.add(extra)
         idx, result = _partition(scope, grids.loc[members], seed)
@@ -177,7 +247,23 @@ def _redraw(draft: Draft, grids: pd.DataFrame, members: list[int], nbrs: pd.Data
     draft.retired.update(int(g) for g in members)
 
 
+def _touching_grid(scope: Scope, grids: pd.DataFrame, cluster: np.ndarray,
+                   taken: set[int]) -> int | None:
+    """The movable grid not yet taken that shares the longest cell boundary with the atoms
+    ``cluster`` (scope indices) in the building-cell adjacency graph, if any."""
+    edges = scope.adjacency[cluster].tocoo()  # type: ignore[attr-defined]
+    gid = scope.atoms["grid_id"].to_numpy(dtype="float64", na_value=np.nan)[edges.col]
+    touching = pd.DataFrame({"g": gid, "length": edges.data}).dropna()
+    touching["g"] = touching["g"].astype(int)
+    touching = touching[touching["g"].map(grids["movable"]).fillna(False).astype(bool)
+                        & ~touching["g"].isin(taken)]
+    if touching.empty:
+        return None
+    return int(touching.groupby("g")["length"].sum().idxmax())
+
+
 def _fixable(result: groups.GroupResult) -> bool:
-    """A part is out of range for a reason other than one huge building."""
-    return any(f is not None and not r.startswith("单栋")
-               for f, r in zip(result.flags, result.reasons, strict=True))
+    """A part is out of range for a reason other than one huge building or being a cut-off
+    cluster (a further neighbour of the group cannot help those)."""
+    return any(f is not None and not r.startswith("单栋") and i not in result.cut_off
+               for i, (f, r) in enumerate(zip(result.flags, result.reasons, strict=True)))

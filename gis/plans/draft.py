@@ -28,7 +28,8 @@ class Draft:
     rows: list[dict] = field(default_factory=list)
     retired: set[int] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
-    bridges: int = 0
+    cut_off: int = 0
+    """Grids that are building clusters cut off by water or other grids (flagged undersized)."""
 
     def keep(self, grid: pd.Series, atom_idx: np.ndarray, *, flag: str | None = None,
              reason: str = "") -> None:
@@ -54,12 +55,13 @@ class Draft:
                               "source_grid_id": None, "flag": result.flags[i],
                               "reason": result.reasons[i], "name": None,
                               "geometry": polys[i]})
-        if result.bridges:
-            self.bridges += result.bridges
-            self.notes.append(f"{community_code}: {result.bridges} 处被水域或其他网格隔开的"
-                              f"建筑群并入最近的网格 ({result.bridges} cluster(s) of buildings "
-                              "cut off by water or by other grids joined their nearest "
-                              "neighbours: that grid has more than one piece)")
+        if result.cut_off:
+            self.cut_off += len(result.cut_off)
+            self.notes.append(f"{community_code}: {len(result.cut_off)} 处被水域或其他网格隔开、"
+                              "且无可并入的相邻网格的建筑群单独成网格 "
+                              f"({len(result.cut_off)} cluster(s) of buildings cut off by "
+                              "water or other grids, with no adjacent grid free to join, "
+                              "became grids of their own, flagged undersized)")
 
     def grids(self) -> gpd.GeoDataFrame:
         """The proposed grids (metric CRS) with households, residents and buildings."""

@@ -6,7 +6,7 @@ neighbour it merges into, or a whole community (merge). Pure functions, metric C
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -36,15 +36,17 @@ class GroupResult:
     labels: np.ndarray
     flags: list[str | None]
     reasons: list[str]
-    bridges: int = 0
+    cut_off: list[int] = field(default_factory=list)
+    """Parts that are clusters cut off from the rest of the group (water, other grids)."""
 
 
 def bridge_small_components(adj: sparse.csr_matrix, households: np.ndarray, xy: np.ndarray,
                             minimum: int) -> tuple[sparse.csr_matrix, int]:
     """Join components holding fewer than ``minimum`` households to the nearest other one.
 
-    A handful of buildings cut off by water would otherwise become an undersized grid of its
-    own; they join the nearest buildings instead (counted as bridges, reported in notes).
+    Only for the benchmark (bench/balance), whose peers need one connected graph per
+    community. The planner never does this: a grid must be contiguous, so a cut-off cluster
+    joins a grid it touches or becomes its own flagged grid (``partition_group``).
     """
     adj = adj.tolil(copy=True)
     bridges = 0
@@ -67,7 +69,12 @@ def bridge_small_components(adj: sparse.csr_matrix, households: np.ndarray, xy: 
 def partition_group(adj: sparse.csr_matrix, units: Units, bounds: tuple[int, int], *,
                     metis_adj: sparse.csr_matrix | None = None, seed: int = 0) -> GroupResult:
     """Parts of a group (arrays local to it): oversized single buildings alone, the rest by
-    METIS per connected component with k = ``grid_count``, then refined."""
+    METIS per connected component of ``adj`` with k = ``grid_count``, then refined.
+
+    A component too small to be a grid while the group has others (buildings cut off by
+    water or by other grids) becomes its own part, flagged undersized and listed in
+    ``cut_off``: joining it to the nearest buildings would make a grid of several pieces.
+    The caller (balance) brings in a grid the cluster touches and partitions again."""
     lo, hi = bounds
     households = units.households
     labels = np.full(len(households), -1, dtype=np.int64)
@@ -81,18 +88,31 @@ def partition_group(adj: sparse.csr_matrix, units: Units, bounds: tuple[int, int
     rest = np.flatnonzero(households <= hi)
     if rest.size == 0:
         return result
-    sub, result.bridges = bridge_small_components(adj[rest][:, rest], households[rest],
-                                                  units.xy[rest], lo)
-    # METIS may see heavier edges (merge: households that shared thematic grids); the
-    # bridges are kept in it too
+    sub = adj[rest][:, rest].tocsr()
+    # METIS may see heavier edges (merge: households that shared thematic grids)
     msub = sub if metis_adj is None else metis_adj[rest][:, rest].maximum(sub).tocsr()
-    _, comp = connected_components(sub, directed=False)
-    for c in np.unique(comp):
+    n_comp, comp = connected_components(sub, directed=False)
+    totals = np.bincount(comp, weights=households[rest])
+    for c in range(n_comp):
         members = rest[comp == c]
+        if n_comp > 1 and totals[c] < lo:
+            _cut_off_part(result, members, int(totals[c]), lo)
+            continue
         local = comp == c
         _place_component(result, members, (sub[local][:, local], msub[local][:, local]),
                          units, bounds, seed)
     return result
+
+
+def _cut_off_part(result: GroupResult, members: np.ndarray, households: int, lo: int) -> None:
+    result.labels[members] = len(result.flags)
+    result.cut_off.append(len(result.flags))
+    result.flags.append("undersized")
+    result.reasons.append(
+        f"{len(members)} 栋建筑 ({households} 户) 被水域或其他网格隔开，不与本组其他建筑相邻，"
+        f"且没有可并入的相邻网格：单独成网格，少于 {lo} 户 ({len(members)} buildings, "
+        f"{households} households, cut off by water or other grids with no adjacent grid "
+        "free to join: their own undersized grid; grids stay contiguous)")
 
 
 def _place_component(result: GroupResult, members: np.ndarray,

@@ -95,4 +95,4 @@ def plan_metrics(draft: Draft, rules: LoadRules, open_events: pd.Series) -> dict
             "households_reassigned": int(scope.atoms["households"].to_numpy()[moved].sum()),
             "events_reassigned": int(open_events.reindex(retired).fillna(0).sum()),
             "grids_retired": len(retired), "grids_new": int(grids["source_grid_id"].isna().sum()),
-            "bridges": draft.bridges, "notes": draft.notes}
+            "cut_off_grids": draft.cut_off, "notes": draft.notes}

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+import pandas as pd
 import pytest
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 from shapely import box
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -12,6 +16,7 @@ from sqlalchemy.orm import Session
 from gis import plans
 from gis.errors import Conflict
 from gis.models import Grid
+from gis.plans import atoms
 from tests.builders import make_building, make_event, make_grid, make_region, make_worker
 from tests.plan_cases import PAST, building_box, make_lattice
 
@@ -20,28 +25,64 @@ def _grids(session: Session, plan_id: int):  # type: ignore[no-untyped-def]
     return plans.list_plan_grids(session, plan_id).set_index("seq")
 
 
-def assert_contiguous_inside_community(session: Session, plan_id: int,
-                                       bridges: int = 0) -> None:
-    """Every new grid lies inside its community, holds its buildings and is one polygon, but
-    for at most ``bridges`` grids joining building clusters cut off from each other (each
-    reported in the plan's notes)."""
+def adjacency_pieces(session: Session, plan_id: int) -> pd.Series:
+    """Per proposed grid (seq): how many pieces its buildings form in the planner's
+    adjacency graph (gis.plans.atoms: building cells of one community sharing a boundary,
+    never across water); a contiguous grid has exactly one."""
+    plan = plans.get_plan(session, plan_id)
+    scope = atoms.load_scope(session, plan.scope_code)
+    where = dict(session.execute(text("""
+        SELECT pb.building_id, pg.seq FROM plan_building pb
+        JOIN plan_grid pg ON pg.id = pb.plan_grid_id WHERE pb.plan_id = :p"""),
+        {"p": plan_id}).all())
+    seq = scope.atoms["building_id"].map(where).to_numpy(dtype="float64", na_value=np.nan)
+    edges = scope.adjacency.tocoo()
+    same = seq[edges.row] == seq[edges.col]  # NaN (no grid) never equals
+    graph = sparse.coo_matrix((np.ones(int(same.sum())), (edges.row[same], edges.col[same])),
+                              shape=edges.shape)
+    _, comp = connected_components(graph, directed=False)
+    placed = ~np.isnan(seq)
+    return pd.Series(comp[placed]).groupby(seq[placed].astype(int)).nunique()
+
+
+def assert_contiguous_inside_community(session: Session, plan_id: int) -> None:
+    """Every new grid lies inside its community, holds its buildings and is contiguous: its
+    buildings are one connected piece of the adjacency graph. Cut-off clusters that found
+    no grid to join are grids of their own, flagged undersized with the reason."""
     outside = session.execute(text("""
         SELECT pg.seq FROM plan_grid pg JOIN region r ON r.code = pg.community_code
         WHERE pg.plan_id = :p AND pg.source_grid_id IS NULL
           AND NOT ST_CoveredBy(pg.geom, ST_Buffer(r.geom, 1e-7))"""),
         {"p": plan_id}).scalars().all()
     assert outside == []
-    pieces = session.execute(text("""
-        SELECT pg.seq FROM plan_grid pg
-        WHERE pg.plan_id = :p AND pg.source_grid_id IS NULL AND ST_NumGeometries(pg.geom) > 1
-    """), {"p": plan_id}).scalars().all()
-    assert len(pieces) <= bridges
+    grids = _grids(session, plan_id)
+    pieces = adjacency_pieces(session, plan_id)
+    new = grids.index[grids["source_grid_id"].isna()]
+    split = pieces.reindex(new).dropna()
+    assert (split == 1).all(), f"new grids in several pieces: {split[split > 1].to_dict()}"
     outside = session.execute(text("""
         SELECT b.code FROM plan_building pb JOIN plan_grid pg ON pg.id = pb.plan_grid_id
         JOIN building b ON b.id = pb.building_id
         WHERE pb.plan_id = :p AND NOT ST_Covers(pg.geom, ST_PointOnSurface(b.geom))"""),
         {"p": plan_id}).scalars().all()
     assert outside == []
+
+
+def assert_every_grid_contiguous_or_explained(session: Session, plan_id: int, *,
+                                              may_stay_split: set[int]) -> None:
+    """Every proposed grid, kept ones included, is one piece of the adjacency graph, but for
+    kept grids that may not change (``may_stay_split``: locked), flagged with the reason.
+    Clusters cut off with nothing to join are grids of their own, flagged and explained."""
+    plan = plans.get_plan(session, plan_id)
+    grids = _grids(session, plan_id)
+    pieces = adjacency_pieces(session, plan_id)
+    reasons = {f["seq"]: f["reason"] for f in plan.metrics["flags"]}
+    for seq in pieces.index[pieces > 1]:
+        assert grids.loc[seq, "source_grid_id"] in may_stay_split, (seq, pieces[seq])
+        assert f"{pieces[seq]} 片" in reasons[seq], reasons.get(seq)
+    cut_off = [q for q, r in reasons.items() if "隔开" in r]
+    assert len(cut_off) == plan.metrics["cut_off_grids"]
+    assert (grids.loc[cut_off, "flag"] == "undersized").all()
 
 
 def assert_shares_sum_to_one(session: Session, plan_id: int) -> None:
@@ -110,6 +151,60 @@ def test_infeasible_cases_are_flagged(session: Session) -> None:
     proposed = _grids(session, plan.id)
     assert sorted(proposed["households"]) == [400, 900]
     assert proposed.set_index("households").loc[900, "flag"] == "oversized"
+
+
+def _cut_off_corner(session: Session, *, locked: tuple[str, ...] = ()) -> str:
+    """The lattice with G3+G4 merged (500), but its two south-east buildings L90, L91 (100
+    households) belong to G1 far to the west: G1's polygon has a detached corner there, so
+    in the adjacency graph G1 is two pieces and the corner touches only G3."""
+    community, grids, buildings = make_lattice(session, merged_g3_g4=True, locked=locked)
+    corner = "ST_MakeEnvelope(119.218, 34.60, 119.22, 34.604, 4490)"
+    session.execute(text(f"""
+        UPDATE grid SET geom = ST_Multi(CASE WHEN id = :g1 THEN ST_Union(geom, {corner})
+                                        ELSE ST_Difference(geom, {corner}) END)
+        WHERE id IN (:g1, :g3)"""), {"g1": grids["G1"].id, "g3": grids["G3"].id})
+    for b in buildings:
+        if b.code in ("L90", "L91"):
+            b.grid_id = grids["G1"].id
+    session.flush()
+    return community
+
+
+def _grid_of(session: Session, plan_id: int, code: str) -> int:
+    return session.execute(text("""
+        SELECT pg.seq FROM plan_building pb JOIN plan_grid pg ON pg.id = pb.plan_grid_id
+        JOIN building b ON b.id = pb.building_id WHERE pb.plan_id = :p AND b.code = :c"""),
+        {"p": plan_id, "c": code}).scalar_one()
+
+
+def test_cut_off_cluster_joins_the_grid_it_touches(session: Session) -> None:
+    community = _cut_off_corner(session)
+    plan = plans.create_plan(session, kind="balance", scope_code=community, created_by="t")
+    proposed = _grids(session, plan.id)
+    # G1 (1250 + a 100-household corner) splits in 3; the corner joins G3's 400 → 500,
+    # not the nearest G1 buildings across G2; G2 750 → 2
+    assert len(proposed) == 6 and proposed["households"].between(300, 500).all()
+    corner = _grid_of(session, plan.id, "L90")
+    assert _grid_of(session, plan.id, "L91") == corner == _grid_of(session, plan.id, "L94")
+    assert proposed.loc[corner, "households"] == 500
+    assert _grid_of(session, plan.id, "L00") != corner
+    assert plan.metrics["cut_off_grids"] == 0
+    assert_contiguous_inside_community(session, plan.id)
+    assert_every_grid_contiguous_or_explained(session, plan.id, may_stay_split=set())
+
+
+def test_cut_off_cluster_with_nothing_to_join_is_its_own_flagged_grid(session: Session) -> None:
+    community = _cut_off_corner(session, locked=("G3",))  # the only grid the corner touches
+    plan = plans.create_plan(session, kind="balance", scope_code=community, created_by="t")
+    proposed = _grids(session, plan.id)
+    corner = _grid_of(session, plan.id, "L90")
+    assert _grid_of(session, plan.id, "L91") == corner
+    assert (proposed.loc[corner, "households"], proposed.loc[corner, "flag"]) == (100,
+                                                                                "undersized")
+    reason = next(f["reason"] for f in plan.metrics["flags"] if f["seq"] == corner)
+    assert "隔开" in reason and "100" in reason
+    assert plan.metrics["cut_off_grids"] == 1
+    assert_every_grid_contiguous_or_explained(session, plan.id, may_stay_split=set())
 
 
 def test_merge_keeps_thematic_households_together(session: Session) -> None:
@@ -212,8 +307,8 @@ def test_demo_balance(demo_session: Session) -> None:
         GROUP BY g.id HAVING sum(b.households) > 500 ORDER BY g.code LIMIT 1""")).scalar_one()
     s.execute(text("UPDATE grid SET locked = true WHERE id = :g"), {"g": oversized})
     plan = plans.create_plan(s, kind="balance", scope_code=DEMO_SUBDISTRICT, created_by="t")
-    assert_contiguous_inside_community(s, plan.id, plan.metrics["bridges"])
-    assert plan.metrics["bridges"] <= 5
+    assert_contiguous_inside_community(s, plan.id)
+    assert_every_grid_contiguous_or_explained(s, plan.id, may_stay_split={oversized})
     proposed = plans.list_plan_grids(s, plan.id)
     assert oversized in set(proposed["source_grid_id"].dropna())
     assert oversized not in plan.params["retired"]
@@ -228,7 +323,8 @@ def test_demo_balance(demo_session: Session) -> None:
 def test_demo_merge_crosswalk(demo_session: Session) -> None:
     plan = plans.create_plan(demo_session, kind="merge", scope_code="320706013001",
                              created_by="t")
-    assert_contiguous_inside_community(demo_session, plan.id, plan.metrics["bridges"])
+    assert_contiguous_inside_community(demo_session, plan.id)
+    assert_every_grid_contiguous_or_explained(demo_session, plan.id, may_stay_split=set())
     walk = plans.list_crosswalk(demo_session, plan.id)
     assert {"party", "security", "civil"} <= set(walk["old_theme"])
     assert_shares_sum_to_one(demo_session, plan.id)
