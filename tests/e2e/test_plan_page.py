@@ -115,6 +115,7 @@ def test_draw_toolbar_loads_offline(plan_page):  # type: ignore[no-untyped-def]
     assert "API 密钥" in page.locator("#gm-editor").inner_text()
     # the toolbar's sprite comes from gridmap too (a 404 would land in offline.failed)
     page.wait_for_load_state("networkidle")
+    page.screenshot(path="/tmp/gridmap-e2e-plan.png")  # for a person to look at after a run
     assert offline.errors == [] and offline.failed == [], (offline.errors, offline.failed)
 
 
