@@ -13,7 +13,13 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
-install: sysdeps $(BIN)/.installed
+# Leaflet.draw (plan map drawing tools) exists only on npm: installed into an ignored folder
+# and served by gridmap itself, never from a CDN
+DRAW := layers/static/vendor/node_modules/leaflet-draw/dist/leaflet.draw.js
+$(DRAW):
+	npm install --prefix layers/static/vendor --no-audit --no-fund --no-save leaflet-draw@1.0.4
+
+install: sysdeps $(BIN)/.installed $(DRAW)
 
 sysdeps:
 	@scripts/install-sysdeps.sh
@@ -47,4 +53,4 @@ bench: db
 
 clean:
 	-$(BIN)/gridmap db stop
-	rm -rf .gridmap $(VENV)
+	rm -rf .gridmap $(VENV) layers/static/vendor

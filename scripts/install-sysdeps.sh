@@ -3,6 +3,7 @@
 #   scripts/install-sysdeps.sh [--test]    (--test adds headless Chromium for page tests)
 set -euo pipefail
 pkgs=(python3 python3-venv python3-dev postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting)
+command -v npm >/dev/null || pkgs+=(npm)   # Leaflet.draw for the plan map comes from npm
 [ "${1:-}" = "--test" ] && pkgs+=(chromium fonts-wqy-microhei)
 missing=()
 for p in "${pkgs[@]}"; do
