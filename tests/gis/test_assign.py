@@ -202,3 +202,23 @@ def test_event_geometry_builder_roundtrip(session, two_grids):
     assign.assign_events(session, [event.id])
     session.refresh(event)
     assert event.grid_id != west.id
+
+
+def test_bulk_assignment_on_grid_pieces_follows_the_same_rules(session, two_grids):
+    """Without ids (and from BULK_EVENTS ids on) grids are cut into ST_Subdivide pieces:
+    edge, 50 m and far-out events must come out as with whole grids."""
+    west, east = two_grids
+    inside = make_event(session, geom=Point(119.203, 34.605))
+    on_edge = make_event(session, geom=Point(119.21, 34.605))
+    near = make_event(session, geom=Point(119.22 + 30 / M_PER_DEG_LON, 34.605))
+    far = make_event(session, geom=Point(119.22 + 80 / M_PER_DEG_LON, 34.605))
+    session.execute(text("UPDATE event SET grid_id = NULL, grid_version = NULL"))
+    # extra vertices on the straight edges (same shapes) so that ST_Subdivide really cuts
+    # the squares (in halves at lat 34.605, through the inside and edge points)
+    session.execute(text("UPDATE grid SET geom = ST_Segmentize(geom, 0.0004)"))
+    assert session.scalar(text(
+        "SELECT count(*) FROM (SELECT ST_Subdivide(geom, :n) FROM grid) p"),
+        {"n": assign.PIECE_VERTICES}) > 2
+    assert assign.assign_events(session) == 3
+    got = dict(session.execute(text("SELECT id, grid_id FROM event")).all())
+    assert got == {inside.id: west.id, on_edge.id: east.id, near.id: east.id, far.id: None}
