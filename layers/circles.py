@@ -117,5 +117,5 @@ def render_coverage(session: Session, caller: Caller, *, type: str = "party_cent
     gained = sum(p["households_gained"] for p in picks)
     fmap.add_child(page.Panel(legend(label, minutes, coverage.summary_of(blds), gained),
                               css_class="gm-panel gm-legend"))
-    fmap.add_child(login.account_panel(caller))
+    login.add_account(fmap, caller)
     return page.render(fmap)

@@ -9,8 +9,11 @@ from __future__ import annotations
 import html
 from urllib.parse import quote
 
+import folium
+from branca.element import Element
+
 from gis.callers import Caller
-from layers import assets, page
+from layers import assets
 
 LOGIN_URL = "/map/login"
 LOGOUT_URL = "/map/logout"
@@ -94,6 +97,13 @@ def account_html(caller: Caller) -> str:
     return f"{html.escape(_role(caller))}{logout_form()}"
 
 
-def account_panel(caller: Caller) -> page.Panel:
-    """A small map corner panel holding ``account_html``."""
-    return page.Panel(account_html(caller), position="bottomleft")
+def add_account(fmap: folium.Map, caller: Caller) -> None:
+    """Put ``account_html`` in the page's top-left corner, below the zoom buttons.
+
+    A plain element beside the map (like the page title), not a Leaflet control: as a
+    control (page.Panel) it left the e2e overview map stuck at its first zoom in headless
+    Chromium, for reasons not found yet.
+    """
+    box = (f'<div class="gm-panel" style="position:absolute;top:80px;left:10px;'
+           f'z-index:1000">{account_html(caller)}</div>')
+    fmap.get_root().html.add_child(Element(box), name="gm_account")

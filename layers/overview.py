@@ -47,7 +47,7 @@ def render_overview(session: Session, caller: Caller, *, theme: str = "unified",
             build(frame).add_to(fmap)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     page.add_legend(fmap, [catalogue.get_layer(key) for key in LEGEND_LAYERS])
-    fmap.add_child(login.account_panel(caller))
+    login.add_account(fmap, caller)
     fmap.add_child(page.ZoomGate({
         "gm-grid-label": catalogue.get_layer("grid_labels").min_zoom,
         "gm-code": catalogue.GRID_CODE_MIN_ZOOM,
