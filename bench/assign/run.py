@@ -18,7 +18,10 @@ and locate latency over HTTP.
 Points are uniform over the union of the demo's unified grids grown by 100 m (seed 7), so a
 few percent fall just outside and exercise the 50 m rule; they are stored as events (the
 demo's own events are removed first). Each method runs in its own transaction,
-rolled back afterwards, so all start from the same unassigned table. Locate latency: a fixed
+rolled back afterwards and followed by VACUUM (untimed), so all start from the same
+unassigned table without the previous method's dead rows. Every method runs with the
+settings ours uses (work_mem 256MB, JIT off; gis.assign.assign_events sets them itself), so
+the peers are not handicapped by JIT compile time or small sorts. Locate latency: a fixed
 number of sequential GET /api/v1/locate requests against a local uvicorn (keep-alive).
 
 Writes bench/results/assign.json; run with ``python -m bench assign``. Environment:
@@ -119,8 +122,16 @@ def load_points(engine: Engine, rng: np.random.Generator) -> tuple[float, ...]:
 
 
 def timed(engine: Engine, work) -> tuple[float, dict]:  # type: ignore[no-untyped-def]
-    """Run ``work(session)`` in a transaction, time it, collect the outcome, roll back."""
+    """Run ``work(session)`` in a transaction, time it, collect the outcome, roll back.
+
+    VACUUM first (untimed): every method's rolled-back UPDATE leaves a million dead row
+    versions and index entries behind, which would slow whichever method runs next.
+    """
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM event")
     with Session(engine) as session:
+        session.execute(text("SELECT set_config('work_mem', :mem, true), "
+                             "set_config('jit', 'off', true)"), {"mem": assign.BULK_WORK_MEM})
         session.execute(text("SELECT count(*) FROM event"))  # same warm cache for all
         started = time.perf_counter()
         extra = work(session) or {}
