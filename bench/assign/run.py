@@ -26,7 +26,7 @@ number of sequential GET /api/v1/locate requests against a local uvicorn (keep-a
 
 Writes bench/results/assign.json; run with ``python -m bench assign``. Environment:
 BENCH_ASSIGN_POINTS (default 1,000,000), BENCH_LOCATE_REQUESTS (default 2,000),
-BENCH_ASSIGN_ROUNDS (default 2; ``seconds`` is the best round, ``runs_s`` all of them).
+BENCH_ASSIGN_ROUNDS (default 3; ``seconds`` is the best round, ``runs_s`` all of them).
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ from tests import dbs  # noqa: E402  (throw-away database helpers)
 
 POINTS = int(os.environ.get("BENCH_ASSIGN_POINTS", "1000000"))
 REQUESTS = int(os.environ.get("BENCH_LOCATE_REQUESTS", "2000"))
-ROUNDS = int(os.environ.get("BENCH_ASSIGN_ROUNDS", "2"))
+ROUNDS = int(os.environ.get("BENCH_ASSIGN_ROUNDS", "3"))
 METRIC_EPSG = 4549  # CGCS2000 Gauss-Kruger zone of the demo district (gis.crs.metric_epsg)
 SPREAD_M = 100.0
 GRIDS = "SELECT id, code, geom FROM grid WHERE theme = 'unified' AND valid_to IS NULL"
