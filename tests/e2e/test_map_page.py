@@ -93,6 +93,20 @@ class Offline:
             self.failed.append(f"{response.status} {response.url}")
 
 
+MAP_OBJECT = ("Object.values(window).find(v => v instanceof L.Map)")
+
+
+def wait_until_idle(page) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the map has stopped zooming/panning (a click during the opening fitBounds
+    animation lands on a marker that is about to move)."""
+    page.evaluate(f"""() => new Promise(done => {{
+        const map = {MAP_OBJECT};
+        const settled = () => !map._animatingZoom && !(map._panAnim && map._panAnim._inProgress);
+        const check = () => settled() ? setTimeout(done, 300) : setTimeout(check, 50);
+        check();
+    }})""")
+
+
 @pytest.fixture
 def map_page(browser, live_url: str) -> Iterator[tuple[object, Offline]]:  # type: ignore[no-untyped-def]
     offline = Offline()
@@ -103,12 +117,10 @@ def map_page(browser, live_url: str) -> Iterator[tuple[object, Offline]]:  # typ
     page.on("pageerror", lambda exc: offline.errors.append(str(exc)))
     page.goto(f"{live_url}/map", wait_until="load")
     page.wait_for_selector("path.gm-grid", state="attached", timeout=15_000)
+    wait_until_idle(page)
     yield page, offline
     context.close()
     assert offline.blocked == [], f"the page tried to reach other hosts: {offline.blocked}"
-
-
-MAP_OBJECT = ("Object.values(window).find(v => v instanceof L.Map)")
 
 
 def test_map_page_draws_its_layers_offline(map_page, tmp_path: Path):  # type: ignore[no-untyped-def]
