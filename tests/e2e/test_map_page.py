@@ -8,33 +8,19 @@ database of its own (uvicorn runs in another thread and sees only committed rows
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 from sqlalchemy.orm import Session
 
 from api.main import create_app
 from gis.settings import Settings
 from tests import dbs
+from tests.e2e.live import PYTESTMARK, offline_page, serve
 from tests.layers.scene import BIG, make_scene
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="needs Debian's chromium at /usr/bin/chromium "
-                              "(scripts/install-sysdeps.sh --test installs it)"),
-]
+pytestmark = PYTESTMARK
 
 
 @pytest.fixture(scope="module")
@@ -44,53 +30,11 @@ def live_url(base_settings: Settings) -> Iterator[str]:
     with Session(engine) as session:
         make_scene(session)
         session.commit()
-    app = create_app(dbs.settings_for(engine, base_settings))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield f"http://127.0.0.1:{port}"
+        with serve(create_app(dbs.settings_for(engine, base_settings))) as url:
+            yield url
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         dbs.drop_database(base_settings, engine)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                              args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-class Offline:
-    """Blocks and records every request to a non-loopback host; records failures too."""
-
-    def __init__(self) -> None:
-        self.blocked: list[str] = []
-        self.failed: list[str] = []
-        self.errors: list[str] = []
-
-    def route(self, route, request) -> None:  # type: ignore[no-untyped-def]
-        host = urlsplit(request.url).hostname or ""
-        if request.url.startswith(("data:", "blob:", "about:")) or host in LOOPBACK:
-            route.continue_()
-        else:
-            self.blocked.append(request.url)
-            route.abort()
-
-    def response(self, response) -> None:  # type: ignore[no-untyped-def]
-        if response.status >= 400:
-            self.failed.append(f"{response.status} {response.url}")
 
 
 MAP_OBJECT = ("Object.values(window).find(v => v instanceof L.Map)")
@@ -108,19 +52,12 @@ def wait_until_idle(page) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def map_page(browser, live_url: str) -> Iterator[tuple[object, Offline]]:  # type: ignore[no-untyped-def]
-    offline = Offline()
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
-    context.route("**/*", offline.route)
-    page = context.new_page()
-    page.on("response", offline.response)
-    page.on("pageerror", lambda exc: offline.errors.append(str(exc)))
-    page.goto(f"{live_url}/map", wait_until="load")
-    page.wait_for_selector("path.gm-grid", state="attached", timeout=15_000)
-    wait_until_idle(page)
-    yield page, offline
-    context.close()
-    assert offline.blocked == [], f"the page tried to reach other hosts: {offline.blocked}"
+def map_page(browser, live_url: str) -> Iterator[tuple[object, object]]:  # type: ignore[no-untyped-def]
+    with offline_page(browser) as (page, offline):
+        page.goto(f"{live_url}/map", wait_until="load")
+        page.wait_for_selector("path.gm-grid", state="attached", timeout=15_000)
+        wait_until_idle(page)
+        yield page, offline
 
 
 def test_map_page_draws_its_layers_offline(map_page, tmp_path: Path):  # type: ignore[no-untyped-def]

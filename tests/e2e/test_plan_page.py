@@ -8,28 +8,20 @@ uvicorn in a thread, every non-loopback request blocked and failing the test.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy.orm import Session
 
 from api.main import create_app
 from gis import keys, plans
 from gis.settings import Settings
 from tests import dbs
-from tests.e2e.test_map_page import CHROMIUM, CHROMIUM_ARGS, Offline
+from tests.e2e.live import PYTESTMARK, offline_page, serve
 from tests.plan_cases import make_lattice
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="needs Debian's chromium at /usr/bin/chromium "
-                              "(scripts/install-sysdeps.sh --test installs it)"),
-]
+pytestmark = PYTESTMARK
 
 PROPOSED_MAP = ("Object.values(window).find(v => v instanceof L.Map "
                 "&& v.getContainer().querySelector('.leaflet-draw'))")
@@ -46,56 +38,28 @@ def live_plan(base_settings: Settings) -> Iterator[tuple[str, int, str]]:
         key = keys.create_key(session, role="planner", region_code=community)
         plan_id = plan.id
         session.commit()
-    app = create_app(dbs.settings_for(engine, base_settings))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield f"http://127.0.0.1:{port}", plan_id, key
+        with serve(create_app(dbs.settings_for(engine, base_settings))) as url:
+            yield url, plan_id, key
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         dbs.drop_database(base_settings, engine)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                              args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
 def plan_page(browser, live_plan):  # type: ignore[no-untyped-def]
     url, plan_id, key = live_plan
-    offline = Offline()
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
-    context.route("**/*", offline.route)
-    page = context.new_page()
-    page.on("response", offline.response)
-    page.on("pageerror", lambda exc: offline.errors.append(str(exc)))
-    page.goto(f"{url}/map/plans/{plan_id}", wait_until="load")
-    if "/map/login" in page.url:  # the page wants a logged-in planner (a GET-only cookie)
-        page.fill("#key", key)
-        with page.expect_navigation(url=f"**/map/plans/{plan_id}", wait_until="load"):
-            page.click("button[type=submit]")
-    try:
-        page.wait_for_selector(".leaflet-draw-toolbar", state="attached", timeout=15_000)
-    except Exception:
-        raise AssertionError(f"no draw toolbar: {offline.errors} {offline.failed} "
-                             f"{offline.blocked} at {page.url}") from None
-    yield page, offline
-    context.close()
-    assert offline.blocked == [], f"the page tried to reach other hosts: {offline.blocked}"
+    with offline_page(browser, width=1400, height=900) as (page, offline):
+        page.goto(f"{url}/map/plans/{plan_id}", wait_until="load")
+        if "/map/login" in page.url:  # the page wants a logged-in planner (a GET-only cookie)
+            page.fill("#key", key)
+            with page.expect_navigation(url=f"**/map/plans/{plan_id}", wait_until="load"):
+                page.click("button[type=submit]")
+        try:
+            page.wait_for_selector(".leaflet-draw-toolbar", state="attached", timeout=15_000)
+        except Exception:
+            raise AssertionError(f"no draw toolbar: {offline.errors} {offline.failed} "
+                                 f"{offline.blocked} at {page.url}") from None
+        yield page, offline
 
 
 def _grid_count(url: str, plan_id: int, key: str) -> int:
