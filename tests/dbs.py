@@ -7,12 +7,15 @@ with Alembic and drops them at the end.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from gis import db, schema
-from gis.settings import Settings
+from gis.settings import Settings, get_settings
 
 
 def server_url(settings: Settings) -> str:
@@ -51,3 +54,16 @@ def settings_for(engine: Engine, base: Settings) -> Settings:
     """Settings that point the app at ``engine``'s database."""
     url = engine.url.render_as_string(hide_password=False)
     return base.model_copy(update={"database_url": url})
+
+
+@contextmanager
+def cli_pointed_at(engine: Engine, base: Settings,
+                   monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """Point the ``gridmap`` command line (GRIDMAP_DATABASE_URL, cached settings) at
+    ``engine``'s database for the duration of the block."""
+    monkeypatch.setenv("GRIDMAP_DATABASE_URL", str(settings_for(engine, base).database_url))
+    get_settings.cache_clear()
+    try:
+        yield engine
+    finally:
+        get_settings.cache_clear()

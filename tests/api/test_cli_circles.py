@@ -7,7 +7,7 @@ from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 from api.cli import app
-from gis.settings import Settings, get_settings
+from gis.settings import Settings
 from tests import dbs
 
 
@@ -15,11 +15,8 @@ from tests import dbs
 def cli_demo(demo_engine: Engine, base_settings: Settings,
              monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     """The CLI pointed at the demo database; the circles it caches are removed after."""
-    monkeypatch.setenv("GRIDMAP_DATABASE_URL",
-                       str(dbs.settings_for(demo_engine, base_settings).database_url))
-    get_settings.cache_clear()
-    yield demo_engine
-    get_settings.cache_clear()
+    with dbs.cli_pointed_at(demo_engine, base_settings, monkeypatch):
+        yield demo_engine
     with demo_engine.begin() as conn:
         conn.execute(text("DELETE FROM service_area"))
 

@@ -11,37 +11,28 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from api.cli import app, main
-from gis.settings import Settings, get_settings
+from gis.settings import Settings
 from tests import dbs
-
-
-def _point_cli_at(eng: Engine, base: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GRIDMAP_DATABASE_URL", str(dbs.settings_for(eng, base).database_url))
-    get_settings.cache_clear()
 
 
 @pytest.fixture
 def foreign_db(engine: Engine, base_settings: Settings,
                monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     """The run's empty database holding one district that is not the demo's (removed after)."""
-    _point_cli_at(engine, base_settings, monkeypatch)
     with Session(engine) as session, session.begin():
         session.execute(text(
             "INSERT INTO region (code, name, level, geom) VALUES ('320707000000', '赣榆区', "
             "'district', ST_Multi(ST_MakeEnvelope(119, 34.8, 119.1, 34.9, 4490)))"))
-    yield engine
-    get_settings.cache_clear()
+    with dbs.cli_pointed_at(engine, base_settings, monkeypatch):
+        yield engine
     with Session(engine) as session, session.begin():
         session.execute(text("DELETE FROM region WHERE code = '320707000000'"))
 
 
 def test_demo_already_loaded_is_skipped(demo_engine: Engine, base_settings: Settings,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    _point_cli_at(demo_engine, base_settings, monkeypatch)
-    try:
+    with dbs.cli_pointed_at(demo_engine, base_settings, monkeypatch):
         result = CliRunner().invoke(app, ["demo"])
-    finally:
-        get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert "already loaded" in result.output
 

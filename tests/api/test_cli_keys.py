@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from api.cli import app, main
 from gis import keys
 from gis.models import ApiKey
-from gis.settings import Settings, get_settings
+from gis.settings import Settings
 from tests import dbs
 
 
@@ -19,11 +19,8 @@ from tests import dbs
 def cli_db(engine: Engine, base_settings: Settings,
            monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     """The CLI pointed at the run's empty database; the keys it commits are removed after."""
-    monkeypatch.setenv("GRIDMAP_DATABASE_URL",
-                       str(dbs.settings_for(engine, base_settings).database_url))
-    get_settings.cache_clear()
-    yield engine
-    get_settings.cache_clear()
+    with dbs.cli_pointed_at(engine, base_settings, monkeypatch):
+        yield engine
     with Session(engine) as session, session.begin():
         session.execute(delete(ApiKey).where(ApiKey.label == "cli-test"))
 

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from api.cli import app, main
 from gis import keys
 from gis.models import Grid
-from gis.settings import Settings, get_settings
+from gis.settings import Settings
 from tests import dbs
 from tests.gis.iofiles import (
     COMMUNITY,
@@ -152,11 +152,8 @@ def cli_engine(base_settings: Settings) -> Iterator[Engine]:
 @pytest.fixture
 def cli_db(cli_engine: Engine, base_settings: Settings,
            monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    monkeypatch.setenv("GRIDMAP_DATABASE_URL",
-                       str(dbs.settings_for(cli_engine, base_settings).database_url))
-    get_settings.cache_clear()
-    yield cli_engine
-    get_settings.cache_clear()
+    with dbs.cli_pointed_at(cli_engine, base_settings, monkeypatch):
+        yield cli_engine
     with Session(cli_engine) as session, session.begin():
         session.execute(text("TRUNCATE grid, building RESTART IDENTITY CASCADE"))
 
