@@ -40,8 +40,8 @@ CHUNK: Final = 64
 
 def budget_m(minutes: float, speed: float) -> float:
     """Walking budget in metres; refuses non-positive or absurd values."""
-    if not (0 < minutes <= 120) or not (10 <= speed <= 200):
-        raise InvalidInput("minutes must be in (0, 120] and speed in [10, 200] m/min "
+    if not (1 <= minutes <= 120) or not (10 <= speed <= 200):
+        raise InvalidInput("minutes must be in [1, 120] and speed in [10, 200] m/min "
                            "(50 m/min is a 10-minute life circle of 500 m; 4.5 km/h = 75)")
     return minutes * speed
 
@@ -196,7 +196,7 @@ def _answer(facs: pd.DataFrame, circles: gpd.GeoDataFrame, minutes: float, speed
     out = out.merge(circles, on="facility_id")
     out = gpd.GeoDataFrame(out, geometry="geom", crs=STORAGE_SRID)
     out["minutes"], out["speed_m_per_min"], out["distance_m"] = minutes, speed, budget
-    srid = network.metric_srid(*_centre(out)) if len(out) else 3857
+    srid = network.metric_srid(*_centre(out)) if (~out.geometry.is_empty).any() else 3857
     out["area_m2"] = out.geometry.to_crs(srid).area.round(0)
     out.attrs["skipped"] = skipped
     return out[["facility_id", "code", "name", "type", "level", "minutes", "speed_m_per_min",
@@ -204,7 +204,9 @@ def _answer(facs: pd.DataFrame, circles: gpd.GeoDataFrame, minutes: float, speed
 
 
 def _centre(frame: gpd.GeoDataFrame) -> tuple[float, float]:
-    minx, miny, maxx, maxy = frame.total_bounds
+    """Centre of the non-empty geometries (a facility whose snap distance exceeds the budget
+    has an empty circle, and empty geometries make total_bounds NaN)."""
+    minx, miny, maxx, maxy = frame.geometry[~frame.geometry.is_empty].total_bounds
     return (minx + maxx) / 2, (miny + maxy) / 2
 
 

@@ -15,7 +15,7 @@ router = APIRouter(tags=["circles"])
 
 Type = Annotated[str, Query(description="facility type, e.g. party_center, clinic, "
                                         "elderly_care, shelter")]
-Minutes = Annotated[float, Query(gt=0, le=120, description="walking time budget, minutes "
+Minutes = Annotated[float, Query(ge=1, le=120, description="walking time budget, minutes "
                                                            "(10 = GB 50180 life circle)")]
 Speed = Annotated[float, Query(ge=10, le=200, description="walking speed, metres per minute "
                                                           "(50 default; 4.5 km/h = 75)")]

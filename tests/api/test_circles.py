@@ -39,7 +39,8 @@ def test_one_facility_too_far_from_the_network_is_a_422(client, session, river) 
     assert listing["features"] == [] and listing["skipped"][0]["id"] == far.id
 
 
-@pytest.mark.parametrize("params", [{"type": "casino"}, {"minutes": 0}, {"speed": 1000}])
+@pytest.mark.parametrize("params", [{"type": "casino"}, {"minutes": 0}, {"minutes": 5e-324},
+                                    {"speed": 1000}])
 def test_bad_parameters_are_422(client, session, river, params) -> None:  # noqa: F811
     res = client.get("/api/v1/service-circles", params=params)
     assert res.status_code == 422 and "detail" in res.json()

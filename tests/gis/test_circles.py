@@ -143,6 +143,8 @@ def test_cache_is_recomputed_when_the_facility_moves(session) -> None:
 def test_budget_parameters_are_checked(session) -> None:
     with pytest.raises(InvalidInput):
         circles.budget_m(0, 50)
+    with pytest.raises(InvalidInput):
+        circles.budget_m(5e-324, 50)
     assert circles.budget_m(10, 75) == 750
     assert at(0, 0) == pytest.approx((119.2, 34.6))
 
