@@ -97,6 +97,17 @@ async def _database_error(_: Request, exc: Exception) -> JSONResponse:
                         status_code=503)
 
 
+_NUL_MESSAGE = "A string literal cannot contain NUL"
+
+
+async def _value_error(request: Request, exc: Exception) -> JSONResponse:
+    """psycopg2 refuses NUL characters in text with a plain ValueError: that is bad input."""
+    if str(exc).startswith(_NUL_MESSAGE):
+        return JSONResponse(_body("text values must not contain NUL (\\u0000) characters",
+                                  "invalid_input"), status_code=422)
+    raise exc
+
+
 def install(app: FastAPI) -> None:
     """Register every handler on ``app``."""
     app.add_exception_handler(errors.GridmapError, _gridmap_error)
@@ -104,3 +115,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(StaleDataError, _stale_error)
     app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(ValueError, _value_error)
