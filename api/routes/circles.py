@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from api.deps import CallerDep, SessionDep, SettingsDep, require
+from api.params import OptionalRowId
 from api.responses import GeoJSONResponse
 from gis import circles, coverage, frames, sites
 from gis.callers import Caller
@@ -26,7 +27,7 @@ ReaderDep = Annotated[Caller, require("viewer", "grid_worker", "dispatcher", "pl
 @router.get("/api/v1/service-circles", response_class=GeoJSONResponse)
 def list_service_circles(session: SessionDep, caller: CallerDep, type: Type = "party_center",
                          minutes: Minutes = 10, speed: Speed = 50,
-                         facility: int | None = None) -> GeoJSONResponse:
+                         facility: OptionalRowId = None) -> GeoJSONResponse:
     """Walking isochrones (GeoJSON polygons, lon/lat) of facilities of ``type`` (or one
     ``facility`` id); facilities over 200 m from the network are listed under ``skipped``."""
     coverage.check_type(type)

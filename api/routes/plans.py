@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from api.access import PlanningCallerDep
 from api.deps import CallerDep, SessionDep
+from api.params import RowId
 from gis import plans, rules
 from gis.callers import check_in_scope
 from gis.errors import Forbidden
@@ -52,7 +53,7 @@ def create_plan(body: PlanRequest, session: SessionDep, caller: CallerDep) -> di
 
 
 @router.get("/api/v1/plans/{plan_id}")
-def get_plan(plan_id: int, session: SessionDep, caller: CallerDep) -> dict:
+def get_plan(plan_id: RowId, session: SessionDep, caller: CallerDep) -> dict:
     """A plan with metrics before/after, proposed grids (GeoJSON) and the crosswalk."""
     caller.require(*READERS)
     return plans.plan_report(session, plan_id)
@@ -72,7 +73,7 @@ class PlanEdit(BaseModel):
 
 
 @router.post("/api/v1/plans/{plan_id}/edits")
-def edit_plan(plan_id: int, body: PlanEdit, session: SessionDep, caller: CallerDep) -> dict:
+def edit_plan(plan_id: RowId, body: PlanEdit, session: SessionDep, caller: CallerDep) -> dict:
     """Redraw by hand inside a draft plan; metrics, flags and crosswalk are recomputed."""
     caller.require("planner")
     plans.edit_plan(session, plan_id, body.model_dump(exclude_none=True), actor=caller.name)
@@ -80,14 +81,14 @@ def edit_plan(plan_id: int, body: PlanEdit, session: SessionDep, caller: CallerD
 
 
 @router.post("/api/v1/plans/{plan_id}/apply")
-def apply_plan(plan_id: int, session: SessionDep, caller: CallerDep) -> dict:
+def apply_plan(plan_id: RowId, session: SessionDep, caller: CallerDep) -> dict:
     """Apply a draft in one transaction; 409 when its grids changed meanwhile."""
     caller.require("planner")
     return plans.apply_plan(session, plan_id, actor=caller.name)
 
 
 @router.post("/api/v1/plans/{plan_id}/reject")
-def reject_plan(plan_id: int, session: SessionDep, caller: CallerDep) -> dict:
+def reject_plan(plan_id: RowId, session: SessionDep, caller: CallerDep) -> dict:
     """Reject a draft."""
     caller.require("planner")
     plans.reject_plan(session, plan_id, actor=caller.name)
@@ -105,7 +106,7 @@ def building_grid_history(code: str, session: SessionDep, caller: CallerDep,
 
 
 @router.get("/map/plans/{plan_id}", response_class=HTMLResponse)
-def plan_map(plan_id: int, session: SessionDep, caller: PlanningCallerDep) -> str:
+def plan_map(plan_id: RowId, session: SessionDep, caller: PlanningCallerDep) -> str:
     """Current and proposed grids side by side, moved buildings, metrics and crosswalk
     (planners of the plan's region)."""
     review = plans.plan_review(session, plan_id)

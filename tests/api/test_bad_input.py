@@ -37,3 +37,9 @@ def test_a_carriage_return_in_a_scope_is_just_an_unknown_scope(client, session,
     make_grid(session, community_code=region.code)
     res = client.get("/api/v1/qa", params={"scope": "K\r'; SELECT 1/0; --"}, headers=headers)
     assert res.status_code < 500, res.text
+
+
+@pytest.mark.parametrize("url", ["/api/v1/service-circles?facility=286188285367",
+                                 "/api/v1/plans/99999999999"])
+def test_ids_past_the_integer_range_are_422(client, headers, url: str) -> None:
+    assert client.get(url, headers=headers).status_code == 422
