@@ -1,11 +1,20 @@
 """Free-text Chinese addresses to buildings: normalise, then pg_trgm similarity.
 
-The query is normalised (full-width to half-width, spaces and punctuation dropped, leading
-province/city/district/subdistrict/community names dropped, 幢/座/号楼 read as 栋, unit and
-room numbers dropped) and compared with the buildings' standard addresses
-(``街路名 + 门牌号 + 号 + 楼号 + 栋``). An address-only event is placed automatically when the
-best candidate is clear: score >= ``AUTO_MIN_SCORE`` and at least ``AUTO_MIN_MARGIN`` above
-the runner-up; otherwise it waits in ``needs_location`` for a dispatcher.
+The query is normalised (full-width to half-width, spaces and punctuation dropped, Chinese
+numerals in number positions read as digits (十二号 → 12号, 三幢 → 3幢), leading
+province/city/district/subdistrict/community names dropped, 幢/座/号楼/# read as 栋, a door and
+building number run together (12-3栋, 12 3栋) split, unit, floor and room numbers dropped).
+Two forms of it are compared, in one statement, with every building:
+
+- the street form with the building's standard address (``街路名 + 门牌号 + 号 + 楼号 + 栋``);
+- the compound form with the building's compound key, its 小区 name (a trailing 小区 dropped on
+  both sides, since callers add or omit it freely) plus the building number of its address.
+
+A building's score is the better of the two similarities. An address-only event is placed
+automatically when the best candidate is clear: score >= ``AUTO_MIN_SCORE`` and at least
+``AUTO_MIN_MARGIN`` above the runner-up; otherwise it waits in ``needs_location`` for a
+dispatcher. A compound name without a building number ties every building of the compound,
+so it is never clear.
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
+import cn2an
 from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, TEXT
 from sqlalchemy.orm import Session
@@ -28,6 +38,17 @@ AUTO_MIN_MARGIN = 0.15
 """How far the best candidate must lead the runner-up to be taken without a person."""
 MAX_QUERY_CHARS = 200
 
+# A separator between a door number and a building number ("12-3栋", "12 3栋") stands for 号;
+# it must go before spaces are dropped, or "12 3栋" would read as building 123.
+_DOOR_BUILDING = re.compile(r"(\d)[\s,，、\-—~～]+(\d+)(?=栋|幢|座|号楼|#)")
+_DROP = re.compile(r"[\s,，。.、;；:：()（）\[\]【】\"'“”‘’]+")
+# Chinese numerals are read only in number positions: right before 号 (also 号楼), 栋, 幢, 座,
+# 单元, 室, 层, 户. Names keep theirs: 三里屯, 十里铺, 一品苑, 第二人民医院, 五一路 have the
+# numeral before an ordinary character, and converting every numeral (as cn2an's transform
+# does) would turn them into 3里屯 and miss the building. A bare 楼 is left out on purpose:
+# "三楼" is a floor (dropped anyway after a building number) and names such as 天一楼 exist.
+_CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百千幺]+(?=号|栋|幢|座|单元|室|层|户)")
+_ORDINAL = re.compile(r"第(?=\d+(?:号|栋|幢|座|单元|室|层|户))")  # 第三栋 → 3栋
 # Leading admin names people write before the street address; the district alternative
 # refuses names ending like a compound (小区, 园区, 社区 are stripped separately or kept).
 _PREFIXES = (
@@ -39,37 +60,61 @@ _PREFIXES = (
     re.compile(r"^[^\d]{2,8}?社区(?:居委会)?"),
 )
 _VARIANTS = (
-    (re.compile(r"(\d+)号楼"), r"\1栋"),
-    (re.compile(r"(\d+)[幢座#]"), r"\1栋"),
-    (re.compile(r"(\d+)号(\d+)-\d+$"), r"\1号\2栋"),   # "12号3-501": building 3, room 501
+    (re.compile(r"(\d+)(?:号楼|#楼|[幢座#])"), r"\1栋"),
+    (re.compile(r"(\d+)号(\d+)-[\d-]+$"), r"\1号\2栋"),  # "12号3-501", "12号3-2-501": building 3
     (re.compile(r"(\d+)栋.*$"), r"\1栋"),              # unit, floor and room go
-    (re.compile(r"(\d+)单元.*$"), ""),
+    (re.compile(r"\d+单元.*$"), ""),
+    (re.compile(r"(?<=\D)\d+[室户]$"), ""),            # "12号502室": the room goes
 )
-_DROP = re.compile(r"[\s,，。.、;；:：()（）\[\]【】\"'“”‘’]+")
+# "朝阳东路12号阳光小区3栋": street form without the compound, compound form without the street.
+_MIXED = re.compile(r"(?P<street>.*?\d+号)(?P<name>\D+?)(?P<building>\d+栋)")
+_COMPOUND_NUMBER = re.compile(r"(?<=\D)(\d+)号$")  # in a compound "阳光小区3号" is building 3
+_COMPOUND_TAIL = re.compile(r"小区(?=\d+栋$|$)")    # same as the SQL compound key drops
+
+
+def _arabic(match: re.Match[str]) -> str:
+    try:
+        return str(cn2an.cn2an(match.group(), "normal"))
+    except ValueError:  # not a number after all ("十十"): leave it as written
+        return match.group()
 
 
 def normalize_address(value: str) -> str:
     """The comparable form of a free-text address (see the module docstring)."""
-    out = _DROP.sub("", unicodedata.normalize("NFKC", value))
+    out = _DOOR_BUILDING.sub(r"\1号\2", unicodedata.normalize("NFKC", value))
+    out = _ORDINAL.sub("", _CN_NUMBER.sub(_arabic, _DROP.sub("", out)))
     for pattern in _PREFIXES:
-        stripped = pattern.sub("", out, count=1)
-        if stripped:  # never strip the whole address away
-            out = stripped
+        out = pattern.sub("", out, count=1) or out  # never strip the whole address away
     for pattern, replacement in _VARIANTS:
-        out = pattern.sub(replacement, out)
+        out = pattern.sub(replacement, out) or out  # "一单元502" alone keeps its unit
     return out
+
+
+def search_forms(normal: str) -> tuple[str, str]:
+    """(street form, compound form) of a normalised address, compared in SQL with the
+    building's address and compound key respectively."""
+    street, compound = normal, normal
+    mixed = _MIXED.fullmatch(normal)
+    if mixed:
+        street = mixed["street"] + mixed["building"]
+        compound = mixed["name"] + mixed["building"]
+    return street, _COMPOUND_TAIL.sub("", _COMPOUND_NUMBER.sub(r"\1栋", compound))
 
 
 def geocode_many(session: Session, queries: Sequence[str], *, limit: int = 5
                  ) -> list[list[dict[str, Any]]]:
     """Ranked candidates (best first) for each query, in one SQL statement.
 
-    Each candidate: building code, address, compound, score (0..1), lon/lat (EPSG:4490, a
-    point inside the building), grid_code/grid_name, community_code.
+    Each candidate: building code, address, compound, score (0..1), ``matched`` ("address" or
+    "compound": which form scored), lon/lat (EPSG:4490, a point inside the building),
+    grid_code/grid_name, community_code.
     """
-    normal = [normalize_address(q) for q in queries]
-    statement = text(sql.load("geocode")).bindparams(bindparam("queries", type_=ARRAY(TEXT)))
-    rows = session.execute(statement, {"queries": normal, "limit": limit}).mappings().all()
+    forms = [search_forms(normalize_address(q)) for q in queries]
+    statement = text(sql.load("geocode")).bindparams(
+        bindparam("streets", type_=ARRAY(TEXT)), bindparam("compounds", type_=ARRAY(TEXT)))
+    rows = session.execute(statement, {
+        "streets": [f[0] for f in forms], "compounds": [f[1] for f in forms], "limit": limit,
+    }).mappings().all()
     out: list[list[dict[str, Any]]] = [[] for _ in queries]
     for row in rows:
         candidate = {k: v for k, v in row.items() if k not in ("ord", "building_id")}

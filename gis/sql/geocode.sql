@@ -1,17 +1,33 @@
--- Ranked building candidates for each normalised address (pg_trgm similarity). The `%`
+-- Ranked building candidates for each normalised address (pg_trgm similarity), found by
+-- street address or by compound key and ranked by one score, the better of the two. The `%`
 -- operator (similarity above pg_trgm.similarity_threshold, 0.3 by default) lets the GIN
--- trigram index on building.address find candidates; similarity() ranks them.
+-- trigram indexes find candidates (a BitmapOr of ix_building_address_trgm and
+-- ix_building_compound_key_trgm); similarity() ranks them.
+-- The compound key is the compound without a trailing 小区 plus the building number ("3栋")
+-- ending the address, NULL without a compound. Its expression in WHERE must stay character
+-- for character the one indexed by migration 0003 (and gis/models/buildings.py), or the
+-- planner can only seq-scan.
 -- Answers one row per (query, candidate); points are EPSG:4490 lon/lat inside the building.
 SELECT q.ord, c.*
-FROM unnest(CAST(:queries AS text[])) WITH ORDINALITY AS q(text, ord)
+FROM unnest(CAST(:streets AS text[]), CAST(:compounds AS text[]))
+     WITH ORDINALITY AS q(street, compound, ord)
 CROSS JOIN LATERAL (
     SELECT b.id AS building_id, b.code AS building_code, b.address, b.compound,
-           similarity(b.address, q.text) AS score,
+           greatest(m.by_address, m.by_compound) AS score,
+           CASE WHEN m.by_compound > m.by_address THEN 'compound' ELSE 'address' END AS matched,
            ST_X(ST_PointOnSurface(b.geom)) AS lon, ST_Y(ST_PointOnSurface(b.geom)) AS lat,
            g.code AS grid_code, g.name AS grid_name, b.community_code
     FROM building b
+    CROSS JOIN LATERAL (
+        SELECT similarity(b.address, q.street) AS by_address,
+               coalesce(similarity(regexp_replace(NULLIF(b.compound, ''), '小区$', '')
+                                   || coalesce(substring(b.address FROM '[0-9]+栋$'), ''),
+                                   q.compound), 0) AS by_compound
+    ) m
     LEFT JOIN grid g ON g.id = b.grid_id
-    WHERE b.address % q.text
+    WHERE b.address % q.street
+       OR (regexp_replace(NULLIF(b.compound, ''), '小区$', '')
+           || coalesce(substring(b.address FROM '[0-9]+栋$'), '')) % q.compound
     ORDER BY score DESC, b.code
     LIMIT :limit
 ) c
