@@ -17,6 +17,7 @@ Distances are geodesic metres (PostGIS geography on the CGCS2000/WGS84 spheroid)
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -27,7 +28,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, INTEGER
 from sqlalchemy.orm import Session
 
-from gis import crs, sql
+from gis import bulkwrite, crs, sql
 from gis.errors import InvalidCoordinates, OutsideJurisdiction
 
 MAX_OUTSIDE_M = 50.0
@@ -38,7 +39,14 @@ PIECE_VERTICES = 16
 """Bulk assignment tests points against grids cut into pieces of at most this many vertices
 (ST_Subdivide): on 1M demo points 8, 16 and 32 all beat whole grids (EXPLAIN ANALYZE)."""
 BULK_EVENTS = 1000
-"""From this many event ids on, assignment uses the grid pieces; fewer use whole grids."""
+"""From this many event ids on, assignment uses the grid pieces and a temporary table of
+picks; fewer use whole grids and one statement."""
+REBUILD_MIN_ROWS = 100_000
+REBUILD_SHARE = 0.3
+"""Bulk assignments writing at least REBUILD_MIN_ROWS events and REBUILD_SHARE of the event
+table drop and rebuild its indexes and foreign keys (gis.bulkwrite). On 1M demo events an
+in-place write cost about 42 us per row, a rebuilt one about 9 us per row plus about 12 s
+per million rows in the table to build again: rebuilding pays from about a third."""
 BOUNDARY_M = 1.0
 """A point this close to its grid's edge is flagged ``on_boundary`` (metres)."""
 
@@ -135,19 +143,26 @@ def _answer(row: Any, x: float, y: float, distance: float) -> dict[str, Any]:
     }
 
 
-def assign_events(session: Session, event_ids: list[int] | None = None) -> int:
+def assign_events(session: Session, event_ids: list[int] | None = None, *,
+                  rebuild: bool | None = None) -> int:
     """Assign located events (all, or ``event_ids``) to grid, community, subdistrict, worker.
 
-    One set-based UPDATE (gis/sql/assign_events.sql) with the rules of ``locate``; the grid's
-    version is stored with the assignment; events more than 50 m outside every grid get no
-    grid. Returns the number of events whose assignment was written (unchanged ones are
-    skipped).
+    gis/sql/assign_events_pick.sql selects, in one statement with the rules of ``locate``,
+    the events whose assignment changes (the grid's version goes with it; events more than
+    50 m outside every grid get no grid); one UPDATE writes them. A few events are picked
+    and written in the same statement. Bulk work (no ids, or ``BULK_EVENTS`` or more) picks
+    into a temporary table first, and when the picks are many (``rebuild`` None: at least
+    ``REBUILD_MIN_ROWS`` and ``REBUILD_SHARE`` of the table) writes them with the event
+    table's indexes and foreign keys dropped and built again afterwards
+    (``gis.bulkwrite``; that holds the table's exclusive lock until the transaction ends).
+    Returns the number of events whose assignment was written.
     """
     if event_ids is not None and not event_ids:
         return 0
-    statement = text(sql.load("assign_events")).bindparams(
-        bindparam("ids", type_=ARRAY(INTEGER)))
     bulk = event_ids is None or len(event_ids) >= BULK_EVENTS
+    params = {"ids": event_ids, "max_outside_m": MAX_OUTSIDE_M,
+              "piece_vertices": PIECE_VERTICES if bulk else 1_000_000_000}
+    pick = sql.load("assign_events_pick")
     # a million events sort and hash tens of MB: enough work_mem keeps that off disk. JIT
     # off: compiling the statement's ~100 expressions (inlining + optimisation) took
     # seconds on 1M events and saves less than that. Previous values come back afterwards
@@ -156,12 +171,45 @@ def assign_events(session: Session, event_ids: list[int] | None = None) -> int:
         "SELECT current_setting('work_mem') AS work_mem, current_setting('jit') AS jit"
     )).mappings().one()
     _settings(session, work_mem=BULK_WORK_MEM, jit="off")
-    result = session.execute(statement, {
-        "ids": event_ids, "max_outside_m": MAX_OUTSIDE_M,
-        "piece_vertices": PIECE_VERTICES if bulk else 1_000_000_000})
+    if bulk:
+        written = _write_bulk(session, pick, params, rebuild)
+    else:
+        written = _execute(session, f"WITH pick AS ({pick}) {_WRITE} FROM pick p {_MATCH}",
+                           params)
     _settings(session, **previous)
     session.flush()
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return written
+
+
+_WRITE = ("UPDATE event e SET grid_id = p.grid_id, grid_version = p.grid_version, "
+          "community_code = p.community_code, subdistrict_code = p.subdistrict_code, "
+          "worker_id = p.worker_id")
+_MATCH = "WHERE e.id = p.id"
+
+
+def _write_bulk(session: Session, pick: str, params: dict[str, Any],
+                rebuild: bool | None) -> int:
+    """Pick into a temporary table, then write in place or with the indexes rebuilt."""
+    session.execute(text("DROP TABLE IF EXISTS assign_pick"))
+    picked = _execute(session, f"CREATE TEMP TABLE assign_pick ON COMMIT DROP AS {pick}",
+                      params)
+    if rebuild is None:
+        table_rows = session.execute(text(
+            "SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'event'::regclass"
+        )).scalar()
+        rebuild = picked >= REBUILD_MIN_ROWS and picked >= REBUILD_SHARE * float(table_rows)
+    with bulkwrite.indexes_rebuilt(session, "event") if rebuild else nullcontext():
+        written = _execute(session, f"{_WRITE} FROM assign_pick p {_MATCH}", {})
+    session.execute(text("DROP TABLE assign_pick"))
+    return written
+
+
+def _execute(session: Session, statement: str, params: dict[str, Any]) -> int:
+    """Run one statement (ids bound as an int array) and return its row count."""
+    bound = text(statement)
+    if "ids" in params:
+        bound = bound.bindparams(bindparam("ids", type_=ARRAY(INTEGER)))
+    return int(session.execute(bound, params).rowcount)  # type: ignore[attr-defined]
 
 
 def _settings(session: Session, **values: str) -> None:

@@ -1,9 +1,11 @@
--- Assign located events to the current unified grid, in one statement (CGCS2000 lon/lat).
+-- The assignments of located events that change (all events, or :ids), in one SELECT:
+-- id, grid_id, grid_version, community_code, subdistrict_code, worker_id, with grid_id NULL
+-- for events more than :max_outside_m outside every grid. gis/assign.py writes them (one
+-- UPDATE from this statement, or from a temporary table holding its rows for bulk work).
 -- Same rules as locate.sql: ST_Covers, lowest grid code on shared edges; an uncovered event
 -- within :max_outside_m metres (Gauss-Kruger metres, within mm of geodesic) of a grid goes
--- to the nearest one; farther ones get no grid. The grid's version is stored with the
--- assignment. :ids NULL means every event.
--- Only rows whose assignment changes are written (re-runs are cheap).
+-- to the nearest one; farther ones get no grid. The grid's version goes with the
+-- assignment. Events whose assignment is already right are left out (re-runs are cheap).
 WITH piece AS MATERIALIZED (
     -- grids cut into pieces of at most :piece_vertices vertices (ST_Subdivide; the pieces
     -- tile the grid, so covered-by-a-piece = covered-by-the-grid). Small pieces have tight
@@ -18,7 +20,9 @@ covered AS (
     -- piece outer, event GiST index inner: each piece stays put across many ST_Covers
     -- calls (PostGIS's prepared-geometry cache). A point on an edge between two pieces of
     -- one grid, or two grids, appears twice: DISTINCT ON keeps the lowest grid code.
-    SELECT DISTINCT ON (e.id) e.id, gr.id AS grid_id
+    SELECT DISTINCT ON (e.id) e.id, gr.id AS grid_id, e.grid_id AS was_grid_id,
+           e.grid_version AS was_grid_version, e.community_code AS was_community_code,
+           e.subdistrict_code AS was_subdistrict_code, e.worker_id AS was_worker_id
     FROM piece gr JOIN event e ON ST_Covers(gr.geom, e.geom)
     WHERE (CAST(:ids AS int[]) IS NULL OR e.id = ANY(CAST(:ids AS int[])))
     ORDER BY e.id, gr.code
@@ -33,7 +37,9 @@ zone AS MATERIALIZED (
 outside AS MATERIALIZED (
     -- uncovered events with a degree box at least :max_outside_m wide around them (as plain
     -- numbers: x +- dx, y +- dy) and their point in metres, both computed once per event
-    SELECT e.id, ST_X(e.geom) AS x, ST_Y(e.geom) AS y,
+    SELECT e.id, e.grid_id AS was_grid_id, e.grid_version AS was_grid_version,
+           e.community_code AS was_community_code, e.subdistrict_code AS was_subdistrict_code,
+           e.worker_id AS was_worker_id, ST_X(e.geom) AS x, ST_Y(e.geom) AS y,
            :max_outside_m / 110000.0 / cos(radians(ST_Y(e.geom))) AS dx,
            :max_outside_m / 110000.0 AS dy,
            ST_Transform(e.geom, z.srid) AS mpt, z.srid
@@ -53,7 +59,8 @@ metric AS MATERIALIZED (
     FROM grid gr CROSS JOIN zone z WHERE gr.theme = 'unified' AND gr.valid_to IS NULL
 ),
 near AS (
-    SELECT o.id, n.grid_id
+    SELECT o.id, n.grid_id, o.was_grid_id, o.was_grid_version, o.was_community_code,
+           o.was_subdistrict_code, o.was_worker_id
     FROM outside o
     CROSS JOIN LATERAL (
         SELECT m.id AS grid_id
@@ -70,23 +77,20 @@ workers AS (
     FROM grid_worker_grid gwg JOIN grid_worker gw ON gw.id = gwg.worker_id
     ORDER BY gwg.grid_id, gwg.is_primary DESC, gw.role = 'full_time' DESC, gw.id
 ),
-assignment AS (
+candidate AS (
     -- every target event: covered, near, or (the rest of ``outside``) no grid at all
-    SELECT pick.id, gr.id AS grid_id, gr.version AS grid_version,
-           gr.community_code, com.parent_code AS subdistrict_code, w.worker_id
-    FROM (SELECT * FROM covered
-          UNION ALL SELECT * FROM near
-          UNION ALL SELECT o.id, NULL FROM outside o
-                    WHERE NOT EXISTS (SELECT 1 FROM near n WHERE n.id = o.id)) pick
-    LEFT JOIN grid gr ON gr.id = pick.grid_id
-    LEFT JOIN region com ON com.code = gr.community_code
-    LEFT JOIN workers w ON w.grid_id = gr.id
+    SELECT * FROM covered
+    UNION ALL SELECT * FROM near
+    UNION ALL SELECT o.id, NULL, o.was_grid_id, o.was_grid_version, o.was_community_code,
+                     o.was_subdistrict_code, o.was_worker_id
+              FROM outside o WHERE NOT EXISTS (SELECT 1 FROM near n WHERE n.id = o.id)
 )
-UPDATE event e
-SET grid_id = a.grid_id, grid_version = a.grid_version, community_code = a.community_code,
-    subdistrict_code = a.subdistrict_code, worker_id = a.worker_id
-FROM assignment a
-WHERE e.id = a.id
-  AND (e.grid_id, e.grid_version, e.community_code, e.subdistrict_code, e.worker_id)
-      IS DISTINCT FROM (a.grid_id, a.grid_version, a.community_code, a.subdistrict_code,
-                        a.worker_id)
+SELECT c.id, gr.id AS grid_id, gr.version AS grid_version, gr.community_code,
+       com.parent_code AS subdistrict_code, w.worker_id
+FROM candidate c
+LEFT JOIN grid gr ON gr.id = c.grid_id
+LEFT JOIN region com ON com.code = gr.community_code
+LEFT JOIN workers w ON w.grid_id = gr.id
+WHERE (c.was_grid_id, c.was_grid_version, c.was_community_code, c.was_subdistrict_code,
+       c.was_worker_id)
+      IS DISTINCT FROM (gr.id, gr.version, gr.community_code, com.parent_code, w.worker_id)
