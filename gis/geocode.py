@@ -79,26 +79,44 @@ def _arabic(match: re.Match[str]) -> str:
         return match.group()
 
 
+def _cleaned(value: str) -> str:
+    """Half-width, without spaces and punctuation, Chinese numerals in number positions."""
+    out = _DOOR_BUILDING.sub(r"\1号\2", unicodedata.normalize("NFKC", value))
+    return _ORDINAL.sub("", _CN_NUMBER.sub(_arabic, _DROP.sub("", out)))
+
+
+def _variants(value: str) -> str:
+    for pattern, replacement in _VARIANTS:
+        value = pattern.sub(replacement, value) or value  # "一单元502" alone keeps its unit
+    return value
+
+
 def normalize_address(value: str) -> str:
     """The comparable form of a free-text address (see the module docstring)."""
-    out = _DOOR_BUILDING.sub(r"\1号\2", unicodedata.normalize("NFKC", value))
-    out = _ORDINAL.sub("", _CN_NUMBER.sub(_arabic, _DROP.sub("", out)))
+    out = _cleaned(value)
     for pattern in _PREFIXES:
         out = pattern.sub("", out, count=1) or out  # never strip the whole address away
-    for pattern, replacement in _VARIANTS:
-        out = pattern.sub(replacement, out) or out  # "一单元502" alone keeps its unit
-    return out
+    return _variants(out)
 
 
-def search_forms(normal: str) -> tuple[str, str]:
-    """(street form, compound form) of a normalised address, compared in SQL with the
-    building's address and compound key respectively."""
-    street, compound = normal, normal
+def _compound_form(normal: str) -> str:
     mixed = _MIXED.fullmatch(normal)
-    if mixed:
-        street = mixed["street"] + mixed["building"]
-        compound = mixed["name"] + mixed["building"]
-    return street, _COMPOUND_TAIL.sub("", _COMPOUND_NUMBER.sub(r"\1栋", compound))
+    name = mixed["name"] + mixed["building"] if mixed else normal
+    return _COMPOUND_TAIL.sub("", _COMPOUND_NUMBER.sub(r"\1栋", name))
+
+
+def search_forms(query: str) -> tuple[str, str, str | None]:
+    """(street, compound, compound as written) forms of a free-text address, compared in SQL
+    with the building's address and compound key. The street form is ``normalize_address``
+    without a compound between door and building number; the compound form drops the street
+    and a 小区 before the number; "as written" keeps leading admin names, which some compound
+    names begin with (海州区第二人民医院), and is None when there were none."""
+    normal = normalize_address(query)
+    mixed = _MIXED.fullmatch(normal)
+    street = mixed["street"] + mixed["building"] if mixed else normal
+    compound = _compound_form(normal)
+    written = _compound_form(_variants(_cleaned(query)))
+    return street, compound, (written if written != compound else None)
 
 
 def geocode_many(session: Session, queries: Sequence[str], *, limit: int = 5
@@ -109,12 +127,12 @@ def geocode_many(session: Session, queries: Sequence[str], *, limit: int = 5
     "compound": which form scored), lon/lat (EPSG:4490, a point inside the building),
     grid_code/grid_name, community_code.
     """
-    forms = [search_forms(normalize_address(q)) for q in queries]
+    forms = [search_forms(q) for q in queries]
+    names = ("streets", "compounds", "written")
+    params: dict[str, Any] = {name: [f[i] for f in forms] for i, name in enumerate(names)}
     statement = text(sql.load("geocode")).bindparams(
-        bindparam("streets", type_=ARRAY(TEXT)), bindparam("compounds", type_=ARRAY(TEXT)))
-    rows = session.execute(statement, {
-        "streets": [f[0] for f in forms], "compounds": [f[1] for f in forms], "limit": limit,
-    }).mappings().all()
+        *(bindparam(name, type_=ARRAY(TEXT)) for name in names))
+    rows = session.execute(statement, {**params, "limit": limit}).mappings().all()
     out: list[list[dict[str, Any]]] = [[] for _ in queries]
     for row in rows:
         candidate = {k: v for k, v in row.items() if k not in ("ord", "building_id")}

@@ -1,16 +1,18 @@
 -- Ranked building candidates for each normalised address (pg_trgm similarity), found by
--- street address or by compound key and ranked by one score, the better of the two. The `%`
--- operator (similarity above pg_trgm.similarity_threshold, 0.3 by default) lets the GIN
--- trigram indexes find candidates (a BitmapOr of ix_building_address_trgm and
+-- street address or by compound key and ranked by one score, the best of the similarities.
+-- The `%` operator (similarity above pg_trgm.similarity_threshold, 0.3 by default) lets the
+-- GIN trigram indexes find candidates (a BitmapOr of ix_building_address_trgm and
 -- ix_building_compound_key_trgm); similarity() ranks them.
 -- The compound key is the compound without a trailing 小区 plus the building number ("3栋")
--- ending the address, NULL without a compound. Its expression in WHERE must stay character
--- for character the one indexed by migration 0003 (and gis/models/buildings.py), or the
--- planner can only seq-scan.
+-- ending the address, NULL without a compound. Its expression must stay character for
+-- character the one indexed by migration 0003 (and gis/models/buildings.py), or the planner
+-- can only seq-scan; the lateral subquery `k` is flattened, so the WHERE sees the expression.
+-- :compounds is the compound form without leading admin names, :written the same with them
+-- (NULL when equal) for names that begin with one (海州区第二人民医院).
 -- Answers one row per (query, candidate); points are EPSG:4490 lon/lat inside the building.
 SELECT q.ord, c.*
-FROM unnest(CAST(:streets AS text[]), CAST(:compounds AS text[]))
-     WITH ORDINALITY AS q(street, compound, ord)
+FROM unnest(CAST(:streets AS text[]), CAST(:compounds AS text[]), CAST(:written AS text[]))
+     WITH ORDINALITY AS q(street, compound, written, ord)
 CROSS JOIN LATERAL (
     SELECT b.id AS building_id, b.code AS building_code, b.address, b.compound,
            greatest(m.by_address, m.by_compound) AS score,
@@ -19,15 +21,16 @@ CROSS JOIN LATERAL (
            g.code AS grid_code, g.name AS grid_name, b.community_code
     FROM building b
     CROSS JOIN LATERAL (
+        SELECT regexp_replace(NULLIF(b.compound, ''), '小区$', '')
+               || coalesce(substring(b.address FROM '[0-9]+栋$'), '') AS compound_key
+    ) k
+    CROSS JOIN LATERAL (
         SELECT similarity(b.address, q.street) AS by_address,
-               coalesce(similarity(regexp_replace(NULLIF(b.compound, ''), '小区$', '')
-                                   || coalesce(substring(b.address FROM '[0-9]+栋$'), ''),
-                                   q.compound), 0) AS by_compound
+               coalesce(greatest(similarity(k.compound_key, q.compound),
+                                 similarity(k.compound_key, q.written)), 0) AS by_compound
     ) m
     LEFT JOIN grid g ON g.id = b.grid_id
-    WHERE b.address % q.street
-       OR (regexp_replace(NULLIF(b.compound, ''), '小区$', '')
-           || coalesce(substring(b.address FROM '[0-9]+栋$'), '')) % q.compound
+    WHERE b.address % q.street OR k.compound_key % q.compound OR k.compound_key % q.written
     ORDER BY score DESC, b.code
     LIMIT :limit
 ) c
