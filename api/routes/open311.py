@@ -1,22 +1,41 @@
-"""Open311 GeoReport v2 (JSON): services, requests (GET, POST form or JSON), one request.
+"""Open311 GeoReport v2: discovery, services, requests (GET, POST form or JSON), one request.
 
-Errors answer in GeoReport's format, ``[{"code": <status>, "description": ...}]``, with the
+Every resource answers in the format its path ends with, ``.xml`` (GeoReport's default) or
+``.json``, from one handler. Errors answer in GeoReport's format, ``[{"code": <status>,
+"description": ...}]`` or ``<errors><error><code/><description/></error></errors>``, with the
 matching HTTP status; a route class does the conversion so the handlers stay plain.
+Creating a request needs a key of a role that may take events (as ``POST /api/v1/events``),
+sent as GeoReport's ``api_key`` field or as ``Authorization: Bearer``.
 """
 
 from __future__ import annotations
 
+import re
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from api.deps import CallerDep, SessionDep
 from api.errors import STATUS
-from gis import errors, open311
+from api.routes.events import INTAKE
+from gis import errors, keys, open311
+from gis.callers import Caller
+
+Format = Literal["xml", "json"]
+XML_TYPE = "text/xml"  # GeoReport's content type; Starlette adds "; charset=utf-8"
+CHILD_TAGS = {"services": "service", "service_requests": "request", "errors": "error",
+              "endpoints": "endpoint", "formats": "format"}
+"""The element each list item becomes inside its parent, per the GeoReport v2 XML examples."""
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 cannot carry at all (escaping does not help); sent as U+FFFD."""
+NO_KEY = ("creating a service request needs an API key: send it as the api_key field or as "
+          "'Authorization: Bearer <key>' (ask your administrator for a dispatcher or "
+          "grid_worker key; 上报需要 API 密钥)")
 
 
 def _status(exc: errors.GridmapError) -> int:
@@ -24,61 +43,58 @@ def _status(exc: errors.GridmapError) -> int:
 
 
 class Open311Route(APIRoute):
-    """Renders gridmap's errors and validation errors as GeoReport v2 error arrays."""
+    """Renders gridmap's errors and validation errors as GeoReport v2 error arrays, in the
+    format the path asks for."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def route(request: Request) -> Response:
+            fmt: Format = "xml" if request.url.path.endswith(".xml") else "json"
             try:
                 return await handler(request)
             except errors.GridmapError as exc:
-                return _error(_status(exc), exc.message)
+                return _error(_status(exc), exc.message, fmt)
             except RequestValidationError as exc:
                 problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
                                      for e in exc.errors())
-                return _error(400, problems)
+                return _error(400, problems, fmt)
 
         return route
 
 
-def _error(status: int, description: str) -> JSONResponse:
-    return JSONResponse([{"code": status, "description": description}], status_code=status)
+def _element(tag: str, value: Any) -> ET.Element:
+    """``value`` as element ``tag``: dicts and lists nest, None is empty, booleans are
+    'true'/'false'; ElementTree does the escaping."""
+    node = ET.Element(tag)
+    if isinstance(value, dict):
+        node.extend(_element(key, item) for key, item in value.items())
+    elif isinstance(value, list):
+        node.extend(_element(CHILD_TAGS.get(tag, "item"), item) for item in value)
+    elif isinstance(value, bool):
+        node.text = "true" if value else "false"
+    elif value is not None:
+        node.text = _NOT_XML.sub("\ufffd", str(value))
+    return node
 
 
-router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Route)
+def _answer(data: Any, fmt: Format, root: str, status_code: int = 200) -> Response:
+    """``data`` as JSON, or as an XML document under ``root`` (UTF-8, declared)."""
+    if fmt == "json":
+        return JSONResponse(data, status_code=status_code)
+    body = ET.tostring(_element(root, data), encoding="UTF-8", xml_declaration=True)
+    return Response(body, status_code=status_code, media_type=XML_TYPE)
 
 
-@router.get("/services.json")
-def list_services() -> list[dict]:
-    """Service types: our event categories (service_code = category code)."""
-    return open311.list_services()
+def _error(status: int, description: str, fmt: Format) -> Response:
+    answer = _answer([{"code": status, "description": description}], fmt, "errors", status)
+    if status == 401:
+        answer.headers["WWW-Authenticate"] = "Bearer"
+    return answer
 
 
-@router.get("/requests.json")
-def list_requests(session: SessionDep, service_request_id: str | None = None,
-                  service_code: str | None = None, start_date: str | None = None,
-                  end_date: str | None = None, status: str | None = None) -> list[dict]:
-    """Service requests (no personal data): by ids, or the last 90 days by default."""
-    return open311.list_requests(session, ids=service_request_id, service_code=service_code,
-                                 start_date=start_date, end_date=end_date, status=status)
-
-
-@router.post("/requests.json", status_code=201)
-async def create_request(request: Request, session: SessionDep, caller: CallerDep) -> list:
-    """Report an incident (form-encoded or JSON): service_code, lat/long or address_string
-    or address_id, description, first_name/last_name/phone."""
-    fields = await _fields(request)
-    return open311.create_request(session, fields, actor=f"open311:{caller.name}")
-
-
-@router.get("/requests/{service_request_id}.json")
-def get_request(service_request_id: str, session: SessionDep) -> list[dict]:
-    """One service request, as a one-element list."""
-    return open311.get_request(session, service_request_id)
-
-
-async def _fields(request: Request) -> dict:
+async def get_fields(request: Request) -> dict[str, Any]:
+    """The POST's fields, form-encoded (GeoReport's way) or a JSON object."""
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
             body = await request.json()
@@ -88,3 +104,62 @@ async def _fields(request: Request) -> dict:
             raise errors.InvalidInput("the JSON body must be an object of request fields")
         return body
     return dict(await request.form())
+
+
+FieldsDep = Annotated[dict[str, Any], Depends(get_fields)]
+
+
+def get_reporter(session: SessionDep, caller: CallerDep, fields: FieldsDep) -> Caller:
+    """Who creates the request: the Bearer key (it wins), else the ``api_key`` field; a role
+    that may take events (admin always). No key is 401, a wrong one 401, a wrong role 403."""
+    if caller.is_anonymous and fields.get("api_key"):
+        caller = keys.caller_from_token(session, str(fields["api_key"]).strip())
+    if caller.is_anonymous:
+        raise errors.Unauthenticated(NO_KEY)
+    return caller.require(*INTAKE)
+
+
+ReporterDep = Annotated[Caller, Depends(get_reporter)]
+
+router = APIRouter(prefix="/open311", tags=["open311"], route_class=Open311Route)
+
+
+@router.get("/discovery.{fmt}")
+def get_discovery(request: Request, fmt: Format) -> Response:
+    """Service discovery: where the GeoReport v2 endpoint is and which formats it speaks."""
+    url = f"{str(request.base_url).rstrip('/')}{router.prefix}/v2"
+    return _answer(open311.get_discovery(url), fmt, "discovery")
+
+
+@router.get("/v2/services.{fmt}")
+def list_services(fmt: Format) -> Response:
+    """Service types: our event categories (service_code = category code)."""
+    return _answer(open311.list_services(), fmt, "services")
+
+
+@router.get("/v2/requests.{fmt}")
+def list_requests(session: SessionDep, fmt: Format, service_request_id: str | None = None,
+                  service_code: str | None = None, start_date: str | None = None,
+                  end_date: str | None = None, status: str | None = None) -> Response:
+    """Service requests (no personal data): by ids, or the last 90 days by default;
+    ``service_request_id``, ``service_code`` and ``status`` take comma-delimited lists."""
+    found = open311.list_requests(session, ids=service_request_id, service_code=service_code,
+                                  start_date=start_date, end_date=end_date, status=status)
+    return _answer(found, fmt, "service_requests")
+
+
+@router.post("/v2/requests.{fmt}", status_code=201)
+def create_request(session: SessionDep, fmt: Format, fields: FieldsDep,
+                   reporter: ReporterDep) -> Response:
+    """Report an incident (form-encoded or JSON): api_key (or a Bearer key), service_code,
+    lat/long (WGS84) or address_string or address_id, description, first_name/last_name/phone
+    (kept for the dispatcher, never answered). A region-scoped key reports only inside it."""
+    receipt = open311.create_request(session, fields, actor=f"open311:{reporter.name}",
+                                     scope=reporter.scope)
+    return _answer(receipt, fmt, "service_requests", 201)
+
+
+@router.get("/v2/requests/{service_request_id}.{fmt}")
+def get_request(service_request_id: str, session: SessionDep, fmt: Format) -> Response:
+    """One service request, as a one-element list."""
+    return _answer(open311.get_request(session, service_request_id), fmt, "service_requests")

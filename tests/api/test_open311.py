@@ -1,63 +1,171 @@
-"""Open311 GeoReport v2: services, POST (form and JSON) round-trips, errors in its format."""
+"""Open311 GeoReport v2: keys (api_key field or Bearer), JSON and XML, errors in its format."""
 
 from __future__ import annotations
 
-import pytest
+import xml.etree.ElementTree as ET
+from datetime import datetime
 
+import pytest
+from sqlalchemy import func, select
+
+from gis import keys
+from gis.models import Event
 from tests.builders import SUBDISTRICT, make_building, make_grid, make_region, square
+
+NORTH = "320706013004"
+SOUTH = "320706013005"
+V2 = "/open311/v2"
 
 
 @pytest.fixture
 def area(session):
     make_region(session, code=SUBDISTRICT, name="测试街道", level="subdistrict")
-    make_region(session, code="320706013004", name="北社区", parent_code=SUBDISTRICT)
-    grid = make_grid(session, code="G-O1", name="北一网格", community_code="320706013004",
+    make_region(session, code=NORTH, name="北社区", parent_code=SUBDISTRICT)
+    make_region(session, code=SOUTH, name="南社区", parent_code=SUBDISTRICT)
+    grid = make_grid(session, code="G-O1", name="北一网格", community_code=NORTH,
                      geom=square(119.20, 34.60, 0.01))
+    make_grid(session, code="G-O2", name="南一网格", community_code=SOUTH,
+              geom=square(119.22, 34.60, 0.01))
     make_building(session, code="B-311", address="解放东路8号2栋", grid=grid,
                   geom=square(119.206, 34.606, 0.0004))
     return grid
 
 
+def make_key(session, role: str = "dispatcher", region: str | None = None) -> str:
+    return keys.create_key(session, role=role, region_code=region)
+
+
+def _noise(key: str | None = None, **extra) -> dict:
+    fields = {"service_code": "noise", "lat": "34.605", "long": "119.205",
+              "description": "夜间施工噪音", **extra}
+    return fields if key is None else {**fields, "api_key": key}
+
+
+def _events(session) -> int:
+    return session.scalar(select(func.count()).select_from(Event))
+
+
+def _xml(response) -> ET.Element:
+    assert response.headers["content-type"].startswith("text/xml"), response.text
+    assert response.content.startswith(b"<?xml") and b"UTF-8" in response.content[:60]
+    return ET.fromstring(response.content)
+
+
 def test_services_are_our_categories(client):
-    services = client.get("/open311/v2/services.json").json()
+    services = client.get(f"{V2}/services.json").json()
     codes = {s["service_code"] for s in services}
     assert {"sanitation", "noise", "parking"} <= codes
     assert all(s["type"] == "realtime" and s["metadata"] is False for s in services)
+    root = _xml(client.get(f"{V2}/services.xml"))
+    assert root.tag == "services"
+    assert {s.findtext("service_code") for s in root.findall("service")} == codes
+    assert root.find("service/metadata").text == "false"
 
 
-def test_form_post_round_trips(client, area):
-    response = client.post("/open311/v2/requests.json", data={
-        "service_code": "noise", "lat": "34.605", "long": "119.205",
-        "description": "夜间施工噪音", "first_name": "三", "last_name": "张",
-        "phone": "13812345678"})
+def test_discovery_names_the_v2_endpoint(client):
+    endpoint = client.get("/open311/discovery.json").json()["endpoints"][0]
+    assert endpoint["url"].endswith("/open311/v2") and "text/xml" in endpoint["formats"]
+    root = _xml(client.get("/open311/discovery.xml"))
+    assert root.findtext("endpoints/endpoint/specification").endswith("GeoReport_v2")
+    assert [f.text for f in root.findall("endpoints/endpoint/formats/format")] == [
+        "text/xml", "application/json"]
+
+
+def test_post_without_a_key_is_refused_and_writes_nothing(client, session, area):
+    before = _events(session)
+    response = client.post(f"{V2}/requests.json", data=_noise())
+    assert response.status_code == 401
+    assert response.json()[0]["code"] == 401 and "api_key" in response.json()[0]["description"]
+    wrong = client.post(f"{V2}/requests.json", data=_noise("gm_deadbeef_nope"))
+    assert wrong.status_code == 401 and "gm_deadbeef_nope" not in wrong.text
+    viewer = client.post(f"{V2}/requests.json", data=_noise(make_key(session, "viewer")))
+    assert viewer.status_code == 403 and "dispatcher" in viewer.json()[0]["description"]
+    assert _events(session) == before
+
+
+def test_form_post_with_api_key_round_trips(client, session, area):
+    response = client.post(f"{V2}/requests.json", data=_noise(
+        make_key(session), first_name="三", last_name="张", phone="13812345678"))
     assert response.status_code == 201, response.text
     receipt = response.json()[0]
     code = receipt["service_request_id"]
     assert "G-O1" in receipt["service_notice"]
-    one = client.get(f"/open311/v2/requests/{code}.json").json()
+    one = client.get(f"{V2}/requests/{code}.json").json()
     assert len(one) == 1
     request = one[0]
     assert request["service_code"] == "noise" and request["status"] == "open"
     assert request["description"] == "夜间施工噪音"
     assert request["lat"] == pytest.approx(34.605) and request["long"] == pytest.approx(119.205)
-    assert request["agency_responsible"] == "北一网格"
-    assert "phone" not in request and "13812345678" not in str(request)
-    listed = client.get("/open311/v2/requests.json",
-                        params={"service_code": "noise", "status": "open"}).json()
+    assert request["agency_responsible"] == "北一网格" and "G-O1" in request["service_notice"]
+    assert "phone" not in request and "13812345678" not in str(request) and "张" not in str(
+        request)
+    listed = client.get(f"{V2}/requests.json",
+                        params={"service_code": "noise,parking", "status": "open"}).json()
     assert [r["service_request_id"] for r in listed] == [code]
-    assert client.get("/open311/v2/requests.json", params={"status": "closed"}).json() == []
+    assert client.get(f"{V2}/requests.json", params={"status": "closed"}).json() == []
 
 
-def test_json_post_with_address(client, area):
-    response = client.post("/open311/v2/requests.json", json={
+def test_dates_are_w3c_with_an_offset_and_due_is_expected(client, session, area):
+    code = client.post(f"{V2}/requests.json", data=_noise(make_key(session))).json()[0][
+        "service_request_id"]
+    request = client.get(f"{V2}/requests/{code}.json").json()[0]
+    requested = datetime.fromisoformat(request["requested_datetime"])
+    expected = datetime.fromisoformat(request["expected_datetime"])
+    assert request["requested_datetime"].endswith("+08:00") and "." not in request[
+        "requested_datetime"]
+    assert requested.utcoffset() is not None and expected > requested
+    assert datetime.fromisoformat(request["updated_datetime"]) >= requested
+
+
+def test_json_post_with_bearer_and_address(client, session, area):
+    auth = {"Authorization": f"Bearer {make_key(session, 'grid_worker')}"}
+    response = client.post(f"{V2}/requests.json", headers=auth, json={
         "service_code": "sanitation", "address_string": "海州区解放东路8号2幢"})
     assert response.status_code == 201, response.text
     code = response.json()[0]["service_request_id"]
-    request = client.get(f"/open311/v2/requests/{code}.json").json()[0]
+    request = client.get(f"{V2}/requests/{code}.json").json()[0]
     assert request["address"] == "海州区解放东路8号2幢" and request["lat"] is not None
-    by_id = client.post("/open311/v2/requests.json", json={"service_code": "parking",
-                                                           "address_id": "B-311"})
+    by_id = client.post(f"{V2}/requests.json", headers=auth,
+                        json={"service_code": "parking", "address_id": "B-311"})
     assert by_id.status_code == 201
+
+
+def test_region_key_reports_only_inside_its_region(client, session, area):
+    key = make_key(session, region=NORTH)
+    before = _events(session)
+    outside = client.post(f"{V2}/requests.json", data=_noise(key, long="119.225"))
+    assert outside.status_code == 403, outside.text
+    assert "jurisdiction" in outside.json()[0]["description"]
+    assert _events(session) == before
+    inside = client.post(f"{V2}/requests.json", data=_noise(key))
+    assert inside.status_code == 201, inside.text
+
+
+def test_xml_post_round_trips_chinese_in_json_and_xml(client, session, area):
+    text = "楼道堆放杂物 <占道> & \"消防\" 通道"
+    response = client.post(f"{V2}/requests.xml", data=_noise(make_key(session),
+                                                              description=text))
+    assert response.status_code == 201, response.text
+    receipt = _xml(response)
+    assert receipt.tag == "service_requests"
+    code = receipt.findtext("request/service_request_id")
+    assert code and receipt.find("request/account_id") is not None
+    assert client.get(f"{V2}/requests/{code}.json").json()[0]["description"] == text
+    one = _xml(client.get(f"{V2}/requests/{code}.xml"))
+    assert [r.findtext("service_request_id") for r in one.findall("request")] == [code]
+    assert one.findtext("request/description") == text
+    assert one.findtext("request/status") == "open"
+    assert float(one.findtext("request/long")) == pytest.approx(119.205)
+    listed = _xml(client.get(f"{V2}/requests.xml", params={"service_request_id": code}))
+    assert listed.findtext("request/agency_responsible") == "北一网格"
+
+
+def test_phone_numbers_in_a_description_are_masked(client, session, area):
+    code = client.post(f"{V2}/requests.json", data=_noise(
+        make_key(session), description="噪音扰民，请回电13812345678")).json()[0][
+        "service_request_id"]
+    request = client.get(f"{V2}/requests/{code}.json").json()[0]
+    assert request["description"] == "噪音扰民，请回电138****5678"
 
 
 @pytest.mark.parametrize(("data", "status", "words"), [
@@ -66,18 +174,42 @@ def test_json_post_with_address(client, area):
     ({"service_code": "noise", "lat": "119.205", "long": "34.605"}, 422, "swapped"),
     ({"service_code": "noise", "lat": "north", "long": "119.205"}, 422, "lat must be"),
     ({"service_code": "noise", "lat": "34.9", "long": "119.205"}, 422, "outside"),
+    ({"service_code": "noise", "address_string": "解放东路\x008号"}, 422, "NUL"),
 ])
-def test_errors_use_the_open311_error_array(client, area, data, status, words):
-    response = client.post("/open311/v2/requests.json", data=data)
+def test_errors_use_the_open311_error_array(client, session, area, data, status, words):
+    response = client.post(f"{V2}/requests.json", data={**data,
+                                                        "api_key": make_key(session)})
     assert response.status_code == status
     body = response.json()
     assert isinstance(body, list) and body[0]["code"] == status
     assert words in body[0]["description"]
 
 
+def test_errors_on_xml_paths_are_xml(client, session, area):
+    missing = client.get(f"{V2}/requests/EV-nope.xml")
+    assert missing.status_code == 404
+    error = _xml(missing)
+    assert error.tag == "errors" and error.findtext("error/code") == "404"
+    assert "EV-nope" in error.findtext("error/description")
+    no_key = client.post(f"{V2}/requests.xml", data=_noise())
+    assert no_key.status_code == 401 and _xml(no_key).findtext("error/code") == "401"
+    bad = client.get(f"{V2}/requests.xml", params={"status": "pending"})
+    assert bad.status_code == 422 and "status" in _xml(bad).findtext("error/description")
+    nul = client.get(f"{V2}/requests.xml", params={"service_request_id": "EV\x00"})
+    assert nul.status_code == 422 and "NUL" in _xml(nul).findtext("error/description")
+
+
 def test_unknown_request_is_404_in_open311_format(client, area):
-    response = client.get("/open311/v2/requests/EV-nope.json")
+    response = client.get(f"{V2}/requests/EV-nope.json")
     assert response.status_code == 404
     assert response.json()[0]["code"] == 404
-    bad_date = client.get("/open311/v2/requests.json", params={"start_date": "yesterday"})
+    bad_date = client.get(f"{V2}/requests.json", params={"start_date": "yesterday"})
     assert bad_date.status_code == 422 and "start_date" in bad_date.json()[0]["description"]
+    assert client.get(f"{V2}/services.csv").status_code == 400
+
+
+def test_json_fields_of_the_wrong_type_are_422_not_500(client, session, area):
+    response = client.post(f"{V2}/requests.json", json={**_noise(make_key(session)),
+                                                         "phone": ["13812345678"]})
+    assert response.status_code == 422 and "phone" in response.json()[0]["description"]
+    assert "13812345678" not in response.text
