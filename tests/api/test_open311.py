@@ -63,6 +63,7 @@ def test_services_are_our_categories(client):
 
 
 def test_discovery_names_the_v2_endpoint(client):
+    assert client.get("/openapi.json").status_code == 200
     endpoint = client.get("/open311/discovery.json").json()["endpoints"][0]
     assert endpoint["url"].endswith("/open311/v2") and "text/xml" in endpoint["formats"]
     root = _xml(client.get("/open311/discovery.xml"))
@@ -78,6 +79,9 @@ def test_post_without_a_key_is_refused_and_writes_nothing(client, session, area)
     assert response.json()[0]["code"] == 401 and "api_key" in response.json()[0]["description"]
     wrong = client.post(f"{V2}/requests.json", data=_noise("gm_deadbeef_nope"))
     assert wrong.status_code == 401 and "gm_deadbeef_nope" not in wrong.text
+    bad_bearer = client.post(f"{V2}/requests.xml", data=_noise(),
+                             headers={"Authorization": "Bearer gm_deadbeef_nope"})
+    assert bad_bearer.status_code == 401 and _xml(bad_bearer).findtext("error/code") == "401"
     viewer = client.post(f"{V2}/requests.json", data=_noise(make_key(session, "viewer")))
     assert viewer.status_code == 403 and "dispatcher" in viewer.json()[0]["description"]
     assert _events(session) == before
