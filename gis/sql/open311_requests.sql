@@ -1,7 +1,9 @@
 -- Open311 service requests (events) by ids or filters, newest first; lat/lon EPSG:4490.
 -- status is 'open', 'closed' or NULL (both); ids and services are text arrays or NULL (all).
 SELECT e.code, e.category, e.status, e.description, e.address, e.reported_at, e.due_at,
-       coalesce((SELECT max(l.at) FROM event_log l WHERE l.event_id = e.id), e.reported_at)
+       -- greatest: the intake's log row carries the transaction's start, a moment before
+       -- reported_at, and an update must not come before the request
+       greatest((SELECT max(l.at) FROM event_log l WHERE l.event_id = e.id), e.reported_at)
          AS updated_at,
        ST_Y(e.geom) AS lat, ST_X(e.geom) AS lon, g.code AS grid_code, g.name AS grid_name,
        com.name AS community_name

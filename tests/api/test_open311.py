@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from gis import keys
 from gis.models import Event
-from tests.builders import SUBDISTRICT, make_building, make_grid, make_region, square
+from tests.builders import SUBDISTRICT, make_building, make_event, make_grid, make_region, square
 
 NORTH = "320706013004"
 SOUTH = "320706013005"
@@ -164,6 +164,22 @@ def test_xml_post_round_trips_chinese_in_json_and_xml(client, session, area):
     assert listed.findtext("request/agency_responsible") == "北一网格"
 
 
+def test_closed_events_are_closed_and_every_other_state_open(client, session, area):
+    for state in ("closed", "returned", "needs_location", "verified"):
+        make_event(session, code=f"EV-{state}", category="noise", status=state, grid=area,
+                   community_code=NORTH)
+    listed = client.get(f"{V2}/requests.json", params={
+        "service_request_id": "EV-closed,EV-returned,EV-needs_location,EV-verified"}).json()
+    assert {r["service_request_id"]: r["status"] for r in listed} == {
+        "EV-closed": "closed", "EV-returned": "open", "EV-needs_location": "open",
+        "EV-verified": "open"}
+    closed = client.get(f"{V2}/requests.json", params={"status": "closed",
+                                                        "service_code": "noise"}).json()
+    assert [r["service_request_id"] for r in closed] == ["EV-closed"]
+    both = client.get(f"{V2}/requests.json", params={"status": "open,closed"}).json()
+    assert len(both) == 4
+
+
 def test_phone_numbers_in_a_description_are_masked(client, session, area):
     code = client.post(f"{V2}/requests.json", data=_noise(
         make_key(session), description="噪音扰民，请回电13812345678")).json()[0][
@@ -179,6 +195,8 @@ def test_phone_numbers_in_a_description_are_masked(client, session, area):
     ({"service_code": "noise", "lat": "north", "long": "119.205"}, 422, "lat must be"),
     ({"service_code": "noise", "lat": "34.9", "long": "119.205"}, 422, "outside"),
     ({"service_code": "noise", "address_string": "解放东路\x008号"}, 422, "NUL"),
+    ({"service_code": "noise", "address_string": "解放东路8号", "description": "吵" * 2001}, 422,
+     "at most 2000"),
 ])
 def test_errors_use_the_open311_error_array(client, session, area, data, status, words):
     response = client.post(f"{V2}/requests.json", data={**data,
