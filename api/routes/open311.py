@@ -113,7 +113,10 @@ def get_reporter(session: SessionDep, caller: CallerDep, fields: FieldsDep) -> C
     """Who creates the request: the Bearer key (it wins), else the ``api_key`` field; a role
     that may take events (admin always). No key is 401, a wrong one 401, a wrong role 403."""
     if caller.is_anonymous and fields.get("api_key"):
-        caller = keys.caller_from_token(session, str(fields["api_key"]).strip())
+        key = str(fields["api_key"]).strip()
+        if "\x00" in key:  # PostgreSQL text cannot hold it: no key can match
+            raise errors.Unauthenticated("malformed API key: expected 'gm_<prefix>_<secret>'")
+        caller = keys.caller_from_token(session, key)
     if caller.is_anonymous:
         raise errors.Unauthenticated(NO_KEY)
     return caller.require(*INTAKE)

@@ -79,6 +79,7 @@ def test_post_without_a_key_is_refused_and_writes_nothing(client, session, area)
     assert response.json()[0]["code"] == 401 and "api_key" in response.json()[0]["description"]
     wrong = client.post(f"{V2}/requests.json", data=_noise("gm_deadbeef_nope"))
     assert wrong.status_code == 401 and "gm_deadbeef_nope" not in wrong.text
+    assert client.post(f"{V2}/requests.json", data=_noise("gm_dead\x00_x")).status_code == 401
     bad_bearer = client.post(f"{V2}/requests.xml", data=_noise(),
                              headers={"Authorization": "Bearer gm_deadbeef_nope"})
     assert bad_bearer.status_code == 401 and _xml(bad_bearer).findtext("error/code") == "401"
