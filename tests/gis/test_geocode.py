@@ -8,10 +8,11 @@ import cn2an
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY, TEXT
 from sqlalchemy.orm import Session
 
-from gis import geocode
+from gis import geocode, sql
 from gis.errors import InvalidInput
 from tests.builders import make_building, make_grid, square
 
@@ -139,6 +140,21 @@ def test_many_queries_keep_their_order(session: Session, street) -> None:
     assert [[c["address"] for c in cs] for cs in found] == [
         ["朝阳东路12号2栋"], [], ["解放东路8号5栋"]]
     assert geocode.geocode_many(session, []) == []
+
+
+def test_both_trigram_indexes_can_serve_the_statement(session: Session) -> None:
+    """The compound key in gis/sql/geocode.sql is the expression migration 0003 indexes: with
+    sequential scans priced out the plan reads both GIN indexes (a typo in either place
+    leaves only a seq scan)."""
+    session.execute(text("SET LOCAL enable_seqscan = off"))
+    names = ("streets", "compounds", "written")
+    statement = text("EXPLAIN " + sql.load("geocode")).bindparams(
+        *(bindparam(name, type_=ARRAY(TEXT)) for name in names))
+    forms = geocode.search_forms("连云港市海州区阳光花园3号楼")
+    plan = "\n".join(session.execute(statement, {
+        **{name: [form] for name, form in zip(names, forms, strict=True)}, "limit": 5,
+    }).scalars())
+    assert "ix_building_address_trgm" in plan and "ix_building_compound_key_trgm" in plan
 
 
 def test_empty_query_is_refused(session: Session) -> None:
