@@ -11,10 +11,10 @@ Two forms of it are compared, in one statement, with every building:
   both sides, since callers add or omit it freely) plus the building number of its address.
 
 A building's score is the better of the two similarities. An address-only event is placed
-automatically when the best candidate is clear: score >= ``AUTO_MIN_SCORE`` and at least
-``AUTO_MIN_MARGIN`` above the runner-up; otherwise it waits in ``needs_location`` for a
-dispatcher. A compound name without a building number ties every building of the compound,
-so it is never clear.
+automatically when the best candidate is clear: the only exact match, or score >=
+``AUTO_MIN_SCORE`` and at least ``AUTO_MIN_MARGIN`` above the runner-up; otherwise it waits
+in ``needs_location`` for a dispatcher. A compound name without a building number ties every
+building of the compound, so it is never clear.
 """
 
 from __future__ import annotations
@@ -124,7 +124,8 @@ def geocode_many(session: Session, queries: Sequence[str], *, limit: int = 5
     """Ranked candidates (best first) for each query, in one SQL statement.
 
     Each candidate: building code, address, compound, score (0..1), ``matched`` ("address" or
-    "compound": which form scored), lon/lat (EPSG:4490, a point inside the building),
+    "compound": which form scored), ``exact`` (the normalised form is the address or the
+    compound key itself), lon/lat (EPSG:4490, a point inside the building),
     grid_code/grid_name, community_code.
     """
     forms = [search_forms(q) for q in queries]
@@ -155,8 +156,13 @@ def geocode(session: Session, query: str, *, limit: int = 5) -> dict[str, Any]:
 
 
 def best_if_clear(candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The best candidate when it is clear enough to place an event without a person."""
-    if not candidates or candidates[0]["score"] < AUTO_MIN_SCORE:
+    """The best candidate when it is clear enough to place an event without a person: the
+    only exact match, or a score lead (trigrams alone cannot tell 11栋 from 111栋, 0.89)."""
+    if not candidates:
+        return None
+    if candidates[0].get("exact") and not any(c.get("exact") for c in candidates[1:]):
+        return candidates[0]
+    if candidates[0]["score"] < AUTO_MIN_SCORE:
         return None
     runner_up = candidates[1]["score"] if len(candidates) > 1 else 0.0
     return candidates[0] if candidates[0]["score"] - runner_up >= AUTO_MIN_MARGIN else None

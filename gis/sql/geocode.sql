@@ -9,6 +9,8 @@
 -- can only seq-scan; the lateral subquery `k` is flattened, so the WHERE sees the expression.
 -- :compounds is the compound form without leading admin names, :written the same with them
 -- (NULL when equal) for names that begin with one (海州区第二人民医院).
+-- `exact`: the normalised form equals the address or the compound key (11栋 is not 111栋,
+-- though their trigrams are alike).
 -- Answers one row per (query, candidate); points are EPSG:4490 lon/lat inside the building.
 SELECT q.ord, c.*
 FROM unnest(CAST(:streets AS text[]), CAST(:compounds AS text[]), CAST(:written AS text[]))
@@ -17,6 +19,7 @@ CROSS JOIN LATERAL (
     SELECT b.id AS building_id, b.code AS building_code, b.address, b.compound,
            greatest(m.by_address, m.by_compound) AS score,
            CASE WHEN m.by_compound > m.by_address THEN 'compound' ELSE 'address' END AS matched,
+           (b.address = q.street OR k.compound_key IN (q.compound, q.written)) IS TRUE AS exact,
            ST_X(ST_PointOnSurface(b.geom)) AS lon, ST_Y(ST_PointOnSurface(b.geom)) AS lat,
            g.code AS grid_code, g.name AS grid_name, b.community_code
     FROM building b
@@ -31,7 +34,7 @@ CROSS JOIN LATERAL (
     ) m
     LEFT JOIN grid g ON g.id = b.grid_id
     WHERE b.address % q.street OR k.compound_key % q.compound OR k.compound_key % q.written
-    ORDER BY score DESC, b.code
+    ORDER BY score DESC, exact DESC, b.code
     LIMIT :limit
 ) c
-ORDER BY q.ord, c.score DESC, c.building_code
+ORDER BY q.ord, c.score DESC, c.exact DESC, c.building_code

@@ -82,6 +82,22 @@ def test_search_forms(raw: str, forms: tuple[str, str, str | None]) -> None:
     assert geocode.search_forms(raw) == forms
 
 
+def cand(score: float, exact: bool = False) -> dict:
+    return {"score": score, "exact": exact}
+
+
+@pytest.mark.parametrize(("candidates", "clear"), [
+    ([cand(1.0, True), cand(0.92)], True),           # 11栋 exactly, 111栋 close behind
+    ([cand(1.0, True), cand(1.0, True)], False),     # two buildings with the same address
+    ([cand(0.7), cand(0.5)], True),
+    ([cand(0.7), cand(0.6)], False),
+    ([cand(0.5)], False),
+    ([], False),
+])
+def test_best_if_clear(candidates: list[dict], clear: bool) -> None:
+    assert (geocode.best_if_clear(candidates) is not None) == clear
+
+
 @pytest.fixture
 def street(session: Session):
     grid = make_grid(session, code="G-GC", name="朝阳网格", geom=square(119.20, 34.60, 0.01))
@@ -144,9 +160,9 @@ def test_many_queries_keep_their_order(session: Session, street) -> None:
 
 def test_both_trigram_indexes_can_serve_the_statement(session: Session) -> None:
     """The compound key in gis/sql/geocode.sql is the expression migration 0003 indexes: with
-    sequential scans priced out the plan reads both GIN indexes (a typo in either place
-    leaves only a seq scan)."""
-    session.execute(text("SET LOCAL enable_seqscan = off"))
+    sequential and plain index scans priced out the plan reads both GIN indexes (a typo in
+    either place leaves only a seq scan)."""
+    session.execute(text("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off"))
     names = ("streets", "compounds", "written")
     statement = text("EXPLAIN " + sql.load("geocode")).bindparams(
         *(bindparam(name, type_=ARRAY(TEXT)) for name in names))
@@ -217,3 +233,15 @@ def test_demo_compound_names_with_numerals_are_kept(demo_session: Session) -> No
     found = geocode.geocode(demo_session, f"{target['compound']}{target['number']}号楼")
     assert target["compound"].removeprefix("海州区") in found["normalized"]
     assert found["candidates"][0]["building_code"] == target["code"] and found["clear"]
+
+
+def test_demo_exact_building_number_beats_its_longer_twin(demo_session: Session) -> None:
+    """11栋 and 111栋 share most trigrams (0.89 apart from 1.0); the exact one is still clear."""
+    target = demo_building(demo_session, "address ~ '号11栋$' AND EXISTS (SELECT 1 FROM "
+                                         "building o WHERE o.address = "
+                                         "replace(building.address, '号11栋', '号111栋'))")
+    for query in (f"{target['compound']}十一号楼", chinese(target["address"])):
+        found = geocode.geocode(demo_session, query, limit=2)
+        assert found["candidates"][0]["building_code"] == target["code"], query
+        assert found["candidates"][1]["score"] > 1 - geocode.AUTO_MIN_MARGIN
+        assert found["clear"], query
