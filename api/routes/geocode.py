@@ -15,8 +15,10 @@ router = APIRouter(prefix="/api/v1", tags=["geocode"])
 
 @router.get("/geocode")
 def geocode(session: SessionDep, caller: KeyedCallerDep,
-            q: Annotated[str, Query(description="address, e.g. 连云港市海州区朝阳东路12号3幢")],
+            q: Annotated[str, Query(description="address, e.g. 连云港市海州区朝阳东路十二号三幢 "
+                                                "or 阳光花园小区3号楼2单元")],
             limit: Annotated[int, Query(ge=1, le=50)] = 5) -> dict:
-    """Ranked building candidates (score 0..1) with each building's grid; ``clear`` says
-    whether the best one would place an event without a dispatcher."""
+    """Ranked building candidates (score 0..1, by street address or compound name) with each
+    building's grid; ``clear`` says whether the best one would place an event without a
+    dispatcher."""
     return geocoding.geocode(session, q, limit=limit)
