@@ -6,8 +6,10 @@ building code; ``service_request_id`` is the event code; ``status`` is ``closed`
 events, else ``open`` (``status_notes`` carries the detailed state in Chinese and English);
 ``expected_datetime`` is the due time from the category's time limit; ``agency_responsible``
 the grid (or community) handling it. Date-times go out as W3C/ISO 8601 in China Standard Time
-(``+08:00``). Reporters' names and phones are stored but never answered here, and phone or ID
-numbers typed into a description are masked (GET answers are public in GeoReport).
+(``+08:00``). Reading requests needs a key (the caller checks it) and a region-scoped key
+sees only requests inside its region, as with the events listing. Reporters' names and phones
+are stored but never answered here, and phone or ID numbers typed into a description are
+masked (any reading role, a viewer too, gets the answer).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, TEXT
 from sqlalchemy.orm import Session
 
-from gis import categories, events, privacy, sql, workflow
+from gis import callers, categories, events, privacy, sql, workflow
 from gis.errors import InvalidInput, NotFound
 
 MAX_REQUESTS = 1000
@@ -30,7 +32,7 @@ DEFAULT_DAYS = 90
 CHINA_TIME = timezone(timedelta(hours=8), "CST")
 """China Standard Time: one fixed offset, no daylight saving, so no tz database is needed."""
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
-CHANGESET = "2026-11-24T00:00:00+08:00"
+CHANGESET = "2026-11-24T11:00:00+08:00"
 """When this endpoint's behaviour last changed (discovery's ``changeset``)."""
 FORMATS = ("text/xml", "application/json")
 STATUSES = ("open", "closed")
@@ -104,6 +106,7 @@ def create_request(session: Session, fields: Mapping[str, Any], *, actor: str,
     other unused GeoReport fields (email, media_url, attribute[…]) are ignored here."""
     item = event_from_request(session, fields)
     code = events.create_events(session, [item], actor=actor, scope=scope)[0]
+    # unscoped: an address-only request waits unplaced (no region yet) but was still taken
     created = get_request(session, code)[0]
     return [{"service_request_id": code, "service_notice": created["service_notice"],
              "account_id": None}]
@@ -127,10 +130,11 @@ def _listed(value: str | None) -> list[str] | None:
 
 def list_requests(session: Session, *, ids: str | None = None, service_code: str | None = None,
                   start_date: str | None = None, end_date: str | None = None,
-                  status: str | None = None) -> list[dict[str, Any]]:
+                  status: str | None = None, scope: str | None = None) -> list[dict[str, Any]]:
     """GET requests: by ids, or filtered (default: the last 90 days, at most 1000), newest
-    first. ``ids``, ``service_code`` and ``status`` take comma-delimited lists. Public: no
-    reporter data. lat/long in WGS84 (see ``_request``)."""
+    first, only those inside region ``scope`` (the caller's; None: all). ``ids``,
+    ``service_code`` and ``status`` take comma-delimited lists. No reporter data. lat/long in
+    WGS84 (see ``_request``)."""
     _refuse_nul((ids, service_code, start_date, end_date, status))
     statuses = _listed(status)
     if statuses and not set(statuses) <= set(STATUSES):
@@ -145,13 +149,15 @@ def list_requests(session: Session, *, ids: str | None = None, service_code: str
     rows = session.execute(statement, {
         "ids": id_list, "services": _listed(service_code), "start": start, "end": end,
         "status": statuses[0] if statuses and len(set(statuses)) == 1 else None,
-        "limit": MAX_REQUESTS}).mappings().all()
+        "scope": callers.scope_prefix(scope), "limit": MAX_REQUESTS}).mappings().all()
     return [_request(r) for r in rows]
 
 
-def get_request(session: Session, code: str) -> list[dict[str, Any]]:
-    """GET requests/{id}: a one-element list, or NotFound."""
-    found = list_requests(session, ids=code) if code.strip() and "," not in code else []
+def get_request(session: Session, code: str, *, scope: str | None = None) -> list[dict[str, Any]]:
+    """GET requests/{id}: a one-element list, or NotFound, also when it lies outside region
+    ``scope`` (so a region's key does not learn what exists elsewhere)."""
+    found = (list_requests(session, ids=code, scope=scope) if code.strip() and "," not in code
+             else [])
     if not found:
         raise NotFound(f"no service request with id '{code}'")
     return found
@@ -205,7 +211,8 @@ def get_discovery(endpoint_url: str) -> dict[str, Any]:
     """Service discovery: one production GeoReport v2 endpoint at ``endpoint_url``."""
     return {"changeset": CHANGESET, "contact": "gridmap 网格化管理 (see /docs)",
             "key_service": "API keys come from your administrator: `gridmap keys create "
-                           "--role dispatcher --region CODE` (send as api_key)",
+                           "--role dispatcher --region CODE` (send as api_key; any "
+                           "events role reads, dispatcher or grid_worker reports)",
             "endpoints": [{"specification": SPECIFICATION, "url": endpoint_url,
                            "changeset": CHANGESET, "type": "production",
                            "formats": list(FORMATS)}]}

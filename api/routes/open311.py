@@ -4,8 +4,11 @@ Every resource answers in the format its path ends with, ``.xml`` (GeoReport's d
 ``.json``, from one handler. Errors answer in GeoReport's format, ``[{"code": <status>,
 "description": ...}]`` or ``<errors><error><code/><description/></error></errors>``, with the
 matching HTTP status; a route class does the conversion so the handlers stay plain.
-Creating a request needs a key of a role that may take events (as ``POST /api/v1/events``),
-sent as GeoReport's ``api_key`` field or as ``Authorization: Bearer``.
+Requests are events, which are not public: creating one needs a key of a role that may take
+events (as ``POST /api/v1/events``), reading them a key of a role that may read events (as
+``GET /api/v1/events``), and a region-scoped key sees only its region. The key comes as
+``Authorization: Bearer`` or as GeoReport's ``api_key`` (a POST field, a GET query parameter).
+Services and discovery stay public: they describe the endpoint, not incidents.
 """
 
 from __future__ import annotations
@@ -14,15 +17,17 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, Literal
+from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
 
 from api.deps import CallerDep, SessionDep
 from api.errors import STATUS
-from api.routes.events import INTAKE
+from api.routes.events import INTAKE, READ
 from gis import errors, keys, open311
 from gis.callers import Caller
 
@@ -33,9 +38,8 @@ CHILD_TAGS = {"services": "service", "service_requests": "request", "errors": "e
 """The element each list item becomes inside its parent, per the GeoReport v2 XML examples."""
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 """Characters XML 1.0 cannot carry at all (escaping does not help); sent as U+FFFD."""
-NO_KEY = ("creating a service request needs an API key: send it as the api_key field or as "
-          "'Authorization: Bearer <key>' (ask your administrator for a dispatcher or "
-          "grid_worker key; 上报需要 API 密钥)")
+API_KEY = "api_key"
+"""GeoReport's name for the key, as a POST field or a GET query parameter."""
 
 
 def _status(exc: errors.GridmapError) -> int:
@@ -51,6 +55,7 @@ class Open311Route(APIRoute):
 
         async def route(request: Request) -> Response:
             fmt: Format = "xml" if request.url.path.endswith(".xml") else "json"
+            _hide_api_key(request)
             try:
                 return await handler(request)
             except errors.GridmapError as exc:
@@ -61,6 +66,19 @@ class Open311Route(APIRoute):
                 return _error(400, problems, fmt)
 
         return route
+
+
+def _hide_api_key(request: Request) -> None:
+    """Keep a GET's ``api_key`` out of the access log. uvicorn logs the path with the query
+    string it finds in the ASGI scope once the answer starts, so the key is masked there; the
+    request's query parameters were read (and cached on ``request``) first, and the handler's
+    dependencies read that cache, so they still see it."""
+    params = request.query_params
+    if API_KEY in params:
+        pairs = parse_qsl(request.scope["query_string"].decode("latin-1"),
+                          keep_blank_values=True)
+        request.scope["query_string"] = urlencode(
+            [(k, "***" if k == API_KEY else v) for k, v in pairs], safe="*").encode("ascii")
 
 
 def _element(tag: str, value: Any) -> ET.Element:
@@ -109,20 +127,40 @@ async def get_fields(request: Request) -> dict[str, Any]:
 FieldsDep = Annotated[dict[str, Any], Depends(get_fields)]
 
 
-def get_reporter(session: SessionDep, caller: CallerDep, fields: FieldsDep) -> Caller:
-    """Who creates the request: the Bearer key (it wins), else the ``api_key`` field; a role
-    that may take events (admin always). No key is 401, a wrong one 401, a wrong role 403."""
-    if caller.is_anonymous and fields.get("api_key"):
-        key = str(fields["api_key"]).strip()
+def key_holder(session: Session, caller: Caller, api_key: object, roles: tuple[str, ...],
+               doing: str) -> Caller:
+    """Who calls: the Bearer key (or a map login cookie on a GET; they win), else GeoReport's
+    ``api_key``; with one of ``roles`` (admin always). No key is 401 saying how to send one,
+    an unknown one 401, a wrong role 403. The key itself never goes into a message."""
+    if caller.is_anonymous and api_key:
+        key = str(api_key).strip()
         if "\x00" in key:  # PostgreSQL text cannot hold it: no key can match
             raise errors.Unauthenticated("malformed API key: expected 'gm_<prefix>_<secret>'")
         caller = keys.caller_from_token(session, key)
     if caller.is_anonymous:
-        raise errors.Unauthenticated(NO_KEY)
-    return caller.require(*INTAKE)
+        raise errors.Unauthenticated(
+            f"{doing} needs an API key: send it as {API_KEY} or as 'Authorization: Bearer "
+            f"<key>' (ask your administrator for a key of role {' or '.join(roles)}; "
+            "需要 API 密钥)")
+    return caller.require(*roles)
+
+
+def get_reporter(session: SessionDep, caller: CallerDep, fields: FieldsDep) -> Caller:
+    """Who creates the request: a key (Bearer, else the ``api_key`` field) that may take
+    events."""
+    return key_holder(session, caller, fields.get(API_KEY), INTAKE, "creating a service request")
+
+
+def get_reader(session: SessionDep, caller: CallerDep, api_key: Annotated[
+        str | None, Query(description="API key (or send 'Authorization: Bearer <key>')")
+        ] = None) -> Caller:
+    """Who reads requests: a key (Bearer, else the ``api_key`` query parameter) that may read
+    events; its region scope limits what it sees."""
+    return key_holder(session, caller, api_key, READ, "reading service requests")
 
 
 ReporterDep = Annotated[Caller, Depends(get_reporter)]
+ReaderDep = Annotated[Caller, Depends(get_reader)]
 
 router = APIRouter(prefix="/open311", tags=["open311"], route_class=Open311Route)
 
@@ -141,13 +179,16 @@ def list_services(fmt: Format) -> Response:
 
 
 @router.get("/v2/requests.{fmt}")
-def list_requests(session: SessionDep, fmt: Format, service_request_id: str | None = None,
-                  service_code: str | None = None, start_date: str | None = None,
-                  end_date: str | None = None, status: str | None = None) -> Response:
-    """Service requests (no personal data): by ids, or the last 90 days by default;
-    ``service_request_id``, ``service_code`` and ``status`` take comma-delimited lists."""
+def list_requests(session: SessionDep, fmt: Format, reader: ReaderDep,
+                  service_request_id: str | None = None, service_code: str | None = None,
+                  start_date: str | None = None, end_date: str | None = None,
+                  status: str | None = None) -> Response:
+    """Service requests in the key's region (no reporter data): by ids, or the last 90 days
+    by default; ``service_request_id``, ``service_code`` and ``status`` take comma-delimited
+    lists. Needs a key that may read events (``api_key`` or Bearer)."""
     found = open311.list_requests(session, ids=service_request_id, service_code=service_code,
-                                  start_date=start_date, end_date=end_date, status=status)
+                                  start_date=start_date, end_date=end_date, status=status,
+                                  scope=reader.scope)
     return _answer(found, fmt, "service_requests")
 
 
@@ -163,6 +204,9 @@ def create_request(session: SessionDep, fmt: Format, fields: FieldsDep,
 
 
 @router.get("/v2/requests/{service_request_id}.{fmt}")
-def get_request(service_request_id: str, session: SessionDep, fmt: Format) -> Response:
-    """One service request, as a one-element list."""
-    return _answer(open311.get_request(session, service_request_id), fmt, "service_requests")
+def get_request(service_request_id: str, session: SessionDep, fmt: Format,
+                reader: ReaderDep) -> Response:
+    """One service request, as a one-element list; 404 when unknown or outside the key's
+    region (a key does not learn what exists elsewhere)."""
+    found = open311.get_request(session, service_request_id, scope=reader.scope)
+    return _answer(found, fmt, "service_requests")

@@ -1,5 +1,8 @@
 -- Open311 service requests (events) by ids or filters, newest first; lat/lon EPSG:4490.
 -- status is 'open', 'closed' or NULL (both); ids and services are text arrays or NULL (all).
+-- :scope is the caller's region prefix (callers.scope_prefix) or NULL (everywhere); as in
+-- event_list.sql an event belongs to its community, else its subdistrict, and an unplaced
+-- one (neither yet) is outside every scope.
 SELECT e.code, e.category, e.status, e.description, e.address, e.reported_at, e.due_at,
        -- greatest: the intake's log row carries the transaction's start, a moment before
        -- reported_at, and an update must not come before the request
@@ -16,5 +19,7 @@ WHERE (CAST(:ids AS text[]) IS NULL OR e.code = ANY(CAST(:ids AS text[])))
   AND (CAST(:end AS timestamptz) IS NULL OR e.reported_at <= CAST(:end AS timestamptz))
   AND (CAST(:status AS text) IS NULL
        OR (CAST(:status AS text) = 'closed') = (e.status = 'closed'))
+  AND (CAST(:scope AS text) IS NULL
+       OR coalesce(e.community_code, e.subdistrict_code) LIKE CAST(:scope AS text) || '%')
 ORDER BY e.reported_at DESC, e.code
 LIMIT :limit
