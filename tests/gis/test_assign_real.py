@@ -6,10 +6,12 @@ county units of 连云港 (gb prefix 3207) and every county touching them (in �
 loaded unchanged as unified grids, one per county, in descending code order so that neither
 id nor insertion order coincides with the lowest-code rule. What the data really holds
 (measured here, not assumed): multipolygons with islands (连云区, 岚山区), a long coastline,
-neighbouring counties whose shared borders use identical vertices, and one real overlap: the
+neighbouring counties whose shared borders use identical vertices (so no slivers between
+them: the only gaps are the sea and land outside the area), and one real overlap: the
 前三岛 islands (达山岛, 车牛山岛/平山岛), long disputed between 江苏 and 山东, are drawn in both
-连云区 and 岚山区. Points: uniform over the union's bounding box, a band of ±100 m around every
-county boundary (land borders and coastline), and inside the overlap; seeded.
+连云区 and 岚山区. Points (seeded, about 25,000): uniform over the union's bounding box, within
+±100 m and within ±5 cm of every county boundary (land borders and coastline), exactly on
+vertices shared by two or three counties, and inside the overlap.
 
 Every expectation is computed independently: a plain ``ST_Covers`` join over whole grids,
 geodesic (geography) distances for the 50 m rule, and geopandas/GEOS ``sjoin``.
@@ -36,7 +38,7 @@ from gis.errors import OutsideJurisdiction
 from tests.builders import make_grid, make_region, make_worker
 
 SEED = 20261124
-UNIFORM_POINTS = 20_000
+UNIFORM_POINTS = 12_000
 EDGE_POINTS = 10_000
 HAIRLINE_POINTS = 2_000
 VERTEX_POINTS = 300
