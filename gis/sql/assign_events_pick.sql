@@ -3,7 +3,8 @@
 -- for events more than :max_outside_m outside every grid. gis/assign.py writes them (one
 -- UPDATE from this statement, or from a temporary table holding its rows for bulk work).
 -- Same rules as locate.sql: ST_Covers, lowest grid code on shared edges; an uncovered event
--- within :max_outside_m metres (Gauss-Kruger metres, within mm of geodesic) of a grid goes
+-- within :max_outside_m metres (Gauss-Kruger metres: within 2 cm of geodesic up to 2 degrees from
+-- the zone's central meridian, tests/gis/test_assign_real.py) of a grid goes
 -- to the nearest one; farther ones get no grid. The grid's version goes with the
 -- assignment. Events whose assignment is already right are left out (re-runs are cheap).
 WITH piece AS MATERIALIZED (
