@@ -44,9 +44,10 @@ picks; fewer use whole grids and one statement."""
 REBUILD_MIN_ROWS = 100_000
 REBUILD_SHARE = 0.3
 """Bulk assignments writing at least REBUILD_MIN_ROWS events and REBUILD_SHARE of the event
-table drop and rebuild its indexes and foreign keys (gis.bulkwrite). On 1M demo events an
-in-place write cost about 42 us per row, a rebuilt one about 9 us per row plus about 12 s
-per million rows in the table to build again: rebuilding pays from about a third."""
+table drop and rebuild its indexes and foreign keys (gis.bulkwrite). On 1M demo events
+(bench/assign) an in-place write cost about 33 us per written row, a rebuilt one about 5 us
+per row plus 8.4 s per million rows in the table to build again: rebuilding pays from about
+30 %."""
 BOUNDARY_M = 1.0
 """A point this close to its grid's edge is flagged ``on_boundary`` (metres)."""
 

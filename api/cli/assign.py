@@ -20,7 +20,8 @@ def assign(
     events: Annotated[bool, typer.Option(help="assign located events")] = True,
 ) -> None:
     """Re-assign buildings (→ the grid holding most of their area; residents follow) and
-    located events (→ covering grid, 50 m rule) after grid changes; one SQL statement each."""
+    located events (→ covering grid, 50 m rule) after grid changes, set-based (a large
+    share of events is written with the event table's indexes rebuilt; README "Bulk")."""
     results: list[tuple[str, str, float]] = []
     with session() as s:
         if buildings:
