@@ -43,7 +43,10 @@ API_KEY = "api_key"
 
 
 def _status(exc: errors.GridmapError) -> int:
-    return next((STATUS[c] for c in type(exc).__mro__ if c in STATUS), 400)
+    """gridmap's status for ``exc``, but 400 where gridmap says 422: GeoReport v2 answers
+    every invalid request (unknown service_code, missing or bad field) with 400."""
+    status = next((STATUS[c] for c in type(exc).__mro__ if c in STATUS), 400)
+    return 400 if status == 422 else status
 
 
 class Open311Route(APIRoute):

@@ -284,13 +284,13 @@ def test_phone_numbers_in_a_description_are_masked(client, session, area, reader
 
 
 @pytest.mark.parametrize(("data", "status", "words"), [
-    ({"service_code": "ufo", "lat": "34.605", "long": "119.205"}, 422, "valid categories"),
-    ({"service_code": "noise"}, 422, "location is required"),
-    ({"service_code": "noise", "lat": "119.205", "long": "34.605"}, 422, "swapped"),
-    ({"service_code": "noise", "lat": "north", "long": "119.205"}, 422, "lat must be"),
-    ({"service_code": "noise", "lat": "34.9", "long": "119.205"}, 422, "outside"),
-    ({"service_code": "noise", "address_string": "解放东路\x008号"}, 422, "NUL"),
-    ({"service_code": "noise", "address_string": "解放东路8号", "description": "吵" * 2001}, 422,
+    ({"service_code": "ufo", "lat": "34.605", "long": "119.205"}, 400, "valid categories"),
+    ({"service_code": "noise"}, 400, "location is required"),
+    ({"service_code": "noise", "lat": "119.205", "long": "34.605"}, 400, "swapped"),
+    ({"service_code": "noise", "lat": "north", "long": "119.205"}, 400, "lat must be"),
+    ({"service_code": "noise", "lat": "34.9", "long": "119.205"}, 400, "outside"),
+    ({"service_code": "noise", "address_string": "解放东路\x008号"}, 400, "NUL"),
+    ({"service_code": "noise", "address_string": "解放东路8号", "description": "吵" * 2001}, 400,
      "at most 2000"),
 ])
 def test_errors_use_the_open311_error_array(client, session, area, data, status, words):
@@ -311,10 +311,10 @@ def test_errors_on_xml_paths_are_xml(client, session, area, reader):
     no_key = client.post(f"{V2}/requests.xml", data=_noise())
     assert no_key.status_code == 401 and _xml(no_key).findtext("error/code") == "401"
     bad = client.get(f"{V2}/requests.xml", params={"status": "pending"}, headers=reader)
-    assert bad.status_code == 422 and "status" in _xml(bad).findtext("error/description")
+    assert bad.status_code == 400 and "status" in _xml(bad).findtext("error/description")
     nul = client.get(f"{V2}/requests.xml", params={"service_request_id": "EV\x00"},
                      headers=reader)
-    assert nul.status_code == 422 and "NUL" in _xml(nul).findtext("error/description")
+    assert nul.status_code == 400 and "NUL" in _xml(nul).findtext("error/description")
 
 
 def test_unknown_request_is_404_in_open311_format(client, area, reader):
@@ -323,12 +323,12 @@ def test_unknown_request_is_404_in_open311_format(client, area, reader):
     assert response.json()[0]["code"] == 404
     bad_date = client.get(f"{V2}/requests.json", params={"start_date": "yesterday"},
                           headers=reader)
-    assert bad_date.status_code == 422 and "start_date" in bad_date.json()[0]["description"]
+    assert bad_date.status_code == 400 and "start_date" in bad_date.json()[0]["description"]
     assert client.get(f"{V2}/services.csv").status_code == 400
 
 
-def test_json_fields_of_the_wrong_type_are_422_not_500(client, session, area):
+def test_json_fields_of_the_wrong_type_are_400_not_500(client, session, area):
     response = client.post(f"{V2}/requests.json", json={**_noise(make_key(session)),
                                                          "phone": ["13812345678"]})
-    assert response.status_code == 422 and "phone" in response.json()[0]["description"]
+    assert response.status_code == 400 and "phone" in response.json()[0]["description"]
     assert "13812345678" not in response.text
