@@ -17,13 +17,27 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from layers import assets, page, plan_edit
-from layers.catalogue import HOUSEHOLD_CLASSES, Attribute, household_class
+from layers.catalogue import HOUSEHOLD_CLASSES, Attribute, LegendEntry, household_class
 
 FLAG_COLOR = "#d7191c"
 MOVED_COLOR = "#e7298a"
+FLAG_LABELS = {"oversized": "户数超过上限", "undersized": "户数低于下限",
+               "noncontiguous": "不连片：网格被分成几块"}
+"""Chinese labels of gis.plans' flags (plan_grid.flag); an unknown flag shows as itself."""
+DASHED_FLAGS = ("noncontiguous",)
+"""Flags drawn with a dashed red outline (the others: a solid one)."""
+FLAG_LEGEND = (LegendEntry("红色实线框：户数超出范围 (oversized / undersized)", FLAG_COLOR),
+               LegendEntry("红色虚线框：不连片，网格被分成几块 (noncontiguous)", FLAG_COLOR,
+                           "line"))
 GRID_ATTRS = (Attribute("code", "网格编码"), Attribute("households", "户数", "户"),
               Attribute("residents", "人口", "人"), Attribute("buildings", "建筑", "栋"),
-              Attribute("compactness", "紧凑度 (Polsby-Popper)"), Attribute("flag", "提示"))
+              Attribute("compactness", "紧凑度 (Polsby-Popper)"),
+              Attribute("flag_label", "提示"))
+
+
+def flag_label(flags: pd.Series) -> pd.Series:
+    """``不连片：网格被分成几块 (noncontiguous)`` for each flag (NA stays NA)."""
+    return flags.map(FLAG_LABELS).fillna(flags) + " (" + flags + ")"
 
 
 class SyncViews(MacroElement):
@@ -60,14 +74,17 @@ def grid_layer(grids: gpd.GeoDataFrame, *, name: str, label: str = "code") -> fo
         frame[label] = ""
     colors = np.array([c.color for c in HOUSEHOLD_CLASSES], dtype=object)
     frame["fill"] = colors[household_class(frame["households"])]
-    flagged = frame["flag"].notna() if "flag" in frame else pd.Series(False, index=frame.index)
-    frame["line"] = np.where(flagged, FLAG_COLOR, "#333333")
+    flags = frame["flag"].astype(object) if "flag" in frame else pd.Series(
+        None, index=frame.index, dtype=object)
+    frame["line"] = np.where(flags.notna(), FLAG_COLOR, "#333333")
+    frame["dash"] = np.where(flags.isin(DASHED_FLAGS), "6 4", "")
+    frame["flag_label"] = flag_label(flags)
     frame["popup"] = page.popup_html(frame, GRID_ATTRS, title_field=label)
     seq = ["seq"] if "seq" in frame else []  # the review map's editor reads a grid's number
-    data = page.feature_collection(frame, [label, "fill", "line", "popup", *seq])
+    data = page.feature_collection(frame, [label, "fill", "line", "dash", "popup", *seq])
     return folium.GeoJson(data, name=name, popup=page.popup(), style_function=lambda f: {
         "fillColor": f["properties"]["fill"], "fillOpacity": 0.55, "weight": 2,
-        "color": f["properties"]["line"]})
+        "color": f["properties"]["line"], "dashArray": f["properties"]["dash"] or None})
 
 
 def moved_layer(moved: gpd.GeoDataFrame) -> folium.GeoJson:
@@ -95,8 +112,8 @@ def metrics_html(report: dict) -> str:
         ("调整居民 residents reassigned", "residents_reassigned"),
         ("转派事件 open events reassigned", "events_reassigned")))
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in m.get("notes", []))
-    notes += "".join(f"<li>#{f['seq']}: {html.escape(f['reason'])}</li>"
-                     for f in m.get("flags", []))
+    notes += "".join(f"<li>#{f['seq']} {html.escape(FLAG_LABELS.get(f.get('flag'), ''))}: "
+                     f"{html.escape(f['reason'])}</li>" for f in m.get("flags", []))
     return (f"<details open><summary><b>方案 {report['id']} ({html.escape(report['kind'])}, "
             f"{html.escape(report['status'])})</b></summary><table class='gm-table'><tr><th>"
             f"</th><th>现状 before</th><th>方案 after</th></tr>{body}</table><ul>{moves}</ul>"
@@ -146,7 +163,8 @@ def review_page(review: dict) -> str:
         moved_layer(review["moved"]).add_to(right)
     right.add_child(SyncViews(left, right))
     _add_editor(right, proposed_layer, review)
-    legend = page.legend_html("户数 households (红框: 超出范围 flagged)", HOUSEHOLD_CLASSES)
+    legend = (page.legend_html("户数 households", HOUSEHOLD_CLASSES)
+              + page.legend_html("提示 flags (方案网格边框)", FLAG_LEGEND))
     right.add_child(page.Panel(metrics_html(review["report"]), position="topright",
                                css_class="gm-panel gm-legend"))
     left.add_child(page.Panel(legend, position="bottomleft", css_class="gm-panel gm-legend"))

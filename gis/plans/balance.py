@@ -16,11 +16,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import shapely
-from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 
 from gis.plans import groups
 from gis.plans.atoms import Scope
+from gis.plans.cells import label_pieces, pieces_per_label
 from gis.plans.draft import Draft
 from gis.rules import LoadRules, grid_count
 
@@ -41,24 +40,16 @@ def grid_table(scope: Scope, rules: LoadRules) -> pd.DataFrame:
     hi = grids["bounds"].map(lambda b: b[1] if b else np.inf)
     grids["status"] = np.select([grids["households"] > hi, grids["households"] < lo],
                                 ["oversized", "undersized"], "ok")
-    comp = atom_pieces(scope)
-    placed = comp >= 0
-    gid = scope.atoms["grid_id"].to_numpy(dtype="float64", na_value=np.nan)[placed]
-    pieces = pd.Series(comp[placed]).groupby(gid.astype(int)).nunique()
+    gid = scope.atoms["grid_id"].to_numpy(dtype="float64", na_value=np.nan)
+    pieces = pieces_per_label(scope.adjacency, gid)  # type: ignore[arg-type]
     grids["pieces"] = grids["id"].map(pieces).fillna(0).astype(int)
     return grids.set_index("id", drop=False)
 
 
 def atom_pieces(scope: Scope) -> np.ndarray:
-    """Per atom, the piece of its current grid it lies in (-1: no grid): scipy's connected
-    components over the building-cell edges joining atoms of one grid."""
-    edges = scope.adjacency.tocoo()  # type: ignore[attr-defined]
+    """Per atom, the piece of its current grid it lies in (-1: no grid; cells.label_pieces)."""
     gid = scope.atoms["grid_id"].to_numpy(dtype="float64", na_value=np.nan)
-    same = gid[edges.row] == gid[edges.col]  # NaN (no grid) never equals
-    graph = sparse.coo_matrix((np.ones(int(same.sum())), (edges.row[same], edges.col[same])),
-                              shape=edges.shape)
-    _, comp = connected_components(graph, directed=False)
-    return np.where(np.isnan(gid), -1, comp)
+    return label_pieces(scope.adjacency, gid)  # type: ignore[arg-type]
 
 
 def cut_off_links(scope: Scope, grids: pd.DataFrame) -> list[tuple[int, int]]:
@@ -174,8 +165,9 @@ def plan_balance(scope: Scope, rules: LoadRules, *, seed: int = 0) -> Draft:
     gid = scope.atoms["grid_id"]
     for g, row in grids.iterrows():  # one row per kept grid: no geometry work
         if g not in taken:
-            flag = row["status"] if row["status"] != "ok" else (
-                "noncontiguous" if row["pieces"] > 1 else None)
+            # contiguity first, as after a manual edit (gis.plans.refresh)
+            flag = "noncontiguous" if row["pieces"] > 1 else (
+                row["status"] if row["status"] != "ok" else None)
             reason = _kept_reason(row) if flag else ""
             draft.keep(row, np.flatnonzero(gid.eq(g).fillna(False).to_numpy()), flag=flag,
                        reason=reason)

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 from shapely.geometry.base import BaseGeometry
 
 SEGMENT_M = 15.0
@@ -88,6 +90,30 @@ def adjacency(cells: np.ndarray, *, barrier: BaseGeometry | None = None,
     matrix = sparse.coo_matrix((np.r_[shared, shared], (np.r_[left, right], np.r_[right, left])),
                                shape=(n, n))
     return matrix.tocsr()
+
+
+def label_pieces(adj: sparse.spmatrix, labels: np.ndarray) -> np.ndarray:
+    """Per cell, the piece of its label it lies in (-1 where the label is NaN: no grid):
+    scipy's connected components over the edges of ``adj`` joining cells of one label.
+
+    A label (grid) is contiguous when all its cells share one piece: the rule the drafts
+    keep (gis.plans.balance, groups) and a manual edit is checked against (refresh).
+    """
+    labels = np.asarray(labels, dtype="float64")
+    edges = adj.tocoo()
+    same = labels[edges.row] == labels[edges.col]  # NaN (no label) never equals
+    graph = sparse.coo_matrix((np.ones(int(same.sum())), (edges.row[same], edges.col[same])),
+                              shape=edges.shape)
+    _, comp = connected_components(graph, directed=False)
+    return np.where(np.isnan(labels), -1, comp)
+
+
+def pieces_per_label(adj: sparse.spmatrix, labels: np.ndarray) -> pd.Series:
+    """How many pieces (label_pieces) the cells of each label form; index: label (int)."""
+    labels = np.asarray(labels, dtype="float64")
+    comp = label_pieces(adj, labels)
+    placed = comp >= 0
+    return pd.Series(comp[placed]).groupby(labels[placed].astype(np.int64)).nunique()
 
 
 def polsby_popper(geoms: np.ndarray) -> np.ndarray:

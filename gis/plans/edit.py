@@ -207,6 +207,9 @@ def _retile(session: Session, plan: Plan, ids: list[int], community: str) -> Non
     ground = gpd.read_postgis(text("SELECT ST_Union(geom) AS geom FROM plan_grid "
                                    "WHERE id = ANY(:ids)"), session.connection(),
                               params={"ids": ids}, geom_col="geom", crs=4490)
-    area = ground.to_crs(scope.epsg).geometry.iloc[0]
+    # the union of stored grids can self-intersect by a hair once projected (GEOS then fails
+    # in tile_parts' overlay): repair it, keeping only its area
+    area = shapely.make_valid(ground.to_crs(scope.epsg).geometry.iloc[0], method="structure",
+                              keep_collapsed=False)
     polys = groups.tile_parts(scope.atoms["cell"].to_numpy()[keep], labels, area, len(ids))
     write_geometries(session, plan.id, ids, polys, crs=scope.epsg)

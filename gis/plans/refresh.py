@@ -1,8 +1,10 @@
 """Recomputing a plan's figures after a manual edit: grid households and compactness, flags
-against the plan's rules, the crosswalk, and the before/after metrics."""
+(contiguity in the building-cell graph, households against the plan's rules), the crosswalk,
+and the before/after metrics."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -10,33 +12,69 @@ from sqlalchemy.orm import Session
 from gis import sql
 from gis.frames import frame_from_sql
 from gis.models import Plan
+from gis.plans import atoms, cells
 from gis.plans.metrics import load_summary
 from gis.rules import LoadRules
 
 
+def grid_pieces(session: Session, plan: Plan) -> pd.Series:
+    """Per proposed grid id of ``plan``: how many pieces its buildings form in the
+    building-cell adjacency graph the drafts keep grids contiguous in (gis.plans.cells: cells
+    of one community sharing a boundary, cut by water), built as the draft built it."""
+    scope = atoms.load_scope(session, plan.scope_code,
+                             segment_m=plan.params.get("segment_m", cells.SEGMENT_M))
+    where = pd.read_sql(text("SELECT building_id, plan_grid_id FROM plan_building "
+                             "WHERE plan_id = :p"), session.connection(), params={"p": plan.id})
+    grid = scope.atoms["building_id"].map(where.set_index("building_id")["plan_grid_id"])
+    return cells.pieces_per_label(scope.adjacency,  # type: ignore[arg-type]
+                                  grid.to_numpy(dtype="float64", na_value=np.nan))
+
+
+def grid_flags(grids: pd.DataFrame, rules: LoadRules) -> pd.DataFrame:
+    """``flag`` and bilingual ``reason`` per row of ``grids`` (kind, households, buildings,
+    pieces): ``noncontiguous`` when in several pieces (contiguity is a rule the drafts never
+    break, so a grid cut by hand says so first), else ``oversized``/``undersized`` against
+    the kind's range; the reason names every problem. Vectorised over the grids."""
+    bounds = {k: rules.bounds(k) for k in grids["kind"].unique()}  # a handful of kinds
+    lo = grids["kind"].map({k: b[0] for k, b in bounds.items() if b}).astype("Int64")
+    hi = grids["kind"].map({k: b[1] for k, b in bounds.items() if b}).astype("Int64")
+    h, n = grids["households"].astype(str), grids["pieces"].astype(str)
+    split = grids["pieces"].gt(1).to_numpy()
+    over = grids["households"].gt(hi).fillna(False).to_numpy(dtype=bool)
+    under = grids["households"].lt(lo).fillna(False).to_numpy(dtype=bool)
+    parts = pd.DataFrame({
+        "pieces": ("网格被分成 " + n + " 片互不相邻的部分 (in " + n
+                   + " pieces: not contiguous)").where(split),
+        "load": (h + " 户超过上限 " + hi.astype(str) + " (above " + hi.astype(str) + ")"
+                 ).where(over, (h + " 户低于下限 " + lo.astype(str) + " (below "
+                                + lo.astype(str) + ")").where(under)),
+        "empty": pd.Series("没有建筑 (no buildings)", index=grids.index).where(
+            grids["buildings"].eq(0))}, index=grids.index)
+    reason = parts.melt(ignore_index=False).dropna().groupby(level=0)["value"].agg("；".join)
+    flag = pd.Series(np.select([split, over, under], ["noncontiguous", "oversized",
+                                                      "undersized"], ""), index=grids.index)
+    flag = flag.mask(flag.eq(""))
+    return pd.DataFrame({"flag": flag, "reason": reason.reindex(grids.index, fill_value="")
+                         .where(flag.notna(), "")})
+
+
 def _flags(session: Session, plan: Plan, rules: LoadRules) -> list[dict]:
-    grids = frame_from_sql(session, "SELECT id, seq, kind, households, source_grid_id, "
+    """Flags of every proposed grid, written in one UPDATE; the flagged ones as a list."""
+    grids = frame_from_sql(session, "SELECT id, seq, kind, households, "
                            "(SELECT count(*) FROM plan_building pb WHERE pb.plan_grid_id = "
                            "pg.id) AS buildings FROM plan_grid pg WHERE plan_id = :p "
                            "ORDER BY seq", {"p": plan.id}, geom_col=None)
-    bounds = grids["kind"].map(rules.bounds)
-    flags = []
-    for row, b in zip(grids.itertuples(), bounds, strict=True):  # one row per grid: no geometry
-        flag, reason = None, ""
-        if b is not None and row.households > b[1]:
-            flag, reason = "oversized", f"{row.households} 户超过上限 {b[1]} (above {b[1]})"
-        elif b is not None and row.households < b[0]:
-            flag, reason = "undersized", f"{row.households} 户低于下限 {b[0]} (below {b[0]})"
-        if row.buildings == 0:
-            reason += "；没有建筑 (no buildings)"
-        if flag:
-            flags.append({"seq": int(row.seq), "id": int(row.id), "flag": flag,
-                          "reason": reason})
-    session.execute(text("UPDATE plan_grid SET flag = NULL WHERE plan_id = :p"), {"p": plan.id})
-    for f in flags:
-        session.execute(text("UPDATE plan_grid SET flag = :f WHERE id = :i"),
-                        {"f": f["flag"], "i": f["id"]})
-    return [{k: v for k, v in f.items() if k != "id"} for f in flags]
+    grids["pieces"] = grids["id"].map(grid_pieces(session, plan)).fillna(0).astype(int)
+    grids = grids.join(grid_flags(grids, rules))
+    session.execute(text("""
+        UPDATE plan_grid pg SET flag = u.flag
+        FROM unnest(CAST(:ids AS int[]), CAST(:flags AS text[])) AS u(id, flag)
+        WHERE pg.plan_id = :p AND pg.id = u.id"""),
+        {"p": plan.id, "ids": grids["id"].astype(int).tolist(),
+         "flags": grids["flag"].astype(object).where(grids["flag"].notna(), None).tolist()})
+    flagged = grids[grids["flag"].notna()]
+    return flagged.assign(seq=flagged["seq"].astype(int))[["seq", "flag", "reason"]].to_dict(
+        orient="records")
 
 
 def refresh_plan(session: Session, plan: Plan) -> None:

@@ -101,6 +101,10 @@ def _polygons(geoms: np.ndarray, *, min_area: float = MIN_PART_M2) -> np.ndarray
     """Only the polygonal parts of each metric geometry, crumbs dropped (make_valid and
     overlays can leave stray lines and specks)."""
     parts, index = shapely.get_parts(geoms, return_index=True)
+    # make_valid can nest a MultiPolygon in a collection (a grid in two pieces meeting at a
+    # point): one more level of parts, or that grid would lose its shape
+    parts, inner = shapely.get_parts(parts, return_index=True)
+    index = index[inner]
     keep = (shapely.get_type_id(parts) == 3) & (shapely.area(parts) >= min_area)
     out = np.full(len(geoms), None, dtype=object)
     return shapely.multipolygons(parts[keep], indices=index[keep], out=out)

@@ -94,6 +94,22 @@ def test_edit_over_http(client: TestClient, session: Session) -> None:
     assert res.status_code == 200, res.text
     assert len(res.json()["grids"]["features"]) == len(plan["grids"]["features"]) + 1
     assert {f["seq"] for f in res.json()["metrics"]["flags"]} >= {kept}  # 250 < 300
+    # the west half (column 8) loses its middle building L82: two pieces, flagged as such
+    west = session.execute(text("""
+        SELECT pg.seq FROM plan_building pb JOIN plan_grid pg ON pg.id = pb.plan_grid_id
+        JOIN building b ON b.id = pb.building_id WHERE pb.plan_id = :p AND b.code = 'L72'"""),
+        {"p": plan["id"]}).scalar_one()
+    cut = client.post(f"/api/v1/plans/{plan['id']}/edits",
+                      json={"op": "move", "buildings": ["L82"], "to_seq": west},
+                      headers=planner)
+    assert cut.status_code == 200, cut.text
+    flags = {f["seq"]: f for f in cut.json()["metrics"]["flags"]}
+    assert flags[kept]["flag"] == "noncontiguous" and "2 片" in flags[kept]["reason"]
+    assert "200 户低于下限" in flags[kept]["reason"]  # households named too
+    east = max(flags)  # the split's new east half: 250, still undersized
+    assert flags[east]["flag"] == "undersized"
+    props = {f["properties"]["seq"]: f["properties"] for f in cut.json()["grids"]["features"]}
+    assert props[kept]["flag"] == "noncontiguous" and props[east]["flag"] == "undersized"
     bad = client.post(f"/api/v1/plans/{plan['id']}/edits",
                       json={"op": "split", "seq": kept, "line": {"type": "Point"}},
                       headers=planner)

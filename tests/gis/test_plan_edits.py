@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from shapely import LineString, box
 from shapely.geometry import mapping
@@ -10,6 +11,9 @@ from sqlalchemy.orm import Session
 
 from gis import plans
 from gis.errors import InvalidGeometry, InvalidInput
+from gis.plans import refresh
+from gis.rules import LoadRules
+from tests.gis.test_plans import adjacency_pieces
 from tests.plan_cases import make_lattice
 
 
@@ -69,6 +73,52 @@ def test_move_buildings_to_a_neighbour(session: Session) -> None:
     _tiles(session, plan.id)
     assert plan.metrics["edits"] == 1
     assert plan.metrics["after"]["grids"] == len(after)
+    # the building nearest the neighbour's edge may meet its buildings only at a corner (a
+    # lattice diagonal): exactly the grids in several pieces are flagged noncontiguous
+    split = adjacency_pieces(session, plan.id)
+    assert set(after.index[after["flag"] == "noncontiguous"]) == set(split.index[split > 1])
+
+
+def test_a_grid_cut_in_two_is_flagged_until_joined_again(session: Session) -> None:
+    """G3 (kept: columns 8–9, 500 households) loses its middle row (L82, L92) to the grid
+    holding L72 (450 → 550, oversized but whole): G3 is left in two pieces (400 households,
+    in range), flagged noncontiguous though its households are fine; moving the row back
+    makes it whole and clears every flag."""
+    plan = _plan(session)
+    g3, west = _where(session, plan.id, "L80"), _where(session, plan.id, "L72")
+    row = ["L82", "L92"]
+    plans.edit_plan(session, plan.id, {"op": "move", "buildings": row, "to_seq": west},
+                    actor="t")
+    cut = _grids(session, plan.id)
+    assert (cut.loc[g3, "households"], cut.loc[west, "households"]) == (400, 550)
+    assert cut["flag"].dropna().to_dict() == {west: "oversized", g3: "noncontiguous"}
+    flags = {f["seq"]: f for f in plan.metrics["flags"]}
+    assert flags[g3]["flag"] == "noncontiguous" and flags[west]["flag"] == "oversized"
+    assert "2 片" in flags[g3]["reason"] and "2 pieces" in flags[g3]["reason"]
+    assert "550 户超过上限 500" in flags[west]["reason"]
+    _tiles(session, plan.id)  # G3's two pieces meet at a point: it keeps both as its shape
+    plans.edit_plan(session, plan.id, {"op": "move", "buildings": row, "to_seq": g3},
+                    actor="t")
+    joined = _grids(session, plan.id)
+    assert joined.loc[g3, "households"] == 500 and joined["flag"].isna().all()
+    assert plan.metrics["flags"] == [] and plan.metrics["edits"] == 2
+
+
+def test_grid_flags_put_contiguity_first_and_name_every_problem() -> None:
+    grids = pd.DataFrame({"kind": ["residential", "residential", "residential", "commercial",
+                                   "residential"],
+                          "households": [600, 450, 200, 0, 0], "buildings": [12, 9, 4, 0, 0],
+                          "pieces": [1, 2, 3, 0, 0]})
+    out = refresh.grid_flags(grids, LoadRules(residential_min=300, residential_max=500,
+                                              exempt_kinds=("commercial",)))
+    assert out["flag"].tolist()[:3] == ["oversized", "noncontiguous", "noncontiguous"]
+    assert pd.isna(out["flag"].iloc[3])  # exempt kind, no buildings: nothing to flag
+    assert out["flag"].iloc[4] == "undersized"
+    assert out["reason"].tolist() == [
+        "600 户超过上限 500 (above 500)",
+        "网格被分成 2 片互不相邻的部分 (in 2 pieces: not contiguous)",
+        "网格被分成 3 片互不相邻的部分 (in 3 pieces: not contiguous)；200 户低于下限 300 "
+        "(below 300)", "", "0 户低于下限 300 (below 300)；没有建筑 (no buildings)"]
 
 
 def test_merge_two_grids_flags_the_result(session: Session) -> None:
@@ -80,8 +130,13 @@ def test_merge_two_grids_flags_the_result(session: Session) -> None:
     assert c not in after.index and len(after) == len(before) - 1
     total = before.loc[a, "households"] + before.loc[c, "households"]
     assert after.loc[a, "households"] == total
-    assert after.loc[a, "flag"] == ("oversized" if total > 500 else None)
-    assert any(f["seq"] == a for f in plan.metrics["flags"]) == (total > 500)
+    # grids touching only at a corner merge into two pieces: that flag comes first, and the
+    # reason still names the households
+    split = adjacency_pieces(session, plan.id)[a] > 1
+    assert after.loc[a, "flag"] == ("noncontiguous" if split else
+                                    "oversized" if total > 500 else None)
+    reasons = {f["seq"]: f["reason"] for f in plan.metrics["flags"]}
+    assert (f"{total} 户超过上限 500" in reasons.get(a, "")) == (total > 500)
     _tiles(session, plan.id)
 
 

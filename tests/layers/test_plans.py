@@ -34,6 +34,21 @@ def test_flagged_grids_are_outlined_red() -> None:
     assert len(fills) == 3  # three household classes
 
 
+def test_noncontiguous_grids_get_a_dashed_outline_and_a_chinese_label() -> None:
+    layer = plan_layers.grid_layer(_grids(["noncontiguous", None, "oversized"]), name="x")
+    props = [f["properties"] for f in layer.data["features"]]
+    assert [p["line"] for p in props] == [plan_layers.FLAG_COLOR, "#333333",
+                                          plan_layers.FLAG_COLOR]
+    assert [p["dash"] for p in props] == ["6 4", "", ""]
+    assert "不连片" in props[0]["popup"] and "户数超过上限" in props[2]["popup"]
+    side = dict.fromkeys(("grids", "in_range", "share_in_range", "min_households",
+                          "max_households", "mean_households", "mean_compactness"), 0)
+    out = plan_layers.metrics_html({"id": 1, "kind": "balance", "status": "draft", "metrics": {
+        "before": side, "after": side, "flags": [{"seq": 4, "flag": "noncontiguous",
+                                                  "reason": "网格被分成 2 片"}]}})
+    assert "#4 不连片" in out and "网格被分成 2 片" in out
+
+
 def test_metrics_and_crosswalk_tables() -> None:
     side = {"grids": 2, "in_range": 1, "share_in_range": 0.5, "min_households": 250,
             "max_households": 900, "mean_households": 575.0, "mean_compactness": 0.5}
