@@ -16,10 +16,13 @@ $(BIN)/.installed: pyproject.toml
 # Leaflet.draw (plan map drawing tools) exists only on npm: installed into an ignored folder
 # and served by gridmap itself, never from a CDN
 DRAW := layers/static/vendor/node_modules/leaflet-draw/dist/leaflet.draw.js
-$(DRAW):
-	npm install --prefix layers/static/vendor --no-audit --no-fund --no-save leaflet-draw@1.0.4
+# Leaflet.VectorGrid (buildings of big districts as vector tiles on /map): same folder, same
+# command (npm may prune what a --no-save install did not name, so both are named each time)
+VECTORGRID := layers/static/vendor/node_modules/leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.js
+$(DRAW) $(VECTORGRID) &:
+	npm install --prefix layers/static/vendor --no-audit --no-fund --no-save leaflet-draw@1.0.4 leaflet.vectorgrid@1.3.0
 
-install: sysdeps $(BIN)/.installed $(DRAW)
+install: sysdeps $(BIN)/.installed $(DRAW) $(VECTORGRID)
 
 sysdeps:
 	@scripts/install-sysdeps.sh

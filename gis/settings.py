@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     max_page_size: int = 5000
     walk_speed_m_per_min: float = 50.0
     basemap_url: str | None = None  # XYZ tiles for /map, e.g. an intranet server; none = offline
+    map_embed_max: int = 5000
+    """Most buildings ``/map`` embeds as GeoJSON; a bigger district's buildings come as vector
+    tiles (``/tiles/buildings/...``): 5,000 footprints are about 3 MB of page, 50,000 unusable."""
     secret_key: str | None = None
     """Signs map-page login cookies; unset: made once into ``<home>/secret``."""
     session_hours: float = 12.0

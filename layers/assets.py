@@ -5,7 +5,10 @@ xstatic-leaflet-markercluster on PyPI), so a fresh machine gets them with pip an
 minified is vendored in this repository. Leaflet.draw has no light registry package on PyPI
 (django-leaflet ships it but needs Django and is LGPL; the Odoo addon needs Odoo and is AGPL),
 so it comes from npm's ``leaflet-draw`` (MIT), installed at ``make install`` time into the
-ignored folder ``layers/static/vendor`` (see ``LEAFLET_DRAW_DIR``).
+ignored folder ``layers/static/vendor`` (see ``LEAFLET_DRAW_DIR``). Leaflet.VectorGrid (big
+districts' buildings as vector tiles on ``/map``) likewise comes from npm's ``leaflet.vectorgrid``
+(Beerware licence, a permissive one; its bundle holds pbf, vector-tile and topojson-client, BSD,
+and geojson-vt, ISC), see ``VECTORGRID_DIR``.
 ``make_offline`` points every folium element's ``default_js``/``default_css`` at gridmap's
 own URLs and refuses a link it has no copy of.
 """
@@ -30,6 +33,10 @@ LEAFLET_DRAW_VERSION = "1.0.4"
 LEAFLET_DRAW_DIR = Path(str(resources.files("layers").joinpath(
     "static", "vendor", "node_modules", "leaflet-draw", "dist")))
 """Where ``npm install --prefix layers/static/vendor leaflet-draw@1.0.4`` puts Leaflet.draw."""
+VECTORGRID_VERSION = "1.3.0"
+VECTORGRID_DIR = Path(str(resources.files("layers").joinpath(
+    "static", "vendor", "node_modules", "leaflet.vectorgrid", "dist")))
+"""Where the same npm command's ``leaflet.vectorgrid@1.3.0`` puts Leaflet.VectorGrid."""
 
 
 @dataclass(frozen=True)
@@ -45,10 +52,16 @@ def has_leaflet_draw() -> bool:
     return (LEAFLET_DRAW_DIR / "leaflet.draw.js").is_file()
 
 
+def has_vectorgrid() -> bool:
+    """Whether Leaflet.VectorGrid was installed (by the same npm command as Leaflet.draw)."""
+    return (VECTORGRID_DIR / "Leaflet.VectorGrid.bundled.js").is_file()
+
+
 def asset_dirs() -> list[AssetDir]:
     """Every folder gridmap serves under ``/static`` (the API mounts each one)."""
     draw = [AssetDir(f"{VENDOR}/leaflet.draw", LEAFLET_DRAW_DIR)] if has_leaflet_draw() else []
-    return [*draw,
+    grid = [AssetDir(f"{VENDOR}/leaflet.vectorgrid", VECTORGRID_DIR)] if has_vectorgrid() else []
+    return [*draw, *grid,
         AssetDir(f"{VENDOR}/leaflet", Path(xstatic.pkg.leaflet.BASE_DIR)),
         AssetDir(f"{VENDOR}/jquery", Path(xstatic.pkg.jquery.BASE_DIR)),
         AssetDir(f"{VENDOR}/leaflet.markercluster",
@@ -67,6 +80,8 @@ OFFLINE_LINKS = {
     "markerclusterdefaultcss": f"{VENDOR}/leaflet.markercluster/MarkerCluster.Default.css",
     "leaflet_draw_js": f"{VENDOR}/leaflet.draw/leaflet.draw.js",  # folium.plugins.Draw
     "leaflet_draw_css": f"{VENDOR}/leaflet.draw/leaflet.draw.css",
+    # folium.plugins.VectorGridProtobuf; the bundle carries its pbf/vector-tile decoders
+    "vectorGrid": f"{VENDOR}/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.js",
 }
 UNUSED_LINKS = frozenset({
     # Bootstrap and Awesome Markers only serve folium.Icon, which gridmap replaces with

@@ -1,11 +1,19 @@
-"""Building layer: grey footprints; attributes (households, residents) only for key holders."""
+"""Building layer: grey footprints; attributes (households, residents) only for key holders.
+
+Two ways to draw it: embedded GeoJSON (``building_layer``, small districts) or gridmap's own
+vector tiles ``/tiles/buildings/{z}/{x}/{y}.pbf`` (``building_tile_layer``, big districts,
+whose GeoJSON would make the page tens of megabytes).
+"""
 
 from __future__ import annotations
 
 import folium
 import geopandas as gpd
 import pandas as pd
+from folium.plugins import VectorGridProtobuf
+from folium.template import Template
 
+from gis import tiles
 from gis.callers import Caller, region_prefix
 from layers import catalogue, page
 
@@ -35,3 +43,79 @@ def building_layer(buildings: gpd.GeoDataFrame, caller: Caller) -> folium.GeoJso
     return folium.GeoJson(page.feature_collection(data, ["popup"]), name=layer.label,
                           style_function=lambda _: dict(layer.style), popup=page.popup(),
                           className="gm-building")
+
+
+TILE_URL = "/tiles/buildings/{z}/{x}/{y}.pbf"
+"""Same-origin tile URL: the browser sends the page's login cookie with every tile."""
+
+
+class BuildingTiles(VectorGridProtobuf):
+    """Leaflet.VectorGrid over gridmap's building tiles, SVG-drawn, with the GeoJSON layer's
+    popup (same labels and HTML) built in the browser from each feature's tile properties.
+
+    SVG, not VectorGrid's canvas renderer: its click handler calls ``L.DomEvent.fakeStop``,
+    which Leaflet 1.9 no longer has (Leaflet/Leaflet.VectorGrid#274).
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) -%}
+        var {{ this.get_name() }} = L.vectorGrid.protobuf({{ this.url|tojson }},
+            Object.assign({{ this.options|tojson }}, {rendererFactory: L.svg.tile}));
+        (function (map, layer, fields, title) {
+            var name = layer.options.pane;
+            if (map.options.minZoom === undefined) {
+                // unset, Leaflet takes the zoom range of the layers, and this layer's minZoom
+                // would stop the whole map from zooming out past it; 0 is what it was before
+                map.options.minZoom = 0;
+            }
+            if (!map.getPane(name)) {
+                // above the grid choropleth (overlayPane, 400) so buildings take the clicks,
+                // under the icons (markerPane, 600); only the paths catch the pointer
+                var pane = map.createPane(name);
+                pane.style.zIndex = 450;
+                pane.style.pointerEvents = 'none';
+            }
+            function esc(v) {
+                return String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;')
+                    .replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+            }
+            layer.on('click', function (e) {
+                var p = e.layer.properties || {}, rows = '';
+                fields.forEach(function (f) {
+                    var v = p[f[0]], blank = v === undefined || v === null;  // MVT leaves NULLs out
+                    rows += '<tr><th>' + esc(f[1]) + '</th><td>'
+                        + (blank ? '—' : esc(v) + (f[2] ? ' ' + esc(f[2]) : '')) + '</td></tr>';
+                });
+                var head = title ? '<h4>' + esc(p[title] == null ? '' : p[title]) + '</h4>' : '';
+                L.popup({maxWidth: 360}).setLatLng(e.latlng)
+                    .setContent('<div class="gm-popup">' + head + '<table>' + rows
+                                + '</table></div>')
+                    .openOn(map);
+            });
+        })({{ this._parent.get_name() }}, {{ this.get_name() }}, {{ this.fields|tojson }},
+           {{ this.title_field|tojson }});
+        {%- endmacro %}
+    """)
+
+    def __init__(self, url: str, *, name: str, options: dict,
+                 fields: list[tuple[str, str, str]], title_field: str | None) -> None:
+        super().__init__(url, name=name, options=options)
+        self.fields, self.title_field = fields, title_field
+
+
+def building_tile_layer() -> BuildingTiles:
+    """Buildings from ``/tiles/buildings`` (EPSG:3857 tiles of EPSG:4490 storage).
+
+    Only for key holders: the tile service answers them with the buildings of their own
+    jurisdiction (address, households and residents included) and anonymous callers with 401.
+    Tiles load from the catalogue's min zoom (never below the tile layer's own).
+    """
+    layer = catalogue.get_layer("buildings")
+    style = {**layer.style, "fill": True, "className": "gm-building"}
+    options = {"vectorTileLayerStyles": {"buildings": style}, "interactive": True,
+               "pane": "gm-buildings",
+               "minZoom": max(layer.min_zoom, tiles.TILE_LAYERS["buildings"].min_zoom),
+               "fetchOptions": {"credentials": "same-origin"}}
+    fields = [(attr.field, attr.label, attr.unit) for attr in layer.attributes]
+    return BuildingTiles(TILE_URL, name=layer.label, options=options, fields=fields,
+                         title_field="address")

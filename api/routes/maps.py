@@ -21,5 +21,6 @@ def get_map(session: SessionDep, caller: CallerDep, settings: SettingsDep,
             theme: str = "unified", community: str | None = None) -> HTMLResponse:
     """Grids by households, community boundaries, buildings, facilities, water; offline."""
     page = overview.render_overview(session, caller, theme=theme, community_code=community,
-                                    basemap_url=settings.basemap_url)
+                                    basemap_url=settings.basemap_url,
+                                    building_embed_max=settings.map_embed_max)
     return HTMLResponse(page)
