@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     basemap_url: str | None = None  # XYZ tiles for /map, e.g. an intranet server; none = offline
     map_embed_max: int = 5000
     """Most buildings ``/map`` embeds as GeoJSON; a bigger district's buildings come as vector
-    tiles (``/tiles/buildings/...``): 5,000 footprints are about 3 MB of page, 50,000 unusable."""
+    tiles (``/tiles/buildings/...``): the demo's 2,529 footprints are about 3 MB of page."""
     secret_key: str | None = None
     """Signs map-page login cookies; unset: made once into ``<home>/secret``."""
     session_hours: float = 12.0
