@@ -110,11 +110,11 @@ def test_edit_over_http(client: TestClient, session: Session) -> None:
     assert flags[east]["flag"] == "undersized"
     props = {f["properties"]["seq"]: f["properties"] for f in cut.json()["grids"]["features"]}
     assert props[kept]["flag"] == "noncontiguous" and props[east]["flag"] == "undersized"
-    # flags are warnings for the planner: a plan holding them still applies, as before
-    applied = client.post(f"/api/v1/plans/{plan['id']}/apply", headers=planner)
-    assert applied.status_code == 200, applied.text
-    assert len(applied.json()["grids_created"]) == len(props)  # every grid was redrawn
     bad = client.post(f"/api/v1/plans/{plan['id']}/edits",
                       json={"op": "split", "seq": kept, "line": {"type": "Point"}},
                       headers=planner)
     assert bad.status_code == 422 and bad.json()["code"] == "invalid_geometry"
+    # flags are warnings for the planner: a plan holding them still applies, as before
+    applied = client.post(f"/api/v1/plans/{plan['id']}/apply", headers=planner)
+    assert applied.status_code == 200, applied.text
+    assert len(applied.json()["grids_created"]) == len(props)  # every grid was redrawn
