@@ -22,7 +22,7 @@ class Settings(BaseSettings):
     max_page_size: int = 5000
     walk_speed_m_per_min: float = 50.0
     basemap_url: str | None = None  # XYZ tiles for /map, e.g. an intranet server; none = offline
-    map_embed_max: int = 5000
+    map_embed_max: int = 3000
     """Most buildings ``/map`` embeds as GeoJSON; a bigger district's buildings come as vector
     tiles (``/tiles/buildings/...``): the demo's 2,529 footprints are about 3 MB of page."""
     secret_key: str | None = None
