@@ -7,11 +7,13 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     SmallInteger,
     String,
     Text,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -35,6 +37,9 @@ class Event(Base):
                         name="satisfaction_range"),
         CheckConstraint("geom IS NOT NULL OR status = 'needs_location' OR address IS NOT NULL",
                         name="located_or_addressed"),
+        # jurisdiction filter (LIKE 'prefix%') of event lists, KPIs, Open311 (migration 0004)
+        Index("ix_event_unit_prefix",
+              text("(coalesce(community_code, subdistrict_code)) text_pattern_ops")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

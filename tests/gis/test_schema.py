@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gis import schema
+from gis import schema, sql
 from gis.models import Base
 from gis.settings import Settings
 from tests import dbs
@@ -52,3 +55,23 @@ def test_invalid_geometry_is_refused_on_write(session: Session) -> None:
 def test_extensions_are_installed(session: Session) -> None:
     names = set(session.execute(text("SELECT extname FROM pg_extension")).scalars())
     assert {"postgis", "pgrouting", "pg_trgm"} <= names
+
+
+@pytest.mark.parametrize("name", ["event_list", "kpis", "open311_requests"])
+def test_region_scoped_event_queries_can_use_the_unit_prefix_index(session: Session,
+                                                                   name: str) -> None:
+    """Each statement's jurisdiction filter is the expression migration 0004 indexes: with
+    sequential scans priced out, a region-scoped run reads ix_event_unit_prefix (a change to
+    either side leaves only a sequential scan)."""
+    session.execute(text("SET LOCAL enable_seqscan = off"))
+    # the date-range index would serve KPIs instead; dropped for this (rolled-back) test
+    session.execute(text("DROP INDEX ix_event_reported_at"))
+    statement = sql.load(name)
+    params = dict.fromkeys(re.findall(r"(?<![:\w]):([a-z_]+)", statement))
+    params["scope"] = "320706013"
+    if name == "kpis":  # a range covering every event, so only the scope narrows it
+        params.update(level="grid", start=datetime(2000, 1, 1, tzinfo=UTC),
+                      end=datetime(2100, 1, 1, tzinfo=UTC), now=datetime.now(UTC),
+                      satisfied_min=4)
+    plan = "\n".join(session.execute(text("EXPLAIN " + statement), params).scalars())
+    assert "ix_event_unit_prefix" in plan
