@@ -2,7 +2,8 @@
 
 The query is normalised (full-width to half-width, spaces and punctuation dropped, Chinese
 numerals in number positions read as digits (十二号 → 12号, 三幢 → 3幢), leading
-province/city/district/subdistrict/community names dropped, 幢/座/号楼/# read as 栋, a door and
+province/city/district names (real division names, by cpca) and subdistrict/community names
+dropped, 幢/座/号楼/# read as 栋, a door and
 building number run together (12-3栋, 12 3栋) split, unit, floor and room numbers dropped).
 Two forms of it are compared, in one statement, with every building:
 
@@ -25,6 +26,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import cn2an
+import cpca
 from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, TEXT
 from sqlalchemy.orm import Session
@@ -49,13 +51,20 @@ _DROP = re.compile(r"[\s,，。.、;；:：()（）\[\]【】\"'“”‘’]+")
 # "三楼" is a floor (dropped anyway after a building number) and names such as 天一楼 exist.
 _CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百千幺]+(?=号|栋|幢|座|单元|室|层|户)")
 _ORDINAL = re.compile(r"第(?=\d+(?:号|栋|幢|座|单元|室|层|户))")  # 第三栋 → 3栋
-# Leading admin names people write before the street address; the district alternative
-# refuses names ending like a compound (小区, 园区, 社区 are stripped separately or kept).
-_PREFIXES = (
-    re.compile(r"^中国"),
-    re.compile(r"^[^\d省]{2,7}省"),
-    re.compile(r"^[^\d市]{2,7}市"),
-    re.compile(r"^[^\d区县]{1,5}(?<![小园景社城校厂])[区县](?!\d)"),
+# Leading province/prefecture/county names (江苏省连云港市海州区, 广西壮族自治区南宁市隆安县,
+# 北京市东城区, 江苏连云港海州区) are found by cpca, which knows China's real division names and
+# their short forms; the regular expressions used before missed 自治区/自治州/旗/县级市 and
+# districts ending in 城区 in 1,105 of 2,850 real county names (tests/gis/test_geocode_real.py)
+# and cut streets such as 农贸市场路 at 市. cpca also reads short names inside street names
+# (中山路 → 中山市), so its prefix is taken only when it is a whole name: two characters or
+# more, ending like an admin unit. 街道/社区 names are ours, not cpca's: regular expressions.
+_COUNTRY = re.compile(r"^中国")
+# after a province or prefecture cpca found, a county-level name it does not know (潞州区,
+# 龙港市): a few characters ending in 区/县/市/旗, not a compound's 小区/园区… nor a 市场 street
+_NEW_COUNTY = re.compile(r"^[^\d区县市旗]{1,5}(?<![小园景社校厂])[区县市旗](?![\d场])")
+_SUFFIX_LEFT = re.compile(r"[区县市旗](?!场)(?=.)")
+_ADMIN_END = ("省", "市", "区", "县", "旗", "州", "盟", "地区")
+_LOCAL_PREFIXES = (
     re.compile(r"^[^\d]{2,8}?街道(?:办事处)?"),
     re.compile(r"^[^\d]{2,8}?社区(?:居委会)?"),
 )
@@ -91,12 +100,42 @@ def _variants(value: str) -> str:
     return value
 
 
+def _without_admin_names(values: list[str]) -> list[str]:
+    """Each value without its leading province/prefecture/county names (one cpca call)."""
+    values = [_COUNTRY.sub("", v) or v for v in values]
+    if not values:
+        return values
+    found = cpca.transform(values)
+    out = []
+    for value, county, found_tail in zip(values, found["区"], found["地址"], strict=True):
+        tail = found_tail if isinstance(found_tail, str) else ""
+        prefix = value[: len(value) - len(tail)] if tail else ""
+        if _SUFFIX_LEFT.match(tail):  # cpca matched 即墨 of 即墨区: the 区 goes too
+            prefix, tail = prefix + tail[0], tail[1:]
+        whole = (len(prefix) >= 2 and prefix.endswith(_ADMIN_END) and value.endswith(tail)
+                 and not (prefix.endswith("市") and tail.startswith("场")))  # 南京市场路
+        if not whole:
+            out.append(value)
+            continue
+        known = isinstance(county, str)  # else a county cpca's data does not know (renamed)
+        out.append(tail if known else _NEW_COUNTY.sub("", tail, count=1) or tail)
+    return out
+
+
+def normalize_many(values: Sequence[str]) -> list[str]:
+    """The comparable form of each free-text address (see the module docstring)."""
+    out = []
+    for value in _without_admin_names([_cleaned(v) for v in values]):
+        rest = value
+        for pattern in _LOCAL_PREFIXES:
+            rest = pattern.sub("", rest, count=1) or rest  # never strip everything away
+        out.append(_variants(rest))
+    return out
+
+
 def normalize_address(value: str) -> str:
-    """The comparable form of a free-text address (see the module docstring)."""
-    out = _cleaned(value)
-    for pattern in _PREFIXES:
-        out = pattern.sub("", out, count=1) or out  # never strip the whole address away
-    return _variants(out)
+    """The comparable form of one free-text address (see the module docstring)."""
+    return normalize_many([value])[0]
 
 
 def _compound_form(normal: str) -> str:
@@ -106,17 +145,24 @@ def _compound_form(normal: str) -> str:
 
 
 def search_forms(query: str) -> tuple[str, str, str | None]:
-    """(street, compound, compound as written) forms of a free-text address, compared in SQL
+    """(street, compound, compound as written) forms of one free-text address."""
+    return search_forms_many([query])[0]
+
+
+def search_forms_many(queries: Sequence[str]) -> list[tuple[str, str, str | None]]:
+    """(street, compound, compound as written) forms of free-text addresses, compared in SQL
     with the building's address and compound key. The street form is ``normalize_address``
     without a compound between door and building number; the compound form drops the street
     and a 小区 before the number; "as written" keeps leading admin names, which some compound
     names begin with (海州区第二人民医院), and is None when there were none."""
-    normal = normalize_address(query)
-    mixed = _MIXED.fullmatch(normal)
-    street = mixed["street"] + mixed["building"] if mixed else normal
-    compound = _compound_form(normal)
-    written = _compound_form(_variants(_cleaned(query)))
-    return street, compound, (written if written != compound else None)
+    out = []
+    for query, normal in zip(queries, normalize_many(queries), strict=True):
+        mixed = _MIXED.fullmatch(normal)
+        street = mixed["street"] + mixed["building"] if mixed else normal
+        compound = _compound_form(normal)
+        written = _compound_form(_variants(_cleaned(query)))
+        out.append((street, compound, written if written != compound else None))
+    return out
 
 
 def geocode_many(session: Session, queries: Sequence[str], *, limit: int = 5
@@ -128,7 +174,7 @@ def geocode_many(session: Session, queries: Sequence[str], *, limit: int = 5
     compound key itself), lon/lat (EPSG:4490, a point inside the building),
     grid_code/grid_name, community_code.
     """
-    forms = [search_forms(q) for q in queries]
+    forms = search_forms_many(queries)
     names = ("streets", "compounds", "written")
     params: dict[str, Any] = {name: [f[i] for f in forms] for i, name in enumerate(names)}
     statement = text(sql.load("geocode")).bindparams(
