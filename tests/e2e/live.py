@@ -86,3 +86,19 @@ def offline_page(browser, *, width: int = 1280,  # type: ignore[no-untyped-def]
     finally:
         context.close()
     assert offline.blocked == [], f"the page tried to reach other hosts: {offline.blocked}"
+
+
+MAP_OBJECT = "Object.values(window).find(v => v instanceof L.Map)"
+"""JavaScript for the page's Leaflet map (folium names it with a random id)."""
+
+
+def popup_after_click(page, lat: float, lon: float) -> str:  # type: ignore[no-untyped-def]
+    """Click the map at ``lat``/``lon`` (EPSG:4326) and return the popup's text."""
+    point = page.evaluate("(() => { const m = " + MAP_OBJECT + ";"
+                          f"const p = m.latLngToContainerPoint([{lat}, {lon}]);"
+                          "const r = m.getContainer().getBoundingClientRect();"
+                          "return [p.x + r.left, p.y + r.top]; })()")
+    page.mouse.click(*point)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(state="visible", timeout=5_000)
+    return str(popup.inner_text())

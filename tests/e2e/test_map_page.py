@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from api.main import create_app
 from gis.settings import Settings
 from tests import dbs
-from tests.e2e.live import PYTESTMARK, offline_page, serve
+from tests.e2e.live import MAP_OBJECT, PYTESTMARK, offline_page, popup_after_click, serve
 from tests.layers.scene import BIG, make_scene
 
 pytestmark = PYTESTMARK
@@ -37,7 +37,6 @@ def live_url(base_settings: Settings) -> Iterator[str]:
         dbs.drop_database(base_settings, engine)
 
 
-MAP_OBJECT = ("Object.values(window).find(v => v instanceof L.Map)")
 
 
 def wait_until_idle(page) -> None:  # type: ignore[no-untyped-def]
@@ -98,14 +97,7 @@ def test_grid_labels_show_when_zoomed_in(map_page):  # type: ignore[no-untyped-d
 def test_clicking_a_grid_opens_a_chinese_popup(map_page):  # type: ignore[no-untyped-def]
     page, offline = map_page
     # a point in the northern grid away from its building, label and icons
-    point = page.evaluate("(() => { const m = " + MAP_OBJECT + ";"
-                          "const p = m.latLngToContainerPoint([34.618, 119.202]);"
-                          "const r = m.getContainer().getBoundingClientRect();"
-                          "return [p.x + r.left, p.y + r.top]; })()")
-    page.mouse.click(*point)
-    popup = page.locator(".leaflet-popup-content")
-    popup.wait_for(state="visible", timeout=5_000)
-    text = popup.inner_text()
+    text = popup_after_click(page, 34.618, 119.202)
     for expected in ("北苑<网格>", BIG, "600 户", "1500 人", "km²", "张网格", "13900001111",
                      "监督电话", "0518-12345", "未办结事件"):
         assert expected in text, (expected, text)

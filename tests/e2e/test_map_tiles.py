@@ -18,8 +18,8 @@ from gis import keys
 from gis.settings import Settings
 from layers import assets
 from tests import dbs
-from tests.e2e.live import PYTESTMARK, offline_page, serve
-from tests.e2e.test_map_page import MAP_OBJECT, wait_until_idle
+from tests.e2e.live import MAP_OBJECT, PYTESTMARK, offline_page, popup_after_click, serve
+from tests.e2e.test_map_page import wait_until_idle
 from tests.layers.scene import make_scene
 
 pytestmark = [*PYTESTMARK, pytest.mark.skipif(
@@ -67,14 +67,7 @@ def test_buildings_come_as_local_vector_tiles(browser, live):  # type: ignore[no
         assert "建筑" in page.locator(".gm-legend").inner_text()
 
         # the footprint lies above the grid polygon: its popup, not the grid's, opens
-        point = page.evaluate("(() => { const m = " + MAP_OBJECT + ";"
-                              "const p = m.latLngToContainerPoint([34.613, 119.206]);"
-                              "const r = m.getContainer().getBoundingClientRect();"
-                              "return [p.x + r.left, p.y + r.top]; })()")
-        page.mouse.click(*point)
-        popup = page.locator(".leaflet-popup-content")
-        popup.wait_for(state="visible", timeout=5_000)
-        text = popup.inner_text()
+        text = popup_after_click(page, 34.613, 119.206)
         for expected in ("海州区朝阳路1号", "户数", "600 户", "人口", "1500 人", "所属网格",
                          "GM-N01"):
             assert expected in text, (expected, text)
