@@ -24,19 +24,23 @@ BUFFER = 64
 
 @dataclass(frozen=True)
 class TileLayer:
-    """One tile layer: its SQL (gis/sql/tile_<name>.sql), who may read it, from which zoom."""
+    """One tile layer: its SQL (gis/sql/tile_<name>.sql), who may read its attributes, from
+    which zoom. A non-public layer with ``footprints`` answers anonymous callers with its
+    geometries only (the SQL's ``:details`` false); without, they get Unauthenticated."""
 
     name: str
     public: bool
     min_zoom: int = 0
+    footprints: bool = False
 
 
 TILE_LAYERS = {layer.name: layer for layer in (
     TileLayer("grids", public=True),
     TileLayer("facilities", public=True),
-    # buildings carry households and residents: key holders only, and not as whole-city
-    # tiles (below z12 one tile would hold every building of a county)
-    TileLayer("buildings", public=False, min_zoom=12),
+    # buildings carry households and residents: key holders only (anonymous callers get the
+    # bare footprints, as the embedded /map shows them), and not as whole-city tiles (below
+    # z12 one tile would hold every building of a county)
+    TileLayer("buildings", public=False, min_zoom=12, footprints=True),
 )}
 
 
@@ -62,6 +66,7 @@ def get_tile(session: Session, caller: Caller, layer: str, z: int, x: int, y: in
 
     Raises NotFound for an unknown layer, InvalidInput for a tile outside the pyramid or an
     unknown theme, Unauthenticated/Forbidden when a keyed layer is asked for without a key.
+    Anonymous callers of a ``footprints`` layer get its geometries with no attribute.
     """
     spec = TILE_LAYERS.get(layer)
     if spec is None:
@@ -69,12 +74,13 @@ def get_tile(session: Session, caller: Caller, layer: str, z: int, x: int, y: in
     check_tile(z, x, y)
     if theme not in GRID_THEMES:
         raise InvalidInput(f"unknown grid theme '{theme}': use one of {', '.join(GRID_THEMES)}")
-    if not spec.public:
+    details = spec.public or not caller.is_anonymous
+    if not details and not spec.footprints:
         caller.require(*ROLE_RANK)
     if z < spec.min_zoom:
         return b""
     params = {"z": z, "x": x, "y": y, "extent": EXTENT, "buffer": BUFFER,
               "margin": BUFFER / EXTENT,
-              "theme": theme, "region_prefix": _region_prefix(caller)}
+              "theme": theme, "region_prefix": _region_prefix(caller), "details": details}
     data = session.execute(text(sql.load(f"tile_{layer}")), params).scalar_one()
     return bytes(data or b"")

@@ -61,7 +61,7 @@ class BuildingTiles(VectorGridProtobuf):
         {% macro script(this, kwargs) -%}
         var {{ this.get_name() }} = L.vectorGrid.protobuf({{ this.url|tojson }},
             Object.assign({{ this.options|tojson }}, {rendererFactory: L.svg.tile}));
-        (function (map, layer, fields, title) {
+        (function (map, layer, fields, title, hidden) {
             var name = layer.options.pane;
             if (map.options.minZoom === undefined) {
                 // unset, Leaflet takes the zoom range of the layers, and this layer's minZoom
@@ -80,6 +80,10 @@ class BuildingTiles(VectorGridProtobuf):
                     .replace(/>/g, '&gt;').replace(/"/g, '&quot;');
             }
             layer.on('click', function (e) {
+                if (hidden) {  // anonymous footprints: no attributes in the tile to show
+                    L.popup().setLatLng(e.latlng).setContent(hidden).openOn(map);
+                    return;
+                }
                 var p = e.layer.properties || {}, rows = '';
                 fields.forEach(function (f) {
                     var v = p[f[0]], blank = v === undefined || v === null;  // MVT leaves NULLs out
@@ -93,21 +97,24 @@ class BuildingTiles(VectorGridProtobuf):
                     .openOn(map);
             });
         })({{ this._parent.get_name() }}, {{ this.get_name() }}, {{ this.fields|tojson }},
-           {{ this.title_field|tojson }});
+           {{ this.title_field|tojson }}, {{ this.hidden|tojson }});
         {%- endmacro %}
     """)
 
     def __init__(self, url: str, *, name: str, options: dict,
-                 fields: list[tuple[str, str, str]], title_field: str | None) -> None:
+                 fields: list[tuple[str, str, str]], title_field: str | None,
+                 hidden: str | None = None) -> None:
         super().__init__(url, name=name, options=options)
-        self.fields, self.title_field = fields, title_field
+        self.fields, self.title_field, self.hidden = fields, title_field, hidden
 
 
-def building_tile_layer() -> BuildingTiles:
+def building_tile_layer(*, details: bool = True) -> BuildingTiles:
     """Buildings from ``/tiles/buildings`` (EPSG:3857 tiles of EPSG:4490 storage).
 
-    Only for key holders: the tile service answers them with the buildings of their own
-    jurisdiction (address, households and residents included) and anonymous callers with 401.
+    The tile service answers key holders with the buildings of their own jurisdiction
+    (address, households and residents included) and anonymous callers with bare footprints;
+    ``details=False`` (anonymous pages) gives every footprint the embedded layer's
+    "needs a key" popup instead of a table of attributes the tiles do not carry.
     Tiles load from the catalogue's min zoom (never below the tile layer's own).
     """
     layer = catalogue.get_layer("buildings")
@@ -118,4 +125,4 @@ def building_tile_layer() -> BuildingTiles:
                "fetchOptions": {"credentials": "same-origin"}}
     fields = [(attr.field, attr.label, attr.unit) for attr in layer.attributes]
     return BuildingTiles(TILE_URL, name=layer.label, options=options, fields=fields,
-                         title_field="address")
+                         title_field="address", hidden=None if details else HIDDEN)

@@ -22,8 +22,6 @@ from layers import water as water_layers
 LEGEND_LAYERS = ("grids", "communities", "buildings", "water", "facilities")
 EMBED_MAX = Settings.model_fields["map_embed_max"].default
 """Most buildings embedded as GeoJSON (setting ``GRIDMAP_MAP_EMBED_MAX``); more: vector tiles."""
-TILES_NEED_LOGIN = ("建筑较多，按矢量瓦片加载，登录后显示 "
-                    "(buildings of a big district are vector tiles: log in to see them)")
 TILES_MISSING = ("建筑较多，但矢量瓦片插件未安装 "
                  "(Leaflet.VectorGrid missing: run make install)")
 
@@ -73,8 +71,8 @@ def _buildings(session: Session, caller: Caller, *, community_code: str | None,
                bbox: page.Bounds | None, embed_max: int,
                ) -> tuple[gpd.GeoDataFrame | None, MacroElement | None]:
     """``(frame, None)``: the buildings in ``bbox`` (EPSG:4490) to embed, at most
-    ``embed_max`` of them; else ``(None, tile layer)`` for key holders, ``(None, a note)``
-    for anonymous callers (building tiles need a key) or when VectorGrid is missing."""
+    ``embed_max`` of them; else ``(None, tile layer)`` (footprints only for anonymous
+    callers, as embedded), or ``(None, a note)`` when VectorGrid is missing."""
     # one row fetched, the total counted by the listing's count(*) OVER ()
     matched = buildings.list_buildings(session, community_code=community_code, bbox=bbox,
                                        limit=1).attrs["number_matched"]
@@ -83,6 +81,4 @@ def _buildings(session: Session, caller: Caller, *, community_code: str | None,
         return frame, None
     if not assets.has_vectorgrid():
         return None, page.Panel(TILES_MISSING, position="bottomleft", css_class="gm-panel")
-    if caller.is_anonymous:
-        return None, page.Panel(TILES_NEED_LOGIN, position="bottomleft", css_class="gm-panel")
-    return None, building_layers.building_tile_layer()
+    return None, building_layers.building_tile_layer(details=not caller.is_anonymous)

@@ -1,5 +1,5 @@
 """Mapbox Vector Tiles: ``/tiles/{layer}/{z}/{x}/{y}.pbf`` (grids, facilities public;
-buildings need a key)."""
+buildings: footprints for everyone, attributes of the key's jurisdiction for key holders)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,16 @@ router = APIRouter(tags=["tiles"])
                        204: {"description": "the tile holds no feature"}})
 def get_tile(layer: str, z: int, x: int, y: int, session: SessionDep, caller: CallerDep,
              theme: str = "unified") -> Response:
-    """One tile of ``layer`` (grids | facilities | buildings); ``theme`` picks grids' theme."""
+    """One tile of ``layer`` (grids | facilities | buildings); ``theme`` picks grids' theme.
+
+    Buildings answer anonymous callers with bare footprints (geometry, no attribute) and key
+    holders with the buildings of their jurisdiction, address, households and residents
+    included; from zoom 12.
+    """
     data = tiles.get_tile(session, caller, layer, z, x, y, theme=theme)
-    cache = "public, max-age=60" if tiles.TILE_LAYERS[layer].public else "private, max-age=60"
+    # a keyed layer's tile depends on who asks: never in a shared cache, and a browser must
+    # not hand the anonymous tile it cached to the same URL after login (or back)
+    headers = ({"Cache-Control": "public, max-age=60"} if tiles.TILE_LAYERS[layer].public
+               else {"Cache-Control": "private, max-age=60", "Vary": "Authorization, Cookie"})
     return Response(content=data, status_code=200 if data else 204,
-                    media_type=tiles.MEDIA_TYPE, headers={"Cache-Control": cache})
+                    media_type=tiles.MEDIA_TYPE, headers=headers)

@@ -1,5 +1,7 @@
 -- Buildings as the MVT layer "buildings" for Web Mercator tile z/x/y, limited to the
 -- caller's jurisdiction (community codes nest by prefix; NULL prefix = everything).
+-- :details false (anonymous callers) leaves every attribute NULL, which ST_AsMVT omits:
+-- footprints only, as on the embedded map. One statement for both, so they cannot drift.
 -- The && filter on the envelope transformed to 4490 uses the GiST index on building.geom.
 WITH bounds AS (
     SELECT ST_TileEnvelope(:z, :x, :y) AS env,
@@ -7,11 +9,15 @@ WITH bounds AS (
 ),
 features AS (
     SELECT ST_AsMVTGeom(ST_Transform(b.geom, 3857), bounds.env, :extent, :buffer, true) AS geom,
-           b.code, b.address, b.compound, b.floors, b.households, b.residents, b.use,
-           b.community_code, g.code AS grid_code
+           details.*
     FROM building AS b
     CROSS JOIN bounds
-    LEFT JOIN grid AS g ON g.id = b.grid_id
+    LEFT JOIN LATERAL (
+        SELECT b.code, b.address, b.compound, b.floors, b.households, b.residents, b.use,
+               b.community_code, g.code AS grid_code
+        FROM (SELECT 1) AS one
+        LEFT JOIN grid AS g ON g.id = b.grid_id
+    ) AS details ON CAST(:details AS boolean)
     WHERE b.geom && bounds.env4490
       AND (CAST(:region_prefix AS text) IS NULL
            OR b.community_code LIKE CAST(:region_prefix AS text) || '%')

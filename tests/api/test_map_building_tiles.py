@@ -71,7 +71,8 @@ def test_the_setting_switches_embedded_geojson_to_tiles(client_with, session: Se
 def test_the_page_cookie_reads_the_building_tiles(client_with, session: Session):
     make_scene(session)
     client = client_with(1)
-    assert client.get(url("buildings", *BUILDING_TILE)).status_code == 401  # no key yet
+    before = client.get(url("buildings", *BUILDING_TILE))  # no key yet: the bare footprint
+    assert [f["properties"] for f in decode(before.content)["buildings"]["features"]] == [{}]
     _log_in(client, session)
     answer = client.get(url("buildings", *BUILDING_TILE))
     assert answer.status_code == 200
@@ -79,8 +80,13 @@ def test_the_page_cookie_reads_the_building_tiles(client_with, session: Session)
     assert [f["properties"]["address"] for f in features] == [ADDRESS]
 
 
-def test_anonymous_callers_see_a_login_note_instead(client_with, session: Session):
+def test_anonymous_callers_get_the_footprint_tiles(client_with, session: Session):
     make_scene(session)
-    page = client_with(1).get("/map").text
-    assert TILE_URL not in page and not visible(page, ADDRESS)
-    assert visible(page, "登录后显示")
+    client = client_with(1)
+    page = client.get("/map").text
+    assert TILE_URL in page and not visible(page, ADDRESS)
+    assert not visible(page, "登录后显示")  # the former login note
+    answer = client.get(url("buildings", *BUILDING_TILE))
+    assert answer.status_code == 200
+    features = decode(answer.content)["buildings"]["features"]
+    assert len(features) == 1 and features[0]["properties"] == {}

@@ -75,11 +75,52 @@ def test_empty_tile_is_204_with_the_tile_media_type(client: TestClient, session:
     assert response.headers["content-type"] == MVT
 
 
-def test_buildings_need_a_key(client: TestClient, session: Session):
+def test_anonymous_building_tiles_are_bare_footprints(client: TestClient, session: Session):
+    # what the embedded /map shows anonymous visitors: outlines, nothing about who lives there
     make_scene(session)
     response = client.get(url("buildings", *SCENE_TILE))
+    assert response.status_code == 200
+    features = decode(response.content)["buildings"]["features"]
+    assert len(features) == 2
+    assert all(f["geometry"]["type"] == "Polygon" for f in features)
+    assert [f["properties"] for f in features] == [{}, {}]
+    assert b"B-N1" not in response.content and "朝阳路".encode() not in response.content
+
+
+def test_anonymous_footprints_lie_where_the_buildings_are(client: TestClient, session: Session):
+    make_scene(session)
+    # z16 tile around the northern building (119.205-119.207, 34.612-34.614) only
+    response = client.get(url("buildings", *tile_of(119.206, 34.613, 16)))
+    assert len(decode(response.content)["buildings"]["features"]) == 1
+    assert client.get(url("buildings", *tile_of(-70.0, -30.0, 16))).status_code == 204
+
+
+def test_anonymous_building_tiles_start_at_zoom_12(client: TestClient, session: Session):
+    make_scene(session)
+    assert client.get(url("buildings", *tile_of(119.21, 34.61, 11))).status_code == 204
+    assert client.get(url("buildings", *tile_of(119.21, 34.61, 12))).status_code == 200
+
+
+def test_building_tiles_are_never_shared_between_callers(client: TestClient, session: Session):
+    # the same URL answers differently by key or login cookie: no shared cache may keep it,
+    # and a browser must not reuse the anonymous copy once logged in
+    make_scene(session)
+    key = keys.create_key(session, role="admin")
+    for headers in ({}, {"Authorization": f"Bearer {key}"}):
+        response = client.get(url("buildings", *SCENE_TILE), headers=headers)
+        assert response.headers["cache-control"] == "private, max-age=60"
+        vary = {v.strip().lower() for v in response.headers["vary"].split(",")}
+        assert {"authorization", "cookie"} <= vary
+    public = client.get(url("grids", *SCENE_TILE))
+    assert public.headers["cache-control"] == "public, max-age=60"
+    assert "vary" not in public.headers
+
+
+def test_a_bad_key_on_building_tiles_is_still_401(client: TestClient, session: Session):
+    make_scene(session)
+    response = client.get(url("buildings", *SCENE_TILE),
+                          headers={"Authorization": "Bearer not-a-key"})
     assert response.status_code == 401
-    assert response.json()["code"] == "unauthenticated"
 
 
 def test_buildings_for_a_key_holder_carry_households(client: TestClient, session: Session):
@@ -92,6 +133,26 @@ def test_buildings_for_a_key_holder_carry_households(client: TestClient, session
     features = decode(response.content)["buildings"]["features"]
     assert {f["properties"]["code"]: f["properties"]["households"] for f in features} == {
         "B-N1": 600, "B-S1": 200}
+    north = next(f["properties"] for f in features if f["properties"]["code"] == "B-N1")
+    assert north["address"] == "海州区朝阳路1号" and north["residents"] == 1500
+    assert north["grid_code"] == BIG and north["community_code"] == COMMUNITY
+
+
+def test_a_regional_key_sees_only_its_region_anonymous_sees_every_outline(
+        client: TestClient, session: Session):
+    make_scene(session)
+    from shapely import box
+
+    from tests.builders import make_building, make_region
+    other = make_region(session, code="320706013009", name="别的社区")
+    make_building(session, code="B-X1", households=30, community_code=other.code,
+                  geom=box(119.210, 34.606, 119.211, 34.607))
+    key = keys.create_key(session, role="viewer", region_code=COMMUNITY)
+    keyed = client.get(url("buildings", *SCENE_TILE), headers={"Authorization": f"Bearer {key}"})
+    codes = {f["properties"]["code"] for f in decode(keyed.content)["buildings"]["features"]}
+    assert codes == {"B-N1", "B-S1"}
+    anonymous = decode(client.get(url("buildings", *SCENE_TILE)).content)["buildings"]
+    assert len(anonymous["features"]) == 3
 
 
 def test_buildings_outside_the_key_jurisdiction_are_left_out(client: TestClient,

@@ -55,11 +55,21 @@ def test_above_the_threshold_buildings_come_as_tiles(session: Session):
     assert visible(html, layer.label) and '"\\u5efa\\u7b51" : vector_grid' in html
 
 
-def test_anonymous_callers_get_a_note_not_tiles_they_may_not_read(session: Session):
+def test_anonymous_callers_get_footprint_tiles_with_the_embedded_hidden_popup(
+        session: Session):
     make_scene(session)
     html = overview.render_overview(session, Caller(), building_embed_max=1)
-    assert "vectorGrid" not in html and not visible(html, ADDRESSES[0])
-    assert visible(html, overview.TILES_NEED_LOGIN)
+    options = vector_grid_options(html)  # the tiles, not a login note
+    style = options["vectorTileLayerStyles"]["buildings"]
+    assert {k: style[k] for k in catalogue.get_layer("buildings").style} == dict(
+        catalogue.get_layer("buildings").style)  # the outline style of the embedded layer
+    assert not any(visible(html, address) for address in ADDRESSES)
+    assert visible(html, buildings.HIDDEN)  # the popup says details need a key
+
+
+def test_key_holders_tile_popup_is_the_attribute_table():
+    assert buildings.building_tile_layer().hidden is None
+    assert buildings.building_tile_layer(details=False).hidden == buildings.HIDDEN
 
 
 def test_tile_layer_popup_fields_follow_the_catalogue():
