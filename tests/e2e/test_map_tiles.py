@@ -1,9 +1,10 @@
 """/map with buildings as vector tiles (``map_embed_max`` below the scene's two buildings), in a
 real headless Chromium against a live uvicorn, with every outside request blocked.
 
-The page is opened after logging in with a key (building tiles need one): Leaflet.VectorGrid
-must load from /static, fetch /tiles/buildings/...pbf from the same server with the login
-cookie, draw the footprints as SVG paths in its own pane and open the building popup on click.
+The page is opened after logging in with a key: Leaflet.VectorGrid must load from /static,
+fetch /tiles/buildings/...pbf from the same server with the login cookie, draw the footprints
+as SVG paths in its own pane and open the building popup on click. Anonymous visitors get the
+same footprints without attributes and a popup saying details need a key.
 """
 
 from __future__ import annotations
@@ -71,6 +72,30 @@ def test_buildings_come_as_local_vector_tiles(browser, live):  # type: ignore[no
         for expected in ("海州区朝阳路1号", "户数", "600 户", "人口", "1500 人", "所属网格",
                          "GM-N01"):
             assert expected in text, (expected, text)
+        assert offline.errors == [] and offline.failed == [], (offline.errors, offline.failed)
+
+
+def test_anonymous_visitors_get_outline_tiles(browser, live):  # type: ignore[no-untyped-def]
+    url, _ = live
+    with offline_page(browser) as (page, offline):
+        tiles: list[tuple[int, str]] = []
+        page.on("response", lambda r: tiles.append((r.status, r.url))
+                if "/tiles/" in r.url else None)
+        page.goto(f"{url}/map", wait_until="load")  # no login
+        page.wait_for_selector("path.gm-grid", state="attached", timeout=15_000)
+        page.evaluate(MAP_OBJECT + ".setView([34.6085, 119.206], 16, {animate: false})")
+        page.wait_for_function(f"document.querySelectorAll({BUILDING_PATHS!r}).length >= 2",
+                               timeout=15_000)
+        wait_until_idle(page)
+        assert 200 in {status for status, _ in tiles}
+        assert all(status in (200, 204) for status, _ in tiles), tiles
+        assert "登录后显示" not in page.content()  # the former login note
+
+        # the footprint's popup says details need a key and shows none of them
+        text = popup_after_click(page, 34.613, 119.206)
+        assert "详情需授权查看" in text, text
+        for secret in ("海州区朝阳路1号", "600", "1500", "GM-N01"):
+            assert secret not in text, (secret, text)
         assert offline.errors == [] and offline.failed == [], (offline.errors, offline.failed)
 
 
