@@ -1,7 +1,8 @@
--- Buildings as the MVT layer "buildings" for Web Mercator tile z/x/y, limited to the
--- caller's jurisdiction (community codes nest by prefix; NULL prefix = everything).
--- :details false (anonymous callers) leaves every attribute NULL, which ST_AsMVT omits:
--- footprints only, as on the embedded map. One statement for both, so they cannot drift.
+-- Buildings as the MVT layer "buildings" for Web Mercator tile z/x/y: every footprint, with
+-- its attributes only inside the caller's jurisdiction (community codes nest by prefix; NULL
+-- prefix = everywhere) and never for :details false (anonymous callers). Missing attributes
+-- are NULL, which ST_AsMVT omits: bare footprints, as the embedded map shows them. One
+-- statement for all callers, so they cannot drift.
 -- The && filter on the envelope transformed to 4490 uses the GiST index on building.geom.
 WITH bounds AS (
     SELECT ST_TileEnvelope(:z, :x, :y) AS env,
@@ -18,8 +19,8 @@ features AS (
         FROM (SELECT 1) AS one
         LEFT JOIN grid AS g ON g.id = b.grid_id
     ) AS details ON CAST(:details AS boolean)
+                    AND (CAST(:region_prefix AS text) IS NULL
+                         OR b.community_code LIKE CAST(:region_prefix AS text) || '%')
     WHERE b.geom && bounds.env4490
-      AND (CAST(:region_prefix AS text) IS NULL
-           OR b.community_code LIKE CAST(:region_prefix AS text) || '%')
 )
 SELECT ST_AsMVT(features.*, 'buildings', :extent, 'geom') FROM features WHERE geom IS NOT NULL
