@@ -102,17 +102,24 @@ def _envelope_ewkb(geom: shapely.Geometry) -> bytes:
 
 
 def load_scope(session: Session, scope_code: str, *, themes: tuple[str, ...] = (),
-               segment_m: float | None = cells.SEGMENT_M) -> Scope:
-    """Communities, grids (unified and ``themes``), atoms with cells and their adjacency."""
+               segment_m: float | None = cells.SEGMENT_M,
+               only: list[str] | None = None) -> Scope:
+    """Communities, grids (unified and ``themes``), atoms with cells and their adjacency.
+
+    ``only``: keep just these communities of the scope. Cells never cross a community
+    (attach_cells), and the metric CRS and water are still those of the whole scope, so
+    their cells and adjacency are exactly the whole scope's restricted to them."""
     unknown = set(themes) - set(GRID_THEMES) | ({"unified"} & set(themes))
     if unknown:
         raise InvalidInput(f"themes to merge must be among {', '.join(GRID_THEMES[1:])}; "
                            f"got {', '.join(sorted(unknown))}")
     communities = load_communities(session, scope_code)
-    codes = communities["code"].tolist()
     lon = float(communities.geometry.union_all().centroid.x)
     epsg = crs.metric_epsg(lon)
     water = load_water(session, communities.geometry.union_all())
+    if only is not None:
+        communities = communities[communities["code"].isin(only)]
+    codes = communities["code"].tolist()
     grids = load_grids(session, codes, ("unified", *themes))
     scope = Scope(
         code=scope_code, epsg=epsg, themes=themes,

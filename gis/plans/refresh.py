@@ -17,11 +17,16 @@ from gis.plans.metrics import load_summary
 from gis.rules import LoadRules
 
 
-def grid_pieces(session: Session, plan: Plan) -> pd.Series:
+def grid_pieces(session: Session, plan: Plan, communities: list[str] | None = None
+                ) -> pd.Series:
     """Per proposed grid id of ``plan``: how many pieces its buildings form in the
     building-cell adjacency graph the drafts keep grids contiguous in (gis.plans.cells: cells
-    of one community sharing a boundary, cut by water), built as the draft built it."""
-    scope = atoms.load_scope(session, plan.scope_code,
+    of one community sharing a boundary, cut by water), built as the draft built it.
+
+    ``communities``: only the grids of these communities (cells and adjacency built for them
+    alone: a grid lies in one community and cells never cross one, so their counts are the
+    whole plan's); None: every grid."""
+    scope = atoms.load_scope(session, plan.scope_code, only=communities,
                              segment_m=plan.params.get("segment_m", cells.SEGMENT_M))
     where = pd.read_sql(text("SELECT building_id, plan_grid_id FROM plan_building "
                              "WHERE plan_id = :p"), session.connection(), params={"p": plan.id})
@@ -58,13 +63,18 @@ def grid_flags(grids: pd.DataFrame, rules: LoadRules) -> pd.DataFrame:
                          .where(flag.notna(), "")})
 
 
-def _flags(session: Session, plan: Plan, rules: LoadRules) -> list[dict]:
-    """Flags of every proposed grid, written in one UPDATE; the flagged ones as a list."""
+def _flags(session: Session, plan: Plan, rules: LoadRules,
+           communities: list[str] | None) -> list[dict]:
+    """Flags of the proposed grids of ``communities`` (None: every grid), written in one
+    UPDATE; the flagged grids of the whole plan as a list by seq, the others' entries taken
+    from the plan's stored list (``plan.metrics["flags"]``)."""
     grids = frame_from_sql(session, "SELECT id, seq, kind, households, "
                            "(SELECT count(*) FROM plan_building pb WHERE pb.plan_grid_id = "
-                           "pg.id) AS buildings FROM plan_grid pg WHERE plan_id = :p "
-                           "ORDER BY seq", {"p": plan.id}, geom_col=None)
-    grids["pieces"] = grids["id"].map(grid_pieces(session, plan)).fillna(0).astype(int)
+                           "pg.id) AS buildings FROM plan_grid pg WHERE plan_id = :p AND "
+                           "(CAST(:c AS text[]) IS NULL OR community_code = ANY(:c)) "
+                           "ORDER BY seq", {"p": plan.id, "c": communities}, geom_col=None)
+    pieces = grid_pieces(session, plan, communities)
+    grids["pieces"] = grids["id"].map(pieces).fillna(0).astype(int)
     grids = grids.join(grid_flags(grids, rules))
     session.execute(text("""
         UPDATE plan_grid pg SET flag = u.flag
@@ -73,18 +83,32 @@ def _flags(session: Session, plan: Plan, rules: LoadRules) -> list[dict]:
         {"p": plan.id, "ids": grids["id"].astype(int).tolist(),
          "flags": grids["flag"].astype(object).where(grids["flag"].notna(), None).tolist()})
     flagged = grids[grids["flag"].notna()]
-    return flagged.assign(seq=flagged["seq"].astype(int))[["seq", "flag", "reason"]].to_dict(
+    fresh = flagged.assign(seq=flagged["seq"].astype(int))[["seq", "flag", "reason"]].to_dict(
         orient="records")
+    if communities is None:
+        return fresh
+    others = set(session.execute(text(
+        "SELECT seq FROM plan_grid WHERE plan_id = :p AND community_code <> ALL(:c)"),
+        {"p": plan.id, "c": communities}).scalars())
+    kept = [f for f in plan.metrics.get("flags", []) if f["seq"] in others]
+    return sorted([*kept, *fresh], key=lambda f: f["seq"])
 
 
-def refresh_plan(session: Session, plan: Plan) -> None:
-    """Households, compactness, flags, crosswalk and metrics of ``plan`` from its rows."""
+def refresh_plan(session: Session, plan: Plan, communities: list[str] | None = None) -> None:
+    """Households, compactness, flags, crosswalk and metrics of ``plan`` from its rows.
+
+    ``communities``: the only communities whose buildings or grids changed since the last
+    refresh (an edit stays in one); flags elsewhere are kept as stored. None: everything."""
     rules = LoadRules(**plan.params.get("rules", {}))
+    if not plan.metrics.get("edits"):
+        # the draft words its flags itself (kept grids' reasons): the first refresh after it
+        # rewrites every grid's, later ones only the edited community's (gis.plans.edit)
+        communities = None
     params = {"plan": plan.id, "themes": list(plan.params.get("themes", []))}
     session.execute(text(sql.load("plan_refresh")), params)
     session.execute(text("DELETE FROM plan_crosswalk WHERE plan_id = :plan"), params)
     session.execute(text(sql.load("plan_crosswalk")), params)
-    flags = _flags(session, plan, rules)
+    flags = _flags(session, plan, rules, communities)
     grids = frame_from_sql(session, "SELECT kind, households, compactness FROM plan_grid "
                            "WHERE plan_id = :p", {"p": plan.id}, geom_col=None)
     moved = pd.read_sql(text(sql.load("plan_moved")), session.connection(), params=params)

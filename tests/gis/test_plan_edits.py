@@ -210,3 +210,54 @@ def pd_isna(value: object) -> bool:
     import pandas as pd
 
     return bool(pd.isna(value))
+
+
+def _touching_pair(session: Session, plan_id: int, *, other_than: str | None = None
+                   ) -> tuple[int, int, str, str]:
+    """Two touching grids of one community (not ``other_than``), and the building of the
+    first farthest from the second: moved there, it leaves the second in two pieces."""
+    row = session.execute(text("""
+        SELECT a.seq AS a, c.seq AS c, a.community_code, b.code FROM plan_grid a
+        JOIN plan_grid c ON c.plan_id = a.plan_id AND c.seq <> a.seq
+             AND c.community_code = a.community_code AND ST_Intersects(a.geom, c.geom)
+        JOIN plan_building pb ON pb.plan_grid_id = a.id JOIN building b ON b.id = pb.building_id
+        WHERE a.plan_id = :p AND a.community_code IS DISTINCT FROM :other
+        ORDER BY a.seq, c.seq, ST_Distance(b.geom, c.geom) DESC LIMIT 1"""),
+        {"p": plan_id, "other": other_than}).one()
+    return row.a, row.c, row.community_code, row.code
+
+
+def _flag_state(session: Session, plan) -> tuple[dict, list]:  # type: ignore[no-untyped-def]
+    """Every grid's stored flag ("" for none), and the plan's list of flagged grids."""
+    return _grids(session, plan.id)["flag"].fillna("").to_dict(), list(plan.metrics["flags"])
+
+
+def _full_state(session: Session, plan) -> tuple[dict, list]:  # type: ignore[no-untyped-def]
+    """The flags a whole-plan refresh gives, undone afterwards (a savepoint)."""
+    nested = session.begin_nested()
+    refresh.refresh_plan(session, plan, None)
+    state = _flag_state(session, plan)
+    nested.rollback()
+    return state
+
+
+def test_an_edit_refreshes_contiguity_of_its_community_only_same_as_whole_plan(
+        demo_session: Session) -> None:
+    """Demo subdistrict (several communities): a move that cuts a grid, a merge in another
+    community (whose refresh keeps the cut grid's stored flag), the move back: after each
+    edit the flags equal a whole-plan recomputation."""
+    s = demo_session
+    plan = plans.create_plan(s, kind="balance", scope_code="320706013000", created_by="t")
+    a, c, home, code = _touching_pair(s, plan.id)
+    x, y, elsewhere, _ = _touching_pair(s, plan.id, other_than=home)
+    assert elsewhere != home
+    states = []
+    for edit in ({"op": "move", "buildings": [code], "to_seq": c},
+                 {"op": "merge", "seqs": [x, y]},
+                 {"op": "move", "buildings": [code], "to_seq": a}):
+        plans.edit_plan(s, plan.id, edit, actor="t")
+        states.append(_flag_state(s, plan))
+        assert states[-1] == _full_state(s, plan)
+    cut, merged, back = (state[0] for state in states)
+    assert cut[c] == merged[c] == "noncontiguous" and back[c] != "noncontiguous"
+    assert y not in merged and plan.metrics["edits"] == 3
