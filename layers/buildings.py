@@ -108,7 +108,8 @@ class BuildingTiles(VectorGridProtobuf):
         self.fields, self.title_field, self.hidden = fields, title_field, hidden
 
 
-def building_tile_layer(*, details: bool = True) -> BuildingTiles:
+def building_tile_layer(*, details: bool = True, style: dict | None = None,
+                        name: str | None = None) -> BuildingTiles:
     """Buildings from ``/tiles/buildings`` (EPSG:3857 tiles of EPSG:4490 storage).
 
     The tile service answers key holders with the buildings of their own jurisdiction
@@ -116,13 +117,14 @@ def building_tile_layer(*, details: bool = True) -> BuildingTiles:
     ``details=False`` (anonymous pages) gives every footprint the embedded layer's
     "needs a key" popup instead of a table of attributes the tiles do not carry.
     Tiles load from the catalogue's min zoom (never below the tile layer's own).
+    ``style`` (Leaflet path options) and ``name`` replace the catalogue's for other pages.
     """
     layer = catalogue.get_layer("buildings")
-    style = {**layer.style, "fill": True, "className": "gm-building"}
+    style = {**(style or layer.style), "fill": True, "className": "gm-building"}
     options = {"vectorTileLayerStyles": {"buildings": style}, "interactive": True,
                "pane": "gm-buildings",
                "minZoom": max(layer.min_zoom, tiles.TILE_LAYERS["buildings"].min_zoom),
                "fetchOptions": {"credentials": "same-origin"}}
     fields = [(attr.field, attr.label, attr.unit) for attr in layer.attributes]
-    return BuildingTiles(TILE_URL, name=layer.label, options=options, fields=fields,
+    return BuildingTiles(TILE_URL, name=name or layer.label, options=options, fields=fields,
                          title_field="address", hidden=None if details else HIDDEN)

@@ -1,12 +1,16 @@
 """Service-circle map (``/map/coverage``): walking circles, facilities, buildings coloured
 covered/uncovered, proposed new sites and a legend with the coverage rate.
 
+Up to ``map_embed_max`` buildings are embedded as GeoJSON; above it only the uncovered and
+off-network ones are (the page's question), over every footprint from the building tiles.
+
 All geometry comes from gis/ in EPSG:4490 and is drawn as lon/lat.
 """
 
 from __future__ import annotations
 
 import html
+from functools import partial
 
 import folium
 import geopandas as gpd
@@ -15,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from gis import circles, coverage, facilities, sites, water
 from gis.callers import Caller
+from gis.settings import Settings
+from layers import assets, catalogue, login, page
 from layers import buildings as building_layers
-from layers import catalogue, login, page
 from layers import facilities as facility_layers
 from layers import water as water_layers
 from layers.catalogue import Attribute, LegendEntry
@@ -33,6 +38,12 @@ BUILDING_ATTRS = (Attribute("households", "户数", "户"), Attribute("residents
 SITE_ATTRS = (Attribute("rank", "建议顺序"), Attribute("households_gained", "新增覆盖户数", "户"),
               Attribute("residents_gained", "新增覆盖人口", "人"),
               Attribute("rate_after", "选址后覆盖率"))
+EMBED_MAX = Settings.model_fields["map_embed_max"].default
+"""Most buildings embedded (setting ``GRIDMAP_MAP_EMBED_MAX``), as on /map."""
+TILE_STYLE = {"color": COVERED, "weight": 1, "fillColor": COVERED, "fillOpacity": 0.35}
+"""Every footprint under the embedded uncovered ones: the rest are covered."""
+REST_LABEL = "已覆盖（其余建筑）"
+UNCOVERED_PANE = "gm-coverage-uncovered"
 
 
 def circle_layer(frame: gpd.GeoDataFrame) -> folium.GeoJson:
@@ -45,9 +56,11 @@ def circle_layer(frame: gpd.GeoDataFrame) -> folium.GeoJson:
                           style_function=lambda _: dict(layer.style), popup=page.popup())
 
 
-def coverage_building_layer(frame: gpd.GeoDataFrame, caller: Caller) -> folium.GeoJson:
+def coverage_building_layer(frame: gpd.GeoDataFrame, caller: Caller,
+                            pane: str | None = None) -> folium.GeoJson:
     """Buildings (gis.coverage.coverage_frame) green when covered, red when not, grey when
-    off the network; households and distance only for key holders in their jurisdiction."""
+    off the network; households and distance only for key holders in their jurisdiction.
+    ``pane``: a Leaflet pane to draw in (above the footprint tiles' pane)."""
     status = pd.Series("未覆盖", index=frame.index).mask(frame["covered"], "已覆盖") \
         .mask(frame["off_network"], "距路网超过 200 米")
     colour = pd.Series(UNCOVERED, index=frame.index).mask(frame["covered"], COVERED) \
@@ -60,7 +73,7 @@ def coverage_building_layer(frame: gpd.GeoDataFrame, caller: Caller) -> folium.G
         page.feature_collection(data, ["popup", "colour"]), name="建筑覆盖情况",
         style_function=lambda f: {"color": f["properties"]["colour"], "weight": 1,
                                   "fillColor": f["properties"]["colour"], "fillOpacity": 0.7},
-        popup=page.popup())
+        popup=page.popup(), pane=pane)
 
 
 def site_layer(picks: list[dict]) -> folium.FeatureGroup:
@@ -76,8 +89,27 @@ def site_layer(picks: list[dict]) -> folium.FeatureGroup:
     return group
 
 
-def legend(type_label: str, minutes: float, summary: dict, gained: int | None) -> str:
-    """The legend: the coverage rate (% of households) and the colours used."""
+def embedded_buildings(frame: gpd.GeoDataFrame, embed_max: int,
+                       ) -> tuple[gpd.GeoDataFrame, int]:
+    """The buildings of a coverage_frame to embed and how many uncovered ones are left out.
+
+    All of them up to ``embed_max``; else the uncovered and off-network ones (covered is
+    False for both), and of those, when still too many, the ``embed_max`` with the most
+    households (then lowest id).
+    """
+    if len(frame) <= embed_max:
+        return frame, 0
+    rest = frame[~frame["covered"]]
+    if len(rest) <= embed_max:
+        return rest, 0
+    top = rest.sort_values(["households", "id"], ascending=[False, True]).head(embed_max)
+    return top, len(rest) - len(top)
+
+
+def legend(type_label: str, minutes: float, summary: dict, gained: int | None, *,
+           tiled: bool = False, left_out: int = 0) -> str:
+    """The legend: the coverage rate (% of households) and the colours used; ``tiled``:
+    covered buildings are the tile footprints, ``left_out`` uncovered ones not drawn."""
     rate = summary.get("rate")
     rate_text = "—" if rate is None else f"{rate * 100:.1f}%"
     head = (f"<h3>{html.escape(type_label)} · {minutes:g} 分钟步行</h3>"
@@ -86,7 +118,10 @@ def legend(type_label: str, minutes: float, summary: dict, gained: int | None) -
             f'{summary.get("households", 0)} 户</div>')
     if gained:
         head += f'<div class="gm-legend-row">建议新增点可再覆盖 {gained} 户</div>'
-    entries = (LegendEntry("步行服务圈", "#a5d6a7"), LegendEntry("已覆盖建筑", COVERED),
+    if left_out:
+        head += f'<div class="gm-legend-row">另有 {left_out} 栋未覆盖建筑未显示</div>'
+    entries = (LegendEntry("步行服务圈", "#a5d6a7"),
+               LegendEntry(REST_LABEL if tiled else "已覆盖建筑", COVERED),
                LegendEntry("未覆盖建筑", UNCOVERED), LegendEntry("距路网过远", OFF_NETWORK),
                LegendEntry("建议新增设施点", SITE, "icon", "新"))
     return head + page.legend_html("图例", entries)
@@ -94,8 +129,12 @@ def legend(type_label: str, minutes: float, summary: dict, gained: int | None) -
 
 def render_coverage(session: Session, caller: Caller, *, type: str = "party_center",
                     minutes: float = circles.DEFAULT_MINUTES, speed: float = circles.DEFAULT_SPEED,
-                    k: int = 3, basemap_url: str | None = None) -> str:
-    """The coverage page's HTML (offline-ready): circles, facilities, buildings, sites."""
+                    k: int = 3, basemap_url: str | None = None,
+                    building_embed_max: int = EMBED_MAX) -> str:
+    """The coverage page's HTML (offline-ready): circles, facilities, buildings, sites.
+
+    The rates come from every building; above ``building_embed_max`` buildings only the
+    uncovered ones are embedded, over the footprint tiles (see ``embedded_buildings``)."""
     blds = coverage.coverage_frame(session, type=type, minutes=minutes, speed=speed)
     rings = circles.list_service_circles(session, type=type, minutes=minutes, speed=speed)
     facs = facilities.list_facilities(session, type=type)
@@ -106,16 +145,39 @@ def render_coverage(session: Session, caller: Caller, *, type: str = "party_cent
     fmap = page.base_map(bounds, title=f"{label} {minutes:g} 分钟生活服务圈覆盖图",
                          basemap_url=basemap_url)
     water_frame = water.list_water_areas(session, bbox=bounds)
+    shown, left_out, tiles = _buildings(fmap, blds, caller, building_embed_max)
+    tiled = tiles is not None
     for frame, build in ((water_frame, water_layers.water_layer), (rings, circle_layer),
-                         (blds, lambda f: coverage_building_layer(f, caller)),
+                         (shown, partial(coverage_building_layer, caller=caller,
+                                         pane=UNCOVERED_PANE if tiled else None)),
                          (facs, facility_layers.facility_layer)):
         if not frame.empty:  # folium needs at least one feature per GeoJson layer
             build(frame).add_to(fmap)
+    if tiles is not None:
+        tiles.add_to(fmap)
     if picks:
         site_layer(picks).add_to(fmap)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     gained = sum(p["households_gained"] for p in picks)
-    fmap.add_child(page.Panel(legend(label, minutes, coverage.summary_of(blds), gained),
+    fmap.add_child(page.Panel(legend(label, minutes, coverage.summary_of(blds), gained,
+                                     tiled=tiled, left_out=left_out),
                               css_class="gm-panel gm-legend"))
     login.add_account(fmap, caller)
     return page.render(fmap)
+
+
+def _buildings(fmap: folium.Map, blds: gpd.GeoDataFrame, caller: Caller, embed_max: int,
+               ) -> tuple[gpd.GeoDataFrame, int, building_layers.BuildingTiles | None]:
+    """(buildings to embed, uncovered ones left out, footprint tile layer or None).
+
+    In tile mode the embedded buildings get a pane of their own above the tiles' (450), so
+    the red and grey ones stay visible and take the clicks. Without VectorGrid (make install
+    not run) every building is embedded, as below the threshold.
+    """
+    if len(blds) <= embed_max or not assets.has_vectorgrid():
+        return blds, 0, None
+    folium.map.CustomPane(UNCOVERED_PANE, z_index=460).add_to(fmap)
+    shown, left_out = embedded_buildings(blds, embed_max)
+    tiles = building_layers.building_tile_layer(details=not caller.is_anonymous,
+                                                style=TILE_STYLE, name=REST_LABEL)
+    return shown, left_out, tiles

@@ -75,4 +75,4 @@ def get_coverage_map(session: SessionDep, caller: CallerDep, settings: SettingsD
     coverage.check_type(type)
     return HTMLResponse(circle_layers.render_coverage(
         session, caller, type=type, minutes=minutes, speed=speed, k=k,
-        basemap_url=settings.basemap_url))
+        basemap_url=settings.basemap_url, building_embed_max=settings.map_embed_max))

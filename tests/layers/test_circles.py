@@ -69,3 +69,21 @@ def test_sites_are_numbered_markers() -> None:
     html = fmap.get_root().render()
     assert "80.0%" in html or json.dumps("80.0%")[1:-1] in html
     assert "gm-divicon" in html
+
+
+def test_above_the_threshold_only_the_uncovered_are_embedded() -> None:
+    frame = buildings_frame()  # ids 1 covered, 2 uncovered (20 households), 3 off-network
+    shown, left = layer.embedded_buildings(frame, 3)
+    assert list(shown["id"]) == [1, 2, 3] and left == 0
+    shown, left = layer.embedded_buildings(frame, 2)
+    assert list(shown["id"]) == [2, 3] and left == 0
+    shown, left = layer.embedded_buildings(frame, 1)
+    assert list(shown["id"]) == [2] and left == 1  # the most households first
+
+
+def test_tiled_legend_names_the_rest_and_the_left_out() -> None:
+    summary = {"rate": 0.5, "covered_households": 1, "households": 2}
+    text = layer.legend("诊所", 5, summary, gained=None, tiled=True, left_out=7)
+    assert layer.REST_LABEL in text and "另有 7 栋未覆盖建筑未显示" in text
+    plain = layer.legend("诊所", 5, summary, gained=None)
+    assert layer.REST_LABEL not in plain and "未显示" not in plain and "已覆盖建筑" in plain

@@ -1,0 +1,77 @@
+"""/map/coverage over HTTP with ``map_embed_max`` lowered: only the uncovered buildings are
+embedded, every footprint comes from the building tiles, and the rates stay those of all.
+
+The river scene (tests/gis/test_coverage.py): five buildings, A, B and D covered, C not
+(20 households, 1010 m), E off the network (3 households); 15 of 38 households covered.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy.orm import Session
+
+from gis import keys
+from layers import buildings as building_layers
+from layers import circles as layer
+from tests.api.test_map_building_tiles import TILE_URL, client_with, pytestmark  # noqa: F401
+from tests.gis.test_coverage import river  # noqa: F401  (fixture)
+from tests.layers.test_base_map import visible
+
+PARAMS = {"type": "party_center", "minutes": 10}
+REST = "已覆盖（其余建筑）"
+
+
+def _admin(session: Session) -> dict:
+    return {"Authorization": f"Bearer {keys.create_key(session, role='admin')}"}
+
+
+def _page(client, session: Session) -> str:  # type: ignore[no-untyped-def]
+    answer = client.get("/map/coverage", params=PARAMS, headers=_admin(session))
+    assert answer.status_code == 200
+    return answer.text
+
+
+def _shown(page: str, blds: dict) -> set[str]:
+    """Which river buildings (by letter) the page embeds, by their address in the popups."""
+    return {k for k, b in blds.items() if visible(page, b.address)}
+
+
+def _figures(page: str) -> list[str]:
+    """The legend's figures: the rate and covered / all households."""
+    return re.findall(r"\d+(?:\.\d+)?%|\d+ / \d+", page)
+
+
+def test_above_the_threshold_only_uncovered_buildings_are_embedded(
+        client_with, session: Session, river) -> None:  # noqa: F811
+    blds, _ = river
+    embedded = _page(client_with(5), session)
+    assert _shown(embedded, blds) == set("ABCDE") and TILE_URL not in embedded
+    assert not visible(embedded, REST)
+    tiled = _page(client_with(4), session)
+    assert _shown(tiled, blds) == {"C", "E"}
+    assert TILE_URL in tiled and visible(tiled, REST)
+    assert layer.UNCOVERED_PANE in tiled  # drawn above the footprints, taking the clicks
+    assert not visible(tiled, "栋未覆盖建筑未显示")
+    # the rates come from all five buildings in both modes
+    assert visible(tiled, "户覆盖率 39.5%") and visible(tiled, "已覆盖 15 / 38 户")
+    assert _figures(tiled) == _figures(embedded) != []
+
+
+def test_too_many_uncovered_keeps_the_most_households_and_says_so(
+        client_with, session: Session, river) -> None:  # noqa: F811
+    blds, _ = river
+    page = _page(client_with(1), session)
+    assert _shown(page, blds) == {"C"}  # 20 households against E's 3
+    assert visible(page, "另有 1 栋未覆盖建筑未显示") and TILE_URL in page
+    assert visible(page, "已覆盖 15 / 38 户")
+
+
+def test_anonymous_visitors_get_the_uncovered_status_only(
+        client_with, session: Session, river) -> None:  # noqa: F811
+    blds, _ = river
+    page = client_with(4).get("/map/coverage", params=PARAMS).text
+    assert TILE_URL in page and visible(page, "距路网超过 200 米（详情需授权查看）")
+    assert not visible(page, "已覆盖（详情需授权查看）") and _shown(page, blds) == set()
+    # the footprint tiles carry no attributes for them: the "needs a key" popup
+    assert visible(page, building_layers.HIDDEN)
