@@ -45,21 +45,31 @@ def live(base_settings: Settings) -> Iterator[tuple[str, str]]:
         dbs.drop_database(base_settings, engine)
 
 
-def test_buildings_come_as_local_vector_tiles(browser, live):  # type: ignore[no-untyped-def]
-    url, key = live
-    with offline_page(browser) as (page, offline):
-        tiles: list[tuple[int, str]] = []
-        page.on("response", lambda r: tiles.append((r.status, r.url))
-                if "/tiles/" in r.url else None)
+def open_map(page, url: str, key: str | None) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
+    """Open /map (logged in with ``key``, or anonymously), centre it at z16 on the scene and
+    wait for building footprints; returns the (status, url) of every tile answered."""
+    tiles: list[tuple[int, str]] = []
+    page.on("response", lambda r: tiles.append((r.status, r.url)) if "/tiles/" in r.url else None)
+    if key is None:
+        page.goto(f"{url}/map", wait_until="load")
+    else:
         page.goto(f"{url}/map/login?next=/map", wait_until="load")
         page.fill("#key", key)
         page.click("button[type=submit]")
-        page.wait_for_selector("path.gm-grid", state="attached", timeout=15_000)
-        wait_until_idle(page)
-        page.evaluate(MAP_OBJECT + ".setView([34.6085, 119.206], 16, {animate: false})")
-        # a footprint per building (or a piece of one per tile it crosses)
-        page.wait_for_function(f"document.querySelectorAll({BUILDING_PATHS!r}).length >= 2",
-                               timeout=15_000)
+    page.wait_for_selector("path.gm-grid", state="attached", timeout=15_000)
+    wait_until_idle(page)
+    page.evaluate(MAP_OBJECT + ".setView([34.6085, 119.206], 16, {animate: false})")
+    # a footprint per building (or a piece of one per tile it crosses)
+    page.wait_for_function(f"document.querySelectorAll({BUILDING_PATHS!r}).length >= 2",
+                           timeout=15_000)
+    wait_until_idle(page)
+    return tiles
+
+
+def test_buildings_come_as_local_vector_tiles(browser, live):  # type: ignore[no-untyped-def]
+    url, key = live
+    with offline_page(browser) as (page, offline):
+        tiles = open_map(page, url, key)
         assert page.evaluate("typeof L.vectorGrid.protobuf") == "function"
         assert tiles and all(u.startswith(f"{url}/tiles/buildings/1") for _, u in tiles)
         assert 200 in {status for status, _ in tiles}
@@ -78,15 +88,7 @@ def test_buildings_come_as_local_vector_tiles(browser, live):  # type: ignore[no
 def test_anonymous_visitors_get_outline_tiles(browser, live):  # type: ignore[no-untyped-def]
     url, _ = live
     with offline_page(browser) as (page, offline):
-        tiles: list[tuple[int, str]] = []
-        page.on("response", lambda r: tiles.append((r.status, r.url))
-                if "/tiles/" in r.url else None)
-        page.goto(f"{url}/map", wait_until="load")  # no login
-        page.wait_for_selector("path.gm-grid", state="attached", timeout=15_000)
-        page.evaluate(MAP_OBJECT + ".setView([34.6085, 119.206], 16, {animate: false})")
-        page.wait_for_function(f"document.querySelectorAll({BUILDING_PATHS!r}).length >= 2",
-                               timeout=15_000)
-        wait_until_idle(page)
+        tiles = open_map(page, url, None)  # no login
         assert 200 in {status for status, _ in tiles}
         assert all(status in (200, 204) for status, _ in tiles), tiles
         assert "登录后显示" not in page.content()  # the former login note
