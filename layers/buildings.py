@@ -15,8 +15,12 @@ from folium.template import Template
 
 from gis import tiles
 from gis.callers import Caller, region_prefix
+from gis.settings import Settings
 from layers import catalogue, page
 
+EMBED_MAX = Settings.model_fields["map_embed_max"].default
+"""Most buildings a page embeds as GeoJSON (setting ``GRIDMAP_MAP_EMBED_MAX``); more are drawn
+from the building vector tiles (/map, /map/coverage)."""
 HIDDEN = '<div class="gm-popup">建筑（户数、人口等详情需授权查看）</div>'
 
 

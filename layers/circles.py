@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from gis import circles, coverage, facilities, sites, water
 from gis.callers import Caller
-from gis.settings import Settings
 from layers import assets, catalogue, login, page
 from layers import buildings as building_layers
 from layers import facilities as facility_layers
@@ -38,8 +37,6 @@ BUILDING_ATTRS = (Attribute("households", "户数", "户"), Attribute("residents
 SITE_ATTRS = (Attribute("rank", "建议顺序"), Attribute("households_gained", "新增覆盖户数", "户"),
               Attribute("residents_gained", "新增覆盖人口", "人"),
               Attribute("rate_after", "选址后覆盖率"))
-EMBED_MAX = Settings.model_fields["map_embed_max"].default
-"""Most buildings embedded (setting ``GRIDMAP_MAP_EMBED_MAX``), as on /map."""
 TILE_STYLE = {"color": COVERED, "weight": 1, "fillColor": COVERED, "fillOpacity": 0.35}
 """Every footprint under the embedded uncovered ones: the rest are covered."""
 REST_LABEL = "已覆盖（其余建筑）"
@@ -130,7 +127,7 @@ def legend(type_label: str, minutes: float, summary: dict, gained: int | None, *
 def render_coverage(session: Session, caller: Caller, *, type: str = "party_center",
                     minutes: float = circles.DEFAULT_MINUTES, speed: float = circles.DEFAULT_SPEED,
                     k: int = 3, basemap_url: str | None = None,
-                    building_embed_max: int = EMBED_MAX) -> str:
+                    building_embed_max: int = building_layers.EMBED_MAX) -> str:
     """The coverage page's HTML (offline-ready): circles, facilities, buildings, sites.
 
     The rates come from every building; above ``building_embed_max`` buildings only the

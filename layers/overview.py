@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from gis import buildings, facilities, grids, regions, water
 from gis.callers import Caller
-from gis.settings import Settings
 from layers import assets, catalogue, login, page
 from layers import buildings as building_layers
 from layers import facilities as facility_layers
@@ -20,15 +19,13 @@ from layers import regions as region_layers
 from layers import water as water_layers
 
 LEGEND_LAYERS = ("grids", "communities", "buildings", "water", "facilities")
-EMBED_MAX = Settings.model_fields["map_embed_max"].default
-"""Most buildings embedded as GeoJSON (setting ``GRIDMAP_MAP_EMBED_MAX``); more: vector tiles."""
 TILES_MISSING = ("建筑较多，但矢量瓦片插件未安装 "
                  "(Leaflet.VectorGrid missing: run make install)")
 
 
 def render_overview(session: Session, caller: Caller, *, theme: str = "unified",
                     community_code: str | None = None, basemap_url: str | None = None,
-                    building_embed_max: int = EMBED_MAX) -> str:
+                    building_embed_max: int = building_layers.EMBED_MAX) -> str:
     """The overview map's HTML for ``theme`` (optionally one community); offline-ready.
 
     Everything is read through the gis read services (EPSG:4490) and drawn as lon/lat.
