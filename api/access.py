@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from api.deps import require
-from gis.callers import Caller
+from gis.access.callers import Caller
 from gis.models.security import ROLES
 
 KeyedCallerDep = Annotated[Caller, require(*ROLES)]

@@ -9,9 +9,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from gis import keys
-from gis.callers import Caller
-from gis.settings import Settings
+from gis.access import keys
+from gis.access.callers import Caller
+from gis.core.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False, description="API key made by `gridmap keys create`")
 
@@ -36,7 +36,7 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
 SESSION_COOKIE = "gridmap_key"
-"""The map pages' login cookie: a signed session token (gis.keys), never the key itself."""
+"""The map pages' login cookie: a signed session token (gis.access.keys), never the key itself."""
 COOKIE_METHODS = frozenset({"GET", "HEAD"})
 """CSRF rule: the login cookie only authorises reading (pages, data). A browser sends cookies
 with requests other sites make it send, so anything that changes data (POST/PUT/PATCH/DELETE

@@ -9,8 +9,8 @@ from fastapi import FastAPI
 
 from api import errors
 from api.routes import ROUTERS
-from gis import db
-from gis.settings import Settings, get_settings
+from gis.core import db
+from gis.core.settings import Settings, get_settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -10,7 +10,7 @@ import pandas as pd
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from gis.frames import feature_collection_from_frame
+from gis.core.frames import feature_collection_from_frame
 
 GEOJSON = "application/geo+json"
 

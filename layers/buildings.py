@@ -13,9 +13,10 @@ import pandas as pd
 from folium.plugins import VectorGridProtobuf
 from folium.template import Template
 
-from gis import tiles
-from gis.callers import Caller, region_prefix
-from gis.settings import Settings
+from gis.access import jurisdiction
+from gis.access.callers import Caller
+from gis.core.settings import Settings
+from gis.tiles import mvt
 from layers import catalogue, page
 
 EMBED_MAX = Settings.model_fields["map_embed_max"].default
@@ -30,12 +31,13 @@ def covered(frame: pd.DataFrame, caller: Caller) -> pd.Series:
         return pd.Series(False, index=frame.index)
     if caller.role == "admin" or caller.region_code is None:
         return pd.Series(True, index=frame.index)
-    # codes nest by prefix (gis.callers.Caller.covers), vectorised here
-    return frame["community_code"].fillna("").str.startswith(region_prefix(caller.region_code))
+    # codes nest by prefix (gis.access.jurisdiction.inside), vectorised here
+    prefix = jurisdiction.region_prefix(caller.region_code)
+    return frame["community_code"].fillna("").str.startswith(prefix)
 
 
 def building_layer(buildings: gpd.GeoDataFrame, caller: Caller) -> folium.GeoJson:
-    """Buildings (EPSG:4490, columns of gis.buildings.list_buildings).
+    """Buildings (EPSG:4490, columns of gis.places.buildings.list_buildings).
 
     Footprints are public (any map shows them); address, households and residents are
     shown only to key holders inside their jurisdiction, as for the buildings API.
@@ -127,7 +129,7 @@ def building_tile_layer(*, details: bool = True, style: dict | None = None,
     style = {**(style or layer.style), "fill": True, "className": "gm-building"}
     options = {"vectorTileLayerStyles": {"buildings": style}, "interactive": True,
                "pane": "gm-buildings",
-               "minZoom": max(layer.min_zoom, tiles.TILE_LAYERS["buildings"].min_zoom),
+               "minZoom": max(layer.min_zoom, mvt.TILE_LAYERS["buildings"].min_zoom),
                "fetchOptions": {"credentials": "same-origin"}}
     fields = [(attr.field, attr.label, attr.unit) for attr in layer.attributes]
     return BuildingTiles(TILE_URL, name=name or layer.label, options=options, fields=fields,

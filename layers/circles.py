@@ -17,8 +17,9 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from gis import circles, coverage, facilities, sites, water
-from gis.callers import Caller
+from gis.access.callers import Caller
+from gis.network import circles, coverage, siting
+from gis.places import facilities, water
 from layers import assets, catalogue, login, page
 from layers import buildings as building_layers
 from layers import facilities as facility_layers
@@ -44,7 +45,7 @@ UNCOVERED_PANE = "gm-coverage-uncovered"
 
 
 def circle_layer(frame: gpd.GeoDataFrame) -> folium.GeoJson:
-    """Circles (columns of gis.circles.list_service_circles) as translucent polygons."""
+    """Circles (columns of gis.network.circles.list_service_circles) as translucent polygons."""
     layer = catalogue.get_layer("circles")
     data = frame.assign(area_ha=(frame["area_m2"] / 10_000).round(2))
     data["popup"] = page.popup_html(data, CIRCLE_ATTRS, title_field="name")
@@ -55,7 +56,7 @@ def circle_layer(frame: gpd.GeoDataFrame) -> folium.GeoJson:
 
 def coverage_building_layer(frame: gpd.GeoDataFrame, caller: Caller,
                             pane: str | None = None) -> folium.GeoJson:
-    """Buildings (gis.coverage.coverage_frame) green when covered, red when not, grey when
+    """Buildings (gis.network.coverage.coverage_frame) green when covered, red when not, grey when
     off the network; households and distance only for key holders in their jurisdiction.
     ``pane``: a Leaflet pane to draw in (above the footprint tiles' pane)."""
     status = pd.Series("未覆盖", index=frame.index).mask(frame["covered"], "已覆盖") \
@@ -74,7 +75,7 @@ def coverage_building_layer(frame: gpd.GeoDataFrame, caller: Caller,
 
 
 def site_layer(picks: list[dict]) -> folium.FeatureGroup:
-    """Proposed new sites (gis.sites.list_sites picks) as numbered orange badges."""
+    """Proposed new sites (gis.network.siting.list_sites picks) as numbered orange badges."""
     group = folium.FeatureGroup(name="建议新增设施点")
     frame = pd.DataFrame(picks)
     frame["rate_after"] = (frame["rate_after"] * 100).round(1).astype(str) + "%"
@@ -135,7 +136,7 @@ def render_coverage(session: Session, caller: Caller, *, type: str = "party_cent
     blds = coverage.coverage_frame(session, type=type, minutes=minutes, speed=speed)
     rings = circles.list_service_circles(session, type=type, minutes=minutes, speed=speed)
     facs = facilities.list_facilities(session, type=type)
-    picks = sites.list_sites(session, type=type, k=k, minutes=minutes, speed=speed,
+    picks = siting.list_sites(session, type=type, k=k, minutes=minutes, speed=speed,
                              frame=blds)["sites"] if k else []
     label = catalogue.FACILITY_TYPES.get(type, (type,))[0]
     bounds = page.frame_bounds(blds, rings, facs)

@@ -14,8 +14,10 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from gis import events, facilities, grids, workers, workflow
-from gis.callers import Caller
+from gis.access.callers import Caller
+from gis.events import queries, workflow
+from gis.grids import registry, workers
+from gis.places import facilities
 from layers import assets, catalogue, page
 from layers import events as event_layers
 from layers import facilities as facility_layers
@@ -53,11 +55,11 @@ def render_dispatch(session, caller: Caller, code: str, *,  # type: ignore[no-un
                     basemap_url: str | None = None) -> str:
     """The dispatcher's map page for event ``code`` (HTML, offline-ready)."""
     reveal = caller.sees_personal_data
-    event_frame = events.get_event(session, code, reveal=reveal, scope=caller.scope)
+    event_frame = queries.get_event(session, code, reveal=reveal, scope=caller.scope)
     event = event_frame.iloc[0]
     located = event_frame.geometry.iloc[0] is not None
-    grid_frame = grids.get_grid(session, event["grid_code"]) if event["grid_code"] else None
-    nearby = (events.list_nearby_events(session, code, radius_m=NEARBY_M, reveal=reveal,
+    grid_frame = registry.get_grid(session, event["grid_code"]) if event["grid_code"] else None
+    nearby = (queries.list_nearby_events(session, code, radius_m=NEARBY_M, reveal=reveal,
                                         scope=caller.scope) if located else None)
     bounds = page.frame_bounds(*(f for f in (grid_frame, event_frame) if f is not None))
     fmap = page.base_map(bounds, title=f"事件调度 · {code}", basemap_url=basemap_url)
@@ -75,7 +77,7 @@ def render_dispatch(session, caller: Caller, code: str, *,  # type: ignore[no-un
     grid = grid_frame.iloc[0] if grid_frame is not None else None
     fmap.add_child(page.Panel(_card(grid, _duties(session, grid)), position="topleft",
                               css_class="gm-panel gm-card-panel"))
-    fmap.add_child(page.Panel(_timeline(code, event, events.list_event_log(session, code)),
+    fmap.add_child(page.Panel(_timeline(code, event, queries.list_event_log(session, code)),
                               position="bottomleft", css_class="gm-panel gm-timeline"))
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     legend = [catalogue.Layer("incident", "事件", "", "point", (), 0, 20,
@@ -111,7 +113,7 @@ def _add_surroundings(session, fmap: folium.Map,  # type: ignore[no-untyped-def]
 def render_dispatch_list(session, caller: Caller, *,  # type: ignore[no-untyped-def]
                          grid_code: str | None = None) -> str:
     """Open events per grid, overdue first, each linking to its dispatcher map (HTML)."""
-    frame = events.list_events(session, open_only=True, grid_code=grid_code, limit=None,
+    frame = queries.list_events(session, open_only=True, grid_code=grid_code, limit=None,
                                reveal=caller.sees_personal_data, scope=caller.scope)
     frame = frame.assign(grid_code=frame["grid_code"].fillna("（未分派）"))
     frame = frame.sort_values(["grid_code", "overdue", "due_at"], ascending=[True, False, True])

@@ -14,7 +14,7 @@ ICON_SIZE = 24
 
 
 def facility_layer(facilities: gpd.GeoDataFrame) -> folium.GeoJson:
-    """Facilities (EPSG:4490, columns of gis.facilities.list_facilities) as typed icons.
+    """Facilities (EPSG:4490, columns of gis.places.facilities.list_facilities) as typed icons.
 
     Polygon facilities are drawn at a point inside them (an icon reads better than a shape).
     """

@@ -13,7 +13,7 @@ THEME_LABELS = {"unified": "全科网格", "party": "党建网格", "security": 
 
 
 def grid_layer(grids: gpd.GeoDataFrame) -> folium.GeoJson:
-    """Grids (EPSG:4490, columns of gis.grids.list_grids) coloured by household class."""
+    """Grids (EPSG:4490, columns of gis.grids.registry.list_grids) coloured by household class."""
     layer = catalogue.get_layer("grids")
     data = grids.assign(
         hh_class=catalogue.household_class(grids["households"]),

@@ -12,7 +12,7 @@ from urllib.parse import quote
 import folium
 from branca.element import Element
 
-from gis.callers import Caller
+from gis.access.callers import Caller
 from layers import assets
 
 LOGIN_URL = "/map/login"

@@ -9,8 +9,9 @@ import geopandas as gpd
 from branca.element import MacroElement
 from sqlalchemy.orm import Session
 
-from gis import buildings, facilities, grids, regions, water
-from gis.callers import Caller
+from gis.access.callers import Caller
+from gis.grids import registry
+from gis.places import buildings, facilities, regions, water
 from layers import assets, catalogue, login, page
 from layers import buildings as building_layers
 from layers import facilities as facility_layers
@@ -32,7 +33,7 @@ def render_overview(session: Session, caller: Caller, *, theme: str = "unified",
     Up to ``building_embed_max`` buildings are embedded in the page as GeoJSON; more are
     drawn from the vector tiles ``/tiles/buildings/...`` (see ``_building_layer``).
     """
-    grid_frame = grids.list_grids(session, theme=theme, community_code=community_code)
+    grid_frame = registry.list_grids(session, theme=theme, community_code=community_code)
     communities = regions.list_regions(session, level="community")
     if community_code is not None:
         communities = communities[communities["code"] == community_code]

@@ -19,7 +19,7 @@ import shapely
 from branca.element import CssLink, Element, Figure, MacroElement
 from jinja2 import Template
 
-from gis import frames
+from gis.core import frames
 from layers import assets
 from layers.catalogue import Attribute, Layer, LegendEntry
 

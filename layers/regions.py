@@ -9,7 +9,7 @@ from layers import catalogue, page
 
 
 def community_layer(communities: gpd.GeoDataFrame) -> folium.GeoJson:
-    """Community outlines (EPSG:4490, columns of gis.regions.list_regions), dashed, no fill.
+    """Community outlines (EPSG:4490, columns of gis.places.regions.list_regions), dashed, no fill.
 
     Not interactive, so clicks reach the grids beneath.
     """

@@ -4,9 +4,9 @@ from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine
 
-from gis.db import database_url
+from gis.core.db import database_url
+from gis.core.settings import get_settings
 from gis.models import Base
-from gis.settings import get_settings
 
 config = context.config
 target_metadata = Base.metadata

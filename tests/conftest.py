@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import get_session
 from api.main import create_app
-from gis.settings import Settings
+from gis.core.settings import Settings
 from tests import dbs
 
 

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from gis import db, schema
-from gis.settings import Settings, get_settings
+from gis.core import db, schema
+from gis.core.settings import Settings, get_settings
 
 
 def server_url(settings: Settings) -> str:

@@ -7,7 +7,7 @@ import sys
 import typer
 
 from api.cli import assign, circles, core, demo, io, plans, qa
-from gis.errors import GridmapError
+from gis.core.errors import GridmapError
 
 app = typer.Typer(help="gridmap: 网格化管理 GIS on PostGIS.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from api.cli.common import console, session
-from gis import assign as assigning
+from gis.grids import assign as assigning
 
 
 def assign(

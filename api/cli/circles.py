@@ -12,8 +12,8 @@ from rich.table import Table
 from sqlalchemy import text
 
 from api.cli.common import session
-from gis import circles, coverage, sites
 from gis.models.facilities import FACILITY_TYPES
+from gis.network import circles, coverage, siting
 
 console = Console()  # the tables go to stdout; messages stay on stderr
 
@@ -49,7 +49,7 @@ def _one_type(s, type: str, minutes: float, speed: float, level: str,  # type: i
     started = time.perf_counter()
     rings = circles.list_service_circles(s, type=type, minutes=minutes, speed=speed)
     cover = coverage.get_coverage(s, type=type, minutes=minutes, speed=speed, level=level)
-    picks = sites.list_sites(s, type=type, k=k, minutes=minutes, speed=speed)["sites"] \
+    picks = siting.list_sites(s, type=type, k=k, minutes=minutes, speed=speed)["sites"] \
         if k else []
     return {"type": type, "circles": len(rings), "skipped": len(rings.attrs["skipped"]),
             "area_ha": float(rings["area_m2"].mean() / 10_000) if len(rings) else 0.0,

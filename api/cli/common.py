@@ -9,8 +9,8 @@ from rich.console import Console
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from gis import db
-from gis.settings import get_settings
+from gis.core import db
+from gis.core.settings import get_settings
 
 console = Console(stderr=True)
 

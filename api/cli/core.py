@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 
 from api.cli.common import console, engine, session
-from gis import db, embedded, keys, schema
-from gis.settings import get_settings
+from gis.access import keys
+from gis.core import db, embedded, schema
+from gis.core.settings import get_settings
 
 db_app = typer.Typer(help="The embedded PostGIS cluster under .gridmap/ (or the configured one).",
                      no_args_is_help=True)

@@ -8,9 +8,10 @@ import typer
 from sqlalchemy.orm import Session
 
 from api.cli.common import console, engine
-from gis import demo, schema
+from gis import demo
+from gis.core import schema
+from gis.core.errors import Conflict
 from gis.demo import names
-from gis.errors import Conflict
 
 
 def demo_command(

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from api.cli.common import console, session
 from gis import io
-from gis.errors import ImportRejected
+from gis.core.errors import ImportRejected
 from gis.io.report import ImportReport, RowNote
 
 KIND_HELP = f"one of: {', '.join(io.KINDS)}"

@@ -9,7 +9,8 @@ from rich.console import Console
 from rich.table import Table
 
 from api.cli.common import session
-from gis import plans, rules
+from gis import plans
+from gis.grids import household_rules
 
 console = Console()  # reports go to stdout
 plan_app = typer.Typer(help="Grid plans: balance, 多格合一 merge, review, apply.",
@@ -22,7 +23,7 @@ ACTOR = "cli"
 
 def _draw(kind: str, scope: str, themes: tuple[str, ...], min_h: int | None,
           max_h: int | None) -> None:
-    used = rules.rules_with(residential_min=min_h, residential_max=max_h)
+    used = household_rules.rules_with(residential_min=min_h, residential_max=max_h)
     with session() as s:
         plan = plans.create_plan(s, kind=kind, scope_code=scope, created_by=ACTOR,
                                  themes=themes, rules=used)

@@ -6,7 +6,7 @@ from api.access import KeyedCallerDep
 from api.deps import SessionDep
 from api.params import BBoxParam, Limit, Offset
 from api.responses import GeoJSONResponse, geojson_feature, geojson_page
-from gis import buildings
+from gis.places import buildings
 
 router = APIRouter(prefix="/api/v1/buildings", tags=["buildings"])
 

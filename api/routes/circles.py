@@ -8,8 +8,9 @@ from fastapi.responses import HTMLResponse
 from api.deps import CallerDep, SessionDep, SettingsDep, require
 from api.params import OptionalRowId
 from api.responses import GeoJSONResponse
-from gis import circles, coverage, frames, sites
-from gis.callers import Caller
+from gis.access.callers import Caller
+from gis.core import frames
+from gis.network import circles, coverage, siting
 from layers import circles as circle_layers
 
 router = APIRouter(tags=["circles"])
@@ -57,8 +58,8 @@ def list_sites(session: SessionDep, caller: ReaderDep, type: Type = "party_cente
                = None) -> dict:
     """The k new sites (lon/lat) covering the most uncovered households (of the caller's
     jurisdiction), greedily."""
-    return sites.list_sites(session, type=type, k=k, minutes=minutes, speed=speed,
-                            candidates=sites.parse_candidates(candidates),
+    return siting.list_sites(session, type=type, k=k, minutes=minutes, speed=speed,
+                            candidates=siting.parse_candidates(candidates),
                             scope_code=_scope(caller))
 
 

@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 from api.deps import CallerDep, SessionDep
 from api.params import BBoxParam, Limit, Offset
 from api.responses import GeoJSONResponse, geojson_page
-from gis import events, workflow
-from gis.events import EventIn, Location
+from gis.events import intake, queries, workflow
+from gis.events.intake import EventIn, Location
 
 router = APIRouter(prefix="/api/v1/events", tags=["events"])
 INTAKE = ("dispatcher", "grid_worker")
@@ -41,7 +41,7 @@ class LocationIn(Location):
 
 
 def _one(session: SessionDep, code: str, caller: CallerDep, status_code: int = 200) -> Geo:
-    return Geo(events.event_feature(session, code, reveal=caller.sees_personal_data,
+    return Geo(queries.event_feature(session, code, reveal=caller.sees_personal_data,
                                     scope=caller.scope), status_code=status_code)
 
 
@@ -50,7 +50,7 @@ def create_event(item: EventIn, session: SessionDep, caller: CallerDep) -> Geo:
     """Take one event and assign it at once (grid, community, subdistrict, worker); an
     address-only event is geocoded, or waits as ``needs_location``."""
     caller.require(*INTAKE)
-    code = events.create_events(session, [item], actor=caller.name, scope=caller.scope)[0]
+    code = intake.create_events(session, [item], actor=caller.name, scope=caller.scope)[0]
     return _one(session, code, caller, 201)
 
 
@@ -59,8 +59,8 @@ def create_events(items: Annotated[list[EventIn], Body()], session: SessionDep,
                   caller: CallerDep) -> dict:
     """Take many events at once, all or nothing; answers each one's code, status and grid."""
     caller.require(*INTAKE)
-    codes = events.create_events(session, items, actor=caller.name, scope=caller.scope)
-    return {"count": len(codes), "events": events.summarize_events(session, codes)}
+    codes = intake.create_events(session, items, actor=caller.name, scope=caller.scope)
+    return {"count": len(codes), "events": queries.summarize_events(session, codes)}
 
 
 @router.get("", response_class=Geo)
@@ -71,7 +71,7 @@ def list_events(request: Request, session: SessionDep, caller: CallerDep, *,
                 bbox: BBoxParam = None, limit: Limit = 100, offset: Offset = 0) -> Geo:
     """Events as GeoJSON, newest first; reporters masked unless the role may see them."""
     caller.require(*READ)
-    frame = events.list_events(session, status=status, category=category, grid_code=grid,
+    frame = queries.list_events(session, status=status, category=category, grid_code=grid,
                                community_code=community, open_only=open, overdue=overdue,
                                bbox=bbox, limit=limit, offset=offset,
                                reveal=caller.sees_personal_data, scope=caller.scope)
@@ -134,6 +134,6 @@ def prioritize_event(code: str, body: PriorityIn, session: SessionDep,
 def locate_event(code: str, body: LocationIn, session: SessionDep, caller: CallerDep) -> Geo:
     """A dispatcher places a ``needs_location`` event; it is assigned and becomes reported."""
     caller.require("dispatcher")
-    events.locate_event(session, code, body, actor=caller.name, note=body.note,
+    intake.locate_event(session, code, body, actor=caller.name, note=body.note,
                         scope=caller.scope)
     return _one(session, code, caller)

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request
 from api.deps import CallerDep, SessionDep
 from api.params import BBoxParam, Limit, Offset
 from api.responses import GeoJSONResponse, geojson_feature, geojson_page
-from gis import facilities
+from gis.places import facilities
 
 router = APIRouter(prefix="/api/v1/facilities", tags=["facilities"])
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from api.access import KeyedCallerDep
 from api.deps import SessionDep
-from gis import geocode as geocoding
+from gis.places import geocode as geocoding
 
 router = APIRouter(prefix="/api/v1", tags=["geocode"])
 

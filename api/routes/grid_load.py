@@ -11,14 +11,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import CallerDep, SessionDep
-from gis import load, rules
+from gis.grids import grid_load, household_rules
 
 router = APIRouter(prefix="/api/v1", tags=["grid load"])
 READERS = ("viewer", "grid_worker", "dispatcher", "planner")
 
 
 @router.get("/grids/load")
-def grid_load(session: SessionDep, caller: CallerDep, *,
+def read_grid_load(session: SessionDep, caller: CallerDep, *,
               theme: str = "unified",
               scope: Annotated[str | None, Query(description="community/subdistrict code")] = None,
               only_out_of_range: bool = False, months: int = 3,
@@ -27,11 +27,12 @@ def grid_load(session: SessionDep, caller: CallerDep, *,
     """Each grid's households, residents, buildings, km², events/month and special groups,
     with its status (ok/oversized/undersized/exempt) and the reason."""
     caller.require(*READERS)
-    used = rules.rules_with(residential_min=residential_min, residential_max=residential_max,
-                            rural_min=rural_min, rural_max=rural_max)
-    frame = load.list_grid_load(session, theme=theme, scope_code=scope, months=months,
-                                rules=used)
-    bad = load.out_of_range(frame)
+    used = household_rules.rules_with(residential_min=residential_min,
+                                      residential_max=residential_max,
+                                      rural_min=rural_min, rural_max=rural_max)
+    frame = grid_load.list_grid_load(session, theme=theme, scope_code=scope, months=months,
+                                     rules=used)
+    bad = grid_load.out_of_range(frame)
     shown = bad if only_out_of_range else frame
     return {"theme": theme, "scope": scope, "rules": used.model_dump(mode="json"),
             "count": len(frame), "out_of_range": len(bad),

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request
 from api.deps import CallerDep, SessionDep
 from api.params import BBoxParam, Limit, Offset
 from api.responses import GeoJSONResponse, geojson_feature, geojson_page
-from gis import grids
+from gis.grids import registry
 
 router = APIRouter(prefix="/api/v1/grids", tags=["grids"])
 
@@ -16,7 +16,7 @@ def list_grids(request: Request, session: SessionDep, caller: CallerDep,
                limit: Limit = 100, offset: Offset = 0) -> GeoJSONResponse:
     """Current grids of a theme as GeoJSON (lon/lat) with households, residents, buildings,
     area_km2, open_events and the worker's public contact."""
-    frame = grids.list_grids(session, theme=theme, community_code=community, bbox=bbox,
+    frame = registry.list_grids(session, theme=theme, community_code=community, bbox=bbox,
                              limit=limit, offset=offset)
     return geojson_page(request, frame, limit=limit, offset=offset)
 
@@ -25,4 +25,4 @@ def list_grids(request: Request, session: SessionDep, caller: CallerDep,
 def get_grid(code: str, session: SessionDep, caller: CallerDep,
              theme: str = "unified") -> GeoJSONResponse:
     """One current grid as a GeoJSON Feature."""
-    return geojson_feature(grids.get_grid(session, code, theme=theme))
+    return geojson_feature(registry.get_grid(session, code, theme=theme))

@@ -17,8 +17,8 @@ from starlette.datastructures import UploadFile
 from api.deps import CallerDep, SessionDep, SettingsDep, require
 from api.responses import GeoJSONResponse
 from gis import io
-from gis.callers import Caller
-from gis.errors import InvalidInput, MalformedFile, PayloadTooLarge
+from gis.access.callers import Caller
+from gis.core.errors import InvalidInput, MalformedFile, PayloadTooLarge
 from gis.models.security import ROLES
 
 router = APIRouter(prefix="/api/v1", tags=["import/export"])

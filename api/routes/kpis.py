@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from api.access import KeyedCallerDep
 from api.deps import SessionDep
-from gis import kpis
+from gis.events import kpis
 
 router = APIRouter(prefix="/api/v1", tags=["kpis"])
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import SessionDep
-from gis import assign
+from gis.grids import assign
 
 router = APIRouter(prefix="/api/v1", tags=["locate"])
 

@@ -1,6 +1,6 @@
 """Map-page login: a person types a key once; the browser keeps a signed session cookie.
 
-``POST /map/login`` checks the key (gis.keys) and sets ``gridmap_key`` (HttpOnly,
+``POST /map/login`` checks the key (gis.access.keys) and sets ``gridmap_key`` (HttpOnly,
 SameSite=Strict) holding a signed, expiring token, never the key itself; ``POST /map/logout``
 clears it. The cookie only authorises GETs (see ``api.deps.COOKIE_METHODS``).
 """
@@ -14,7 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import SESSION_COOKIE, CallerDep, SessionDep, SettingsDep, get_session_secret
-from gis import keys
+from gis.access import keys
 from layers import login
 
 router = APIRouter(tags=["maps"])

@@ -13,10 +13,11 @@ from fastapi import APIRouter, Request
 from api.deps import CallerDep, SessionDep
 from api.params import BBoxParam, Offset
 from api.responses import GEOJSON, GeoJSONResponse, geojson_feature, geojson_page
-from gis import buildings, facilities, grids, regions
-from gis.callers import Caller
-from gis.errors import NotFound
+from gis.access.callers import Caller
+from gis.core.errors import NotFound
+from gis.grids import registry
 from gis.models.security import ROLES
+from gis.places import buildings, facilities, regions
 
 router = APIRouter(prefix="/ogc", tags=["OGC API Features"])
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -35,7 +36,7 @@ class Collection:
 
 COLLECTIONS = {
     "grids": Collection("网格 Grids", "current unified grids with load figures and the grid "
-                        "worker's public contact", grids.list_grids, grids.get_grid),
+                        "worker's public contact", registry.list_grids, registry.get_grid),
     "regions": Collection("行政区划 Admin units", "district, subdistricts and communities",
                           regions.list_regions, regions.get_region),
     "facilities": Collection("设施 Facilities", "party centres, clinics, elderly care, schools, "

@@ -28,8 +28,10 @@ from sqlalchemy.orm import Session
 from api.deps import CallerDep, SessionDep
 from api.errors import STATUS
 from api.routes.events import INTAKE, READ
-from gis import errors, keys, open311
-from gis.callers import Caller
+from gis.access import keys
+from gis.access.callers import Caller
+from gis.core import errors
+from gis.events import open311
 
 Format = Literal["xml", "json"]
 XML_TYPE = "text/xml"  # GeoReport's content type; Starlette adds "; charset=utf-8"

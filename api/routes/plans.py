@@ -13,9 +13,10 @@ from pydantic import BaseModel, Field
 from api.access import PlanningCallerDep
 from api.deps import CallerDep, SessionDep
 from api.params import RowId
-from gis import plans, rules
-from gis.callers import check_in_scope
-from gis.errors import Forbidden
+from gis import plans
+from gis.access import jurisdiction
+from gis.core.errors import Forbidden
+from gis.grids import household_rules
 from layers import plans as plan_layers
 
 router = APIRouter(tags=["plans"])
@@ -43,7 +44,7 @@ def create_plan(body: PlanRequest, session: SessionDep, caller: CallerDep) -> di
     caller.require("planner")
     if not caller.covers(body.scope):
         raise Forbidden(f"{body.scope} is outside your jurisdiction ({caller.region_code})")
-    used = rules.rules_with(residential_min=body.residential_min,
+    used = household_rules.rules_with(residential_min=body.residential_min,
                             residential_max=body.residential_max,
                             rural_min=body.rural_min, rural_max=body.rural_max)
     plan = plans.create_plan(session, kind=body.kind, scope_code=body.scope,
@@ -110,5 +111,5 @@ def plan_map(plan_id: RowId, session: SessionDep, caller: PlanningCallerDep) -> 
     """Current and proposed grids side by side, moved buildings, metrics and crosswalk
     (planners of the plan's region)."""
     review = plans.plan_review(session, plan_id)
-    check_in_scope(review["plan"].scope_code, caller.scope, f"plan {plan_id}")
+    jurisdiction.check_inside(review["plan"].scope_code, caller.scope, f"plan {plan_id}")
     return plan_layers.review_page(review)

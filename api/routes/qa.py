@@ -9,8 +9,9 @@ from fastapi.responses import HTMLResponse
 
 from api.access import PlanningCallerDep
 from api.deps import CallerDep, SessionDep
-from gis import frames, grids, qa
-from gis.callers import check_in_scope, region_prefix
+from gis.access import jurisdiction
+from gis.core import frames
+from gis.grids import qa, registry
 from layers import qa as qa_layers
 
 router = APIRouter(tags=["qa"])
@@ -35,11 +36,11 @@ def qa_map(session: SessionDep, caller: PlanningCallerDep, scope: Scope = None,
     """The QA problems of one layer drawn over its grids (offline page; planners, within
     their region: a region-limited planner's default scope is that region)."""
     scope = scope or caller.scope
-    check_in_scope(scope, caller.scope, f"scope {scope}")
+    jurisdiction.check_inside(scope, caller.scope, f"scope {scope}")
     issues = qa.list_qa_issues(session, theme=theme, scope_code=scope)
-    layer = grids.list_grids(session, theme=theme, community_code=None)
+    layer = registry.list_grids(session, theme=theme, community_code=None)
     if scope is not None:
-        prefix = region_prefix(scope)
+        prefix = jurisdiction.region_prefix(scope)
         layer = layer[layer["community_code"].fillna("").str.startswith(prefix)]
     return qa_layers.qa_page(issues, layer, title=f"拓扑检查 {scope or ''} ({theme})",
                              labels=qa.CHECKS)

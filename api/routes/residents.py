@@ -10,7 +10,7 @@ from api.access import KeyedCallerDep
 from api.deps import SessionDep
 from api.params import Limit, Offset
 from api.responses import json_page
-from gis import residents
+from gis.people import residents
 
 router = APIRouter(prefix="/api/v1", tags=["residents"])
 Reveal = Annotated[bool, Query(description="unmasked names, ID numbers and phones (admin, "

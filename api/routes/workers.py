@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request
 from api.deps import CallerDep, SessionDep
 from api.params import Limit, Offset
 from api.responses import json_page
-from gis import workers
+from gis.grids import workers
 
 router = APIRouter(prefix="/api/v1/grid-workers", tags=["grid workers"])
 

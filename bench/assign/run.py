@@ -1,13 +1,13 @@
 """Benchmark: bulk assignment of random points to the demo grids, three ways in one run,
 and locate latency over HTTP.
 
-  ours       gis.assign.assign_events as production runs it: one SELECT picks grid, grid
+  ours       gis.grids.assign.assign_events as production runs it: one SELECT picks grid, grid
              version, community, subdistrict and primary worker of every event whose
              assignment changes (ST_Covers with the lowest code on shared edges, the 50 m
-             rule for points just outside; gis/sql/assign_events_pick.sql) into a temporary
+             rule for points just outside; gis/core/sql/assign_events_pick.sql) into a temporary
              table, and one UPDATE writes them; as most of the table changes, the event
              table's indexes and foreign keys are dropped for the write and built again
-             (gis/bulkwrite.py; the time includes building them)
+             (gis/core/bulkwrite.py; the time includes building them)
   ours_in_place      the same, written in place (rebuild=False): every index and key
              maintained row by row, as the peers do
   ours_no_50m        ours with the 50 m rule switched off (MAX_OUTSIDE_M = 0): the same
@@ -26,7 +26,7 @@ few percent fall just outside and exercise the 50 m rule; they are stored as eve
 demo's own events are removed first). Each method runs in its own transaction,
 rolled back afterwards and followed by VACUUM (untimed), so all start from the same
 unassigned table without the previous method's dead rows. Every method runs with the
-settings ours uses (work_mem 256MB, JIT off; gis.assign.assign_events sets them itself), so
+settings ours uses (work_mem 256MB, JIT off; gis.grids.assign.assign_events sets them itself), so
 the peers are not handicapped by JIT compile time or small sorts. Locate latency: a fixed
 number of sequential GET /api/v1/locate requests against a local uvicorn (keep-alive).
 
@@ -57,14 +57,16 @@ from sqlalchemy.orm import Session
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from gis import assign, demo, frames  # noqa: E402
-from gis.settings import Settings  # noqa: E402
+from gis import demo  # noqa: E402
+from gis.core import frames  # noqa: E402
+from gis.core.settings import Settings  # noqa: E402
+from gis.grids import assign  # noqa: E402
 from tests import dbs  # noqa: E402  (throw-away database helpers)
 
 POINTS = int(os.environ.get("BENCH_ASSIGN_POINTS", "1000000"))
 REQUESTS = int(os.environ.get("BENCH_LOCATE_REQUESTS", "2000"))
 ROUNDS = int(os.environ.get("BENCH_ASSIGN_ROUNDS", "3"))
-METRIC_EPSG = 4549  # CGCS2000 Gauss-Kruger zone of the demo district (gis.crs.metric_epsg)
+METRIC_EPSG = 4549  # CGCS2000 Gauss-Kruger zone of the demo district (gis.core.crs.metric_epsg)
 SPREAD_M = 100.0
 GRIDS = "SELECT id, code, geom FROM grid WHERE theme = 'unified' AND valid_to IS NULL"
 GRID_FIELDS = """

@@ -48,10 +48,10 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from gis import demo  # noqa: E402
+from gis.core.settings import Settings  # noqa: E402
+from gis.grids.household_rules import LoadRules, grid_count  # noqa: E402
 from gis.plans import atoms, balance, cells, groups  # noqa: E402
 from gis.plans.atoms import Scope  # noqa: E402
-from gis.rules import LoadRules, grid_count  # noqa: E402
-from gis.settings import Settings  # noqa: E402
 from tests import dbs  # noqa: E402  (throw-away database helpers)
 
 BOUNDS = (300, 500)

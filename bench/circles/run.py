@@ -2,7 +2,7 @@
 
   ours      scipy multi-start Dijkstra from the snapped entrance (a point on an edge), every
             edge part within the budget cut with ST_LineSubstring, 25 m buffer, union,
-            small holes filled (gis.circles)
+            small holes filled (gis.network.circles)
   pgrouting pgr_drivingDistance from the nearest vertex, then by hand: edges whose both
             ends are reached, 25 m buffer, union (the usual pgRouting recipe), one SQL each
   networkx  nx.single_source_dijkstra_path_length from the nearest node with cutoff, the
@@ -31,8 +31,10 @@ from sqlalchemy.orm import Session
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from gis import circles, coverage, demo, frames, network, sites, walking  # noqa: E402
-from gis.settings import Settings  # noqa: E402
+from gis import demo  # noqa: E402
+from gis.core import frames  # noqa: E402
+from gis.core.settings import Settings  # noqa: E402
+from gis.network import circles, coverage, roads, siting, walking  # noqa: E402
 from tests import dbs  # noqa: E402  (throw-away database helpers)
 
 BUDGET = 500.0
@@ -46,17 +48,17 @@ FROM road_edge e JOIN dd a ON a.node = e.source JOIN dd b ON b.node = e.target
 """
 
 
-def ours(session: Session, graph: network.Graph, snaps: walking.Snaps) -> list:
+def ours(session: Session, graph: roads.Graph, snaps: walking.Snaps) -> list:
     return circles.circles_from_walks(session, graph, snaps, BUDGET, srid=graph.srid)
 
 
-def nearest_nodes(graph: network.Graph, snaps: walking.Snaps) -> np.ndarray:
+def nearest_nodes(graph: roads.Graph, snaps: walking.Snaps) -> np.ndarray:
     """Row of the nearer end of each snapped edge (both baselines start at a vertex)."""
     row = snaps.edge_row
     return np.where(snaps.fraction <= 0.5, graph.source[row], graph.target[row])
 
 
-def pgrouting(session: Session, graph: network.Graph, starts: np.ndarray) -> list:
+def pgrouting(session: Session, graph: roads.Graph, starts: np.ndarray) -> list:
     out = []
     for node in graph.node_ids[starts]:  # one pgRouting call per facility, as users do it
         wkb = session.execute(text(PGR_SQL), {"start": int(node), "budget": BUDGET,
@@ -65,7 +67,7 @@ def pgrouting(session: Session, graph: network.Graph, starts: np.ndarray) -> lis
     return out
 
 
-def networkx_osmnx(graph: network.Graph, starts: np.ndarray) -> list:
+def networkx_osmnx(graph: roads.Graph, starts: np.ndarray) -> list:
     g = nx.Graph()
     for i, (u, v, length) in enumerate(zip(graph.source, graph.target, graph.length,
                                            strict=True)):
@@ -94,7 +96,7 @@ def timed(fn, *args):  # type: ignore[no-untyped-def]
 
 
 def run_circles(session: Session) -> dict:
-    graph = network.read_graph(session)
+    graph = roads.read_graph(session)
     facs = frames.frame_from_sql(session, "SELECT id, ST_X(p) lon, ST_Y(p) lat FROM facility,"
                                  " LATERAL (SELECT coalesce(entrance, ST_PointOnSurface(geom)) p)"
                                  " s ORDER BY id", geom_col=None)
@@ -133,7 +135,7 @@ SELECT node, from_v, agg_cost FROM pgr_drivingDistance(
 def check_against_pgrouting(session: Session, t: str) -> dict:
     """Nearest-facility distances per node: scipy (ours) vs pgr_drivingDistance equicost,
     both from the facilities' nearest vertices."""
-    graph = network.read_graph(session)
+    graph = roads.read_graph(session)
     facs = frames.frame_from_sql(session, "SELECT ST_X(p) lon, ST_Y(p) lat FROM facility, "
                                  "LATERAL (SELECT coalesce(entrance, ST_PointOnSurface(geom)) p)"
                                  " s WHERE type = :t", {"t": t}, geom_col=None)
@@ -159,8 +161,8 @@ def check_against_pgrouting(session: Session, t: str) -> dict:
             "networkx_multi_source_s": round(t_nx, 4)}
 
 
-def _node_snaps(graph: network.Graph, rows: np.ndarray) -> tuple:
-    from gis.sites import _node_starts  # starts placed exactly on nodes
+def _node_snaps(graph: roads.Graph, rows: np.ndarray) -> tuple:
+    from gis.network.siting import _node_starts  # starts placed exactly on nodes
 
     s = _node_starts(graph, rows)
     return s.edge_row, s.fraction, s.snap_m
@@ -196,10 +198,10 @@ def run_sites(session: Session, k: int = 3) -> dict:
     """Greedy picks vs the exact MCLP optimum on the demo's uncovered households."""
     out = {}
     for t in ("party_center", "clinic", "elderly_care"):
-        todo = sites.uncovered(coverage.coverage_frame(session, type=t))
-        (cover, _), t_problem = timed(sites.cover_problem, session, todo, BUDGET)
+        todo = siting.uncovered(coverage.coverage_frame(session, type=t))
+        (cover, _), t_problem = timed(siting.cover_problem, session, todo, BUDGET)
         weights = todo["households"].to_numpy(dtype=float)
-        picks, t_greedy = timed(sites.greedy, cover, weights, k)
+        picks, t_greedy = timed(siting.greedy, cover, weights, k)
         optimum, t_exact = timed(exact_mclp, cover, weights, k)
         got = float(sum(weights[newly].sum() for _, newly in picks))
         out[t] = {"candidates": int(cover.shape[0]), "uncovered_buildings": len(todo),

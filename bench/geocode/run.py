@@ -8,7 +8,7 @@ Queries are made from demo buildings (seed 42) in three styles callers use:
               (金港花园四十六号楼), no street
   full_width  city/district names, full-width digits and 座 (连云港市海州区朐阳路１９２号４６座)
 
-  ours        gis.geocode.geocode_many: normalisation (cpca admin names, cn2an numerals,
+  ours        gis.places.geocode.geocode_many: normalisation (cpca admin names, cn2an numerals,
               栋 variants), street and compound forms, one SQL statement for all queries
   pg_trgm     the usual recipe, on the query as written: one statement ranking every
               building by ``similarity(address, query)``, best first (no ``%`` threshold, so
@@ -41,8 +41,9 @@ from sqlalchemy.orm import Session
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from gis import demo, geocode  # noqa: E402
-from gis.settings import Settings  # noqa: E402
+from gis import demo  # noqa: E402
+from gis.core.settings import Settings  # noqa: E402
+from gis.places import geocode  # noqa: E402
 from tests import dbs  # noqa: E402  (throw-away database helpers)
 
 BUILDINGS = int(os.environ.get("BENCH_GEOCODE_BUILDINGS", "1000"))

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from gis.core.errors import Conflict
 from gis.demo import load, names
 from gis.demo.district import DemoData, generate
-from gis.errors import Conflict
 
 __all__ = ["DemoData", "generate", "load_demo", "names", "status"]
 

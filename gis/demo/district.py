@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gis import crs
+from gis.core import crs
 from gis.demo import buildings as buildings_mod
 from gis.demo import events as events_mod
 from gis.demo import facilities as facilities_mod
@@ -79,7 +79,7 @@ def _people(rng: np.random.Generator, blds: gpd.GeoDataFrame) -> tuple[pd.DataFr
 
 def _through_gcj02(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Events marked gcj02 take the path real ones do: the app's GCJ-02 coordinates (some
-    hundreds of metres off) converted back to CGCS2000 with ``gis.crs`` before storage."""
+    hundreds of metres off) converted back to CGCS2000 with ``gis.core.crs`` before storage."""
     marked = (events["source_crs"] == "gcj02").to_numpy()
     pts = np.asarray(events.geometry)[marked]
     app_lon, app_lat = crs.wgs84_to_gcj02(shapely.get_x(pts), shapely.get_y(pts))

@@ -15,9 +15,9 @@ import pandas as pd
 import shapely
 from shapely.geometry import Polygon
 
-from gis.categories import CATEGORIES
 from gis.demo import names
 from gis.demo.people import person_names, phones, surnames
+from gis.events.categories import CATEGORIES
 
 START = pd.Timestamp("2026-05-01", tz="Asia/Shanghai")
 END = pd.Timestamp("2026-11-01", tz="Asia/Shanghai")  # exclusive: events end 2026-10-31

@@ -17,7 +17,7 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import LineString, Polygon
 
-from gis.crs import STORAGE_SRID
+from gis.core.crs import STORAGE_SRID
 from gis.demo import names
 
 METRIC_EPSG = 4549  # CGCS2000 3-degree GK zone, central meridian 120°E (crs.metric_epsg(119.2))

@@ -13,10 +13,10 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis import assign
+from gis.core.frames import copy_frame
 from gis.demo import names
 from gis.demo.district import DemoData
-from gis.frames import copy_frame
+from gis.grids import assign
 
 EVENT_PREFIX = f"E{names.SUBDISTRICT_CODE[:9]}"
 FACILITY_PREFIX = f"F{names.SUBDISTRICT_CODE[:9]}"
@@ -105,7 +105,7 @@ def _geo(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 def write(session: Session, data: DemoData,
           step: Callable[[str], None] = lambda _: None) -> dict:
-    """COPY every demo table, then assign buildings and events to grids (gis.assign)."""
+    """COPY every demo table, then assign buildings and events to grids (gis.grids.assign)."""
     copy_frame(session, _geo(data.regions, ["code", "name", "level", "parent_code"]), "region")
     copy_frame(session, _geo(data.water, ["name"]), "water_area")
     _write_grids(session, data)
@@ -119,7 +119,7 @@ def write(session: Session, data: DemoData,
     # statistics first (inside the transaction, which sees its own rows): without them the
     # planner takes 60k fresh rows for empty tables and picks nested loops for the updates
     session.execute(text(f"ANALYZE {', '.join(TABLES)}"))
-    # the production assignment (gis.assign), so the demo follows the documented rules
+    # the production assignment (gis.grids.assign), so the demo follows the documented rules
     assign.assign_buildings(session)
     assign.assign_events(session)
     # again: the updates doubled the building and event pages, and with the old counts the

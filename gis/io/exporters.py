@@ -19,10 +19,11 @@ import pyogrio
 import shapely
 from sqlalchemy.orm import Session
 
-from gis import frames, privacy, sql
-from gis.callers import ANONYMOUS, Caller
-from gis.crs import STORAGE_SRID
-from gis.errors import InvalidInput
+from gis.access import privacy
+from gis.access.callers import ANONYMOUS, Caller
+from gis.core import frames, sql
+from gis.core.crs import STORAGE_SRID
+from gis.core.errors import InvalidInput
 from gis.io.kinds import Kind, get_kind
 from gis.io.readers import file_format
 from gis.models import AuditLog

@@ -13,8 +13,8 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError, ProjError
 
-from gis import crs as crs_mod
-from gis.errors import UnknownCRS
+from gis.core import crs as crs_mod
+from gis.core.errors import UnknownCRS
 from gis.io.kinds import POLYGON, Kind
 from gis.io.report import Checks
 

@@ -17,8 +17,8 @@ import pandas as pd
 from pyproj import CRS
 from sqlalchemy.orm import Session
 
-from gis import crs as crs_mod
-from gis.errors import ImportRejected
+from gis.core import crs as crs_mod
+from gis.core.errors import ImportRejected
 from gis.io import geometry, jurisdiction, readers, references, validation
 from gis.io.kinds import Kind, get_kind
 from gis.io.loaders import Progress, load

@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.callers import region_prefix
+from gis.access.jurisdiction import region_prefix
 from gis.io.kinds import Kind
 from gis.io.report import Checks
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final
 
-from gis.errors import InvalidInput
+from gis.core.errors import InvalidInput
 from gis.models.admin import GRID_KINDS, GRID_THEMES, REGION_LEVELS, WORKER_ROLES
 from gis.models.buildings import RESIDENT_CATEGORIES
 from gis.models.events import EVENT_CHANNELS

@@ -1,4 +1,4 @@
-"""Writing validated rows with COPY (``gis.frames.copy_frame``), never row by row.
+"""Writing validated rows with COPY (``gis.core.frames.copy_frame``), never row by row.
 
 Frames arrive checked and with their reference ids resolved (gis.io.references); geometry
 is in EPSG:4490. Loaders ``flush()`` nothing and commit nothing: the caller's transaction
@@ -18,9 +18,12 @@ import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis import assign, frames, network, workflow
+from gis.core import frames
+from gis.events import workflow
+from gis.grids import assign
 from gis.io.kinds import Kind
 from gis.models.admin import REGION_LEVELS
+from gis.network import roads
 
 Progress = Callable[[str, int, int | None], None]
 """progress(stage, done, total): a CLI progress bar (or nothing) follows the import."""
@@ -111,11 +114,11 @@ def _assign_events(session: Session, codes: pd.Series) -> int:
 
 
 def _roads(session: Session, frame: pd.DataFrame) -> tuple[int, dict]:
-    """Roads are noded and loaded by gis.network.load_roads (the walking network's owner)."""
+    """Roads are noded and loaded by gis.network.roads.load_roads (the walking network's owner)."""
     # OSM extracts carry their own topology (u/v node ids): passing it keeps a bridge off the
     # street beneath; line files without it are noded geometrically
     osm = [c for c in ("u", "v") if c in frame and frame[c].notna().all()]
     columns = ["name", "kind", *(osm if len(osm) == 2 else [])]
     lines = gpd.GeoDataFrame(frame[columns], geometry=frame["geom"].values, crs="EPSG:4490")
-    extra = network.load_roads(session, lines)
+    extra = roads.load_roads(session, lines)
     return len(lines), dict(extra or {})

@@ -17,7 +17,7 @@ import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 from pyproj import CRS
 
-from gis.errors import MalformedFile
+from gis.core.errors import MalformedFile
 from gis.io.kinds import Kind
 
 FORMATS: Final = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GeoPackage",
@@ -80,12 +80,12 @@ def read_file(path: Path, kind: Kind, *, layer: str | None = None
 
 
 def _read_osm(path: Path, kind: Kind) -> tuple[pd.DataFrame, CRS]:
-    """An .osm.pbf file: roads only, its walkable ways read by gis.network (EPSG:4490)."""
+    """An .osm.pbf file: roads only, its walkable ways read by gis.network.roads (EPSG:4490)."""
     if kind.name != "roads":
         raise MalformedFile(f"'{path.name}': OpenStreetMap files can be imported as roads only")
-    from gis import network  # pyrosm is heavy: loaded only for OSM files
+    from gis.network import roads  # pyrosm is heavy: loaded only for OSM files
 
-    return _normalise_columns(network.frame_from_osm(path), kind), CRS.from_epsg(4490)
+    return _normalise_columns(roads.frame_from_osm(path), kind), CRS.from_epsg(4490)
 
 
 def _short(exc: Exception) -> str:

@@ -6,7 +6,7 @@ from geoalchemy2 import Geometry
 from sqlalchemy import CheckConstraint, DateTime, MetaData, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-STORAGE_SRID = 4490  # CGCS2000; gis.crs re-exports it
+from gis.core.crs import STORAGE_SRID
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",

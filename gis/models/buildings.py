@@ -34,7 +34,7 @@ class Building(Base):
         # address search (geocoding) uses trigram similarity
         Index("ix_building_address_trgm", "address", postgresql_using="gin",
               postgresql_ops={"address": "gin_trgm_ops"}),
-        # ... and by compound key (migration 0003; the same expression as gis/sql/geocode.sql)
+        # ... and by compound key (migration 0003; the same expression as gis/core/sql/geocode.sql)
         Index("ix_building_compound_key_trgm", text(
             "(regexp_replace(NULLIF(compound, ''), '小区$', '') "
             "|| coalesce(substring(address FROM '[0-9]+栋$'), '')) gin_trgm_ops"),

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from gis.errors import InvalidInput
+from gis.core.errors import InvalidInput
+from gis.grids.household_rules import LoadRules, rules_with
 from gis.models import Plan
 from gis.plans import apply, atoms, balance, cells, edit, history, merge, store
-from gis.rules import LoadRules, rules_with
 
 KINDS = ("balance", "merge")
 DEFAULT_THEMES = ("party", "security", "civil")

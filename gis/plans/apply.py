@@ -3,11 +3,11 @@
 Applying, inside one savepoint (any failure rolls everything back and raises):
 1. every grid the plan read must still have the version it had (else Conflict, HTTP 409);
 2. retired grids get ``valid_to`` (history keeps them, with their geometry);
-3. new grids are inserted with codes by the documented rule (gis/sql/plan_codes.sql:
+3. new grids are inserted with codes by the documented rule (gis/core/sql/plan_codes.sql:
    community code + 3-digit sequence, rows north to south, west to east within a row);
 4. buildings (and with them residents and households) move to their proposed grids, open
-   events follow by location (gis/sql/plan_apply_events.sql), workers' links are carried to
-   the grid that took most of their old grid's households (gis/sql/plan_apply_workers.sql).
+   events follow by location (gis/core/sql/plan_apply_events.sql), workers' links are carried to
+   the grid that took most of their old grid's households (gis/core/sql/plan_apply_workers.sql).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from sqlalchemy.dialects.postgresql import ARRAY, INTEGER, TEXT
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gis import sql
-from gis.errors import Conflict
+from gis.core import sql
+from gis.core.errors import Conflict
 from gis.models import AuditLog, Plan
 from gis.plans.store import get_plan
 

@@ -16,9 +16,9 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, TEXT
 from sqlalchemy.orm import Session
 
-from gis import crs, sql
-from gis.errors import InvalidInput, NotFound
-from gis.frames import frame_from_sql
+from gis.core import crs, sql
+from gis.core.errors import InvalidInput, NotFound
+from gis.core.frames import frame_from_sql
 from gis.models.admin import GRID_THEMES
 from gis.plans import cells
 

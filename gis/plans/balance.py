@@ -5,7 +5,8 @@ oversized grid is split, a grid whose buildings form several pieces of the build
 graph is redrawn (its cut-off clusters join grids they touch); an undersized grid merges
 with the neighbour it shares most boundary with (one that
 stays within the maximum when there is one), and when the two together cannot form grids
-in range a further neighbour joins; locked and exempt grids (gis.rules) never change.
+in range a further neighbour joins; locked and exempt grids (gis.grids.household_rules)
+never change.
 Each group of grids is then re-formed from its buildings (gis.plans.groups).
 """
 
@@ -17,11 +18,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gis.grids.household_rules import LoadRules, grid_count
 from gis.plans import groups
 from gis.plans.atoms import Scope
 from gis.plans.cells import label_pieces, pieces_per_label
 from gis.plans.draft import Draft
-from gis.rules import LoadRules, grid_count
 
 MAX_EXTRA_NEIGHBOURS = 3
 """How many further neighbours a group may take in to become feasible."""

@@ -20,8 +20,8 @@ from shapely.geometry import shape
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis import crs, sql
-from gis.errors import InvalidGeometry, InvalidInput, NotFound
+from gis.core import crs, sql
+from gis.core.errors import InvalidGeometry, InvalidInput, NotFound
 from gis.models import AuditLog, Plan
 from gis.plans import atoms, groups
 from gis.plans.apply import _check_draft

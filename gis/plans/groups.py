@@ -15,8 +15,8 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from gis.grids.household_rules import grid_count
 from gis.plans import partition
-from gis.rules import grid_count
 
 
 @dataclass

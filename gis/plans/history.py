@@ -8,8 +8,8 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis import sql
-from gis.errors import NotFound
+from gis.core import sql
+from gis.core.errors import NotFound
 
 
 def list_building_grid_history(session: Session, code: str, *,

@@ -15,10 +15,10 @@ import pandas as pd
 import shapely
 from scipy import sparse
 
+from gis.grids.household_rules import LoadRules
 from gis.plans import groups
 from gis.plans.atoms import Scope
 from gis.plans.draft import Draft
-from gis.rules import LoadRules
 
 SAME_GRID_BONUS = 4.0
 """Extra weight per thematic layer two neighbouring buildings share a grid in."""

@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from gis.grids.household_rules import LoadRules
 from gis.plans.cells import polsby_popper
 from gis.plans.draft import Draft
-from gis.rules import LoadRules
 
 
 def load_summary(households: pd.Series, compactness: pd.Series, kinds: pd.Series,

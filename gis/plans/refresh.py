@@ -9,12 +9,12 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis import sql
-from gis.frames import frame_from_sql
+from gis.core import sql
+from gis.core.frames import frame_from_sql
+from gis.grids.household_rules import LoadRules
 from gis.models import Plan
 from gis.plans import atoms, cells
 from gis.plans.metrics import load_summary
-from gis.rules import LoadRules
 
 
 def grid_pieces(session: Session, plan: Plan, communities: list[str] | None = None

@@ -13,13 +13,13 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, INTEGER
 from sqlalchemy.orm import Session
 
-from gis.errors import NotFound
-from gis.frames import copy_frame, feature_collection_from_frame, frame_from_sql
+from gis.core.errors import NotFound
+from gis.core.frames import copy_frame, feature_collection_from_frame, frame_from_sql
+from gis.grids.household_rules import LoadRules
 from gis.models import Plan
 from gis.plans import metrics
 from gis.plans.cells import polsby_popper
 from gis.plans.draft import Draft
-from gis.rules import LoadRules
 
 
 def _open_events(session: Session, grid_ids: list[int]) -> pd.Series:

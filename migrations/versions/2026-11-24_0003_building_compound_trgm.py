@@ -1,7 +1,7 @@
 """building_compound_trgm: trigram index on the compound key that geocoding searches
 
 The key is the compound (小区) name without a trailing 小区 plus the building number ("3栋")
-ending the standard address; gis/sql/geocode.sql compares callers' "阳光花园3号楼" with it.
+ending the standard address; gis/core/sql/geocode.sql compares callers' "阳光花园3号楼" with it.
 The expression must match the one in geocode.sql character for character, or the planner
 cannot use the index (EXPLAIN on the demo showed a seq scan of building per query without it).
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gis import keys
+from gis.access import keys
 from tests.builders import make_grid, make_region
 
 

@@ -9,8 +9,8 @@ import shapely
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from gis import keys
-from tests.gis.test_coverage import river  # noqa: F401  (fixture)
+from gis.access import keys
+from tests.gis.network.test_coverage import river  # noqa: F401  (fixture)
 from tests.gis.walknet import point
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 from api.cli import app
-from gis.settings import Settings
+from gis.core.settings import Settings
 from tests import dbs
 
 

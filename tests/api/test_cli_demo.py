@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from api.cli import app, main
-from gis.settings import Settings
+from gis.core.settings import Settings
 from tests import dbs
 
 

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from api.cli import app, main
-from gis import keys
+from gis.access import keys
+from gis.core.settings import Settings
 from gis.models import ApiKey
-from gis.settings import Settings
 from tests import dbs
 
 

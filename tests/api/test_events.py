@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gis import crs, keys
+from gis.access import keys
+from gis.core import crs
 from tests.builders import SUBDISTRICT, make_building, make_grid, make_region, make_worker, square
 
 

@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis import keys
+from gis.access import keys
 from tests.builders import make_building
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from gis import keys
+from gis.access import keys
 from tests.builders import make_building, make_grid, make_region, square
 
 

@@ -4,7 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from gis import keys
+from gis.access import keys
 from tests.builders import make_building, make_grid, make_region, make_worker, square
 
 

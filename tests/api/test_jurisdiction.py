@@ -10,8 +10,10 @@ from fastapi.testclient import TestClient
 from shapely import Point
 from sqlalchemy.orm import Session
 
-from gis import keys
-from gis.callers import Caller, in_scope, region_prefix
+from gis.access import keys
+from gis.access.callers import Caller
+from gis.access.jurisdiction import inside as in_scope
+from gis.access.jurisdiction import region_prefix
 from tests.builders import (
     SUBDISTRICT,
     make_building,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gis import crs
+from gis.core import crs
 from tests.builders import SUBDISTRICT, make_grid, make_region, make_worker, square
 
 

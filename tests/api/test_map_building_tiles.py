@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from api.deps import get_session
 from api.main import create_app
-from gis import keys
-from gis.settings import Settings
+from gis.access import keys
+from gis.core.settings import Settings
 from layers import assets
 from tests import dbs
 from tests.api.test_tiles import decode, tile_of, url

@@ -1,7 +1,7 @@
 """/map/coverage over HTTP with ``map_embed_max`` lowered: only the uncovered buildings are
 embedded, every footprint comes from the building tiles, and the rates stay those of all.
 
-The river scene (tests/gis/test_coverage.py): five buildings, A, B and D covered, C not
+The river scene (tests/gis/network/test_coverage.py): five buildings, A, B and D covered, C not
 (20 households, 1010 m), E off the network (3 households); 15 of 38 households covered.
 """
 
@@ -11,11 +11,11 @@ import re
 
 from sqlalchemy.orm import Session
 
-from gis import keys
+from gis.access import keys
 from layers import buildings as building_layers
 from layers import circles as layer
 from tests.api.test_map_building_tiles import TILE_URL, client_with, pytestmark  # noqa: F401
-from tests.gis.test_coverage import river  # noqa: F401  (fixture)
+from tests.gis.network.test_coverage import river  # noqa: F401  (fixture)
 from tests.layers.test_base_map import visible
 
 PARAMS = {"type": "party_center", "minutes": 10}

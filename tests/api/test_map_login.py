@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from api.deps import SESSION_COOKIE
-from gis import keys
+from gis.access import keys
+from gis.core.settings import Settings
 from gis.models import ApiKey
-from gis.settings import Settings
 from tests.builders import make_grid, make_region, square
 
 

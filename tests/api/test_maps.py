@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from gis import keys
+from gis.access import keys
 from tests.layers.scene import BIG, COMMUNITY, make_scene
 from tests.layers.test_base_map import assert_offline, asset_urls, visible
 

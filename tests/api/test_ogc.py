@@ -4,7 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from gis import keys
+from gis.access import keys
 from tests.builders import make_building, make_facility, make_grid, make_region, square
 
 CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"

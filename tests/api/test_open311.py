@@ -12,7 +12,7 @@ from shapely.geometry import Point
 from sqlalchemy import func, select
 from uvicorn.protocols.utils import get_path_with_query_string
 
-from gis import keys
+from gis.access import keys
 from gis.models import Event
 from tests.builders import SUBDISTRICT, make_building, make_event, make_grid, make_region, square
 

@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from shapely import box
 from sqlalchemy.orm import Session
 
-from gis import keys
+from gis.access import keys
 from tests.builders import make_grid, make_region
 
 

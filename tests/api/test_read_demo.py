@@ -3,11 +3,13 @@
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from gis import buildings, grids, keys
+from gis.access import keys
+from gis.grids import registry
+from gis.places import buildings
 
 
 def test_grid_load_matches_its_buildings(demo_session: Session) -> None:
-    load = grids.list_grids(demo_session).set_index("code")
+    load = registry.list_grids(demo_session).set_index("code")
     assert len(load) > 0 and load.households.sum() > 0
     per_grid = (buildings.list_buildings(demo_session).dropna(subset=["grid_code"])
                 .groupby("grid_code")[["households", "residents"]].sum())

@@ -5,7 +5,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gis import keys
+from gis.access import keys
 from gis.models import AuditLog
 from tests.builders import (
     make_building,

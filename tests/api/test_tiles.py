@@ -9,7 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from gis import keys, tiles
+from gis.access import keys
+from gis.tiles import mvt
 from tests.layers.scene import BIG, COMMUNITY, SMALL, make_scene
 
 MVT = "application/vnd.mapbox-vector-tile"
@@ -200,8 +201,8 @@ def test_unknown_theme_is_422(client: TestClient):
 
 
 def test_check_tile_accepts_the_pyramid_corners():
-    tiles.check_tile(0, 0, 0)
-    tiles.check_tile(tiles.MAX_ZOOM, 2 ** tiles.MAX_ZOOM - 1, 0)
+    mvt.check_tile(0, 0, 0)
+    mvt.check_tile(mvt.MAX_ZOOM, 2 ** mvt.MAX_ZOOM - 1, 0)
 
 
 def test_other_themes_count_buildings_inside(client: TestClient, session: Session):

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from api.main import create_app
-from gis.settings import Settings
+from gis.core.settings import Settings
 from layers import assets
 from tests import dbs
 from tests.builders import make_building, make_facility

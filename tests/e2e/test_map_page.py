@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from api.main import create_app
-from gis.settings import Settings
+from gis.core.settings import Settings
 from tests import dbs
 from tests.e2e.live import MAP_OBJECT, PYTESTMARK, offline_page, popup_after_click, serve
 from tests.layers.scene import BIG, make_scene

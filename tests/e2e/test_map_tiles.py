@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from api.main import create_app
-from gis import keys
-from gis.settings import Settings
+from gis.access import keys
+from gis.core.settings import Settings
 from layers import assets
 from tests import dbs
 from tests.e2e.live import MAP_OBJECT, PYTESTMARK, offline_page, popup_after_click, serve

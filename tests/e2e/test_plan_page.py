@@ -15,8 +15,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from api.main import create_app
-from gis import keys, plans
-from gis.settings import Settings
+from gis import plans
+from gis.access import keys
+from gis.core.settings import Settings
 from tests import dbs
 from tests.e2e.live import PYTESTMARK, offline_page, serve
 from tests.plan_cases import make_lattice

@@ -11,7 +11,7 @@ from pyproj import Transformer
 from shapely import LineString, Point
 from sqlalchemy.orm import Session
 
-from gis import network
+from gis.network import roads
 
 _TO_M = Transformer.from_crs(4490, 4549, always_xy=True)
 _TO_DEG = Transformer.from_crs(4549, 4490, always_xy=True)
@@ -39,7 +39,7 @@ def roads_frame(*lines: LineString, kinds: list[str] | None = None) -> gpd.GeoDa
 
 def make_roads(session: Session, *lines: LineString) -> dict:
     """Load ``lines`` (lon/lat) as the whole walking network; returns load_roads' report."""
-    return network.load_roads(session, roads_frame(*lines))
+    return roads.load_roads(session, roads_frame(*lines))
 
 
 def box_around(x: float, y: float, half: float = 5.0):  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ from jinja2.utils import htmlsafe_json_dumps
 from shapely import box
 from sqlalchemy.orm import Session
 
-from gis.callers import ANONYMOUS, Caller
+from gis.access.callers import ANONYMOUS, Caller
 from layers import assets, catalogue, overview, page
 from tests.layers.scene import BIG, COMMUNITY, SMALL, make_scene
 

@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy.orm import Session
 
-from gis.callers import Caller
+from gis.access.callers import Caller
 from layers import assets, buildings, catalogue, overview
 from tests.layers.scene import make_scene
 from tests.layers.test_base_map import assert_offline, visible

@@ -8,7 +8,7 @@ import pytest
 
 from gis.models.admin import GRID_THEMES
 from gis.models.facilities import FACILITY_TYPES
-from gis.tiles import TILE_LAYERS
+from gis.tiles.mvt import TILE_LAYERS
 from layers import catalogue
 from layers.grids import THEME_LABELS
 

@@ -9,7 +9,7 @@ import geopandas as gpd
 import numpy as np
 from shapely import MultiPolygon, box
 
-from gis.callers import ANONYMOUS, Caller
+from gis.access.callers import ANONYMOUS, Caller
 from layers import circles as layer
 
 

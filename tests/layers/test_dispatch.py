@@ -10,7 +10,8 @@ import pytest
 from shapely import Point
 from sqlalchemy import text
 
-from gis import events, keys
+from gis.access import keys
+from gis.events import queries
 from layers import events as event_layers
 from layers import page
 from tests.builders import (
@@ -55,7 +56,7 @@ def _auth(session, role="dispatcher"):
 
 def test_dispatch_page_shows_incident_grid_worker_neighbours_timeline(client, session,
                                                                       incident):
-    from gis import workflow
+    from gis.events import workflow
 
     workflow.transition_event(session, "EV-MAIN", "accepted", actor="key:1:dispatcher",
                               note="已受理")
@@ -90,13 +91,13 @@ def test_dispatch_list_puts_overdue_first_and_links(client, session, incident):
 
 
 def test_nearby_events_are_open_ones_within_300_m(session, incident):
-    nearby = events.list_nearby_events(session, "EV-MAIN")
+    nearby = queries.list_nearby_events(session, "EV-MAIN")
     assert nearby["code"].tolist() == ["EV-NEAR"]
     assert 150 < nearby["distance_m"].iloc[0] < 220
 
 
 def test_heat_layer_is_served_offline(client, session, incident):
-    frame = events.list_events(session, limit=None)
+    frame = queries.list_events(session, limit=None)
     fmap = page.base_map(page.frame_bounds(frame), title="事件热力图")
     event_layers.event_heat_layer(frame).add_to(fmap)
     html = page.render(fmap)

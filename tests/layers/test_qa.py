@@ -5,7 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 from shapely import MultiPolygon, box
 
-from gis import qa
+from gis.grids import qa
 from layers import qa as qa_layers
 
 

@@ -1,0 +1,42 @@
+"""Engine and sessions: the configured database, or the embedded one started on demand."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from gis.core import embedded
+from gis.core.settings import Settings
+
+
+def database_url(settings: Settings, *, start: bool = True) -> str:
+    """``GRIDMAP_DATABASE_URL`` when set (never starts anything), else the embedded cluster's.
+
+    With ``start`` the embedded cluster is created and started when it is not running.
+    """
+    if settings.database_url:
+        return settings.database_url
+    cluster = embedded.cluster_from_settings(settings)
+    if start:
+        embedded.start(cluster)
+    return cluster.url()
+
+
+def make_engine(settings: Settings, *, start: bool = True) -> Engine:
+    """A pooled engine on the database in use."""
+    return create_engine(database_url(settings, start=start), pool_pre_ping=True,
+                         pool_size=5, max_overflow=10)
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One transaction for a command-line job: commit at the end, roll back on error."""
+    with make_sessionmaker(engine)() as session, session.begin():
+        yield session

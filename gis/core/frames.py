@@ -1,0 +1,77 @@
+"""Moving tables between PostGIS and (Geo)DataFrames: COPY in, SQL out, GeoJSON out."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.core.crs import STORAGE_SRID
+
+
+def copy_frame(session: Session, frame: pd.DataFrame, table: str,
+               columns: Sequence[str] | None = None) -> int:
+    """Bulk-load ``frame`` into ``table`` with COPY (geometry columns as EWKB, SRID 4490).
+
+    ``table`` and ``columns`` are identifiers chosen by gridmap's code, never user input.
+    List columns become PostgreSQL arrays. Returns the number of rows written.
+    """
+    columns = list(columns or frame.columns)
+    if frame.empty:
+        return 0
+    out = pd.DataFrame(index=frame.index)
+    for col in columns:
+        values = frame[col]
+        if isinstance(values.dtype, gpd.array.GeometryDtype) or (
+                len(values) and isinstance(values.iloc[0], shapely.Geometry)):
+            geoms = shapely.set_srid(np.asarray(values, dtype=object), STORAGE_SRID)
+            out[col] = shapely.to_wkb(geoms, hex=True, include_srid=True)
+        elif values.map(lambda v: isinstance(v, list | tuple)).any():
+            out[col] = values.map(_pg_array, na_action="ignore")
+        else:
+            out[col] = values
+    buf = io.StringIO()
+    out.to_csv(buf, index=False, header=False, na_rep="")
+    buf.seek(0)
+    raw = session.connection().connection.dbapi_connection
+    with raw.cursor() as cur:
+        cur.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", buf)
+    return len(out)
+
+
+def _pg_array(items: Sequence[object]) -> str:
+    return "{" + ",".join(json.dumps(str(i), ensure_ascii=False) for i in items) + "}"
+
+
+def frame_from_sql(session: Session, sql: str, params: dict | None = None, *,
+                   geom_col: str | None = "geom") -> gpd.GeoDataFrame | pd.DataFrame:
+    """Run ``sql`` (bound ``params``) and return a GeoDataFrame in EPSG:4490 (or a DataFrame)."""
+    conn = session.connection()
+    if geom_col is None:
+        return pd.read_sql(text(sql), conn, params=params)
+    return gpd.read_postgis(text(sql), conn, geom_col=geom_col, params=params,
+                            crs=f"EPSG:{STORAGE_SRID}")
+
+
+def feature_collection_from_frame(frame: gpd.GeoDataFrame, *, id_column: str | None = "id",
+                                  extra: dict | None = None) -> dict:
+    """An RFC 7946 FeatureCollection (lon/lat; CGCS2000 equals WGS84 within centimetres)."""
+    geometry_name = frame.geometry.name
+    props = frame.drop(columns=[geometry_name])
+    records = json.loads(props.to_json(orient="records", date_format="iso", force_ascii=False))
+    geoms = shapely.to_geojson(np.asarray(frame.geometry.values, dtype=object))
+    features = [
+        {"type": "Feature",
+         **({"id": rec.get(id_column)} if id_column and id_column in rec else {}),
+         "geometry": json.loads(g) if g is not None else None,
+         "properties": rec}
+        for rec, g in zip(records, geoms, strict=True)
+    ]
+    return {"type": "FeatureCollection", "features": features, **(extra or {})}

@@ -1,0 +1,94 @@
+"""What every list service shares: bbox parsing, paging checks, running one page of SQL.
+
+A page's frame carries the number of rows matching the filters (before paging) in
+``frame.attrs["number_matched"]`` so the API can answer OGC's ``numberMatched``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from gis.core import crs, sql
+from gis.core.errors import InvalidInput, NotFound
+from gis.core.frames import frame_from_sql
+from gis.core.settings import get_settings
+
+BBox = tuple[float, float, float, float]
+"""(min lon, min lat, max lon, max lat) in EPSG:4490 (lon/lat)."""
+
+NO_BBOX = {"minlon": None, "minlat": None, "maxlon": None, "maxlat": None}
+
+
+def parse_bbox(value: str | Sequence[float] | None) -> BBox | None:
+    """A checked bbox from 'minlon,minlat,maxlon,maxlat' (or 4 numbers); None passes through.
+
+    Raises InvalidInput unless it is 4 finite numbers, min < max, inside China.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    parts = value.split(",") if isinstance(value, str) else list(value)
+    hint = "bbox must be 'minlon,minlat,maxlon,maxlat' in degrees (EPSG:4490/WGS84)"
+    if len(parts) != 4:
+        raise InvalidInput(f"{hint}; got {len(parts)} value(s)")
+    try:
+        minlon, minlat, maxlon, maxlat = (float(p) for p in parts)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{hint}; not all values are numbers") from None
+    if not (minlon < maxlon and minlat < maxlat):
+        raise InvalidInput(f"{hint}; minimum must be below maximum on both axes")
+    crs.check_in_china(np.array([minlon, maxlon]), np.array([minlat, maxlat]))
+    return (minlon, minlat, maxlon, maxlat)
+
+
+def bbox_params(bbox: str | Sequence[float] | None) -> dict[str, float | None]:
+    """Bound parameters ``minlon..maxlat`` for ``geom && ST_MakeEnvelope(..., 4490)``."""
+    box = parse_bbox(bbox)
+    if box is None:
+        return dict(NO_BBOX)
+    return dict(zip(("minlon", "minlat", "maxlon", "maxlat"), box, strict=True))
+
+
+def check_page(limit: int | None, offset: int) -> None:
+    """Raise InvalidInput for a negative offset or a limit outside 1..max_page_size."""
+    max_size = get_settings().max_page_size
+    if limit is not None and not 1 <= limit <= max_size:
+        raise InvalidInput(f"limit must be between 1 and {max_size}; got {limit}")
+    if offset < 0:
+        raise InvalidInput(f"offset must be 0 or more; got {offset}")
+
+
+def run_page(session: Session, name: str, params: dict, *, limit: int | None, offset: int,
+             geom_col: str | None = "geom") -> gpd.GeoDataFrame | pd.DataFrame:
+    """Run ``gis/core/sql/<name>.sql`` for one page; the SQL returns a ``number_matched`` column.
+
+    The statement must take ``:limit``/``:offset`` (NULL limit = all rows) and compute
+    ``count(*) OVER ()`` before paging, so one round trip gives both rows and total.
+    """
+    check_page(limit, offset)
+    query = sql.load(name)
+    frame = frame_from_sql(session, query, {**params, "limit": limit, "offset": offset},
+                           geom_col=geom_col)
+    if len(frame):
+        matched = int(frame["number_matched"].iloc[0])
+    elif offset == 0:
+        matched = 0
+    else:
+        # a page past the end has no row to carry the total: ask for the first row only
+        probe = frame_from_sql(session, query, {**params, "limit": 1, "offset": 0},
+                               geom_col=geom_col)
+        matched = int(probe["number_matched"].iloc[0]) if len(probe) else 0
+    frame = frame.drop(columns=["number_matched"])
+    frame.attrs["number_matched"] = matched
+    return frame
+
+
+def one_row(frame: pd.DataFrame, noun: str, code: str, hint: str = "") -> pd.DataFrame:
+    """``frame`` when it holds a row, else NotFound naming the noun and code."""
+    if frame.empty:
+        raise NotFound(f"no {noun} with code '{code}'{hint}")
+    return frame

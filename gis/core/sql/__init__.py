@@ -1,0 +1,19 @@
+"""SQL that reads better as SQL (tiles, isochrones, bulk assignment), one statement a file."""
+
+import re
+from functools import cache
+from importlib import resources
+
+# Comments are stripped before a statement is run: SQLAlchemy turns a ":name" written in a
+# comment into a bind parameter too, psycopg2 inlines its quoted value, and PostgreSQL ends
+# a "--" comment at a carriage return inside that value, so the rest of the value would be
+# read as SQL. No string literal in gis/sql contains "--" (tests/gis/core/test_sql.py checks).
+_COMMENT = re.compile(r"--[^\n]*")
+
+
+@cache
+def load(name: str) -> str:
+    """The text of ``gis/core/sql/<name>.sql`` without comments (run it with ``text()`` and bound
+    parameters)."""
+    raw = resources.files(__package__).joinpath(f"{name}.sql").read_text(encoding="utf-8")
+    return _COMMENT.sub("", raw)

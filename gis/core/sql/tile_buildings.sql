@@ -1,0 +1,25 @@
+-- Buildings as the MVT layer "buildings" for Web Mercator tile z/x/y: every footprint, with
+-- its attributes only inside the caller's jurisdiction (community codes nest by prefix; NULL
+-- prefix = everywhere) and never for :details false (anonymous callers). Missing attributes
+-- are NULL, which ST_AsMVT omits: bare footprints, as the embedded map shows them. One
+-- statement for all callers, so they cannot drift.
+-- The && filter on the envelope transformed to 4490 uses the GiST index on building.geom.
+WITH bounds AS (
+    SELECT ST_TileEnvelope(:z, :x, :y) AS env,
+           ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4490) AS env4490
+),
+features AS (
+    SELECT ST_AsMVTGeom(ST_Transform(b.geom, 3857), bounds.env, :extent, :buffer, true) AS geom,
+           details.*
+    FROM building AS b
+    CROSS JOIN bounds
+    LEFT JOIN LATERAL (
+        SELECT b.code, b.address, b.compound, b.floors, b.households, b.residents, b.use,
+               b.community_code, g.code AS grid_code
+        FROM (SELECT 1) AS one
+        LEFT JOIN grid AS g ON g.id = b.grid_id
+    ) AS details ON CAST(:details AS boolean)
+                    AND gm_in_region(b.community_code, :region_prefix)
+    WHERE b.geom && bounds.env4490
+)
+SELECT ST_AsMVT(features.*, 'buildings', :extent, 'geom') FROM features WHERE geom IS NOT NULL

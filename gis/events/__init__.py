@@ -1,0 +1,1 @@
+"""Events (工单): intake, workflow, queries, categories, Open311, KPIs."""

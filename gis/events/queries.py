@@ -1,0 +1,118 @@
+"""Reading events: lists, one event with its timeline and duplicate hints, nearby events.
+
+Geometry in EPSG:4490; reporters masked unless revealed; ``scope`` limits rows to a region.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.access import jurisdiction
+from gis.access.privacy import mask_frame
+from gis.core import paging
+from gis.core.errors import InvalidInput
+from gis.core.frames import feature_collection_from_frame, frame_from_sql
+from gis.events import categories, workflow
+
+
+def list_events(session: Session, *, status: str | None = None, category: str | None = None,
+                grid_code: str | None = None, community_code: str | None = None,
+                open_only: bool = False, overdue: bool = False, bbox: Any = None,
+                limit: int | None = 100, offset: int = 0, reveal: bool = False,
+                scope: str | None = None) -> gpd.GeoDataFrame:
+    """Events (newest first) as a GeoDataFrame in EPSG:4490; reporters masked unless
+    ``reveal``; only those inside region ``scope`` (the caller's) when given."""
+    if status is not None and status not in workflow.STATE_LABELS:
+        raise InvalidInput(f"unknown status '{status}'; valid: "
+                           f"{', '.join(workflow.STATE_LABELS)}")
+    params = {"code": None, "status": status, "category": category, "grid": grid_code,
+              "community": community_code, "open": open_only, "overdue": overdue,
+              "scope": jurisdiction.scope_prefix(scope), **paging.bbox_params(bbox)}
+    frame = paging.run_page(session, "event_list", params, limit=limit, offset=offset)
+    return _labelled(mask_frame(frame, reveal=reveal))
+
+
+def _labelled(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Chinese labels of category and state next to their codes."""
+    frame = frame.drop(columns=["id"], errors="ignore")
+    frame.insert(frame.columns.get_loc("status") + 1, "status_label",
+                 frame["status"].map(workflow.STATE_LABELS))
+    frame.insert(frame.columns.get_loc("category") + 1, "category_label",
+                 frame["category"].map(category_label))
+    return frame
+
+
+def category_label(code: str) -> str:
+    """The Chinese label of a category code (the code itself when unknown)."""
+    known = categories.get_category(code)
+    return known.label_zh if known else code
+
+
+def get_event(session: Session, code: str, *, reveal: bool = False,
+              scope: str | None = None) -> gpd.GeoDataFrame:
+    """One event as a one-row GeoDataFrame (EPSG:4490); NotFound, or Forbidden when it lies
+    outside region ``scope``."""
+    params = {"code": code, "status": None, "category": None, "grid": None,
+              "community": None, "open": False, "overdue": False, "scope": None,
+              **paging.NO_BBOX}
+    frame = paging.one_row(paging.run_page(session, "event_list", params, limit=1, offset=0),
+                            "event", code)
+    units = frame[["community_code", "subdistrict_code"]].iloc[0].dropna()
+    jurisdiction.check_inside(str(units.iloc[0]) if len(units) else None, scope, f"event {code}")
+    return _labelled(mask_frame(frame, reveal=reveal))
+
+
+def list_event_log(session: Session, code: str) -> list[dict[str, Any]]:
+    """The event's timeline, oldest first: from, to, who (caller name), when, note."""
+    rows = session.execute(text("""
+        SELECT l.from_status, l.to_status, l.actor, l.note, l.at
+        FROM event_log l JOIN event e ON e.id = l.event_id
+        WHERE e.code = :code ORDER BY l.at, l.id"""), {"code": code}).mappings().all()
+    return [{**r, "at": r["at"].isoformat(),
+             "to_label": workflow.STATE_LABELS.get(r["to_status"], r["to_status"])}
+            for r in rows]
+
+
+def event_feature(session: Session, code: str, *, reveal: bool = False,
+                  scope: str | None = None) -> dict[str, Any]:
+    """One event as a GeoJSON Feature (lon/lat) with ``timeline`` and ``duplicates``;
+    Forbidden outside region ``scope``."""
+    frame = get_event(session, code, reveal=reveal, scope=scope)
+    feature = feature_collection_from_frame(frame, id_column="code")["features"][0]
+    return {**feature, "timeline": list_event_log(session, code),
+            "duplicates": workflow.duplicate_hints(session, code, scope=scope)}
+
+
+def summarize_events(session: Session, codes: list[str]) -> list[dict[str, Any]]:
+    """Code, status and grid of each event in ``codes`` (in that order), for intake answers."""
+    rows = session.execute(text("""
+        SELECT e.code, e.status, g.code AS grid_code, e.grid_version, e.community_code,
+               e.subdistrict_code
+        FROM unnest(CAST(:codes AS text[])) WITH ORDINALITY AS c(code, ord)
+        JOIN event e ON e.code = c.code LEFT JOIN grid g ON g.id = e.grid_id
+        ORDER BY c.ord"""), {"codes": codes}).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def list_nearby_events(session: Session, code: str, *, radius_m: float = 300.0,
+                       reveal: bool = False, scope: str | None = None) -> gpd.GeoDataFrame:
+    """Open events within ``radius_m`` (geodesic) of event ``code``, nearest first (EPSG:4490);
+    only those inside region ``scope`` when given."""
+    frame = frame_from_sql(session, """
+        SELECT o.code, o.category, o.status, o.priority, o.description, o.reported_at,
+               o.due_at, (o.due_at < now()) AS overdue, o.reporter_name, o.reporter_phone,
+               ST_Distance(o.geom::geography, e.geom::geography) AS distance_m, o.geom
+        FROM event e JOIN event o
+          ON o.id <> e.id AND o.status <> 'closed'
+         -- a box of at least radius_m on every side (GiST), then the exact geodesic test
+         AND o.geom && ST_Expand(e.geom, :radius / 110000.0 / cos(radians(ST_Y(e.geom))))
+         AND ST_DWithin(o.geom::geography, e.geom::geography, :radius)
+        WHERE e.code = :code
+          AND gm_in_region(coalesce(o.community_code, o.subdistrict_code), :scope)
+        ORDER BY distance_m, o.code""", {"code": code, "radius": radius_m,
+                                          "scope": jurisdiction.scope_prefix(scope)})
+    return _labelled(mask_frame(frame, reveal=reveal))

@@ -1,0 +1,42 @@
+"""Reading grids with their load figures (households, residents, buildings, area, open events)
+and the public contact of their primary grid worker. Geometry in EPSG:4490."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import geopandas as gpd
+from sqlalchemy.orm import Session
+
+from gis.core import paging
+from gis.core.errors import InvalidInput
+from gis.models.admin import GRID_THEMES
+
+
+def _check_theme(theme: str) -> None:
+    if theme not in GRID_THEMES:
+        raise InvalidInput(f"unknown grid theme '{theme}': use one of {', '.join(GRID_THEMES)}")
+
+
+def list_grids(session: Session, *, theme: str = "unified", community_code: str | None = None,
+               bbox: str | Sequence[float] | None = None, limit: int | None = None,
+               offset: int = 0) -> gpd.GeoDataFrame:
+    """Current grids of ``theme`` (EPSG:4490), ordered by code, one page.
+
+    Columns: id, code, name, theme, kind, community_code, community_name, households,
+    residents, buildings, area_km2, open_events, locked, version, worker_name, worker_phone,
+    supervision_phone, geom. ``bbox`` is lon/lat; ``attrs["number_matched"]`` the total.
+    """
+    _check_theme(theme)
+    params = {"theme": theme, "community_code": community_code, "code": None,
+              **paging.bbox_params(bbox)}
+    return paging.run_page(session, "grid_list", params, limit=limit, offset=offset)
+
+
+def get_grid(session: Session, code: str, *, theme: str = "unified") -> gpd.GeoDataFrame:
+    """The current grid ``code`` of ``theme`` as a one-row frame (columns of list_grids)."""
+    _check_theme(theme)
+    params = {"theme": theme, "community_code": None, "code": code, **paging.NO_BBOX}
+    frame = paging.run_page(session, "grid_list", params, limit=None, offset=0)
+    return paging.one_row(frame, "current grid", code,
+                           f" in theme '{theme}' (the theme parameter picks another)")

@@ -1,0 +1,195 @@
+"""Coverage of buildings by facilities within a walking budget, measured on the network.
+
+Each building's walking distance to its nearest facility of a type comes from ONE
+multi-source Dijkstra run (scipy ``min_only``) over the network read once: distance =
+metres from the building's point on surface to the network (its snap) + metres along the
+network to the nearest facility's snapped entrance. A building is covered when that is
+within the budget. Polygons (gis/network/circles.py) are for display only; coverage never overlaps
+polygons. Buildings farther than 200 m from the network count as not covered.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from gis.access import jurisdiction
+from gis.core import frames, sql
+from gis.core.errors import InvalidInput
+from gis.models.facilities import FACILITY_TYPES
+from gis.network import circles, roads, walking
+
+LEVELS: Final = {"grid": ("grid_code", "grid_name"),
+                 "community": ("community_code", "community_name"),
+                 "subdistrict": ("subdistrict_code", "subdistrict_name")}
+
+
+def check_type(type: str) -> str:
+    if type not in FACILITY_TYPES:
+        raise InvalidInput(f"unknown facility type '{type}': one of {', '.join(FACILITY_TYPES)}")
+    return type
+
+
+def buildings_frame(session: Session) -> gpd.GeoDataFrame:
+    """Buildings with point-on-surface lon/lat, counts and reporting units (EPSG:4490)."""
+    return frames.frame_from_sql(session, sql.load("coverage_buildings"))
+
+
+def walk_to_buildings(session: Session, graph: roads.Graph, starts: walking.Snaps,
+                      buildings: pd.DataFrame, *, srid: int,
+                      limit: float = np.inf) -> pd.DataFrame:
+    """Per building: distance_m to the nearest start (network + snap) and its index.
+
+    One multi-source Dijkstra; same-edge pairs are added, since a walk between two points of
+    one edge need not reach an end. Unreached: distance inf, nearest -1.
+    """
+    points = walking.snap(graph, buildings["lon"], buildings["lat"])
+    node_dist, which = walking.nearest_start(graph, starts, limit=limit)
+    row = np.maximum(points.edge_row, 0)
+    length = graph.length[row]
+    via_u = node_dist[graph.source[row]] + points.fraction * length
+    via_v = node_dist[graph.target[row]] + (1 - points.fraction) * length
+    best = np.where(via_u <= via_v, which[graph.source[row]], which[graph.target[row]])
+    dist = np.minimum(via_u, via_v)
+    same = walking.same_edge_distances(graph, starts, points)
+    if same.size:
+        closer = same.min(axis=0) < dist
+        best = np.where(closer, same.argmin(axis=0), best)
+        dist = np.minimum(dist, same.min(axis=0))
+    off = points.snap_m > walking.MAX_SNAP_M
+    dist = np.where(off, np.inf, dist + points.snap_m)
+    return pd.DataFrame({"distance_m": dist, "nearest": np.where(np.isfinite(dist), best, -1),
+                         "snap_m": points.snap_m, "off_network": off})
+
+
+def coverage_frame(session: Session, *, type: str, minutes: float = circles.DEFAULT_MINUTES,
+                   speed: float = circles.DEFAULT_SPEED) -> gpd.GeoDataFrame:
+    """Every building with distance_m, covered, facility_id (nearest by walking), EPSG:4490.
+
+    ``.attrs`` holds the facilities used and those off the network.
+    """
+    budget = circles.budget_m(minutes, speed)
+    check_type(type)
+    graph = roads.read_graph(session)
+    if not len(graph.edge_id):
+        raise InvalidInput("no walking network is loaded: run `gridmap import roads FILE`")
+    srid = graph.srid
+    facs = frames.frame_from_sql(session, """
+        SELECT f.id, f.name, ST_X(p) AS lon, ST_Y(p) AS lat
+        FROM facility f, LATERAL (SELECT coalesce(f.entrance, ST_PointOnSurface(f.geom)) p) s
+        WHERE f.type = :type ORDER BY f.id""", {"type": type}, geom_col=None)
+    fsnap = walking.snap(graph, facs["lon"], facs["lat"])
+    ok = fsnap.snap_m <= walking.MAX_SNAP_M
+    starts = walking.Snaps(fsnap.edge_row[ok], fsnap.fraction[ok], fsnap.snap_m[ok])
+    used = facs[ok].reset_index(drop=True)
+    blds = buildings_frame(session)
+    if len(used):
+        walk = walk_to_buildings(session, graph, starts, blds, srid=srid)
+    else:
+        walk = pd.DataFrame({"distance_m": np.inf, "nearest": -1, "snap_m": np.nan,
+                             "off_network": False}, index=blds.index)
+    out = blds.join(walk)
+    out["covered"] = out["distance_m"] <= budget
+    nearest = out["nearest"].to_numpy()
+    facility_id = np.full(len(out), None, dtype=object)
+    facility_id[nearest >= 0] = used["id"].to_numpy()[nearest[nearest >= 0]]
+    out["facility_id"] = facility_id
+    out.attrs.update(facilities=used[["id", "name"]].to_dict("records"), budget_m=budget,
+                     off_network=facs[~ok][["id", "name"]].to_dict("records"))
+    return out.drop(columns=["nearest", "lon", "lat"])
+
+
+def _rates(frame: pd.DataFrame, keys: list[str] | None) -> pd.DataFrame:
+    """Buildings, households and residents, total and covered, and the household rate."""
+    f = frame.assign(cb=frame["covered"].astype(int),
+                     ch=frame["households"] * frame["covered"],
+                     cr=frame["residents"] * frame["covered"])
+    agg = {"buildings": ("id", "count"), "covered_buildings": ("cb", "sum"),
+           "households": ("households", "sum"), "covered_households": ("ch", "sum"),
+           "residents": ("residents", "sum"), "covered_residents": ("cr", "sum")}
+    if not keys:  # the totals: one group holding everything
+        return _rates(f.assign(_all=0), ["_all"]).drop(columns="_all")
+    out = f.groupby(keys, dropna=False).agg(**agg).reset_index()
+    out["rate"] = np.where(out["households"] > 0,
+                           (out["covered_households"] / out["households"].where(
+                               out["households"] > 0, 1)).round(4), np.nan)
+    return out
+
+
+def in_scope(frame: pd.DataFrame, scope_code: str | None) -> pd.DataFrame:
+    """The buildings whose community lies in region ``scope_code`` (codes nest by prefix)."""
+    if not scope_code:
+        return frame
+    prefix = jurisdiction.region_prefix(scope_code)
+    return frame[frame["community_code"].fillna("").str.startswith(prefix)]
+
+
+def summary_of(frame: pd.DataFrame) -> dict:
+    """Totals of a coverage_frame: buildings, households, residents, covered, rate (0–1)."""
+    return _records(_rates(frame, None))[0]
+
+
+def get_coverage(session: Session, *, type: str, minutes: float = circles.DEFAULT_MINUTES,
+                 speed: float = circles.DEFAULT_SPEED, level: str = "community",
+                 scope_code: str | None = None, uncovered_limit: int = 500) -> dict:
+    """Coverage of ``type`` facilities: totals, per ``level`` unit, uncovered buildings with
+    households (most households first), and each facility's catchment. Rates are shares of
+    households (0–1); distances are metres. ``scope_code`` (a region code) keeps only the
+    buildings of that region; facilities outside it still serve them."""
+    if level not in LEVELS:
+        raise InvalidInput(f"level must be one of {', '.join(LEVELS)}")
+    started = time.perf_counter()
+    frame = in_scope(coverage_frame(session, type=type, minutes=minutes, speed=speed),
+                     scope_code)
+    code, name = LEVELS[level]
+    units = _rates(frame, [code, name]).rename(columns={code: "code", name: "name"})
+    return {
+        "type": type, "minutes": minutes, "speed_m_per_min": speed,
+        "distance_m": frame.attrs["budget_m"], "level": level,
+        "facilities": len(frame.attrs["facilities"]),
+        "facilities_off_network": frame.attrs["off_network"],
+        "summary": summary_of(frame),
+        "units": _records(units.sort_values("code", na_position="last")),
+        "uncovered": _uncovered(frame, uncovered_limit),
+        "catchments": _catchments(frame),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+
+
+def _uncovered(frame: pd.DataFrame, limit: int) -> list[dict]:
+    rows = frame[~frame["covered"] & (frame["households"] > 0)]
+    rows = rows.sort_values(["households", "id"], ascending=[False, True]).head(limit)
+    cols = ["id", "code", "address", "compound", "households", "residents", "grid_code",
+            "community_code", "distance_m", "off_network"]
+    return _records(rows[cols].assign(
+        distance_m=rows["distance_m"].where(np.isfinite(rows["distance_m"])).round(1)))
+
+
+def _catchments(frame: pd.DataFrame) -> list[dict]:
+    """Buildings, households and residents nearest (by walking) to each facility, and how
+    many of them are within the budget."""
+    names = {f["id"]: f["name"] for f in frame.attrs["facilities"]}
+    got = frame[frame["facility_id"].notna()]
+    got = got.assign(ch=got["households"] * got["covered"],
+                     facility_id=got["facility_id"].astype("int64"))
+    agg = got.groupby("facility_id").agg(buildings=("id", "count"),
+                                         households=("households", "sum"),
+                                         residents=("residents", "sum"),
+                                         covered_households=("ch", "sum")).reset_index()
+    agg = pd.DataFrame({"facility_id": np.array(list(names), dtype="int64")}).merge(
+        agg, on="facility_id", how="left")
+    agg = agg.fillna(0).assign(name=agg["facility_id"].map(names))
+    return _records(agg)
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """JSON-safe records: numpy scalars to Python, NaN and inf to None."""
+    clean = frame.replace([np.inf, -np.inf], np.nan).astype(object)
+    clean = clean.where(pd.notna(clean), None)
+    return [{k: (v.item() if hasattr(v, "item") else v) for k, v in rec.items()}
+            for rec in clean.to_dict("records")]

@@ -1,0 +1,1 @@
+"""People (一户一档): households and residents, masked unless revealed."""

@@ -1,0 +1,1 @@
+"""Places: admin units, buildings with standard addresses, facilities, water, geocoding."""

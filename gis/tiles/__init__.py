@@ -1,0 +1,1 @@
+"""Mapbox Vector Tiles made by PostGIS."""

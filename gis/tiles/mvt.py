@@ -1,0 +1,87 @@
+"""Mapbox Vector Tiles of grids, buildings and facilities, made by PostGIS (ST_AsMVT).
+
+Tiles are in Web Mercator (EPSG:3857) on the usual XYZ scheme (y down from the north);
+storage stays EPSG:4490 and each tile's rows are transformed on the way out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.access.callers import ROLE_RANK, Caller
+from gis.access.jurisdiction import region_prefix
+from gis.core import sql
+from gis.core.errors import InvalidInput, NotFound
+from gis.models.admin import GRID_THEMES
+
+MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
+MAX_ZOOM = 22
+EXTENT = 4096
+BUFFER = 64
+
+
+@dataclass(frozen=True)
+class TileLayer:
+    """One tile layer: its SQL (gis/core/sql/tile_<name>.sql), who may read its attributes, from
+    which zoom. A non-public layer with ``footprints`` answers anonymous callers with its
+    geometries only (the SQL's ``:details`` false); without, they get Unauthenticated."""
+
+    name: str
+    public: bool
+    min_zoom: int = 0
+    footprints: bool = False
+
+
+TILE_LAYERS = {layer.name: layer for layer in (
+    TileLayer("grids", public=True),
+    TileLayer("facilities", public=True),
+    # buildings carry households and residents: key holders only (anonymous callers get the
+    # bare footprints, as the embedded /map shows them), and not as whole-city tiles (below
+    # z12 one tile would hold every building of a county)
+    TileLayer("buildings", public=False, min_zoom=12, footprints=True),
+)}
+
+
+def check_tile(z: int, x: int, y: int) -> None:
+    """Raise InvalidInput unless 0 <= z <= MAX_ZOOM and 0 <= x, y < 2**z."""
+    if not 0 <= z <= MAX_ZOOM:
+        raise InvalidInput(f"zoom must be between 0 and {MAX_ZOOM}; got {z}")
+    size = 2 ** z
+    if not (0 <= x < size and 0 <= y < size):
+        raise InvalidInput(f"at zoom {z} x and y must be between 0 and {size - 1}; "
+                           f"got x={x}, y={y}")
+
+
+def _region_prefix(caller: Caller) -> str | None:
+    if caller.role == "admin" or caller.region_code is None:
+        return None
+    return region_prefix(caller.region_code)
+
+
+def get_tile(session: Session, caller: Caller, layer: str, z: int, x: int, y: int, *,
+             theme: str = "unified") -> bytes:
+    """The MVT bytes of ``layer`` at z/x/y (empty bytes when the tile holds nothing).
+
+    Raises NotFound for an unknown layer, InvalidInput for a tile outside the pyramid or an
+    unknown theme, Unauthenticated/Forbidden when a keyed layer is asked for without a key.
+    Anonymous callers of a ``footprints`` layer get its geometries with no attribute.
+    """
+    spec = TILE_LAYERS.get(layer)
+    if spec is None:
+        raise NotFound(f"no tile layer '{layer}': use one of {', '.join(TILE_LAYERS)}")
+    check_tile(z, x, y)
+    if theme not in GRID_THEMES:
+        raise InvalidInput(f"unknown grid theme '{theme}': use one of {', '.join(GRID_THEMES)}")
+    details = spec.public or not caller.is_anonymous
+    if not details and not spec.footprints:
+        caller.require(*ROLE_RANK)
+    if z < spec.min_zoom:
+        return b""
+    params = {"z": z, "x": x, "y": y, "extent": EXTENT, "buffer": BUFFER,
+              "margin": BUFFER / EXTENT,
+              "theme": theme, "region_prefix": _region_prefix(caller), "details": details}
+    data = session.execute(text(sql.load(f"tile_{layer}")), params).scalar_one()
+    return bytes(data or b"")

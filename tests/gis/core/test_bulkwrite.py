@@ -1,0 +1,58 @@
+"""Bulk writes with indexes and foreign keys dropped and built again, on real PostGIS."""
+
+from __future__ import annotations
+
+import pytest
+from shapely import Point
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gis.core import bulkwrite
+from tests.builders import make_event
+
+SHAPE = """
+SELECT 'index' AS kind, indexname AS name, indexdef AS definition FROM pg_indexes
+WHERE schemaname = 'public' AND tablename = :table
+UNION ALL
+SELECT 'constraint', conname, pg_get_constraintdef(oid) FROM pg_constraint
+WHERE conrelid = CAST(:table AS regclass)
+ORDER BY 1, 2
+"""
+
+
+def shape(session: Session, table: str) -> list[tuple[str, str, str]]:
+    return [tuple(r) for r in session.execute(text(SHAPE), {"table": table}).all()]
+
+
+def test_indexes_and_keys_come_back_exactly(session):
+    before = shape(session, "event")
+    assert len(before) >= 10  # eight indexes, two foreign keys, checks, primary key
+    with bulkwrite.indexes_rebuilt(session, "event") as rebuilt:
+        assert rebuilt
+        during = shape(session, "event")
+        names = {name for _, name, _ in during}
+        assert "pk_event" in names  # event_log's foreign key points at it: kept
+        assert not names & {"idx_event_geom", "ix_event_grid_id", "uq_event_code",
+                            "fk_event_grid_id_grid", "fk_event_worker_id_grid_worker"}
+    assert shape(session, "event") == before
+
+
+def test_a_violated_key_raises_when_it_is_added_back(session):
+    make_event(session, geom=Point(119.2, 34.6))
+    with (pytest.raises(IntegrityError, match="fk_event_grid_id_grid"),
+          bulkwrite.indexes_rebuilt(session, "event")):
+        session.execute(text("UPDATE event SET grid_id = 987654"))
+    session.rollback()
+    assert "fk_event_grid_id_grid" in {name for _, name, _ in shape(session, "event")}
+
+
+def test_a_busy_table_is_left_alone(session, engine: Engine):
+    before = shape(session, "event")
+    with engine.connect() as other:  # another transaction reading the table holds a lock
+        other.execute(text("LOCK TABLE event IN ACCESS SHARE MODE"))
+        with bulkwrite.indexes_rebuilt(session, "event", lock_timeout="200ms") as rebuilt:
+            assert not rebuilt
+            assert shape(session, "event") == before
+        other.rollback()
+    assert session.scalar(text("SELECT current_setting('lock_timeout')")) == "0"
