@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -12,7 +12,7 @@ from rich.table import Table
 from api.cli.common import console, session
 from gis import io
 from gis.core.errors import ImportRejected
-from gis.io.report import ImportReport, RowNote
+from gis.io.report import ImportReport
 
 KIND_HELP = f"one of: {', '.join(io.KINDS)}"
 SHOWN = 50
@@ -42,8 +42,7 @@ def import_(
             report = io.import_file(s, kind, file, crs=crs, keep_good=keep_good,
                                     layer=layer, progress=progress)
     except ImportRejected as exc:
-        _print_report(ImportReport(**{**exc.details["report"], "rows": [
-            RowNote(**r) for r in exc.details["report"]["rows"]]}))
+        _print_report(ImportReport.from_dict(cast(dict[str, Any], exc.details["report"])))
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(1) from None
     _print_report(report)

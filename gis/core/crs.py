@@ -8,6 +8,7 @@ with numpy, and inverted by fixed-point iteration to millimetres.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 
 import numpy as np
@@ -110,8 +111,9 @@ def wgs84_to_bd09(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[Array, Array]
     return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
 
 
-def _invert(forward, lon: npt.ArrayLike, lat: npt.ArrayLike,  # type: ignore[no-untyped-def]
-            *, tol_deg: float = 1e-10, max_iter: int = 20) -> tuple[Array, Array]:
+def _invert(forward: Callable[[Array, Array], tuple[Array, Array]], lon: npt.ArrayLike,
+            lat: npt.ArrayLike, *, tol_deg: float = 1e-10, max_iter: int = 20
+            ) -> tuple[Array, Array]:
     """Solve forward(x) = target by fixed-point iteration x <- x - (forward(x) - target).
 
     The usual one-step inverse is off by up to ~5 m; the forward map is a near-identity

@@ -19,6 +19,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from gis.access import jurisdiction
+from gis.core import db
 from gis.core.errors import Conflict, InvalidInput, NotFound
 from gis.events import categories
 from gis.models import Event, EventLog
@@ -232,4 +233,4 @@ def fill_due_dates(session: Session, event_ids: list[int] | None = None) -> int:
         {"codes": codes, "hours": [time_limit_hours(c) for c in codes],
          "other": time_limit_hours("other"), "ids": event_ids})
     session.flush()
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return db.rowcount(result)
