@@ -25,7 +25,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         engine.dispose()
 
+    # /docs and /redoc come from api.routes.docs with gridmap's own copies of their assets
     app = FastAPI(title="gridmap", version="0.1.0", lifespan=lifespan,
+                  docs_url=None, redoc_url=None,
                   description="网格化管理 GIS: grids, assignment, service circles, balancing.")
     app.state.settings = settings
     errors.install(app)
