@@ -17,12 +17,18 @@ $(BIN)/.installed: pyproject.toml
 # and served by gridmap itself, never from a CDN
 DRAW := layers/static/vendor/node_modules/leaflet-draw/dist/leaflet.draw.js
 # Leaflet.VectorGrid (buildings of big districts as vector tiles on /map): same folder, same
-# command (npm may prune what a --no-save install did not name, so both are named each time)
+# command (npm may prune what a --no-save install did not name, so all are named each time)
 VECTORGRID := layers/static/vendor/node_modules/leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.js
-$(DRAW) $(VECTORGRID) &:
-	npm install --prefix layers/static/vendor --no-audit --no-fund --no-save leaflet-draw@1.0.4 leaflet.vectorgrid@1.3.0
+# Swagger UI (/docs) and ReDoc (/redoc): same folder, same command. --ignore-scripts: none of
+# these needs a build step, and swagger-ui-dist's @scarf/scarf postinstall would phone home
+SWAGGER_UI := layers/static/vendor/node_modules/swagger-ui-dist/swagger-ui-bundle.js
+REDOC := layers/static/vendor/node_modules/redoc/bundles/redoc.standalone.js
+NPM_ASSETS := $(DRAW) $(VECTORGRID) $(SWAGGER_UI) $(REDOC)
+$(NPM_ASSETS) &:
+	npm install --prefix layers/static/vendor --no-audit --no-fund --no-save --ignore-scripts \
+		leaflet-draw@1.0.4 leaflet.vectorgrid@1.3.0 swagger-ui-dist@5.35.0 redoc@2.5.4
 
-install: sysdeps $(BIN)/.installed $(DRAW) $(VECTORGRID)
+install: sysdeps $(BIN)/.installed $(NPM_ASSETS)
 
 sysdeps:
 	@scripts/install-sysdeps.sh

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from gis.access import keys
 from gis.access.callers import Caller
+from gis.core import paging
 from gis.core.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False, description="API key made by `gridmap keys create`")
@@ -33,6 +34,16 @@ def get_session(request: Request) -> Iterator[Session]:
 
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def check_page_size(request: Request, settings: SettingsDep) -> None:
+    """The app's page-size cap (``settings.max_page_size``) on the ``limit`` query parameter,
+    the page size of every list route: installed once for the whole app by create_app, so no
+    list route can forget it. Values that are not whole numbers are left to the route's own
+    validation (a 422 there)."""
+    limit = request.query_params.get("limit", "").strip()
+    if limit.isdigit():
+        paging.check_page(int(limit), 0, max_size=settings.max_page_size)
 
 
 SESSION_COOKIE = "gridmap_key"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
-from api import errors
+from api import deps, errors
 from api.routes import ROUTERS
 from gis.core import db
 from gis.core.settings import Settings, get_settings
@@ -25,7 +25,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         engine.dispose()
 
+    # /docs and /redoc come from api.routes.docs with gridmap's own copies of their assets
     app = FastAPI(title="gridmap", version="0.1.0", lifespan=lifespan,
+                  docs_url=None, redoc_url=None,
+                  dependencies=[Depends(deps.check_page_size)],
                   description="网格化管理 GIS: grids, assignment, service circles, balancing.")
     app.state.settings = settings
     errors.install(app)

@@ -8,7 +8,11 @@ so it comes from npm's ``leaflet-draw`` (MIT), installed at ``make install`` tim
 ignored folder ``layers/static/vendor`` (see ``LEAFLET_DRAW_DIR``). Leaflet.VectorGrid (big
 districts' buildings as vector tiles on ``/map``) likewise comes from npm's ``leaflet.vectorgrid``
 (Beerware licence, a permissive one; its bundle holds pbf, vector-tile and topojson-client, BSD,
-and geojson-vt, ISC), see ``VECTORGRID_DIR``.
+and geojson-vt, ISC), see ``VECTORGRID_DIR``. The API pages ``/docs`` and ``/redoc`` load Swagger
+UI (npm ``swagger-ui-dist``, Apache-2.0) and ReDoc (npm ``redoc``, its self-contained
+``bundles/redoc.standalone.js``, MIT) from the same npm command and folder (``SWAGGER_UI_DIR``,
+``REDOC_DIR``): the CDN copies FastAPI links by default leave both pages blank on an intranet.
+ReDoc's bundle is served as ``redoc_bundle()`` makes it, without its one outside request.
 ``make_offline`` points every folium element's ``default_js``/``default_css`` at gridmap's
 own URLs and refuses a link it has no copy of.
 """
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import cast
@@ -39,6 +44,21 @@ VECTORGRID_VERSION = "1.3.0"
 VECTORGRID_DIR = Path(str(resources.files("layers").joinpath(
     "static", "vendor", "node_modules", "leaflet.vectorgrid", "dist")))
 """Where the same npm command's ``leaflet.vectorgrid@1.3.0`` puts Leaflet.VectorGrid."""
+NODE_MODULES = Path(str(resources.files("layers").joinpath("static", "vendor", "node_modules")))
+SWAGGER_UI_DIR = NODE_MODULES / "swagger-ui-dist"
+"""Where the same npm command's ``swagger-ui-dist@5.35.0`` puts Swagger UI."""
+REDOC_DIR = NODE_MODULES / "redoc" / "bundles"
+"""Where the same npm command's ``redoc@2.5.4`` puts ReDoc's bundles."""
+SWAGGER_UI = f"{VENDOR}/swagger-ui"
+API_DOCS_LINKS = {
+    # the keyword arguments of fastapi.openapi.docs.get_swagger_ui_html / get_redoc_html
+    "swagger_js_url": f"{SWAGGER_UI}/swagger-ui-bundle.js",
+    "swagger_css_url": f"{SWAGGER_UI}/swagger-ui.css",
+    "swagger_favicon_url": f"{SWAGGER_UI}/favicon-32x32.png",
+    "redoc_js_url": f"{STATIC}/api-docs/redoc.standalone.js",  # redoc_bundle(), see there
+    "redoc_favicon_url": f"{SWAGGER_UI}/favicon-32x32.png",
+}
+"""gridmap's own copies of what the API documentation pages load."""
 
 
 @dataclass(frozen=True)
@@ -59,11 +79,34 @@ def has_vectorgrid() -> bool:
     return (VECTORGRID_DIR / "Leaflet.VectorGrid.bundled.js").is_file()
 
 
+def has_api_docs_assets() -> bool:
+    """Whether Swagger UI and ReDoc were installed (by the same npm command as Leaflet.draw)."""
+    return ((SWAGGER_UI_DIR / "swagger-ui-bundle.js").is_file()
+            and (REDOC_DIR / "redoc.standalone.js").is_file())
+
+
+REDOC_OUTSIDE_LOGO = b"https://cdn.redoc.ly/redoc/logo-mini.svg"
+
+
+@lru_cache(maxsize=1)
+def redoc_bundle() -> bytes:
+    """ReDoc's standalone bundle without its one outside request: the side menu's Redocly logo,
+    an ``<img>`` from Redocly's CDN that no ReDoc option turns off (a blocked request and a
+    console error on an intranet). Its ``src`` becomes empty, so the image fails quietly and
+    ReDoc's own ``onError`` removes it; the "API docs by Redocly" credit stays."""
+    bundle = (REDOC_DIR / "redoc.standalone.js").read_bytes()
+    if bundle.count(REDOC_OUTSIDE_LOGO) != 1:
+        raise RuntimeError(f"ReDoc's bundle in {REDOC_DIR} does not load its logo as expected "
+                           "(another version?): check it for outside requests again")
+    return bundle.replace(REDOC_OUTSIDE_LOGO, b"")
+
+
 def asset_dirs() -> list[AssetDir]:
     """Every folder gridmap serves under ``/static`` (the API mounts each one)."""
     draw = [AssetDir(f"{VENDOR}/leaflet.draw", LEAFLET_DRAW_DIR)] if has_leaflet_draw() else []
     grid = [AssetDir(f"{VENDOR}/leaflet.vectorgrid", VECTORGRID_DIR)] if has_vectorgrid() else []
-    return [*draw, *grid,
+    docs = [AssetDir(SWAGGER_UI, SWAGGER_UI_DIR)] if has_api_docs_assets() else []
+    return [*draw, *grid, *docs,
         AssetDir(f"{VENDOR}/leaflet", Path(xstatic.pkg.leaflet.BASE_DIR)),
         AssetDir(f"{VENDOR}/jquery", Path(xstatic.pkg.jquery.BASE_DIR)),
         AssetDir(f"{VENDOR}/leaflet.markercluster",

@@ -12,6 +12,7 @@ from rich.table import Table
 from api.cli.common import console, session
 from gis import io
 from gis.core.errors import ImportRejected
+from gis.core.settings import get_settings
 from gis.io.report import ImportReport
 
 KIND_HELP = f"one of: {', '.join(io.KINDS)}"
@@ -40,7 +41,8 @@ def import_(
                 bar.update(task, description=stage, completed=done, total=total)
 
             report = io.import_file(s, kind, file, crs=crs, keep_good=keep_good,
-                                    layer=layer, progress=progress)
+                                    layer=layer, progress=progress,
+                                    time_limits=get_settings().event_time_limits)
     except ImportRejected as exc:
         _print_report(ImportReport.from_dict(cast(dict[str, Any], exc.details["report"])))
         console.print(f"[red]{exc.message}[/red]")

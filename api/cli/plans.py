@@ -10,6 +10,7 @@ from rich.table import Table
 
 from api.cli.common import session
 from gis import plans
+from gis.core.settings import get_settings
 from gis.grids import household_rules
 
 console = Console()  # reports go to stdout
@@ -23,7 +24,8 @@ ACTOR = "cli"
 
 def _draw(kind: str, scope: str, themes: tuple[str, ...], min_h: int | None,
           max_h: int | None) -> None:
-    used = household_rules.rules_with(residential_min=min_h, residential_max=max_h)
+    used = household_rules.rules_with(household_rules.rules_from(get_settings()),
+                                      residential_min=min_h, residential_max=max_h)
     with session() as s:
         plan = plans.create_plan(s, kind=kind, scope_code=scope, created_by=ACTOR,
                                  themes=themes, rules=used)

@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from api.cli.common import session
-from gis.grids import grid_load, qa
+from gis.core.settings import get_settings
+from gis.grids import grid_load, household_rules, qa
 
 console = Console()  # the report goes to stdout; messages stay on stderr
 
@@ -22,7 +23,9 @@ def qa_command(
 ) -> None:
     """Grids out of their household range (with the reason) and topology problems."""
     with session() as s:
-        grids = grid_load.out_of_range(grid_load.list_grid_load(s, theme=theme, scope_code=scope))
+        rules = household_rules.rules_from(get_settings())
+        grids = grid_load.out_of_range(grid_load.list_grid_load(s, theme=theme, scope_code=scope,
+                                                                rules=rules))
         issues = qa.list_qa_issues(s, theme=theme, scope_code=scope)
     table = Table(title=f"户数超出范围的网格 grids out of range ({len(grids)})")
     for col in ("code", "kind", "households", "status", "reason"):

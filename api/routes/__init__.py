@@ -6,6 +6,7 @@ from api.routes import (
             buildings,
             circles,
             dispatch,
+            docs,
             events,
             facilities,
             geocode,
@@ -34,4 +35,4 @@ ROUTERS += [regions.router, grids.router, buildings.router, facilities.router,
 ROUTERS += [locate.router, geocode.router, events.router, open311.router,
             kpis.router, dispatch.router]
 ROUTERS += [maps.router, login.router, tiles.router, circles.router]
-ROUTERS += [io.router]
+ROUTERS += [io.router, docs.router]

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, Field
 
-from api.deps import CallerDep, SessionDep
+from api.deps import CallerDep, SessionDep, SettingsDep
 from api.params import BBoxParam, Limit, Offset
 from api.responses import GeoJSONResponse, geojson_page
 from gis.events import intake, queries, workflow
@@ -46,20 +46,23 @@ def _one(session: SessionDep, code: str, caller: CallerDep, status_code: int = 2
 
 
 @router.post("", status_code=201, response_class=Geo)
-def create_event(item: EventIn, session: SessionDep, caller: CallerDep) -> Geo:
+def create_event(item: EventIn, session: SessionDep, caller: CallerDep,
+                 settings: SettingsDep) -> Geo:
     """Take one event and assign it at once (grid, community, subdistrict, worker); an
     address-only event is geocoded, or waits as ``needs_location``."""
     caller.require(*INTAKE)
-    code = intake.create_events(session, [item], actor=caller.name, scope=caller.scope)[0]
+    code = intake.create_events(session, [item], actor=caller.name, scope=caller.scope,
+                                time_limits=settings.event_time_limits)[0]
     return _one(session, code, caller, 201)
 
 
 @router.post("/batch", status_code=201)
 def create_events(items: Annotated[list[EventIn], Body()], session: SessionDep,
-                  caller: CallerDep) -> dict:
+                  caller: CallerDep, settings: SettingsDep) -> dict:
     """Take many events at once, all or nothing; answers each one's code, status and grid."""
     caller.require(*INTAKE)
-    codes = intake.create_events(session, items, actor=caller.name, scope=caller.scope)
+    codes = intake.create_events(session, items, actor=caller.name, scope=caller.scope,
+                                 time_limits=settings.event_time_limits)
     return {"count": len(codes), "events": queries.summarize_events(session, codes)}
 
 
@@ -94,11 +97,11 @@ def get_event(code: str, session: SessionDep, caller: CallerDep) -> Geo:
 
 @router.post("/{code}/transitions", response_class=Geo)
 def transition_event(code: str, change: TransitionIn, session: SessionDep,
-                     caller: CallerDep) -> Geo:
+                     caller: CallerDep, settings: SettingsDep) -> Geo:
     """Move the event to state ``to``; an illegal move is 409 listing the allowed ones."""
     caller.require(*INTAKE)
     workflow.transition_event(session, code, change.to, actor=caller.name, note=change.note,
-                              scope=caller.scope)
+                              scope=caller.scope, time_limits=settings.event_time_limits)
     return _one(session, code, caller)
 
 

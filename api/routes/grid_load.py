@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import CallerDep, SessionDep
+from api.deps import CallerDep, SessionDep, SettingsDep
 from gis.grids import grid_load, household_rules
 
 router = APIRouter(prefix="/api/v1", tags=["grid load"])
@@ -18,7 +18,7 @@ READERS = ("viewer", "grid_worker", "dispatcher", "planner")
 
 
 @router.get("/grids/load")
-def read_grid_load(session: SessionDep, caller: CallerDep, *,
+def read_grid_load(session: SessionDep, caller: CallerDep, settings: SettingsDep, *,
               theme: str = "unified",
               scope: Annotated[str | None, Query(description="community/subdistrict code")] = None,
               only_out_of_range: bool = False, months: int = 3,
@@ -27,7 +27,8 @@ def read_grid_load(session: SessionDep, caller: CallerDep, *,
     """Each grid's households, residents, buildings, km², events/month and special groups,
     with its status (ok/oversized/undersized/exempt) and the reason."""
     caller.require(*READERS)
-    used = household_rules.rules_with(residential_min=residential_min,
+    used = household_rules.rules_with(household_rules.rules_from(settings),
+                                      residential_min=residential_min,
                                       residential_max=residential_max,
                                       rural_min=rural_min, rural_max=rural_max)
     frame = grid_load.list_grid_load(session, theme=theme, scope_code=scope, months=months,

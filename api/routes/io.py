@@ -73,14 +73,14 @@ def exporter(kind: str, caller: CallerDep) -> Caller:
 
 
 @router.post("/import/{kind}")
-def import_kind(kind: str, caller: ImporterDep, session: SessionDep,
+def import_kind(kind: str, caller: ImporterDep, session: SessionDep, settings: SettingsDep,
                 upload: Annotated[Upload, Depends(read_upload)], crs: CRS = None,
                 keep_good: KeepGood = False, layer: str | None = None) -> dict:
     """Import a file as ``kind``; the report counts accepted, repaired and rejected rows. A
     planner limited to a region imports only rows inside it (others rejected, with reasons)."""
     report = io.import_upload(session, kind, upload.data, upload.filename, crs=crs,
                               keep_good=keep_good, layer=layer, actor=caller.name,
-                              scope=caller.scope)
+                              scope=caller.scope, time_limits=settings.event_time_limits)
     return report.to_dict()
 
 

@@ -25,7 +25,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
-from api.deps import CallerDep, SessionDep
+from api.deps import CallerDep, SessionDep, SettingsDep
 from api.errors import STATUS
 from api.routes.events import INTAKE, READ
 from gis.access import keys
@@ -199,12 +199,13 @@ def list_requests(session: SessionDep, fmt: Format, reader: ReaderDep,
 
 @router.post("/v2/requests.{fmt}", status_code=201)
 def create_request(session: SessionDep, fmt: Format, fields: FieldsDep,
-                   reporter: ReporterDep) -> Response:
+                   reporter: ReporterDep, settings: SettingsDep) -> Response:
     """Report an incident (form-encoded or JSON): api_key (or a Bearer key), service_code,
     lat/long (WGS84) or address_string or address_id, description, first_name/last_name/phone
     (kept for the dispatcher, never answered). A region-scoped key reports only inside it."""
     receipt = open311.create_request(session, fields, actor=f"open311:{reporter.name}",
-                                     scope=reporter.scope)
+                                     scope=reporter.scope,
+                                     time_limits=settings.event_time_limits)
     return _answer(receipt, fmt, "service_requests", 201)
 
 

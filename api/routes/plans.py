@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from api.access import PlanningCallerDep
-from api.deps import CallerDep, SessionDep
+from api.deps import CallerDep, SessionDep, SettingsDep
 from api.params import RowId
 from gis import plans
 from gis.access import jurisdiction
@@ -39,12 +39,14 @@ class PlanRequest(BaseModel):
 
 
 @router.post("/api/v1/plans", status_code=201)
-def create_plan(body: PlanRequest, session: SessionDep, caller: CallerDep) -> dict:
+def create_plan(body: PlanRequest, session: SessionDep, caller: CallerDep,
+                settings: SettingsDep) -> dict:
     """Draw a plan (planner); it stays a draft until applied or rejected."""
     caller.require("planner")
     if not caller.covers(body.scope):
         raise Forbidden(f"{body.scope} is outside your jurisdiction ({caller.region_code})")
-    used = household_rules.rules_with(residential_min=body.residential_min,
+    used = household_rules.rules_with(household_rules.rules_from(settings),
+                            residential_min=body.residential_min,
                             residential_max=body.residential_max,
                             rural_min=body.rural_min, rural_max=body.rural_max)
     plan = plans.create_plan(session, kind=body.kind, scope_code=body.scope,

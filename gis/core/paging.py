@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from gis.core import crs, sql
 from gis.core.errors import InvalidInput, NotFound
 from gis.core.frames import frame_from_sql
-from gis.core.settings import get_settings
 
 BBox = tuple[float, float, float, float]
 """(min lon, min lat, max lon, max lat) in EPSG:4490 (lon/lat)."""
@@ -53,10 +52,11 @@ def bbox_params(bbox: str | Sequence[float] | None) -> dict[str, float | None]:
     return dict(zip(("minlon", "minlat", "maxlon", "maxlat"), box, strict=True))
 
 
-def check_page(limit: int | None, offset: int) -> None:
-    """Raise InvalidInput for a negative offset or a limit outside 1..max_page_size."""
-    max_size = get_settings().max_page_size
-    if limit is not None and not 1 <= limit <= max_size:
+def check_page(limit: int | None, offset: int, *, max_size: int | None = None) -> None:
+    """Raise InvalidInput for a negative offset or a limit outside 1..``max_size`` (the app's
+    ``Settings.max_page_size``, checked for every route by ``api.deps.check_page_size``;
+    None: no upper bound, for callers inside gridmap)."""
+    if limit is not None and not 1 <= limit <= (max_size or limit):
         raise InvalidInput(f"limit must be between 1 and {max_size}; got {limit}")
     if offset < 0:
         raise InvalidInput(f"offset must be 0 or more; got {offset}")

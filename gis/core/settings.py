@@ -29,6 +29,16 @@ class Settings(BaseSettings):
     """Signs map-page login cookies; unset: made once into ``<home>/secret``."""
     session_hours: float = 12.0
     """How long a map-page login lasts."""
+    event_time_limits: dict[str, float] = {}
+    """Per-category time limits (hours) over gis.events.categories' defaults; the environment
+    gives them as JSON: ``GRIDMAP_EVENT_TIME_LIMITS='{"noise": 12}'``."""
+    load_residential_min: int = 300
+    """Household range of residential grids (``GRIDMAP_LOAD_RESIDENTIAL_MIN``…; see
+    gis.grids.household_rules, which builds its ``LoadRules`` from these five fields)."""
+    load_residential_max: int = 500
+    load_rural_min: int = 200
+    load_rural_max: int = 500
+    load_exempt_kinds: tuple[str, ...] = ("commercial", "industrial", "special")
 
     def home_dir(self) -> Path:
         """Absolute path of the embedded home (the socket path must be absolute)."""
@@ -37,5 +47,6 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    """The process-wide settings (tests build their own ``Settings`` instead)."""
+    """The process-wide settings, for the outermost edges only (the app factory, the command
+    line); everything below takes the values it needs as arguments. Tests build their own."""
     return Settings()

@@ -112,7 +112,8 @@ def _new_ids(session: Session, n: int) -> list[int]:
         {"n": n}))
 
 
-def _row(item: EventIn, event_id: int, lon: float, lat: float, now: datetime) -> dict:
+def _row(item: EventIn, event_id: int, lon: float, lat: float, now: datetime,
+         time_limits: workflow.TimeLimits | None) -> dict:
     reported = item.reported_at or now
     located = bool(np.isfinite(lon))
     reporter = item.reporter or Reporter()
@@ -124,24 +125,27 @@ def _row(item: EventIn, event_id: int, lon: float, lat: float, now: datetime) ->
         "reporter_phone": reporter.phone, "external_id": item.external_id,
         "source_crs": item.location.crs if item.location else None,
         "reported_at": reported,
-        "due_at": reported + timedelta(hours=workflow.time_limit_hours(item.category)),
+        "due_at": reported + timedelta(hours=workflow.time_limit_hours(item.category,
+                                                                        time_limits)),
         "geom": WKTElement(f"POINT({lon!r} {lat!r})", srid=4490) if located else None,
     }
 
 
 def create_events(session: Session, items: list[EventIn], *, actor: str,
-                  scope: str | None = None) -> list[str]:
+                  scope: str | None = None,
+                  time_limits: workflow.TimeLimits | None = None) -> list[str]:
     """Check, place, insert and assign a batch of events; returns their codes, in order.
 
     All or nothing: one bad item (unknown category, bad coordinates…) rejects the batch with
     a 422 naming it, one placed outside region ``scope`` (the caller's) with a 403.
-    Address-only events without a clear match get ``needs_location``.
+    Address-only events without a clear match get ``needs_location``. Due times follow
+    ``time_limits`` (the app's ``Settings.event_time_limits``) over the categories' defaults.
     """
     _check_items(items)
     x, y = _points(items)
     _place_by_address(session, items, x, y)
     now = datetime.now(UTC)
-    rows = [_row(item, i, float(x[k]), float(y[k]), now)
+    rows = [_row(item, i, float(x[k]), float(y[k]), now, time_limits)
             for k, (item, i) in enumerate(zip(items, _new_ids(session, len(items)),
                                               strict=True))]
     with session.begin_nested():  # an event outside the jurisdiction undoes the whole batch

@@ -102,12 +102,14 @@ def _building_address(session: Session, code: str) -> str:
 
 
 def create_request(session: Session, fields: Mapping[str, Any], *, actor: str,
-                   scope: str | None = None) -> list[dict[str, Any]]:
+                   scope: str | None = None,
+                   time_limits: Mapping[str, float] | None = None) -> list[dict[str, Any]]:
     """POST requests: take the request as an event placed inside region ``scope`` (the
     caller's; Forbidden outside it) and answer the GeoReport receipt. ``api_key`` and the
     other unused GeoReport fields (email, media_url, attribute[…]) are ignored here."""
     item = event_from_request(session, fields)
-    code = intake.create_events(session, [item], actor=actor, scope=scope)[0]
+    code = intake.create_events(session, [item], actor=actor, scope=scope,
+                                time_limits=time_limits)[0]
     # unscoped: an address-only request waits unplaced (no region yet) but was still taken
     created = get_request(session, code)[0]
     return [{"service_request_id": code, "service_notice": created["service_notice"],

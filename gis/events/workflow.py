@@ -6,15 +6,16 @@ unhappy satisfaction callback, score 1–2). ``needs_location`` holds address-on
 dispatcher still has to place. Every change writes ``event_log`` with who and when.
 
 Time limits (hours from report to closure, 处置时限) come from ``gis.events.categories`` and can be
-overridden per category with ``GRIDMAP_EVENT_TIME_LIMITS='{"noise": 12, "parking": 4}'``.
+overridden per category with ``GRIDMAP_EVENT_TIME_LIMITS='{"noise": 12, "parking": 4}'``, read
+once into ``Settings.event_time_limits`` and passed down as ``time_limits``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -53,16 +54,14 @@ SATISFIED_MIN: Final = 4
 """Scores from here up count as satisfied (满意) in the KPIs."""
 
 
-class WorkflowSettings(BaseSettings):
-    """Per-category time-limit overrides (hours), from ``GRIDMAP_EVENT_TIME_LIMITS`` (JSON)."""
-
-    model_config = SettingsConfigDict(env_prefix="GRIDMAP_", extra="ignore")
-    event_time_limits: dict[str, float] = {}
+TimeLimits = Mapping[str, float]
+"""Per-category time-limit overrides in hours (``Settings.event_time_limits``)."""
 
 
-def time_limit_hours(category: str) -> float:
-    """Hours an event of ``category`` may take from report to closure."""
-    override = WorkflowSettings().event_time_limits.get(category)
+def time_limit_hours(category: str, time_limits: TimeLimits | None = None) -> float:
+    """Hours an event of ``category`` may take from report to closure: ``time_limits``'
+    override, else the category's default."""
+    override = (time_limits or {}).get(category)
     if override is not None:
         return float(override)
     known = categories.get_category(category)
@@ -100,9 +99,11 @@ def _locked_event(session: Session, code: str, scope: str | None = None) -> Even
 
 
 def transition_event(session: Session, code: str, to: str, *, actor: str,
-                     note: str | None = None, scope: str | None = None) -> Event:
+                     note: str | None = None, scope: str | None = None,
+                     time_limits: TimeLimits | None = None) -> Event:
     """Move event ``code`` to state ``to`` if the table allows it (else Conflict listing the
-    allowed states); returned needs a reason, reopened an unhappy satisfaction score.
+    allowed states); returned needs a reason, reopened an unhappy satisfaction score (and a
+    new due time under ``time_limits``).
     ``scope`` (here and below): the caller's region code; events outside are Forbidden."""
     event = _locked_event(session, code, scope)
     allowed = TRANSITIONS.get(event.status, ())
@@ -122,7 +123,7 @@ def transition_event(session: Session, code: str, to: str, *, actor: str,
         event.closed_at = now
     if to == "reopened":
         event.closed_at = None
-        event.due_at = now + timedelta(hours=time_limit_hours(event.category))
+        event.due_at = now + timedelta(hours=time_limit_hours(event.category, time_limits))
     write_log(session, event, to, actor, note, from_status=event.status)
     event.status = to
     session.flush()
@@ -218,9 +219,10 @@ def duplicate_hints(session: Session, code: str, *, scope: str | None = None
              "distance_m": round(float(r["distance_m"]), 1)} for r in rows]
 
 
-def fill_due_dates(session: Session, event_ids: list[int] | None = None) -> int:
-    """Set ``due_at = reported_at + time limit`` where it is missing (imported events), in one
-    UPDATE; returns the number of events changed."""
+def fill_due_dates(session: Session, event_ids: list[int] | None = None, *,
+                   time_limits: TimeLimits | None = None) -> int:
+    """Set ``due_at = reported_at + time limit`` (under ``time_limits``) where it is missing
+    (imported events), in one UPDATE; returns the number of events changed."""
     codes = [c.code for c in categories.CATEGORIES]
     result = session.execute(text("""
         UPDATE event e
@@ -230,7 +232,7 @@ def fill_due_dates(session: Session, event_ids: list[int] | None = None) -> int:
           ON l.code = t.category
         WHERE e.id = t.id AND e.due_at IS NULL
           AND (CAST(:ids AS int[]) IS NULL OR e.id = ANY(CAST(:ids AS int[])))"""),
-        {"codes": codes, "hours": [time_limit_hours(c) for c in codes],
-         "other": time_limit_hours("other"), "ids": event_ids})
+        {"codes": codes, "hours": [time_limit_hours(c, time_limits) for c in codes],
+         "other": time_limit_hours("other", time_limits), "ids": event_ids})
     session.flush()
     return db.rowcount(result)

@@ -19,7 +19,8 @@ STATUSES = ("ok", "oversized", "undersized", "exempt")
 def list_grid_load(session: Session, *, theme: str = "unified", scope_code: str | None = None,
                    months: int = 3, rules: LoadRules | None = None) -> pd.DataFrame:
     """Every current grid of ``theme`` in ``scope_code`` (community/subdistrict/district code,
-    None = all) with its load and its status against ``rules``.
+    None = all) with its load and its status against ``rules`` (default: the built-in rules;
+    callers pass ``household_rules.rules_from(settings)``).
 
     Columns: id, code, name, theme, kind, community_code, locked, version, households,
     residents, buildings, area_km2 (geodesic), events_per_month (over the last ``months``),

@@ -1,7 +1,8 @@
 """Grid load rules by grid kind: the household range a grid should hold.
 
 Defaults (override with environment variables ``GRIDMAP_LOAD_<FIELD>``, e.g.
-``GRIDMAP_LOAD_RESIDENTIAL_MAX=600``, or per call):
+``GRIDMAP_LOAD_RESIDENTIAL_MAX=600``, read once into ``Settings`` and turned into rules by
+``rules_from``, or per call):
 
 * residential grids: 300–500 households, a common local rule (e.g. 海口 Haikou's
   "每个网格300至500户");
@@ -15,15 +16,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel
 
 from gis.core.errors import InvalidInput
+from gis.core.settings import Settings
 
 
-class LoadRules(BaseSettings):
+class LoadRules(BaseModel):
     """Household bounds per grid kind (inclusive); kinds in ``exempt_kinds`` are not checked."""
-
-    model_config = SettingsConfigDict(env_prefix="GRIDMAP_LOAD_", extra="ignore")
 
     residential_min: int = 300
     residential_max: int = 500
@@ -48,8 +48,17 @@ class LoadRules(BaseSettings):
         return self
 
 
+def rules_from(settings: Settings) -> LoadRules:
+    """The rules ``settings`` (``GRIDMAP_LOAD_*``) give, checked."""
+    return LoadRules(residential_min=settings.load_residential_min,
+                     residential_max=settings.load_residential_max,
+                     rural_min=settings.load_rural_min, rural_max=settings.load_rural_max,
+                     exempt_kinds=settings.load_exempt_kinds).checked()
+
+
 def rules_with(base: LoadRules | None = None, **overrides: int | None) -> LoadRules:
-    """``base`` (or the environment's rules) with the non-None ``overrides`` applied."""
+    """``base`` (default: the built-in rules; callers pass ``rules_from(settings)``) with
+    the non-None ``overrides`` applied."""
     rules = base or LoadRules()
     changes = {k: v for k, v in overrides.items() if v is not None}
     return rules.model_copy(update=changes).checked() if changes else rules.checked()

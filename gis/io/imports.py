@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -29,12 +30,14 @@ from gis.models import AuditLog
 def import_file(session: Session, kind: str, path: str | Path, *, crs: str | None = None,
                 keep_good: bool = False, layer: str | None = None,
                 progress: Progress | None = None, name: str | None = None,
-                actor: str = "cli", scope: str | None = None) -> ImportReport:
+                actor: str = "cli", scope: str | None = None,
+                time_limits: Mapping[str, float] | None = None) -> ImportReport:
     """Import ``path`` as ``kind`` into the session's transaction (flushed, not committed).
 
     ``crs`` (an EPSG code, 'gcj02' or 'bd09') overrides the file's own CRS; a file without
     one is read as CGCS2000/WGS84 lon/lat. ``scope`` (the caller's region code) rejects rows
-    outside that region. Raises MalformedFile, UnknownCRS, ImportRejected.
+    outside that region. Imported events without a due time get one under ``time_limits``
+    (``Settings.event_time_limits``). Raises MalformedFile, UnknownCRS, ImportRejected.
     """
     spec = get_kind(kind)
     forced = crs_mod.parse_crs(crs) if crs else None
@@ -58,7 +61,7 @@ def import_file(session: Session, kind: str, path: str | Path, *, crs: str | Non
         raise ImportRejected(_rejected_message(report), report=report.to_dict())
     good = frame[checks.ok.to_numpy()]
     report.written, report.extra = load(session, spec, good, source_crs=_short(source),
-                                        progress=progress)
+                                        progress=progress, time_limits=time_limits)
     # the audit trail keeps counts only: no row values (they may be personal data)
     session.add(AuditLog(actor=actor, action="import", target=spec.name,
                          details={k: getattr(report, k) for k in (
@@ -103,7 +106,8 @@ def _rejected_message(report: ImportReport) -> str:
 def import_upload(session: Session, kind: str, data: bytes, filename: str | None, *,
                   crs: str | None = None, keep_good: bool = False,
                   layer: str | None = None, actor: str = "api",
-                  scope: str | None = None) -> ImportReport:
+                  scope: str | None = None,
+                  time_limits: Mapping[str, float] | None = None) -> ImportReport:
     """Import uploaded bytes; ``filename``'s extension tells the format (default GeoJSON)."""
     name = Path(filename or "upload.geojson").name or "upload.geojson"
     safe = re.sub(r"[^\w.\-]", "_", name)
@@ -111,4 +115,4 @@ def import_upload(session: Session, kind: str, data: bytes, filename: str | None
         path = Path(folder) / safe
         path.write_bytes(data)
         return import_file(session, kind, path, crs=crs, keep_good=keep_good, layer=layer,
-                           name=name, actor=actor, scope=scope)
+                           name=name, actor=actor, scope=scope, time_limits=time_limits)

@@ -7,7 +7,7 @@ holds the whole import.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Final
 
@@ -45,8 +45,10 @@ COLUMNS: Final = {
 
 
 def load(session: Session, kind: Kind, frame: pd.DataFrame, *, source_crs: str | None = None,
-         progress: Progress | None = None) -> tuple[int, dict]:
-    """Write ``frame`` (checked rows, geometry column ``geom`` in EPSG:4490); (rows, extra)."""
+         progress: Progress | None = None,
+         time_limits: Mapping[str, float] | None = None) -> tuple[int, dict]:
+    """Write ``frame`` (checked rows, geometry column ``geom`` in EPSG:4490); (rows, extra).
+    Events get due times under ``time_limits`` (``Settings.event_time_limits``)."""
     if kind.name == "roads":
         return _roads(session, frame)
     if kind.name == "regions":  # parents before children: each COPY chunk checks its FKs
@@ -58,7 +60,7 @@ def load(session: Session, kind: Kind, frame: pd.DataFrame, *, source_crs: str |
     if kind.name == "grid_workers":
         extra["grid_links"] = _worker_links(session, frame)
     if kind.name == "events":
-        extra["assigned"] = _assign_events(session, frame["code"])
+        extra["assigned"] = _assign_events(session, frame["code"], time_limits)
     return written, extra
 
 
@@ -104,12 +106,13 @@ def _worker_links(session: Session, frame: pd.DataFrame) -> int:
     return frames.copy_frame(session, links, "grid_worker_grid")
 
 
-def _assign_events(session: Session, codes: pd.Series) -> int:
+def _assign_events(session: Session, codes: pd.Series,
+                   time_limits: Mapping[str, float] | None) -> int:
     """Assign the new events (grid, community, worker) and give them their due times."""
     session.flush()
     ids = list(_new_ids(session, "event", codes).values())
     assigned = assign.assign_events(session, ids)
-    workflow.fill_due_dates(session, ids)
+    workflow.fill_due_dates(session, ids, time_limits=time_limits)
     return assigned
 
 

@@ -26,7 +26,8 @@ def create_plan(session: Session, *, kind: str, scope_code: str, created_by: str
                 segment_m: float | None = cells.SEGMENT_M) -> Plan:
     """Draft and store a ``balance`` or ``merge`` plan for community/subdistrict ``scope_code``.
 
-    ``themes`` (merge only, default party/security/civil) are the thematic layers merged.
+    ``themes`` (merge only, default party/security/civil) are the thematic layers merged;
+    ``rules`` default to the built-in ones (callers pass ``household_rules.rules_from``).
     """
     if kind not in KINDS:
         raise InvalidInput(f"unknown plan kind '{kind}': use balance or merge")

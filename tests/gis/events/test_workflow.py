@@ -92,10 +92,11 @@ def test_duplicate_hints_same_category_within_50_m(session):
     assert 20 < hints[0]["distance_m"] < 40
 
 
-def test_time_limits_come_from_categories_and_settings(monkeypatch):
+def test_time_limits_come_from_categories_and_the_given_overrides(monkeypatch):
+    monkeypatch.setenv("GRIDMAP_EVENT_TIME_LIMITS", '{"street_vending": 7}')  # not read here
     assert workflow.time_limit_hours("street_vending") == 4
-    monkeypatch.setenv("GRIDMAP_EVENT_TIME_LIMITS", '{"street_vending": 2.5}')
-    assert workflow.time_limit_hours("street_vending") == 2.5
+    assert workflow.time_limit_hours("street_vending", {"street_vending": 2.5}) == 2.5
+    assert workflow.time_limit_hours("noise", {"street_vending": 2.5}) == 24
     with pytest.raises(InvalidInput, match="valid categories"):
         workflow.check_category("ufo")
 
