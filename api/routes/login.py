@@ -11,7 +11,7 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import SESSION_COOKIE, CallerDep, SessionDep, SettingsDep, get_session_secret
 from gis.access import keys
@@ -37,7 +37,7 @@ def get_login(caller: CallerDep, next: str | None = None) -> HTMLResponse:
 
 @router.post(login.LOGIN_URL, response_class=HTMLResponse, summary="登录 (set the map cookie)")
 def post_login(request: Request, session: SessionDep, settings: SettingsDep,
-               key: Annotated[str, Form()], next: Next = "/map") -> HTMLResponse:
+               key: Annotated[str, Form()], next: Next = "/map") -> Response:
     """Check ``key``; on success set the session cookie and 303 to ``next``, else 401 form."""
     caller = keys.caller_for_login(session, key)
     if caller is None:  # a person's typo: the form again, not a JSON error
@@ -49,10 +49,11 @@ def post_login(request: Request, session: SessionDep, settings: SettingsDep,
     response.set_cookie(SESSION_COOKIE, token, max_age=int(settings.session_hours * 3600),
                         path="/", httponly=True, samesite="strict",
                         secure=request.url.scheme == "https")
-    return response  # type: ignore[return-value]
+    return response
 
 
-@router.post(login.LOGOUT_URL, summary="退出登录 (clear the map cookie)")
+@router.post(login.LOGOUT_URL, summary="退出登录 (clear the map cookie)",
+             response_class=RedirectResponse, status_code=303)
 def post_logout() -> RedirectResponse:
     """Forget the session cookie and go back to the login form."""
     response = RedirectResponse(login.LOGIN_URL, status_code=303)

@@ -97,5 +97,7 @@ ERROR_DESCRIPTIONS = {
 
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """``responses=`` for a route: each error status with the error body model."""
-    return {s: {"model": ErrorBody, "description": ERROR_DESCRIPTIONS[s]} for s in statuses}
+    """``responses=`` for a route: each error status with the error body, always JSON (also
+    on GeoJSON routes, whose own media type FastAPI would give a model's schema)."""
+    body = {"application/json": {"schema": ErrorBody.model_json_schema()}}
+    return {s: {"description": ERROR_DESCRIPTIONS[s], "content": body} for s in statuses}

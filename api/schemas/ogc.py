@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from api.schemas.common import Link, Open
+from api.schemas.common import Feature, FeatureCollection, Link, Open, Properties
 
 
 class Landing(Open):
@@ -17,7 +17,7 @@ class Conformance(Open):
     conformsTo: list[str]
 
 
-class Collection(Open):
+class CollectionInfo(Open):
     """A collection: id, title, item type, CRS list and links to its items."""
 
     id: str
@@ -29,5 +29,18 @@ class Collection(Open):
 
 
 class Collections(Open):
-    collections: list[Collection]
+    collections: list[CollectionInfo]
     links: list[Link]
+
+
+class Items(FeatureCollection[Properties]):
+    """A page of a collection's features (properties as the collection's resource has
+    them), with numberMatched, numberReturned, links and timeStamp."""
+
+    timeStamp: str | None = None
+
+
+class Item(Feature[Properties]):
+    """One feature of a collection, with links to itself and its collection."""
+
+    links: list[Link] = Field(default_factory=list)
