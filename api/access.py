@@ -1,4 +1,11 @@
-"""Caller dependencies beyond api/deps.py: any valid key, and who may open which map page.
+"""Who may call what, as dependencies: the one module of access policy on the api side.
+
+Role requirements are ``Annotated`` aliases (admin always passes): a handler names the alias
+of its role set in its signature and never checks a role in its body. Object access goes
+through dependencies that load the object named by the path (or query) and check that it lies
+in the key's jurisdiction (``caller.scope``) before the handler runs, so a route cannot forget
+it: ``CurrentPlan`` (404 outside the region: a key does not learn what others plan),
+``CurrentEvent`` and ``PageEvent`` (403 outside the region, naming it).
 
 On ``/map`` pages api/errors.py turns a missing key (401) into a 303 to ``/map/login`` and a
 wrong role or region (403) into a small Chinese page; the JSON API answers as usual.
@@ -6,19 +13,76 @@ wrong role or region (403) into a small Chinese page; the JSON API answers as us
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Iterable
+from typing import Annotated, Any
 
-from api.deps import require
+from fastapi import Depends, Query
+
+from api.deps import CallerDep, SessionDep
+from api.params import RowId
+from gis import plans
 from gis.access.callers import Caller
+from gis.events import queries
+from gis.events.queries import EventRef
+from gis.models import Plan
 from gis.models.security import ROLES
 
-KeyedCallerDep = Annotated[Caller, require(*ROLES)]
-"""A caller holding a valid key of any role (401 without one)."""
-
-DISPATCH_ROLES = ("dispatcher", "grid_worker")
-"""Who works events on the dispatcher pages (admin always)."""
+ANY_ROLE = ROLES
+"""Any valid key."""
+READER_ROLES = ("viewer", "grid_worker", "dispatcher", "planner")
+"""Who reads events, plans, grid load and QA (every role)."""
+INTAKE_ROLES = ("dispatcher", "grid_worker")
+"""Who takes and works events, on the API and on the dispatcher pages."""
+DISPATCHER_ROLES = ("dispatcher",)
+"""Who places events waiting for a location."""
 PLANNING_ROLES = ("planner",)
-"""Who reviews plans and topology QA on the map (admin always)."""
+"""Who draws, edits and decides plans, imports, and reviews QA on the map."""
 
-DispatchCallerDep = Annotated[Caller, require(*DISPATCH_ROLES)]
-PlanningCallerDep = Annotated[Caller, require(*PLANNING_ROLES)]
+
+def check_role(caller: Caller, roles: Iterable[str]) -> Caller:
+    """``caller`` when it holds one of ``roles`` (admin always): Unauthenticated (401) without
+    a key, Forbidden (403) for another role. For dependencies whose role depends on what they
+    resolve (an OGC collection, an export kind, an Open311 key); handlers use the aliases."""
+    return caller.require(*roles)
+
+
+def require(*roles: str) -> Any:
+    """A dependency (``Depends``) that admits only ``roles`` (admin always)."""
+
+    def _check(caller: CallerDep) -> Caller:
+        return check_role(caller, roles)
+
+    return Depends(_check)
+
+
+KeyedCallerDep = Annotated[Caller, require(*ANY_ROLE)]
+"""A caller holding a valid key of any role (401 without one)."""
+ReaderDep = Annotated[Caller, require(*READER_ROLES)]
+IntakeDep = Annotated[Caller, require(*INTAKE_ROLES)]
+DispatcherDep = Annotated[Caller, require(*DISPATCHER_ROLES)]
+PlannerDep = Annotated[Caller, require(*PLANNING_ROLES)]
+DispatchCallerDep = IntakeDep
+"""Who opens the dispatcher pages: the intake roles."""
+PlanningCallerDep = PlannerDep
+"""Who opens the plan and QA pages: planners."""
+
+
+def current_plan(plan_id: RowId, session: SessionDep, caller: KeyedCallerDep) -> Plan:
+    """The plan of the path, if its scope lies in the key's region; else 404."""
+    return plans.get_plan_in_scope(session, plan_id, caller.scope)
+
+
+def current_event(code: str, session: SessionDep, caller: KeyedCallerDep) -> EventRef:
+    """The event of the path, if it lies in the key's region; 404 unknown, 403 outside."""
+    return queries.get_event_in_scope(session, code, caller.scope)
+
+
+def page_event(event: Annotated[str, Query(description="event code")], session: SessionDep,
+               caller: DispatchCallerDep) -> EventRef:
+    """The event of a page's ``?event=CODE``, if it lies in the key's region."""
+    return queries.get_event_in_scope(session, event, caller.scope)
+
+
+CurrentPlan = Annotated[Plan, Depends(current_plan)]
+CurrentEvent = Annotated[EventRef, Depends(current_event)]
+PageEvent = Annotated[EventRef, Depends(page_event)]

@@ -82,11 +82,3 @@ def get_caller(request: Request, session: SessionDep,
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
 
-
-def require(*roles: str):  # type: ignore[no-untyped-def]
-    """A dependency that admits only ``roles`` (admin always)."""
-
-    def _check(caller: CallerDep) -> Caller:
-        return caller.require(*roles)
-
-    return Depends(_check)

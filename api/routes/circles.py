@@ -5,10 +5,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
-from api.deps import CallerDep, SessionDep, SettingsDep, require
+from api.access import ReaderDep
+from api.deps import CallerDep, SessionDep, SettingsDep
 from api.params import OptionalRowId
 from api.responses import GeoJSONResponse
-from gis.access.callers import Caller
 from gis.core import frames
 from gis.network import circles, coverage, siting
 from layers import circles as circle_layers
@@ -22,7 +22,6 @@ Minutes = Annotated[float, Query(ge=1, le=120, description="walking time budget,
 Speed = Annotated[float, Query(ge=10, le=200, description="walking speed, metres per minute "
                                                           "(50 default; 4.5 km/h = 75)")]
 Level = Literal["grid", "community", "subdistrict"]
-ReaderDep = Annotated[Caller, require("viewer", "grid_worker", "dispatcher", "planner")]
 
 
 @router.get("/api/v1/service-circles", response_class=GeoJSONResponse)
@@ -47,7 +46,7 @@ def get_coverage(session: SessionDep, caller: ReaderDep, type: Type = "party_cen
     uncovered buildings (most households first) and each facility's catchment; only the
     buildings of the caller's jurisdiction."""
     return coverage.get_coverage(session, type=type, minutes=minutes, speed=speed, level=level,
-                                 scope_code=_scope(caller))
+                                 scope_code=caller.scope)
 
 
 @router.get("/api/v1/coverage/sites")
@@ -60,11 +59,7 @@ def list_sites(session: SessionDep, caller: ReaderDep, type: Type = "party_cente
     jurisdiction), greedily."""
     return siting.list_sites(session, type=type, k=k, minutes=minutes, speed=speed,
                             candidates=siting.parse_candidates(candidates),
-                            scope_code=_scope(caller))
-
-
-def _scope(caller: Caller) -> str | None:
-    return None if caller.role == "admin" else caller.region_code
+                            scope_code=caller.scope)
 
 
 @router.get("/map/coverage", response_class=HTMLResponse,

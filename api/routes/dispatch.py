@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse
 
-from api.access import DispatchCallerDep
+from api.access import DispatchCallerDep, PageEvent
 from api.deps import SessionDep, SettingsDep
 from layers import dispatch
 from layers import events as event_layers
@@ -16,11 +14,11 @@ router = APIRouter(tags=["maps"])
 
 
 @router.get("/map/dispatch", response_class=HTMLResponse, summary="事件调度地图 (dispatcher)")
-def get_dispatch_map(session: SessionDep, caller: DispatchCallerDep, settings: SettingsDep,
-                     event: Annotated[str, Query(description="event code")]) -> HTMLResponse:
+def get_dispatch_map(caller: DispatchCallerDep, event: PageEvent, session: SessionDep,
+                     settings: SettingsDep) -> HTMLResponse:
     """The incident, its grid, the worker's contact card, facilities and open events nearby,
     and the event's timeline (dispatcher or grid worker; events of their region only)."""
-    return HTMLResponse(dispatch.render_dispatch(session, caller, event,
+    return HTMLResponse(dispatch.render_dispatch(session, caller, event.code,
                                                  basemap_url=settings.basemap_url))
 
 

@@ -7,15 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, Field
 
-from api.deps import CallerDep, SessionDep, SettingsDep
+from api.access import CurrentEvent, DispatcherDep, IntakeDep, ReaderDep
+from api.deps import SessionDep, SettingsDep
 from api.params import BBoxParam, Limit, Offset
 from api.responses import GeoJSONResponse, geojson_page
+from gis.access.callers import Caller
 from gis.events import intake, queries, workflow
 from gis.events.intake import EventIn, Location
 
 router = APIRouter(prefix="/api/v1/events", tags=["events"])
-INTAKE = ("dispatcher", "grid_worker")
-READ = ("viewer", "grid_worker", "dispatcher", "planner")
 Geo = GeoJSONResponse
 
 
@@ -40,17 +40,16 @@ class LocationIn(Location):
     note: str | None = Field(None, max_length=2000)
 
 
-def _one(session: SessionDep, code: str, caller: CallerDep, status_code: int = 200) -> Geo:
+def _one(session: SessionDep, code: str, caller: Caller, status_code: int = 200) -> Geo:
     return Geo(queries.event_feature(session, code, reveal=caller.sees_personal_data,
                                     scope=caller.scope), status_code=status_code)
 
 
 @router.post("", status_code=201, response_class=Geo)
-def create_event(item: EventIn, session: SessionDep, caller: CallerDep,
+def create_event(item: EventIn, session: SessionDep, caller: IntakeDep,
                  settings: SettingsDep) -> Geo:
     """Take one event and assign it at once (grid, community, subdistrict, worker); an
     address-only event is geocoded, or waits as ``needs_location``."""
-    caller.require(*INTAKE)
     code = intake.create_events(session, [item], actor=caller.name, scope=caller.scope,
                                 time_limits=settings.event_time_limits)[0]
     return _one(session, code, caller, 201)
@@ -58,22 +57,20 @@ def create_event(item: EventIn, session: SessionDep, caller: CallerDep,
 
 @router.post("/batch", status_code=201)
 def create_events(items: Annotated[list[EventIn], Body()], session: SessionDep,
-                  caller: CallerDep, settings: SettingsDep) -> dict:
+                  caller: IntakeDep, settings: SettingsDep) -> dict:
     """Take many events at once, all or nothing; answers each one's code, status and grid."""
-    caller.require(*INTAKE)
     codes = intake.create_events(session, items, actor=caller.name, scope=caller.scope,
                                  time_limits=settings.event_time_limits)
     return {"count": len(codes), "events": queries.summarize_events(session, codes)}
 
 
 @router.get("", response_class=Geo)
-def list_events(request: Request, session: SessionDep, caller: CallerDep, *,
+def list_events(request: Request, session: SessionDep, caller: ReaderDep, *,
                 status: str | None = None, category: str | None = None,
                 grid: str | None = None, community: str | None = None,
                 open: bool = False, overdue: bool = False,
                 bbox: BBoxParam = None, limit: Limit = 100, offset: Offset = 0) -> Geo:
     """Events as GeoJSON, newest first; reporters masked unless the role may see them."""
-    caller.require(*READ)
     frame = queries.list_events(session, status=status, category=category, grid_code=grid,
                                community_code=community, open_only=open, overdue=overdue,
                                bbox=bbox, limit=limit, offset=offset,
@@ -82,61 +79,58 @@ def list_events(request: Request, session: SessionDep, caller: CallerDep, *,
 
 
 @router.get("/overdue")
-def list_overdue(session: SessionDep, caller: CallerDep, grid: str | None = None) -> dict:
+def list_overdue(session: SessionDep, caller: ReaderDep, grid: str | None = None) -> dict:
     """Open events past their time limit (超期), most overdue first."""
-    caller.require(*READ)
     return {"items": workflow.list_overdue(session, grid_code=grid, scope=caller.scope)}
 
 
 @router.get("/{code}", response_class=Geo)
-def get_event(code: str, session: SessionDep, caller: CallerDep) -> Geo:
+def get_event(caller: ReaderDep, event: CurrentEvent, session: SessionDep) -> Geo:
     """One event with its timeline (who, when) and duplicate hints (same category, 50 m)."""
-    caller.require(*READ)
-    return _one(session, code, caller)
+    return _one(session, event.code, caller)
 
 
 @router.post("/{code}/transitions", response_class=Geo)
-def transition_event(code: str, change: TransitionIn, session: SessionDep,
-                     caller: CallerDep, settings: SettingsDep) -> Geo:
+def transition_event(caller: IntakeDep, event: CurrentEvent, change: TransitionIn,
+                     session: SessionDep, settings: SettingsDep) -> Geo:
     """Move the event to state ``to``; an illegal move is 409 listing the allowed ones."""
-    caller.require(*INTAKE)
-    workflow.transition_event(session, code, change.to, actor=caller.name, note=change.note,
-                              scope=caller.scope, time_limits=settings.event_time_limits)
-    return _one(session, code, caller)
+    workflow.transition_event(session, event.code, change.to, actor=caller.name,
+                              note=change.note, scope=caller.scope,
+                              time_limits=settings.event_time_limits)
+    return _one(session, event.code, caller)
 
 
 @router.post("/{code}/escalate", response_class=Geo)
-def escalate_event(code: str, body: NoteIn, session: SessionDep, caller: CallerDep) -> Geo:
+def escalate_event(caller: IntakeDep, event: CurrentEvent, body: NoteIn,
+                   session: SessionDep) -> Geo:
     """吹哨: raise the event one level (grid → community → subdistrict → department)."""
-    caller.require(*INTAKE)
-    workflow.escalate_event(session, code, actor=caller.name, note=body.note,
+    workflow.escalate_event(session, event.code, actor=caller.name, note=body.note,
                             scope=caller.scope)
-    return _one(session, code, caller)
+    return _one(session, event.code, caller)
 
 
 @router.post("/{code}/satisfaction", response_class=Geo)
-def rate_event(code: str, body: ScoreIn, session: SessionDep, caller: CallerDep) -> Geo:
+def rate_event(caller: IntakeDep, event: CurrentEvent, body: ScoreIn,
+               session: SessionDep) -> Geo:
     """Record the satisfaction callback (1–5); 1–2 allows reopening."""
-    caller.require(*INTAKE)
-    workflow.rate_event(session, code, body.score, actor=caller.name, note=body.note,
+    workflow.rate_event(session, event.code, body.score, actor=caller.name, note=body.note,
                         scope=caller.scope)
-    return _one(session, code, caller)
+    return _one(session, event.code, caller)
 
 
 @router.post("/{code}/priority", response_class=Geo)
-def prioritize_event(code: str, body: PriorityIn, session: SessionDep,
-                     caller: CallerDep) -> Geo:
+def prioritize_event(caller: IntakeDep, event: CurrentEvent, body: PriorityIn,
+                     session: SessionDep) -> Geo:
     """Set the event's priority."""
-    caller.require(*INTAKE)
-    workflow.prioritize_event(session, code, body.priority, actor=caller.name, note=body.note,
-                              scope=caller.scope)
-    return _one(session, code, caller)
+    workflow.prioritize_event(session, event.code, body.priority, actor=caller.name,
+                              note=body.note, scope=caller.scope)
+    return _one(session, event.code, caller)
 
 
 @router.post("/{code}/location", response_class=Geo)
-def locate_event(code: str, body: LocationIn, session: SessionDep, caller: CallerDep) -> Geo:
+def locate_event(caller: DispatcherDep, event: CurrentEvent, body: LocationIn,
+                 session: SessionDep) -> Geo:
     """A dispatcher places a ``needs_location`` event; it is assigned and becomes reported."""
-    caller.require("dispatcher")
-    intake.locate_event(session, code, body, actor=caller.name, note=body.note,
+    intake.locate_event(session, event.code, body, actor=caller.name, note=body.note,
                         scope=caller.scope)
-    return _one(session, code, caller)
+    return _one(session, event.code, caller)

@@ -10,15 +10,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import CallerDep, SessionDep, SettingsDep
+from api.access import ReaderDep
+from api.deps import SessionDep, SettingsDep
 from gis.grids import grid_load, household_rules
 
 router = APIRouter(prefix="/api/v1", tags=["grid load"])
-READERS = ("viewer", "grid_worker", "dispatcher", "planner")
 
 
 @router.get("/grids/load")
-def read_grid_load(session: SessionDep, caller: CallerDep, settings: SettingsDep, *,
+def read_grid_load(session: SessionDep, caller: ReaderDep, settings: SettingsDep, *,
               theme: str = "unified",
               scope: Annotated[str | None, Query(description="community/subdistrict code")] = None,
               only_out_of_range: bool = False, months: int = 3,
@@ -26,7 +26,6 @@ def read_grid_load(session: SessionDep, caller: CallerDep, settings: SettingsDep
               rural_min: int | None = None, rural_max: int | None = None) -> dict:
     """Each grid's households, residents, buildings, km², events/month and special groups,
     with its status (ok/oversized/undersized/exempt) and the reason."""
-    caller.require(*READERS)
     used = household_rules.rules_with(household_rules.rules_from(settings),
                                       residential_min=residential_min,
                                       residential_max=residential_max,

@@ -14,15 +14,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.datastructures import UploadFile
 
-from api.deps import CallerDep, SessionDep, SettingsDep, require
+from api import access
+from api.access import PlannerDep
+from api.deps import CallerDep, SessionDep, SettingsDep
 from api.responses import GeoJSONResponse
 from gis import io
 from gis.access.callers import Caller
 from gis.core.errors import InvalidInput, MalformedFile, PayloadTooLarge
-from gis.models.security import ROLES
 
 router = APIRouter(prefix="/api/v1", tags=["import/export"])
-ImporterDep = Annotated[Caller, require("planner")]
 CRS = Annotated[str | None, Query(description="the data's CRS: EPSG:4549, gcj02, bd09…")]
 KeepGood = Annotated[bool, Query(description="write the good rows even if some are rejected")]
 
@@ -69,11 +69,11 @@ async def read_upload(request: Request, settings: SettingsDep) -> Upload:
 
 def exporter(kind: str, caller: CallerDep) -> Caller:
     """Anyone may export public kinds (grids, facilities, workers…); the rest needs a key."""
-    return caller if io.get_kind(kind).public else caller.require(*ROLES)
+    return caller if io.get_kind(kind).public else access.check_role(caller, access.ANY_ROLE)
 
 
 @router.post("/import/{kind}")
-def import_kind(kind: str, caller: ImporterDep, session: SessionDep, settings: SettingsDep,
+def import_kind(kind: str, caller: PlannerDep, session: SessionDep, settings: SettingsDep,
                 upload: Annotated[Upload, Depends(read_upload)], crs: CRS = None,
                 keep_good: KeepGood = False, layer: str | None = None) -> dict:
     """Import a file as ``kind``; the report counts accepted, repaired and rejected rows. A
@@ -88,6 +88,6 @@ def import_kind(kind: str, caller: ImporterDep, session: SessionDep, settings: S
 def export_kind(kind: str, session: SessionDep,
                 caller: Annotated[Caller, Depends(exporter)],
                 theme: str | None = None) -> GeoJSONResponse:
-    """All rows of ``kind`` as GeoJSON; personal data masked unless the caller is admin (or a
-    dispatcher/grid worker key without a jurisdiction limit); unmasked exports are audited."""
+    """All rows of ``kind`` as GeoJSON; personal data masked unless the caller is an admin,
+    dispatcher or grid worker key without a jurisdiction limit; unmasked exports are audited."""
     return GeoJSONResponse(io.export_collection(session, kind, theme=theme, caller=caller))

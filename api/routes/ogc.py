@@ -7,16 +7,16 @@ Feature ids are the objects' codes. Coordinates are CRS84 (lon/lat; CGCS2000 ≈
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 
+from api import access
 from api.deps import CallerDep, SessionDep
 from api.params import BBoxParam, Offset
 from api.responses import GEOJSON, GeoJSONResponse, geojson_feature, geojson_page
-from gis.access.callers import Caller
 from gis.core.errors import NotFound
 from gis.grids import registry
-from gis.models.security import ROLES
 from gis.places import buildings, facilities, regions
 
 router = APIRouter(prefix="/ogc", tags=["OGC API Features"])
@@ -51,14 +51,18 @@ def _root(request: Request) -> str:
     return str(request.base_url).rstrip("/") + "/ogc"
 
 
-def _collection(caller: Caller, collection_id: str) -> Collection:
-    """The collection ``collection_id`` if it exists and ``caller`` may read it."""
+def readable_collection(collection_id: str, caller: CallerDep) -> Collection:
+    """The collection of the path if it exists (404) and the caller may read it: a keyed one
+    needs a key of any role (401)."""
     found = COLLECTIONS.get(collection_id)
     if found is None:
         raise NotFound(f"no collection '{collection_id}': use one of {', '.join(COLLECTIONS)}")
     if found.keyed:
-        caller.require(*ROLES)
+        access.check_role(caller, access.ANY_ROLE)
     return found
+
+
+CollectionDep = Annotated[Collection, Depends(readable_collection)]
 
 
 def _describe(request: Request, collection_id: str) -> dict:
@@ -100,27 +104,26 @@ def list_collections(request: Request, caller: CallerDep) -> dict:
 
 
 @router.get("/collections/{collection_id}")
-def get_collection(collection_id: str, request: Request, caller: CallerDep) -> dict:
+def get_collection(collection: CollectionDep, collection_id: str, request: Request) -> dict:
     """One collection's description."""
-    _collection(caller, collection_id)
     return _describe(request, collection_id)
 
 
 @router.get("/collections/{collection_id}/items", response_class=GeoJSONResponse)
-def list_items(collection_id: str, request: Request, session: SessionDep, caller: CallerDep,
-               bbox: BBoxParam = None, limit: int = 10, offset: Offset = 0) -> GeoJSONResponse:
+def list_items(collection: CollectionDep, request: Request, session: SessionDep,
+               caller: CallerDep, bbox: BBoxParam = None, limit: int = 10,
+               offset: Offset = 0) -> GeoJSONResponse:
     """Features of a collection (GeoJSON, CRS84), filtered by bbox, paged by limit/offset."""
-    frame = _collection(caller, collection_id).items(session, bbox=bbox, limit=limit,
-                                                     offset=offset)
+    frame = collection.items(session, bbox=bbox, limit=limit, offset=offset)
     extra = {"timeStamp": datetime.now(UTC).isoformat(timespec="seconds")}
     return geojson_page(request, frame, limit=limit, offset=offset, extra=extra)
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}", response_class=GeoJSONResponse)
-def get_item(collection_id: str, feature_id: str, request: Request, session: SessionDep,
-             caller: CallerDep) -> GeoJSONResponse:
+def get_item(collection: CollectionDep, collection_id: str, feature_id: str, request: Request,
+             session: SessionDep, caller: CallerDep) -> GeoJSONResponse:
     """One feature by its code."""
-    frame = _collection(caller, collection_id).item(session, feature_id)
+    frame = collection.item(session, feature_id)
     href = f"{_root(request)}/collections/{collection_id}"
     return geojson_feature(frame, links=[
         {"rel": "self", "type": GEOJSON, "href": f"{href}/items/{feature_id}"},

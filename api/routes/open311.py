@@ -25,9 +25,9 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
+from api import access
 from api.deps import CallerDep, SessionDep, SettingsDep
 from api.errors import STATUS
-from api.routes.events import INTAKE, READ
 from gis.access import keys
 from gis.access.callers import Caller
 from gis.core import errors
@@ -147,13 +147,14 @@ def key_holder(session: Session, caller: Caller, api_key: object, roles: tuple[s
             f"{doing} needs an API key: send it as {API_KEY} or as 'Authorization: Bearer "
             f"<key>' (ask your administrator for a key of role {' or '.join(roles)}; "
             "需要 API 密钥)")
-    return caller.require(*roles)
+    return access.check_role(caller, roles)
 
 
 def get_reporter(session: SessionDep, caller: CallerDep, fields: FieldsDep) -> Caller:
     """Who creates the request: a key (Bearer, else the ``api_key`` field) that may take
     events."""
-    return key_holder(session, caller, fields.get(API_KEY), INTAKE, "creating a service request")
+    return key_holder(session, caller, fields.get(API_KEY), access.INTAKE_ROLES,
+                      "creating a service request")
 
 
 def get_reader(session: SessionDep, caller: CallerDep, api_key: Annotated[
@@ -161,7 +162,7 @@ def get_reader(session: SessionDep, caller: CallerDep, api_key: Annotated[
         ] = None) -> Caller:
     """Who reads requests: a key (Bearer, else the ``api_key`` query parameter) that may read
     events; its region scope limits what it sees."""
-    return key_holder(session, caller, api_key, READ, "reading service requests")
+    return key_holder(session, caller, api_key, access.READER_ROLES, "reading service requests")
 
 
 ReporterDep = Annotated[Caller, Depends(get_reporter)]

@@ -10,17 +10,13 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from api.access import PlanningCallerDep
-from api.deps import CallerDep, SessionDep, SettingsDep
-from api.params import RowId
+from api.access import CurrentPlan, PlannerDep, PlanningCallerDep, ReaderDep
+from api.deps import SessionDep, SettingsDep
 from gis import plans
-from gis.access import jurisdiction
-from gis.core.errors import Forbidden
 from gis.grids import household_rules
 from layers import plans as plan_layers
 
 router = APIRouter(tags=["plans"])
-READERS = ("viewer", "grid_worker", "dispatcher", "planner")
 
 
 class PlanRequest(BaseModel):
@@ -39,27 +35,25 @@ class PlanRequest(BaseModel):
 
 
 @router.post("/api/v1/plans", status_code=201)
-def create_plan(body: PlanRequest, session: SessionDep, caller: CallerDep,
+def create_plan(body: PlanRequest, session: SessionDep, caller: PlannerDep,
                 settings: SettingsDep) -> dict:
-    """Draw a plan (planner); it stays a draft until applied or rejected."""
-    caller.require("planner")
-    if not caller.covers(body.scope):
-        raise Forbidden(f"{body.scope} is outside your jurisdiction ({caller.region_code})")
+    """Draw a plan (planner) inside the key's region; it stays a draft until applied or
+    rejected."""
     used = household_rules.rules_with(household_rules.rules_from(settings),
-                            residential_min=body.residential_min,
-                            residential_max=body.residential_max,
-                            rural_min=body.rural_min, rural_max=body.rural_max)
+                                      residential_min=body.residential_min,
+                                      residential_max=body.residential_max,
+                                      rural_min=body.rural_min, rural_max=body.rural_max)
     plan = plans.create_plan(session, kind=body.kind, scope_code=body.scope,
                              created_by=caller.name, themes=body.themes, rules=used,
-                             seed=body.seed)
+                             seed=body.seed, scope=caller.scope)
     return plans.plan_report(session, plan.id)
 
 
 @router.get("/api/v1/plans/{plan_id}")
-def get_plan(plan_id: RowId, session: SessionDep, caller: CallerDep) -> dict:
-    """A plan with metrics before/after, proposed grids (GeoJSON) and the crosswalk."""
-    caller.require(*READERS)
-    return plans.plan_report(session, plan_id)
+def get_plan(caller: ReaderDep, plan: CurrentPlan, session: SessionDep) -> dict:
+    """A plan with metrics before/after, proposed grids (GeoJSON) and the crosswalk; 404 for
+    a plan outside the key's region."""
+    return plans.plan_report(session, plan.id)
 
 
 class PlanEdit(BaseModel):
@@ -76,42 +70,37 @@ class PlanEdit(BaseModel):
 
 
 @router.post("/api/v1/plans/{plan_id}/edits")
-def edit_plan(plan_id: RowId, body: PlanEdit, session: SessionDep, caller: CallerDep) -> dict:
+def edit_plan(caller: PlannerDep, plan: CurrentPlan, body: PlanEdit,
+              session: SessionDep) -> dict:
     """Redraw by hand inside a draft plan; metrics, flags and crosswalk are recomputed."""
-    caller.require("planner")
-    plans.edit_plan(session, plan_id, body.model_dump(exclude_none=True), actor=caller.name)
-    return plans.plan_report(session, plan_id)
+    plans.edit_plan(session, plan.id, body.model_dump(exclude_none=True), actor=caller.name)
+    return plans.plan_report(session, plan.id)
 
 
 @router.post("/api/v1/plans/{plan_id}/apply")
-def apply_plan(plan_id: RowId, session: SessionDep, caller: CallerDep) -> dict:
+def apply_plan(caller: PlannerDep, plan: CurrentPlan, session: SessionDep) -> dict:
     """Apply a draft in one transaction; 409 when its grids changed meanwhile."""
-    caller.require("planner")
-    return plans.apply_plan(session, plan_id, actor=caller.name)
+    return plans.apply_plan(session, plan.id, actor=caller.name)
 
 
 @router.post("/api/v1/plans/{plan_id}/reject")
-def reject_plan(plan_id: RowId, session: SessionDep, caller: CallerDep) -> dict:
+def reject_plan(caller: PlannerDep, plan: CurrentPlan, session: SessionDep) -> dict:
     """Reject a draft."""
-    caller.require("planner")
-    plans.reject_plan(session, plan_id, actor=caller.name)
-    return plans.plan_report(session, plan_id)
+    plans.reject_plan(session, plan.id, actor=caller.name)
+    return plans.plan_report(session, plan.id)
 
 
 @router.get("/api/v1/buildings/{code}/grid-history")
-def building_grid_history(code: str, session: SessionDep, caller: CallerDep,
+def building_grid_history(code: str, session: SessionDep, caller: ReaderDep,
                           at: datetime | None = None) -> dict:
     """Which unified grid building ``code`` was in, period by period (or at ``at``)."""
-    caller.require(*READERS)
     periods = plans.list_building_grid_history(session, code, at=at)
     return {"building": code, "at": at.isoformat() if at else None,
             "periods": json.loads(periods.to_json(orient="records", date_format="iso"))}
 
 
 @router.get("/map/plans/{plan_id}", response_class=HTMLResponse)
-def plan_map(plan_id: RowId, session: SessionDep, caller: PlanningCallerDep) -> str:
+def plan_map(caller: PlanningCallerDep, plan: CurrentPlan, session: SessionDep) -> str:
     """Current and proposed grids side by side, moved buildings, metrics and crosswalk
-    (planners of the plan's region)."""
-    review = plans.plan_review(session, plan_id)
-    jurisdiction.check_inside(review["plan"].scope_code, caller.scope, f"plan {plan_id}")
-    return plan_layers.review_page(review)
+    (planners of the plan's region; 404 for a plan outside it)."""
+    return plan_layers.review_page(plans.plan_review(session, plan.id))

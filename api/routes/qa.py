@@ -7,23 +7,21 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
-from api.access import PlanningCallerDep
-from api.deps import CallerDep, SessionDep
+from api.access import PlanningCallerDep, ReaderDep
+from api.deps import SessionDep
 from gis.access import jurisdiction
 from gis.core import frames
 from gis.grids import qa, registry
 from layers import qa as qa_layers
 
 router = APIRouter(tags=["qa"])
-READERS = ("viewer", "grid_worker", "dispatcher", "planner")
 Scope = Annotated[str | None, Query(description="community/subdistrict/district code")]
 
 
 @router.get("/api/v1/qa")
-def qa_report(session: SessionDep, caller: CallerDep, scope: Scope = None,
+def qa_report(session: SessionDep, caller: ReaderDep, scope: Scope = None,
               theme: str | None = None, sliver_m2: float = qa.SLIVER_M2) -> dict:
     """Overlaps, gaps, slivers, grids crossing communities, cut and orphan buildings."""
-    caller.require(*READERS)
     issues = qa.list_qa_issues(session, theme=theme, scope_code=scope, sliver_m2=sliver_m2)
     summary = qa.summary_from_issues(issues)
     return {"scope": scope, "theme": theme, "summary": summary.to_dict(orient="records"),

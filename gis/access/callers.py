@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gis.access.jurisdiction import region_prefix
+from gis.access import jurisdiction
 from gis.core.errors import Forbidden, Unauthenticated
 
 ROLE_RANK = {"viewer": 1, "grid_worker": 2, "dispatcher": 3, "planner": 3, "admin": 4}
@@ -42,19 +42,17 @@ class Caller:
                             f"{', '.join(sorted({'admin', *roles}))}")
         return self
 
-    def covers(self, region_code: str | None) -> bool:
-        """True when ``region_code`` lies in the caller's jurisdiction (codes nest by prefix)."""
-        if self.role == "admin" or self.region_code is None:
-            return True
-        if region_code is None:
-            return False
-        return region_code.startswith(region_prefix(self.region_code)) or \
-            self.region_code.startswith(region_prefix(region_code))
-
     @property
     def scope(self) -> str | None:
-        """The region code this caller is limited to, or None when it sees everything."""
-        return None if self.role == "admin" else self.region_code
+        """The region code this caller is limited to (the key's ``--region``, whatever its
+        role), or None when it sees everything. The one Python notion of the caller's
+        jurisdiction: test a unit with ``jurisdiction.inside(code, caller.scope)``."""
+        return self.region_code
+
+    def covers(self, code: str | None) -> bool:
+        """``jurisdiction.inside(code, self.scope)``: one-way, a community key does not cover
+        its subdistrict."""
+        return jurisdiction.inside(code, self.scope)
 
 
 ANONYMOUS = Caller()

@@ -5,18 +5,20 @@ Geometry in EPSG:4490; reporters masked unless revealed; ``scope`` limits rows t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from gis.access import jurisdiction
 from gis.access.privacy import mask_frame
 from gis.core import paging
-from gis.core.errors import InvalidInput
+from gis.core.errors import InvalidInput, NotFound
 from gis.core.frames import feature_collection_from_frame, frame_from_sql
 from gis.events import categories, workflow
+from gis.models import Event
 
 
 def list_events(session: Session, *, status: str | None = None, category: str | None = None,
@@ -50,6 +52,30 @@ def category_label(code: str) -> str:
     """The Chinese label of a category code (the code itself when unknown)."""
     known = categories.get_category(code)
     return known.label_zh if known else code
+
+
+@dataclass(frozen=True)
+class EventRef:
+    """An event by its code and the unit it belongs to (its community, else its subdistrict;
+    None while it waits for a location)."""
+
+    code: str
+    unit_code: str | None
+
+
+def get_event_in_scope(session: Session, code: str, scope: str | None) -> EventRef:
+    """The event ``code`` when it lies inside region ``scope`` (the caller's; None:
+    everywhere): NotFound when unknown, Forbidden outside (an unplaced event lies in no region).
+
+    Reads two columns, not the ORM row, so the workflow's ``SELECT ... FOR UPDATE`` that
+    follows loads the row fresh instead of finding a stale copy in the session."""
+    row = session.execute(select(Event.code, func.coalesce(
+        Event.community_code, Event.subdistrict_code).label("unit"))
+        .where(Event.code == code)).first()
+    if row is None:
+        raise NotFound(f"no event with code '{code}'")
+    jurisdiction.check_inside(row.unit, scope, f"event {code}")
+    return EventRef(code=row.code, unit_code=row.unit)
 
 
 def get_event(session: Session, code: str, *, reveal: bool = False,

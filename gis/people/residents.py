@@ -12,7 +12,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gis.access import privacy
+from gis.access import jurisdiction, privacy
 from gis.access.callers import Caller
 from gis.core import paging
 from gis.core.errors import Forbidden, InvalidInput, NotFound
@@ -48,7 +48,7 @@ def may_reveal(caller: Caller, community_code: str | None, *, requested: bool = 
     caller's jurisdiction nothing is shown at all (Forbidden): a key for one community has no
     business reading another's household register, even masked.
     """
-    if not caller.covers(community_code):
+    if not jurisdiction.inside(community_code, caller.scope):
         raise Forbidden(f"this building or grid ({community_code or 'no community'}) lies "
                         f"outside your key's jurisdiction ({caller.region_code})")
     if requested and not caller.sees_personal_data:

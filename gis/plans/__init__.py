@@ -12,7 +12,8 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from gis.core.errors import InvalidInput
+from gis.access import jurisdiction
+from gis.core.errors import Forbidden, InvalidInput
 from gis.grids.household_rules import LoadRules, rules_with
 from gis.models import Plan
 from gis.plans import apply, atoms, balance, cells, edit, history, merge, store
@@ -23,12 +24,14 @@ DEFAULT_THEMES = ("party", "security", "civil")
 
 def create_plan(session: Session, *, kind: str, scope_code: str, created_by: str,
                 themes: Sequence[str] = (), rules: LoadRules | None = None, seed: int = 0,
-                segment_m: float | None = cells.SEGMENT_M) -> Plan:
+                segment_m: float | None = cells.SEGMENT_M, scope: str | None = None) -> Plan:
     """Draft and store a ``balance`` or ``merge`` plan for community/subdistrict ``scope_code``.
 
     ``themes`` (merge only, default party/security/civil) are the thematic layers merged;
     ``rules`` default to the built-in ones (callers pass ``household_rules.rules_from``).
+    ``scope`` is the caller's region: a plan must lie inside it (check_plan_scope).
     """
+    check_plan_scope(scope_code, scope)
     if kind not in KINDS:
         raise InvalidInput(f"unknown plan kind '{kind}': use balance or merge")
     rules = rules or rules_with()
@@ -45,7 +48,17 @@ def create_plan(session: Session, *, kind: str, scope_code: str, created_by: str
                                     "segment_m": segment_m})
 
 
+def check_plan_scope(scope_code: str, scope: str | None) -> None:
+    """Forbidden unless the plan's area ``scope_code`` lies inside region ``scope`` (one-way:
+    a community key may not draw a plan for its whole subdistrict)."""
+    if not jurisdiction.inside(scope_code, scope):
+        raise Forbidden(f"a plan for {scope_code} is not inside your jurisdiction {scope}: "
+                        "a key draws plans only within its own region (方案范围超出您的辖区)",
+                        scope=scope)
+
+
 get_plan = store.get_plan
+get_plan_in_scope = store.get_plan_in_scope
 list_plan_grids = store.list_plan_grids
 list_crosswalk = store.list_crosswalk
 plan_report = store.plan_report
@@ -55,6 +68,7 @@ reject_plan = apply.reject_plan
 edit_plan = edit.edit_plan
 list_building_grid_history = history.list_building_grid_history
 
-__all__ = ["KINDS", "apply_plan", "create_plan", "edit_plan", "get_plan",
+__all__ = ["KINDS", "apply_plan", "check_plan_scope", "create_plan", "edit_plan", "get_plan",
+           "get_plan_in_scope",
            "list_building_grid_history",
            "list_crosswalk", "list_plan_grids", "plan_report", "plan_review", "reject_plan"]

@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, INTEGER
 from sqlalchemy.orm import Session
 
+from gis.access import jurisdiction
 from gis.core.errors import NotFound
 from gis.core.frames import copy_frame, feature_collection_from_frame, frame_from_sql
 from gis.grids.household_rules import LoadRules
@@ -117,6 +118,16 @@ def get_plan(session: Session, plan_id: int) -> Plan:
     """The plan ``plan_id`` (NotFound otherwise)."""
     plan = session.get(Plan, plan_id)
     if plan is None:
+        raise NotFound(f"no plan {plan_id}")
+    return plan
+
+
+def get_plan_in_scope(session: Session, plan_id: int, scope: str | None) -> Plan:
+    """The plan ``plan_id`` when its scope lies inside region ``scope`` (the caller's; None:
+    everywhere); NotFound otherwise, the same answer as for a plan that does not exist, so a
+    key does not learn what other regions plan."""
+    plan = session.get(Plan, plan_id)
+    if plan is None or not jurisdiction.inside(plan.scope_code, scope):
         raise NotFound(f"no plan {plan_id}")
     return plan
 

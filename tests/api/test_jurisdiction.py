@@ -64,6 +64,9 @@ def test_region_prefix_goes_by_code_level() -> None:
     assert not in_scope(None, NORTH) and not in_scope(SUBDISTRICT, NORTH)
     assert Caller(role="planner", region_code="320706010000").covers("320706010002")
     assert not Caller(role="planner", region_code="320706010000").covers("320706011001")
+    assert not Caller(role="planner", region_code=NORTH).covers(SUBDISTRICT)  # one-way
+    assert Caller(role="admin", region_code=NORTH).scope == NORTH  # --region for every role
+    assert Caller(role="admin").scope is None
 
 
 def test_region_dispatcher_lists_only_its_events(client: TestClient, session: Session,
@@ -98,6 +101,28 @@ def test_region_dispatcher_is_refused_other_events(client: TestClient, session: 
                         headers=north)
     assert moved.status_code == 200 and moved.json()["properties"]["status"] == "accepted"
     assert client.get("/api/v1/events/EV-S", headers=north).status_code == 403  # unchanged
+
+
+def test_region_admin_keeps_to_its_region(client: TestClient, session: Session,
+                                          area: dict) -> None:
+    admin = _auth(session, "admin", NORTH)
+    assert _codes(client.get("/api/v1/events", headers=admin)) == {"EV-N"}
+    kpis = client.get("/api/v1/kpis", params={"level": "community"}, headers=admin).json()
+    assert [i["unit_code"] for i in kpis["items"]] == [NORTH]
+    for method, path, body in (("get", "/api/v1/events/EV-S", None),
+                               ("post", "/api/v1/events/EV-S/transitions", {"to": "accepted"}),
+                               ("post", "/api/v1/events/EV-NOWHERE/location",
+                                {"lon": 119.205, "lat": 34.605})):
+        answer = client.request(method, path, json=body, headers=admin)
+        assert answer.status_code == 403 and NORTH in answer.json()["detail"], path
+    page = client.get("/map/dispatch", params={"event": "EV-S"}, headers=admin)
+    assert page.status_code == 403 and "不在您的辖区" in page.text
+    outside = {"category": "sanitation", "location": {"lon": 119.235, "lat": 34.605}}
+    assert client.post("/api/v1/events", json=outside, headers=admin).status_code == 403
+    everywhere = _auth(session, "admin")
+    assert _codes(client.get("/api/v1/events", headers=everywhere)) == {"EV-N", "EV-S",
+                                                                        "EV-NOWHERE"}
+    assert client.get("/api/v1/events/EV-S", headers=everywhere).status_code == 200
 
 
 def test_region_dispatcher_reports_only_inside(client: TestClient, session: Session,

@@ -81,6 +81,49 @@ def test_refusals(client: TestClient, session: Session) -> None:
                       headers=_auth(session)).status_code == 404
 
 
+def test_plans_of_another_region_do_not_exist_for_its_keys(client: TestClient,
+                                                          session: Session) -> None:
+    community, _, _ = make_lattice(session)  # 320706913001
+    subdistrict = make_region(session, code="320706913000", level="subdistrict").code
+    other = make_region(session, code="320706913002", parent_code=subdistrict).code
+    owner = _auth(session, region=subdistrict)  # a subdistrict key draws for its community
+    res = client.post("/api/v1/plans", json={"kind": "balance", "scope": community},
+                      headers=owner)
+    assert res.status_code == 201, res.text
+    plan = res.json()["id"]
+    edit = {"op": "merge", "seqs": [1, 2]}
+    for role in ("planner", "admin", "viewer"):  # admin keys keep to their --region too
+        stranger = _auth(session, role=role, region=other)
+        for method, path, body in (("get", f"/api/v1/plans/{plan}", None),
+                                   ("post", f"/api/v1/plans/{plan}/edits", edit),
+                                   ("post", f"/api/v1/plans/{plan}/apply", None),
+                                   ("post", f"/api/v1/plans/{plan}/reject", None),
+                                   ("get", f"/map/plans/{plan}", None)):
+            answer = client.request(method, path, json=body, headers=stranger)
+            if role == "viewer" and (method == "post" or path.startswith("/map/")):
+                assert answer.status_code == 403, (role, path, answer.text)  # the role first
+                continue
+            assert answer.status_code == 404, (role, path, answer.text)
+            assert answer.json() == {"detail": f"no plan {plan}", "code": "not_found"}
+    insider = _auth(session, role="viewer", region=community)
+    report = client.get(f"/api/v1/plans/{plan}", headers=insider)
+    assert report.status_code == 200 and report.json()["status"] == "draft"  # nothing applied
+    assert client.get(f"/map/plans/{plan}", headers=owner).status_code == 200
+
+
+def test_no_plan_wider_than_the_keys_region(client: TestClient, session: Session) -> None:
+    community, _, _ = make_lattice(session)  # 320706913001
+    subdistrict = make_region(session, code="320706913000", level="subdistrict").code
+    refused = client.post("/api/v1/plans", json={"kind": "balance", "scope": subdistrict},
+                          headers=_auth(session, region=community))
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+    assert f"a plan for {subdistrict} is not inside your jurisdiction {community}" in \
+        refused.json()["detail"]
+    admin = _auth(session, role="admin", region=community)
+    assert client.post("/api/v1/plans", json={"kind": "merge", "scope": subdistrict},
+                       headers=admin).status_code == 403
+
+
 def test_edit_over_http(client: TestClient, session: Session) -> None:
     community, _, _ = make_lattice(session, merged_g3_g4=True)
     planner = _auth(session)

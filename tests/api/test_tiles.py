@@ -157,12 +157,13 @@ def test_a_regional_key_sees_details_only_in_its_region_and_every_outline(
     assert len(anonymous["features"]) == 3
 
 
+@pytest.mark.parametrize("role", ["viewer", "admin"])  # --region confines admin keys too
 def test_buildings_outside_the_key_jurisdiction_are_bare_outlines(client: TestClient,
-                                                                  session: Session):
+                                                                  session: Session, role: str):
     make_scene(session)
     from tests.builders import make_region
     other = make_region(session, code="320706013009", name="别的社区")
-    key = keys.create_key(session, role="viewer", region_code=other.code)
+    key = keys.create_key(session, role=role, region_code=other.code)
     response = client.get(url("buildings", *SCENE_TILE),
                           headers={"Authorization": f"Bearer {key}"})
     assert response.status_code == 200

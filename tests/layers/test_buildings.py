@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import pandas as pd
 import pytest
 from sqlalchemy.orm import Session
 
@@ -78,3 +79,12 @@ def test_tile_layer_popup_fields_follow_the_catalogue():
     assert layer.fields == [(a.field, a.label, a.unit) for a in attrs]
     assert layer.title_field == "address" and layer.layer_name == catalogue.get_layer(
         "buildings").label
+
+
+def test_building_details_follow_the_keys_region_for_every_role():
+    frame = pd.DataFrame({"community_code": ["320706013001", "320706013002", None]})
+    for role in ("admin", "viewer"):  # an admin key made with --region keeps to it too
+        shown = buildings.covered(frame, Caller(role=role, region_code="320706013001"))
+        assert shown.tolist() == [True, False, False]
+        assert buildings.covered(frame, Caller(role=role)).tolist() == [True, True, True]
+    assert buildings.covered(frame, Caller()).tolist() == [False, False, False]
