@@ -14,10 +14,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import SESSION_COOKIE, CallerDep, SessionDep, SettingsDep, get_session_secret
+from api.schemas.common import errors
 from gis.access import keys
 from layers import login
 
-router = APIRouter(tags=["maps"])
+router = APIRouter(tags=["maps"],
+                   responses=errors(401, 422))
 Next = Annotated[str, Form()]
 
 

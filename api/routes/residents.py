@@ -10,14 +10,18 @@ from api.access import KeyedCallerDep
 from api.deps import SessionDep
 from api.params import Limit, Offset
 from api.responses import json_page
+from api.schemas.common import errors
+from api.schemas.residents import HouseholdPage, ResidentPage
 from gis.people import residents
 
-router = APIRouter(prefix="/api/v1", tags=["residents"])
+router = APIRouter(prefix="/api/v1", tags=["residents"],
+                   responses=errors(401, 403, 404, 422))
 Reveal = Annotated[bool, Query(description="unmasked names, ID numbers and phones (admin, "
                                "dispatcher, grid_worker in their jurisdiction; audited)")]
 
 
-@router.get("/buildings/{code}/households")
+@router.get("/buildings/{code}/households", response_model=HouseholdPage,
+            response_model_exclude_unset=True)
 def list_households(code: str, request: Request, session: SessionDep, caller: KeyedCallerDep,
                     reveal: Reveal = False, limit: Limit = 100, offset: Offset = 0) -> dict:
     """Households of a building; head's name and phone masked unless revealed."""
@@ -28,7 +32,8 @@ def list_households(code: str, request: Request, session: SessionDep, caller: Ke
     return json_page(request, frame, limit=limit, offset=offset)
 
 
-@router.get("/residents")
+@router.get("/residents", response_model=ResidentPage,
+            response_model_exclude_unset=True)
 def list_residents(request: Request, session: SessionDep, caller: KeyedCallerDep,
                    building: str | None = None, grid: str | None = None,
                    reveal: Reveal = False, limit: Limit = 100, offset: Offset = 0) -> dict:

@@ -5,12 +5,16 @@ from fastapi import APIRouter, Request
 from api.deps import CallerDep, SessionDep
 from api.params import Limit, Offset
 from api.responses import json_page
+from api.schemas.common import errors
+from api.schemas.workers import WorkerPage
 from gis.grids import workers
 
-router = APIRouter(prefix="/api/v1/grid-workers", tags=["grid workers"])
+router = APIRouter(prefix="/api/v1/grid-workers", tags=["grid workers"],
+                   responses=errors(401, 422))
 
 
-@router.get("")
+@router.get("", response_model=WorkerPage,
+            response_model_exclude_unset=True)
 def list_workers(request: Request, session: SessionDep, caller: CallerDep,
                  grid: str | None = None, limit: Limit = 100, offset: Offset = 0) -> dict:
     """Workers with name, published phone, duties and supervision phone, per grid served."""

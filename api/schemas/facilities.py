@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.schemas.common import Feature, FeatureCollection, Open
+from api.schemas.common import Feature, FeatureCollection, Number, Open
 
 
 class FacilityProperties(Open):
@@ -13,7 +13,7 @@ class FacilityProperties(Open):
     name: str
     type: str
     level: str | None = None
-    capacity: int | None = None
+    capacity: Number | None = None  # a float (200.0) when some facilities have none
     opening_hours: str | None = None
     address: str | None = None
     phone: str | None = None
