@@ -50,6 +50,8 @@ class GridLoadItem(Open):
     theme: str | None = None
     kind: str | None = None
     community_code: str | None = None
+    locked: bool | None = None
+    version: int | None = None
     households: int | None = None
     residents: int | None = None
     buildings: int | None = None
