@@ -29,9 +29,9 @@ CONFORMANCE = ["http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
 class Collection:
     title: str
     description: str
-    items: Callable  # list_<noun>(session, *, bbox, limit, offset)
-    item: Callable  # get_<noun>(session, code)
-    keyed: bool = False
+    items: Callable  # list_<noun>(session, *, bbox, limit, offset[, scope])
+    item: Callable  # get_<noun>(session, code[, *, scope])
+    keyed: bool = False  # keyed collections take the caller's jurisdiction as ``scope``
 
 
 COLLECTIONS = {
@@ -59,6 +59,11 @@ def _collection(caller: Caller, collection_id: str) -> Collection:
     if found.keyed:
         caller.require(*ROLES)
     return found
+
+
+def _scope(caller: Caller, collection_id: str) -> dict:
+    """``scope=`` for a keyed collection's read services (the caller's jurisdiction)."""
+    return {"scope": caller.scope} if COLLECTIONS[collection_id].keyed else {}
 
 
 def _describe(request: Request, collection_id: str) -> dict:
@@ -111,7 +116,8 @@ def list_items(collection_id: str, request: Request, session: SessionDep, caller
                bbox: BBoxParam = None, limit: int = 10, offset: Offset = 0) -> GeoJSONResponse:
     """Features of a collection (GeoJSON, CRS84), filtered by bbox, paged by limit/offset."""
     frame = _collection(caller, collection_id).items(session, bbox=bbox, limit=limit,
-                                                     offset=offset)
+                                                     offset=offset,
+                                                     **_scope(caller, collection_id))
     extra = {"timeStamp": datetime.now(UTC).isoformat(timespec="seconds")}
     return geojson_page(request, frame, limit=limit, offset=offset, extra=extra)
 
@@ -120,7 +126,8 @@ def list_items(collection_id: str, request: Request, session: SessionDep, caller
 def get_item(collection_id: str, feature_id: str, request: Request, session: SessionDep,
              caller: CallerDep) -> GeoJSONResponse:
     """One feature by its code."""
-    frame = _collection(caller, collection_id).item(session, feature_id)
+    frame = _collection(caller, collection_id).item(session, feature_id,
+                                                    **_scope(caller, collection_id))
     href = f"{_root(request)}/collections/{collection_id}"
     return geojson_feature(frame, links=[
         {"rel": "self", "type": GEOJSON, "href": f"{href}/items/{feature_id}"},
