@@ -29,11 +29,7 @@ def covered(frame: pd.DataFrame, caller: Caller) -> pd.Series:
     """Rows whose ``community_code`` lies in the caller's jurisdiction (anonymous: none)."""
     if caller.is_anonymous:
         return pd.Series(False, index=frame.index)
-    if caller.role == "admin" or caller.region_code is None:
-        return pd.Series(True, index=frame.index)
-    # codes nest by prefix (gis.access.jurisdiction.inside), vectorised here
-    prefix = jurisdiction.region_prefix(caller.region_code)
-    return frame["community_code"].fillna("").str.startswith(prefix)
+    return jurisdiction.inside_series(frame["community_code"], caller.scope)
 
 
 def building_layer(buildings: gpd.GeoDataFrame, caller: Caller) -> folium.GeoJson:

@@ -101,7 +101,7 @@ def building_grid_history(code: str, session: SessionDep, caller: CallerDep,
                           at: datetime | None = None) -> dict:
     """Which unified grid building ``code`` was in, period by period (or at ``at``)."""
     caller.require(*READERS)
-    periods = plans.list_building_grid_history(session, code, at=at)
+    periods = plans.list_building_grid_history(session, code, at=at, scope=caller.scope)
     return {"building": code, "at": at.isoformat() if at else None,
             "periods": json.loads(periods.to_json(orient="records", date_format="iso"))}
 

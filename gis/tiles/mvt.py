@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.access import jurisdiction
 from gis.access.callers import ROLE_RANK, Caller
-from gis.access.jurisdiction import region_prefix
 from gis.core import sql
 from gis.core.errors import InvalidInput, NotFound
 from gis.models.admin import GRID_THEMES
@@ -55,12 +55,6 @@ def check_tile(z: int, x: int, y: int) -> None:
                            f"got x={x}, y={y}")
 
 
-def _region_prefix(caller: Caller) -> str | None:
-    if caller.role == "admin" or caller.region_code is None:
-        return None
-    return region_prefix(caller.region_code)
-
-
 def get_tile(session: Session, caller: Caller, layer: str, z: int, x: int, y: int, *,
              theme: str = "unified") -> bytes:
     """The MVT bytes of ``layer`` at z/x/y (empty bytes when the tile holds nothing).
@@ -82,6 +76,7 @@ def get_tile(session: Session, caller: Caller, layer: str, z: int, x: int, y: in
         return b""
     params = {"z": z, "x": x, "y": y, "extent": EXTENT, "buffer": BUFFER,
               "margin": BUFFER / EXTENT,
-              "theme": theme, "region_prefix": _region_prefix(caller), "details": details}
+              "theme": theme, "scope": jurisdiction.scope_prefix(caller.scope),
+              "details": details}
     data = session.execute(text(sql.load(f"tile_{layer}")), params).scalar_one()
     return bytes(data or b"")
