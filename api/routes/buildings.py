@@ -18,11 +18,12 @@ def list_buildings(request: Request, session: SessionDep, caller: KeyedCallerDep
                    offset: Offset = 0) -> GeoJSONResponse:
     """Buildings as GeoJSON (lon/lat), filtered by grid code, community code and bbox."""
     frame = buildings.list_buildings(session, grid_code=grid, community_code=community,
-                                     bbox=bbox, limit=limit, offset=offset)
+                                     bbox=bbox, limit=limit, offset=offset,
+                                     scope=caller.scope)
     return geojson_page(request, frame, limit=limit, offset=offset)
 
 
 @router.get("/{code}", response_class=GeoJSONResponse)
 def get_building(code: str, session: SessionDep, caller: KeyedCallerDep) -> GeoJSONResponse:
     """One building as a GeoJSON Feature."""
-    return geojson_feature(buildings.get_building(session, code))
+    return geojson_feature(buildings.get_building(session, code, scope=caller.scope))

@@ -31,7 +31,7 @@ def read_grid_load(session: SessionDep, caller: ReaderDep, settings: SettingsDep
                                       residential_max=residential_max,
                                       rural_min=rural_min, rural_max=rural_max)
     frame = grid_load.list_grid_load(session, theme=theme, scope_code=scope, months=months,
-                                     rules=used)
+                                     rules=used, scope=caller.scope)
     bad = grid_load.out_of_range(frame)
     shown = bad if only_out_of_range else frame
     return {"theme": theme, "scope": scope, "rules": used.model_dump(mode="json"),

@@ -94,7 +94,7 @@ def reject_plan(caller: PlannerDep, plan: CurrentPlan, session: SessionDep) -> d
 def building_grid_history(code: str, session: SessionDep, caller: ReaderDep,
                           at: datetime | None = None) -> dict:
     """Which unified grid building ``code`` was in, period by period (or at ``at``)."""
-    periods = plans.list_building_grid_history(session, code, at=at)
+    periods = plans.list_building_grid_history(session, code, at=at, scope=caller.scope)
     return {"building": code, "at": at.isoformat() if at else None,
             "periods": json.loads(periods.to_json(orient="records", date_format="iso"))}
 

@@ -10,6 +10,8 @@ the prefix index on events' unit code (migration 0004) still serves it.
 
 from __future__ import annotations
 
+import pandas as pd
+
 from gis.core.errors import Forbidden
 
 REGION_CODE_LEVELS = (2, 4, 6, 9, 12)
@@ -50,3 +52,19 @@ def check_inside(code: str | None, scope: str | None, what: str) -> None:
     if not inside(code, scope):
         raise Forbidden(f"{what} is outside your jurisdiction {scope} (不在您的辖区)",
                         scope=scope)
+
+
+def inside_series(codes: pd.Series, scope: str | None) -> pd.Series:
+    """``inside`` for a column of unit codes at once (True where inside; NA codes: False)."""
+    if scope is None:
+        return pd.Series(True, index=codes.index)
+    return codes.fillna("").astype(str).str.startswith(region_prefix(scope))
+
+
+def narrow(requested: str | None, scope: str | None, what: str = "scope") -> str | None:
+    """The region a request reads: ``requested`` when it lies inside the caller's ``scope``
+    (Forbidden otherwise), the caller's ``scope`` when nothing is requested."""
+    if requested is None:
+        return scope
+    check_inside(requested, scope, f"{what} {requested}")
+    return requested

@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.access.jurisdiction import region_prefix
+from gis.access import jurisdiction
 from gis.io.kinds import Kind
 from gis.io.report import Checks
 
@@ -41,7 +41,7 @@ def reject_outside(session: Session, kind: Kind, frame: pd.DataFrame, checks: Ch
                       f"{kind.name} carry no community code: a key limited to {scope} cannot "
                       "import them; ask an administrator")
         return
-    inside = units.fillna("").astype(str).str.startswith(region_prefix(scope))
+    inside = jurisdiction.inside_series(units, scope)
     named = units.astype(object).where(units.notna(), "none").astype(str)
     checks.reject(~inside, "region '" + named + f"' is {outside}")
 
@@ -61,6 +61,5 @@ def _all_grids_inside(session: Session, id_lists: pd.Series, scope: str) -> pd.S
     flat = id_lists.explode().dropna()
     if flat.empty:
         return pd.Series(False, index=id_lists.index)
-    inside = _communities(session, "grid", flat).fillna("").astype(str).str.startswith(
-        region_prefix(scope))
+    inside = jurisdiction.inside_series(_communities(session, "grid", flat), scope)
     return inside.groupby(level=0).all().reindex(id_lists.index, fill_value=False)

@@ -123,10 +123,7 @@ def _rates(frame: pd.DataFrame, keys: list[str] | None) -> pd.DataFrame:
 
 def in_scope(frame: pd.DataFrame, scope_code: str | None) -> pd.DataFrame:
     """The buildings whose community lies in region ``scope_code`` (codes nest by prefix)."""
-    if not scope_code:
-        return frame
-    prefix = jurisdiction.region_prefix(scope_code)
-    return frame[frame["community_code"].fillna("").str.startswith(prefix)]
+    return frame[jurisdiction.inside_series(frame["community_code"], scope_code or None)]
 
 
 def summary_of(frame: pd.DataFrame) -> dict:

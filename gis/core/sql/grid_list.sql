@@ -5,7 +5,8 @@
 -- whose point-on-surface and events whose point lie inside (GiST via &&).
 -- EXPLAIN ANALYZE on 1,600 grids, 12,800 buildings, 5,000 events: a 100-grid bbox page runs in
 -- ~10 ms (bitmap scan on idx_grid_geom, ix_building_grid_id per grid, the unused branch gated
--- by a one-time filter); all 1,600 grids with geometry come back in ~0.4 s.
+-- by a one-time filter); all 1,600 grids with geometry come back in ~0.4 s. :scope (a region
+-- prefix, jurisdiction.scope_prefix; NULL everywhere) keeps one region's grids (/map/qa).
 WITH page AS (
     SELECT g.id, g.code, g.name, g.theme, g.kind, g.community_code, g.locked, g.version,
            g.geom, count(*) OVER () AS number_matched
@@ -13,6 +14,7 @@ WITH page AS (
     WHERE g.valid_to IS NULL
       AND g.theme = :theme
       AND (CAST(:community_code AS text) IS NULL OR g.community_code = :community_code)
+      AND gm_in_region(g.community_code, :scope)
       AND (CAST(:code AS text) IS NULL OR g.code = :code)
       AND (CAST(:minlon AS float8) IS NULL
            OR g.geom && ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, 4490))
