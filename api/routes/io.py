@@ -90,4 +90,5 @@ def export_kind(kind: str, session: SessionDep,
                 theme: str | None = None) -> GeoJSONResponse:
     """All rows of ``kind`` as GeoJSON; personal data masked unless the caller is admin (or a
     dispatcher/grid worker key without a jurisdiction limit); unmasked exports are audited."""
-    return GeoJSONResponse(io.export_collection(session, kind, theme=theme, caller=caller))
+    return GeoJSONResponse(io.export_collection(session, kind, theme=theme, caller=caller,
+                                                scope=caller.scope))
