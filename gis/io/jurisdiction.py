@@ -93,7 +93,7 @@ def _reasons(found: pd.DataFrame, scope: str) -> pd.Series:
     """'reaches 1.2 ha outside 320706013001 (超出辖区); draw it inside…' for each shape."""
     m2, metres = found["outside_m2"].astype(float), found["outside_m"].astype(float)
     amount = np.select(
-        [found["dim"] == 0, found["dim"] == 1, m2 >= 1e4],
+        [found["dim"] == 0, found["dim"] == 1, m2 >= 1e3],
         ["lies", "reaches " + metres.round().astype(int).astype(str) + " m",
          "reaches " + (m2 / 1e4).round(1).astype(str) + " ha"],
         "reaches " + m2.round().astype(int).astype(str) + " m²")
