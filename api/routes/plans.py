@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Literal
 
@@ -15,6 +14,7 @@ from api.deps import CallerDep, SessionDep
 from api.params import RowId
 from gis import plans
 from gis.access import jurisdiction
+from gis.core import frames
 from gis.core.errors import Forbidden
 from gis.grids import household_rules
 from layers import plans as plan_layers
@@ -103,7 +103,7 @@ def building_grid_history(code: str, session: SessionDep, caller: CallerDep,
     caller.require(*READERS)
     periods = plans.list_building_grid_history(session, code, at=at)
     return {"building": code, "at": at.isoformat() if at else None,
-            "periods": json.loads(periods.to_json(orient="records", date_format="iso"))}
+            "periods": frames.records_from_frame(periods)}
 
 
 @router.get("/map/plans/{plan_id}", response_class=HTMLResponse)
