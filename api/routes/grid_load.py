@@ -5,13 +5,13 @@ Mounted before the grids router so ``/grids/load`` is not read as the grid code 
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from api.access import ReaderDep
 from api.deps import SessionDep, SettingsDep
+from gis.core import frames
 from gis.grids import grid_load, household_rules
 
 router = APIRouter(prefix="/api/v1", tags=["grid load"])
@@ -36,4 +36,4 @@ def read_grid_load(session: SessionDep, caller: ReaderDep, settings: SettingsDep
     shown = bad if only_out_of_range else frame
     return {"theme": theme, "scope": scope, "rules": used.model_dump(mode="json"),
             "count": len(frame), "out_of_range": len(bad),
-            "grids": json.loads(shown.to_json(orient="records", force_ascii=False))}
+            "grids": frames.records_from_frame(shown)}

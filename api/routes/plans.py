@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Literal
 
@@ -13,6 +12,7 @@ from pydantic import BaseModel, Field
 from api.access import CurrentPlan, PlannerDep, PlanningCallerDep, ReaderDep
 from api.deps import SessionDep, SettingsDep
 from gis import plans
+from gis.core import frames
 from gis.grids import household_rules
 from layers import plans as plan_layers
 
@@ -96,7 +96,7 @@ def building_grid_history(code: str, session: SessionDep, caller: ReaderDep,
     """Which unified grid building ``code`` was in, period by period (or at ``at``)."""
     periods = plans.list_building_grid_history(session, code, at=at, scope=caller.scope)
     return {"building": code, "at": at.isoformat() if at else None,
-            "periods": json.loads(periods.to_json(orient="records", date_format="iso"))}
+            "periods": frames.records_from_frame(periods)}
 
 
 @router.get("/map/plans/{plan_id}", response_class=HTMLResponse)

@@ -75,11 +75,10 @@ def reject_reaching_out(session: Session, geoms: pd.Series, checks: Checks, scop
     shapes = np.asarray(geoms[todo], dtype=object)
     unit = (units[todo].astype(object).where(units[todo].notna(), None).tolist()
             if units is not None else [None] * len(shapes))
-    lon = float(np.mean(shapely.get_x(shapely.centroid(shapes))))
     found = pd.DataFrame(session.execute(text(sql.load("io_outside_region")), {
         "ords": list(range(len(shapes))), "wkbs": list(shapely.to_wkb(shapes)), "units": unit,
-        "region": scope, "metric_srid": crs.metric_epsg(lon), "tolerance_m": TOLERANCE_M,
-        "min_area_m2": MIN_AREA_M2}).mappings().all(),
+        "region": scope, "metric_srid": crs.metric_epsg_of(shapely.total_bounds(shapes)),
+        "tolerance_m": TOLERANCE_M, "min_area_m2": MIN_AREA_M2}).mappings().all(),
         columns=["ord", "code", "dim", "outside_m2", "outside_m"])
     hit = pd.Series(False, index=checks.ok.index)
     reasons = pd.Series("", index=checks.ok.index, dtype=object)
