@@ -4,7 +4,8 @@ A key is ``gm_<prefix>_<secret>`` with a 192-bit random secret. Because the secr
 and long, a slow password hash buys nothing per request: every request computes
 HMAC-SHA256(server secret, key) (a microsecond) and finds the row through the unique index on
 ``api_key.digest`` in one query that also checks revocation and expiry (gis/core/sql/
-key_verify.sql), so a revoke or an expiry takes effect on the next request, with no cache.
+key_verify.sql), so a revoke or an expiry takes effect on the next request, with no cache;
+last use is stamped at most once an hour.
 The salted scrypt hash is still stored: it proves a key once when its row has no digest for
 the running server secret (keys older than migration 0008, a key made by a command line that
 read another secret, a rotated secret), and that request stamps the digest.
@@ -21,6 +22,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -46,6 +48,7 @@ def _hash(secret: str, salt: str) -> str:
     return hashlib.scrypt(secret.encode(), salt=bytes.fromhex(salt), n=2**14, r=8, p=1).hex()
 
 
+@lru_cache(maxsize=8)
 def _secret_id(secret: bytes) -> str:
     """A short public name of the server secret: tells which secret stamped a digest."""
     return hmac.new(secret, b"gridmap-key-secret-id", hashlib.sha256).hexdigest()[:8]
@@ -108,7 +111,7 @@ def caller_from_token(session: Session, token: str | None,
         row = _verified(session, wanted)
     if row is None:
         raise Unauthenticated("unknown API key")
-    return _caller_of(row)
+    return _caller_of(session, row)
 
 
 def _verified(session: Session, wanted: str) -> Any:
@@ -135,13 +138,15 @@ def _stamp_digest(session: Session, token: str, prefix: str, wanted: str,
     return True
 
 
-def _caller_of(row: Any) -> Caller:
+def _caller_of(session: Session, row: Any) -> Caller:
     if row.revoked_at is not None:
         raise Unauthenticated(f"this API key was revoked on {_shown(row.revoked_at)}; "
                               "ask your administrator for a new one")
     if row.expired:
         raise Unauthenticated(f"this API key expired on {_shown(row.expires_at)}; "
                               "ask your administrator for a new one")
+    if row.stale:
+        session.execute(text(sql.load("key_touch")), {"id": row.id})
     return Caller(role=row.role, region_code=row.region_code, key_id=row.id)
 
 

@@ -4,9 +4,9 @@ import sys
 from collections.abc import Iterator
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
-from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.cli import app, main
