@@ -82,7 +82,7 @@ def test_list_and_revoke_end_a_key_at_once(live_client: TestClient,
     code, out, _ = _run(monkeypatch, capsys, "keys", "create", "--role", "dispatcher",
                         "--expires", "30d", "--label", "cli-test")
     key = out.strip()
-    prefix, secret = key.split("_")[1], key.split("_")[2]
+    prefix, secret = key.split("_")[1], key.split("_", 2)[2]
     auth = {"Authorization": f"Bearer {key}"}
     assert code == 0 and client.get("/api/v1/events", headers=auth).status_code == 200
     code, out, _ = _run(monkeypatch, capsys, "keys", "list")

@@ -44,7 +44,7 @@ def test_a_new_key_is_recognised_by_its_digest_without_scrypt(
     assert len(scrypt_calls) == 1  # made once, at creation
     row = _row(session, key)
     assert row.digest == keys.digest(key, SECRET) and row.digest.startswith("h1:")
-    assert not any(key.split("_")[2] in str(v) for v in (row.digest, row.hash, row.salt))
+    assert not any(key.split("_", 2)[2] in str(v) for v in (row.digest, row.hash, row.salt))
     for _ in range(3):
         caller = keys.caller_from_token(session, key, SECRET)
         assert (caller.role, caller.key_id) == ("dispatcher", row.id)
@@ -100,7 +100,7 @@ def test_revoked_and_expired_keys_are_refused_at_once_saying_so(session: Session
     for key, word in ((revoked, "was revoked on"), (expired, "expired on")):
         with pytest.raises(Unauthenticated, match=word) as refused:
             keys.caller_from_token(session, key, SECRET)
-        assert key.split("_")[2] not in refused.value.message
+        assert key.split("_", 2)[2] not in refused.value.message
         assert key.split("_")[1] not in refused.value.message
         assert keys.caller_for_login(session, key, SECRET) is None
 
@@ -144,7 +144,7 @@ def test_list_shows_keys_without_secrets_and_revoke_finds_them(session: Session)
     listed = {info.prefix: info for info in keys.list_keys(session)}
     info = listed[by_prefix.split("_")[1]]
     assert (info.role, info.label, info.revoked_at) == ("viewer", "前台", None)
-    assert not any(by_prefix.split("_")[2] in str(v) for v in vars(info).values())
+    assert not any(by_prefix.split("_", 2)[2] in str(v) for v in vars(info).values())
     assert keys.revoke_key(session, info.prefix)[1] is True
     assert keys.revoke_key(session, str(info.id))[1] is False  # by id, already revoked
     assert keys.revoke_key(session, pasted)[0].role == "planner"  # the whole key pasted
