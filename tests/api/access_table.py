@@ -280,7 +280,7 @@ TABLE: dict[tuple[str, str], list[Case]] = {
                                          query=lambda w, s: {"grid": s.grid})],
     # buildings, households, residents, geocoding: any key, its region only
     ("GET", f"{API}/buildings"): [
-        Case("all", query=lambda w, s: {"limit": 1000}),
+        Case("all"),
         Case("community", query=lambda w, s: {"community": s.community}),
         Case("grid", query=lambda w, s: {"grid": s.grid}),
         Case("bbox", query=_bbox)],
