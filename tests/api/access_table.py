@@ -151,6 +151,7 @@ class Case:
     content: Callable[[World, Sample], bytes] | None = None
     ok: frozenset[int] = frozenset({200, 201, 204})
     refused: frozenset[int] = frozenset()  # refusals besides 401/403/404
+    few: bool = False  # seconds per request: ask only test_access_matrix.FEW, object of 001
     check: str = "rows"  # rows | tile | none
     tile_layer: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -213,8 +214,8 @@ def _ogc(collection: str, **kw: Any) -> Case:
 def _export(kind: str) -> Case:
     path = lambda w, s: {"kind": kind}  # noqa: E731
     if kind in ("households", "residents", "events", "buildings"):
-        return Case(name=kind, path=path)
-    return PUBLIC(kind, path=path)
+        return Case(name=kind, path=path, few=True)
+    return PUBLIC(kind, path=path, few=True)
 
 
 def _tile(layer: str) -> Case:
@@ -251,7 +252,7 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("GET", f"{API}/facilities"): [PUBLIC()],
     ("GET", f"{API}/facilities/{{code}}"): [PUBLIC(path=lambda w, s: {"code": s.facility})],
     ("GET", f"{API}/grid-workers"): [PUBLIC(query=lambda w, s: {"grid": s.grid})],
-    ("GET", f"{API}/service-circles"): [PUBLIC()],
+    ("GET", f"{API}/service-circles"): [PUBLIC(few=True)],
     ("GET", f"{API}/locate"): [PUBLIC(query=lambda w, s: {"lon": s.lon, "lat": s.lat})],
     ("GET", "/ogc"): [PUBLIC()],
     ("GET", "/ogc/conformance"): [PUBLIC()],
@@ -260,8 +261,7 @@ TABLE: dict[tuple[str, str], list[Case]] = {
         _ogc(c, what="one") for c in ("grids", "regions", "facilities", "buildings")],
     ("GET", "/ogc/collections/{collection_id}/items"): [
         _ogc("grids", what="items"), _ogc("facilities", what="items"),
-        _ogc("buildings", what="items", query=_bbox),
-        _ogc("buildings", what="items", query=lambda w, s: {"limit": 1000})],
+        _ogc("buildings", what="items", query=_bbox), _ogc("buildings", what="items")],
     ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"): [
         _ogc("grids", what="item"), _ogc("regions", what="item"),
         _ogc("facilities", what="item"), _ogc("buildings", what="item", single=True)],
@@ -270,9 +270,10 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("GET", "/open311/discovery.{fmt}"): [PUBLIC(path=lambda w, s: {"fmt": "json"})],
     ("GET", "/open311/v2/services.{fmt}"): [PUBLIC(path=lambda w, s: {"fmt": "json"})],
     # maps: /map and /map/coverage public (footprints; building details only in the region)
-    ("GET", "/map"): [Case(public=True, query=lambda w, s: {"community": s.community})],
-    ("GET", "/map/coverage"): [Case(public=True, query=lambda w, s: {"k": 0})],
-    ("GET", "/map/qa"): [Case(roles=PLANNER, single=True, query=_scope)],
+    ("GET", "/map"): [Case(public=True, few=True, query=lambda w, s: {"community": s.community})],
+    ("GET", "/map/coverage"): [Case(public=True, few=True,
+                                         query=lambda w, s: {"k": 0})],
+    ("GET", "/map/qa"): [Case(roles=PLANNER, single=True, few=True, query=_scope)],
     ("GET", "/map/plans/{plan_id}"): [Case(roles=PLANNER, single=True, path=_plan)],
     ("GET", "/map/dispatch"): [Case(roles=INTAKE, single=True,
                                     query=lambda w, s: {"event": s.event})],
@@ -294,8 +295,8 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("GET", f"{API}/geocode"): [Case(query=lambda w, s: {"q": s.address})],
     ("GET", f"{API}/grids/load"): [Case("all", roles=READERS),
                                    Case("scope", roles=READERS, query=_scope)],
-    ("GET", f"{API}/qa"): [Case("all", roles=READERS),
-                           Case("scope", roles=READERS, query=_scope)],
+    ("GET", f"{API}/qa"): [Case("all", roles=READERS, few=True),
+                           Case("scope", roles=READERS, few=True, query=_scope)],
     ("GET", f"{API}/kpis"): [Case(query=lambda w, s: {"level": "community"})],
     ("GET", f"{API}/coverage"): [Case(roles=READERS)],
     ("GET", f"{API}/coverage/sites"): [Case(roles=READERS, query=lambda w, s: {"k": 1})],
@@ -310,7 +311,7 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("POST", f"{API}/events"): [Case(roles=INTAKE, single=True, json=_event_body)],
     ("POST", f"{API}/events/batch"): [Case(roles=INTAKE, single=True,
                                            json=lambda w, s: [_event_body(w, s)])],
-    ("GET", f"{API}/events"): [Case(roles=READERS, query=lambda w, s: {"limit": 1000})],
+    ("GET", f"{API}/events"): [Case(roles=READERS)],
     ("GET", f"{API}/events/overdue"): [Case(roles=READERS)],
     ("GET", f"{API}/events/{{code}}"): [Case(roles=READERS, single=True, path=_event)],
     ("POST", f"{API}/events/{{code}}/transitions"): [
