@@ -157,6 +157,7 @@ def _ask(client: TestClient, session: Session, world: World, route: tuple[str, s
     finally:
         if savepoint.is_active:
             savepoint.rollback()
+        session.expire_all()  # objects the request changed are read again, as rolled back
 
 
 def _regions(case: Case, answer: httpx.Response,
