@@ -55,25 +55,28 @@ under /api/v1 and /open311) needs the ``Authorization: Bearer`` header, which it
 by itself. SameSite=Strict on the cookie is the second fence, not the only one."""
 
 
-def get_session_secret(request: Request) -> bytes:
-    """The secret signing login cookies, read (or made) once per app."""
-    secret = getattr(request.app.state, "session_secret", None)
+def get_server_secret(request: Request) -> bytes:
+    """The server secret (signs login cookies, keys the API-key digests), read once per app."""
+    secret = getattr(request.app.state, "server_secret", None)
     if secret is None:
         secret = keys.server_secret(request.app.state.settings)
-        request.app.state.session_secret = secret
+        request.app.state.server_secret = secret
     return secret
 
 
-def get_caller(request: Request, session: SessionDep,
+ServerSecretDep = Annotated[bytes, Depends(get_server_secret)]
+
+
+def get_caller(request: Request, session: SessionDep, secret: ServerSecretDep,
                credentials: Annotated[HTTPAuthorizationCredentials | None,
                                       Depends(_bearer)]) -> Caller:
     """The caller behind the bearer key (it wins), else behind the login cookie on a GET/HEAD,
-    else the anonymous public. A bad key is 401; a bad or stale cookie is just anonymous."""
+    else the anonymous public. A bad, revoked or expired key is 401; a bad or stale cookie
+    is just anonymous."""
     if credentials is not None:
-        caller = keys.caller_from_token(session, credentials.credentials)
+        caller = keys.caller_from_token(session, credentials.credentials, secret)
     elif request.cookies.get(SESSION_COOKIE) and request.method in COOKIE_METHODS:
-        caller = keys.caller_from_session(session, request.cookies[SESSION_COOKIE],
-                                          get_session_secret(request))
+        caller = keys.caller_from_session(session, request.cookies[SESSION_COOKIE], secret)
     else:
         caller = keys.caller_from_token(session, None)
     request.state.caller = caller  # error pages say who is logged in

@@ -10,7 +10,7 @@ import pandas as pd
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from gis.core.frames import feature_collection_from_frame
+from gis.core.frames import feature_collection_from_frame, records_from_frame
 
 GEOJSON = "application/geo+json"
 
@@ -64,11 +64,6 @@ def geojson_feature(frame: gpd.GeoDataFrame, *, id_column: str = "code",
     """The single Feature of a one-row frame."""
     feature = feature_collection_from_frame(frame, id_column=id_column)["features"][0]
     return GeoJSONResponse({**feature, **({"links": links} if links else {})})
-
-
-def records_from_frame(frame: pd.DataFrame) -> list[dict]:
-    """JSON-safe records: NaN/NaT become null, dates ISO strings."""
-    return json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False))
 
 
 def json_page(request: Request, frame: pd.DataFrame, *, limit: int | None,

@@ -29,10 +29,7 @@ def covered(frame: pd.DataFrame, caller: Caller) -> pd.Series:
     """Rows whose ``community_code`` lies in the caller's jurisdiction (anonymous: none)."""
     if caller.is_anonymous:
         return pd.Series(False, index=frame.index)
-    if caller.scope is None:
-        return pd.Series(True, index=frame.index)
-    codes = frame["community_code"].fillna("")
-    return codes.map(lambda code: jurisdiction.inside(code, caller.scope)).astype(bool)
+    return jurisdiction.inside_series(frame["community_code"], caller.scope)
 
 
 def building_layer(buildings: gpd.GeoDataFrame, caller: Caller) -> folium.GeoJson:

@@ -1,7 +1,8 @@
-"""Commands: db start|stop|status|url, migrate, keys create, serve."""
+"""Commands: db start|stop|status|url, migrate, keys create|list|revoke, serve."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -64,12 +65,55 @@ def migrate(target: Annotated[str, typer.Argument(help="Alembic revision")] = "h
 @keys_app.command("create")
 def keys_create(
     role: Annotated[str, typer.Option(help="admin, planner, dispatcher, grid_worker, viewer")],
-    region: Annotated[str | None, typer.Option(help="12-digit code of the jurisdiction")] = None,
+    region: Annotated[str | None, typer.Option(
+        help="12-digit code of an existing region: the key acts only inside it (any role)")
+    ] = None,
+    expires: Annotated[str | None, typer.Option(
+        help="90d, 12h, 4w or YYYY-MM-DD (valid through that day, Asia/Shanghai); "
+             "default: until revoked")] = None,
     label: Annotated[str | None, typer.Option(help="who the key is for")] = None,
 ) -> None:
-    """Make an API key and print it once (only a salted hash is stored)."""
+    """Make an API key and print it once (only its digest and a salted hash are stored)."""
+    expires_at = keys.expires_from_text(expires) if expires else None
+    secret = keys.server_secret(get_settings())
     with session() as s:
-        typer.echo(keys.create_key(s, role=role, region_code=region, label=label))
+        typer.echo(keys.create_key(s, role=role, region_code=region, label=label,
+                                   expires_at=expires_at, secret=secret))
+
+
+KEY_COLUMNS = ("id", "prefix", "role", "region", "label", "created", "expires", "revoked",
+               "last_used")
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, datetime):
+        return value.astimezone(keys.LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """Every key, tab-separated: id, prefix, role, region, label, created, expires, revoked,
+    last used (within the hour; times Asia/Shanghai). Never a secret."""
+    with session() as s:
+        rows = keys.list_keys(s)
+    typer.echo("\t".join(KEY_COLUMNS))
+    for info in rows:
+        typer.echo("\t".join(_cell(v) for v in (
+            info.id, info.prefix, info.role, info.region_code, info.label, info.created_at,
+            info.expires_at, info.revoked_at, info.last_used_at)))
+
+
+@keys_app.command("revoke")
+def keys_revoke(ref: Annotated[str, typer.Argument(
+        metavar="ID_OR_PREFIX", help="the key's id or prefix (from `gridmap keys list`)")]) -> None:
+    """Revoke a key: its next request (and its map logins) are refused at once."""
+    with session() as s:
+        info, revoked_now = keys.revoke_key(s, ref)
+    state = "revoked" if revoked_now else f"already revoked on {_cell(info.revoked_at)}"
+    console.print(f"key {info.id} ({info.prefix}, {info.role}) {state}")
 
 
 def serve(host: Annotated[str, typer.Option()] = "127.0.0.1",

@@ -21,7 +21,8 @@ def list_buildings(request: Request, session: SessionDep, caller: KeyedCallerDep
                    offset: Offset = 0) -> GeoJSONResponse:
     """Buildings as GeoJSON (lon/lat), filtered by grid code, community code and bbox."""
     frame = buildings.list_buildings(session, grid_code=grid, community_code=community,
-                                     bbox=bbox, limit=limit, offset=offset)
+                                     bbox=bbox, limit=limit, offset=offset,
+                                     scope=caller.scope)
     return geojson_page(request, frame, limit=limit, offset=offset)
 
 
@@ -29,4 +30,4 @@ def list_buildings(request: Request, session: SessionDep, caller: KeyedCallerDep
             response_model=BuildingFeature, responses=errors(404))
 def get_building(code: str, session: SessionDep, caller: KeyedCallerDep) -> GeoJSONResponse:
     """One building as a GeoJSON Feature."""
-    return geojson_feature(buildings.get_building(session, code))
+    return geojson_feature(buildings.get_building(session, code, scope=caller.scope))

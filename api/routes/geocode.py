@@ -25,4 +25,4 @@ def geocode(session: SessionDep, caller: KeyedCallerDep,
     """Ranked building candidates (score 0..1, by street address or compound name) with each
     building's grid; ``clear`` says whether the best one would place an event without a
     dispatcher."""
-    return geocoding.geocode(session, q, limit=limit)
+    return geocoding.geocode(session, q, limit=limit, scope=caller.scope)

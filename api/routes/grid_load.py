@@ -5,7 +5,6 @@ Mounted before the grids router so ``/grids/load`` is not read as the grid code 
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -14,6 +13,7 @@ from api.access import ReaderDep
 from api.deps import SessionDep, SettingsDep
 from api.schemas.common import errors
 from api.schemas.grids import GridLoad
+from gis.core import frames
 from gis.grids import grid_load, household_rules
 
 router = APIRouter(prefix="/api/v1", tags=["grid load"],
@@ -35,9 +35,9 @@ def read_grid_load(session: SessionDep, caller: ReaderDep, settings: SettingsDep
                                       residential_max=residential_max,
                                       rural_min=rural_min, rural_max=rural_max)
     frame = grid_load.list_grid_load(session, theme=theme, scope_code=scope, months=months,
-                                     rules=used)
+                                     rules=used, scope=caller.scope)
     bad = grid_load.out_of_range(frame)
     shown = bad if only_out_of_range else frame
     return {"theme": theme, "scope": scope, "rules": used.model_dump(mode="json"),
             "count": len(frame), "out_of_range": len(bad),
-            "grids": json.loads(shown.to_json(orient="records", force_ascii=False))}
+            "grids": frames.records_from_frame(shown)}

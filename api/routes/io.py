@@ -92,6 +92,7 @@ def import_kind(kind: str, caller: PlannerDep, session: SessionDep, settings: Se
 def export_kind(kind: str, session: SessionDep,
                 caller: Annotated[Caller, Depends(exporter)],
                 theme: str | None = None) -> GeoJSONResponse:
-    """All rows of ``kind`` as GeoJSON; personal data masked unless the caller is an admin,
-    dispatcher or grid worker key without a jurisdiction limit; unmasked exports are audited."""
-    return GeoJSONResponse(io.export_collection(session, kind, theme=theme, caller=caller))
+    """All rows of ``kind`` as GeoJSON; personal data masked unless the caller is admin (or a
+    dispatcher/grid worker key without a jurisdiction limit); unmasked exports are audited."""
+    return GeoJSONResponse(io.export_collection(session, kind, theme=theme, caller=caller,
+                                                scope=caller.scope))

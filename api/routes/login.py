@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.deps import SESSION_COOKIE, CallerDep, SessionDep, SettingsDep, get_session_secret
+from api.deps import SESSION_COOKIE, CallerDep, ServerSecretDep, SessionDep, SettingsDep
 from api.schemas.common import errors
 from gis.access import keys
 from layers import login
@@ -39,13 +39,14 @@ def get_login(caller: CallerDep, next: str | None = None) -> HTMLResponse:
 
 @router.post(login.LOGIN_URL, response_class=HTMLResponse, summary="登录 (set the map cookie)")
 def post_login(request: Request, session: SessionDep, settings: SettingsDep,
-               key: Annotated[str, Form()], next: Next = "/map") -> Response:
+               secret: ServerSecretDep, key: Annotated[str, Form()],
+               next: Next = "/map") -> Response:
     """Check ``key``; on success set the session cookie and 303 to ``next``, else 401 form."""
-    caller = keys.caller_for_login(session, key)
+    caller = keys.caller_for_login(session, key, secret)
     if caller is None:  # a person's typo: the form again, not a JSON error
         page = login.login_page(next_url=safe_next(next), error="密钥无效或已停用，请重试。")
         return HTMLResponse(page, status_code=401)
-    token = keys.create_session_token(caller, get_session_secret(request),
+    token = keys.create_session_token(caller, secret,
                                       hours=settings.session_hours)
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, token, max_age=int(settings.session_hours * 3600),

@@ -17,6 +17,7 @@ from api.params import BBoxParam, Offset
 from api.responses import GEOJSON, GeoJSONResponse, geojson_feature, geojson_page
 from api.schemas.common import errors
 from api.schemas.ogc import CollectionInfo, Collections, Conformance, Item, Items, Landing
+from gis.access.callers import Caller
 from gis.core.errors import NotFound
 from gis.grids import registry
 from gis.places import buildings, facilities, regions
@@ -32,9 +33,9 @@ CONFORMANCE = ["http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
 class Collection:
     title: str
     description: str
-    items: Callable  # list_<noun>(session, *, bbox, limit, offset)
-    item: Callable  # get_<noun>(session, code)
-    keyed: bool = False
+    items: Callable  # list_<noun>(session, *, bbox, limit, offset[, scope])
+    item: Callable  # get_<noun>(session, code[, *, scope])
+    keyed: bool = False  # keyed collections take the caller's jurisdiction as ``scope``
 
 
 COLLECTIONS = {
@@ -66,6 +67,11 @@ def readable_collection(collection_id: str, caller: CallerDep) -> Collection:
 
 
 CollectionDep = Annotated[Collection, Depends(readable_collection)]
+
+
+def _scope(caller: Caller, collection: Collection) -> dict:
+    """``scope=`` for a keyed collection's read services (the caller's jurisdiction)."""
+    return {"scope": caller.scope} if collection.keyed else {}
 
 
 def _describe(request: Request, collection_id: str) -> dict:
@@ -122,7 +128,8 @@ def list_items(collection: CollectionDep, request: Request, session: SessionDep,
                caller: CallerDep, bbox: BBoxParam = None, limit: int = 10,
                offset: Offset = 0) -> GeoJSONResponse:
     """Features of a collection (GeoJSON, CRS84), filtered by bbox, paged by limit/offset."""
-    frame = collection.items(session, bbox=bbox, limit=limit, offset=offset)
+    frame = collection.items(session, bbox=bbox, limit=limit, offset=offset,
+                             **_scope(caller, collection))
     extra = {"timeStamp": datetime.now(UTC).isoformat(timespec="seconds")}
     return geojson_page(request, frame, limit=limit, offset=offset, extra=extra)
 
@@ -132,7 +139,7 @@ def list_items(collection: CollectionDep, request: Request, session: SessionDep,
 def get_item(collection: CollectionDep, collection_id: str, feature_id: str, request: Request,
              session: SessionDep, caller: CallerDep) -> GeoJSONResponse:
     """One feature by its code."""
-    frame = collection.item(session, feature_id)
+    frame = collection.item(session, feature_id, **_scope(caller, collection))
     href = f"{_root(request)}/collections/{collection_id}"
     return geojson_feature(frame, links=[
         {"rel": "self", "type": GEOJSON, "href": f"{href}/items/{feature_id}"},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Literal
 
@@ -16,6 +15,7 @@ from api.schemas.buildings import GridHistory
 from api.schemas.common import errors
 from api.schemas.plans import AppliedPlan, PlanReport
 from gis import plans
+from gis.core import frames
 from gis.grids import household_rules
 from layers import plans as plan_layers
 
@@ -107,9 +107,9 @@ def reject_plan(caller: PlannerDep, plan: CurrentPlan, session: SessionDep) -> d
 def building_grid_history(code: str, session: SessionDep, caller: ReaderDep,
                           at: datetime | None = None) -> dict:
     """Which unified grid building ``code`` was in, period by period (or at ``at``)."""
-    periods = plans.list_building_grid_history(session, code, at=at)
+    periods = plans.list_building_grid_history(session, code, at=at, scope=caller.scope)
     return {"building": code, "at": at.isoformat() if at else None,
-            "periods": json.loads(periods.to_json(orient="records", date_format="iso"))}
+            "periods": frames.records_from_frame(periods)}
 
 
 @router.get("/map/plans/{plan_id}", response_class=HTMLResponse, responses=errors(404))

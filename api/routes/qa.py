@@ -26,7 +26,8 @@ Scope = Annotated[str | None, Query(description="community/subdistrict/district 
 def qa_report(session: SessionDep, caller: ReaderDep, scope: Scope = None,
               theme: str | None = None, sliver_m2: float = qa.SLIVER_M2) -> dict:
     """Overlaps, gaps, slivers, grids crossing communities, cut and orphan buildings."""
-    issues = qa.list_qa_issues(session, theme=theme, scope_code=scope, sliver_m2=sliver_m2)
+    issues = qa.list_qa_issues(session, theme=theme, scope_code=scope, sliver_m2=sliver_m2,
+                               scope=caller.scope)
     summary = qa.summary_from_issues(issues)
     return {"scope": scope, "theme": theme, "summary": summary.to_dict(orient="records"),
             "issues": frames.feature_collection_from_frame(issues, id_column=None)}
@@ -37,12 +38,8 @@ def qa_map(session: SessionDep, caller: PlanningCallerDep, scope: Scope = None,
            theme: str = "unified") -> str:
     """The QA problems of one layer drawn over its grids (offline page; planners, within
     their region: a region-limited planner's default scope is that region)."""
-    scope = scope or caller.scope
-    jurisdiction.check_inside(scope, caller.scope, f"scope {scope}")
-    issues = qa.list_qa_issues(session, theme=theme, scope_code=scope)
-    layer = registry.list_grids(session, theme=theme, community_code=None)
-    if scope is not None:
-        prefix = jurisdiction.region_prefix(scope)
-        layer = layer[layer["community_code"].fillna("").str.startswith(prefix)]
+    scope = jurisdiction.narrow(scope, caller.scope)
+    issues = qa.list_qa_issues(session, theme=theme, scope_code=scope, scope=caller.scope)
+    layer = registry.list_grids(session, theme=theme, community_code=None, scope=scope)
     return qa_layers.qa_page(issues, layer, title=f"拓扑检查 {scope or ''} ({theme})",
                              labels=qa.CHECKS)

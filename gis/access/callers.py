@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gis.access import jurisdiction
 from gis.core.errors import Forbidden, Unauthenticated
 
 ROLE_RANK = {"viewer": 1, "grid_worker": 2, "dispatcher": 3, "planner": 3, "admin": 4}
@@ -48,11 +47,6 @@ class Caller:
         role), or None when it sees everything. The one Python notion of the caller's
         jurisdiction: test a unit with ``jurisdiction.inside(code, caller.scope)``."""
         return self.region_code
-
-    def covers(self, code: str | None) -> bool:
-        """``jurisdiction.inside(code, self.scope)``: one-way, a community key does not cover
-        its subdistrict."""
-        return jurisdiction.inside(code, self.scope)
 
 
 ANONYMOUS = Caller()

@@ -8,7 +8,7 @@ with numpy, and inverted by fixed-point iteration to millimetres.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Final
 
 import numpy as np
@@ -18,7 +18,8 @@ from pyproj.exceptions import CRSError
 
 from gis.core.errors import InvalidCoordinates, UnknownCRS
 
-__all__ = ["STORAGE_SRID", "check_in_china", "metric_epsg", "parse_crs", "to_storage"]
+__all__ = ["STORAGE_SRID", "check_in_china", "metric_epsg", "metric_epsg_of", "parse_crs",
+           "to_storage"]
 
 STORAGE_SRID: Final = 4490
 """CGCS2000, the national datum every geometry is stored in (equal to WGS84 within cm)."""
@@ -53,14 +54,27 @@ def parse_crs(value: str | int | None) -> str | CRS:
         ) from exc
 
 
-def metric_epsg(lon: float) -> int:
-    """EPSG code of the CGCS2000 3-degree Gauss-Kruger zone (no zone prefix) for ``lon``.
+def metric_epsg(lon: float, lat: float) -> int:
+    """EPSG code of the metric CRS at lon/lat (degrees, EPSG:4490): the one chooser.
 
-    EPSG:4534 is central meridian 75°E, each next code 3° further east, up to 4554 (135°E).
+    In China the CGCS2000 3-degree Gauss-Kruger zone (no zone prefix): EPSG:4534 is central
+    meridian 75°E, each next code 3° further east, up to 4554 (135°E); elsewhere the WGS84
+    UTM zone. Lengths stored in one CRS and cut or compared in another would disagree, so
+    callers choose once, for the centre of their data (``metric_epsg_of``), and pass the code
+    on (to SQL as a bound parameter).
     """
+    if coordinate_problems([lon], [lat])[0]:
+        zone = min(int((lon + 180) // 6) + 1, 60)
+        return (32600 if lat >= 0 else 32700) + zone
     central = round(lon / 3.0) * 3
     central = min(max(central, 75), 135)
     return 4534 + (central - 75) // 3
+
+
+def metric_epsg_of(bounds: Sequence[float] | npt.NDArray[np.float64]) -> int:
+    """``metric_epsg`` of the centre of ``bounds`` (minx, miny, maxx, maxy; EPSG:4490)."""
+    minx, miny, maxx, maxy = (float(b) for b in bounds)
+    return metric_epsg((minx + maxx) / 2, (miny + maxy) / 2)
 
 
 def _transform_lat(x: Array, y: Array) -> Array:

@@ -62,12 +62,17 @@ def frame_from_sql(session: Session, sql: str, params: dict | None = None, *,
                             crs=f"EPSG:{STORAGE_SRID}")
 
 
+def records_from_frame(frame: pd.DataFrame) -> list[dict]:
+    """JSON-safe records of a plain frame: NaN/NaT/inf become null, times ISO 8601 strings,
+    numpy scalars Python numbers; the one frame-to-JSON converter of gis/, layers/ and api/."""
+    return json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False))
+
+
 def feature_collection_from_frame(frame: gpd.GeoDataFrame, *, id_column: str | None = "id",
                                   extra: dict | None = None) -> dict:
     """An RFC 7946 FeatureCollection (lon/lat; CGCS2000 equals WGS84 within centimetres)."""
     geometry_name = frame.geometry.name
-    props = frame.drop(columns=[geometry_name])
-    records = json.loads(props.to_json(orient="records", date_format="iso", force_ascii=False))
+    records = records_from_frame(frame.drop(columns=[geometry_name]))
     geoms = shapely.to_geojson(np.asarray(frame.geometry.values, dtype=object))
     features = [
         {"type": "Feature",

@@ -21,7 +21,7 @@ from shapely.geometry.base import BaseGeometry
 from gis.core.crs import STORAGE_SRID
 from gis.demo import names
 
-METRIC_EPSG = 4549  # CGCS2000 3-degree GK zone, central meridian 120°E (crs.metric_epsg(119.2))
+METRIC_EPSG = 4549  # CGCS2000 3-degree GK zone, central meridian 120°E (crs.metric_epsg)
 WIDTH, HEIGHT = 2600.0, 2000.0  # subdistrict extent in metres
 CENTRE_LONLAT = (119.212, 34.601)
 ROTATION_DEG = -9.0

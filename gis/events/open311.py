@@ -14,7 +14,6 @@ masked (any reading role, a viewer too, gets the answer).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -38,8 +37,6 @@ CHANGESET = "2026-11-24T11:00:00+08:00"
 """When this endpoint's behaviour last changed (discovery's ``changeset``)."""
 FORMATS = ("text/xml", "application/json")
 STATUSES = ("open", "closed")
-_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-_ID_NUMBER = re.compile(r"(?<!\d)\d{17}[\dXx](?!\w)")
 
 
 def list_services() -> list[dict[str, Any]]:
@@ -174,10 +171,7 @@ def _w3c(value: datetime | None) -> str | None:
 
 def _public(description: str | None) -> str | None:
     """The description with phone and ID numbers a resident typed into it masked."""
-    if not description:
-        return description
-    masked = _PHONE.sub(lambda m: privacy.mask_phone(m.group()) or "", description)
-    return _ID_NUMBER.sub(lambda m: privacy.mask_id_number(m.group()) or "", masked)
+    return privacy.mask_in_text(description)
 
 
 def _notice(state: str, grid_code: str | None) -> str:

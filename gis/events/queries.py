@@ -16,7 +16,7 @@ from gis.access import jurisdiction
 from gis.access.privacy import mask_frame
 from gis.core import paging
 from gis.core.errors import InvalidInput, NotFound
-from gis.core.frames import feature_collection_from_frame, frame_from_sql
+from gis.core.frames import feature_collection_from_frame
 from gis.events import categories, workflow
 from gis.models import Event
 
@@ -128,17 +128,5 @@ def list_nearby_events(session: Session, code: str, *, radius_m: float = 300.0,
                        reveal: bool = False, scope: str | None = None) -> gpd.GeoDataFrame:
     """Open events within ``radius_m`` (geodesic) of event ``code``, nearest first (EPSG:4490);
     only those inside region ``scope`` when given."""
-    frame = frame_from_sql(session, """
-        SELECT o.code, o.category, o.status, o.priority, o.description, o.reported_at,
-               o.due_at, (o.due_at < now()) AS overdue, o.reporter_name, o.reporter_phone,
-               ST_Distance(o.geom::geography, e.geom::geography) AS distance_m, o.geom
-        FROM event e JOIN event o
-          ON o.id <> e.id AND o.status <> 'closed'
-         -- a box of at least radius_m on every side (GiST), then the exact geodesic test
-         AND o.geom && ST_Expand(e.geom, :radius / 110000.0 / cos(radians(ST_Y(e.geom))))
-         AND ST_DWithin(o.geom::geography, e.geom::geography, :radius)
-        WHERE e.code = :code
-          AND gm_in_region(coalesce(o.community_code, o.subdistrict_code), :scope)
-        ORDER BY distance_m, o.code""", {"code": code, "radius": radius_m,
-                                          "scope": jurisdiction.scope_prefix(scope)})
+    frame = workflow.events_near(session, code, radius_m=radius_m, scope=scope)
     return _labelled(mask_frame(frame, reveal=reveal))

@@ -16,12 +16,14 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
+import geopandas as gpd
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from gis.access import jurisdiction
-from gis.core import db
+from gis.core import db, sql
 from gis.core.errors import Conflict, InvalidInput, NotFound
+from gis.core.frames import frame_from_sql
 from gis.events import categories
 from gis.models import Event, EventLog
 
@@ -42,7 +44,11 @@ TRANSITIONS: Final[dict[str, tuple[str, ...]]] = {
     "returned": ("accepted", "closed"),
     "reopened": ("accepted", "dispatched"),
 }
-OPEN_STATES: Final = tuple(s for s in TRANSITIONS if s != "closed")
+DONE_STATES: Final = ("resolved", "verified", "closed")
+"""Work done (办结) and after: checked (核查), closed (结案)."""
+OPEN_STATES: Final = tuple(s for s in TRANSITIONS if s not in DONE_STATES)
+"""An event is open (未办结) until it is resolved. SQL asks ``gm_event_open(status)``
+(migration 0007), which holds this same list."""
 ESCALATION: Final = ("grid", "community", "subdistrict", "department")
 ESCALATION_LABELS: Final = {"grid": "网格", "community": "社区", "subdistrict": "街道",
                             "department": "职能部门"}
@@ -155,7 +161,7 @@ def rate_event(session: Session, code: str, score: int, *, actor: str,
     if not 1 <= score <= 5:
         raise InvalidInput(f"satisfaction must be 1..5; got {score}")
     event = _locked_event(session, code, scope)
-    if event.status not in ("resolved", "verified", "closed"):
+    if event.status in OPEN_STATES:
         raise Conflict(f"event {code} is {event.status}; satisfaction is asked after it is "
                        "resolved", status=event.status, allowed=[])
     event.satisfaction = score
@@ -188,7 +194,7 @@ def list_overdue(session: Session, *, at: datetime | None = None,
                extract(epoch FROM (coalesce(CAST(:at AS timestamptz), now()) - e.due_at))
                  / 3600.0 AS overdue_hours
         FROM event e LEFT JOIN grid g ON g.id = e.grid_id
-        WHERE e.status <> 'closed' AND e.due_at < coalesce(CAST(:at AS timestamptz), now())
+        WHERE gm_event_open(e.status) AND e.due_at < coalesce(CAST(:at AS timestamptz), now())
           AND (CAST(:grid AS text) IS NULL OR g.code = CAST(:grid AS text))
           AND gm_in_region(coalesce(e.community_code, e.subdistrict_code), :scope)
         ORDER BY e.due_at, e.code"""), {"at": at, "grid": grid_code,
@@ -197,26 +203,25 @@ def list_overdue(session: Session, *, at: datetime | None = None,
             for r in rows]
 
 
+def events_near(session: Session, code: str, *, radius_m: float, same_category: bool = False,
+                scope: str | None = None) -> gpd.GeoDataFrame:
+    """Open events within ``radius_m`` (geodesic) of event ``code``, nearest first, with
+    ``distance_m`` (EPSG:4490 points; reporters in clear: mask before answering); only those
+    inside region ``scope`` and, with ``same_category``, of the event's own category."""
+    return frame_from_sql(session, sql.load("event_nearby"), {
+        "code": code, "radius": radius_m, "same_category": same_category,
+        "scope": jurisdiction.scope_prefix(scope)})
+
+
 def duplicate_hints(session: Session, code: str, *, scope: str | None = None
                     ) -> list[dict[str, Any]]:
     """Open events of the same category within 50 m (geodesic) of event ``code`` (inside
     region ``scope`` when given)."""
-    rows = session.execute(text("""
-        SELECT o.code, o.status, o.description, o.reported_at,
-               ST_Distance(o.geom::geography, e.geom::geography) AS distance_m
-        FROM event e JOIN event o
-          ON o.category = e.category AND o.id <> e.id AND o.status <> 'closed'
-         -- 0.001° is at least 65 m anywhere in China: a GiST-indexed box before the
-         -- exact geodesic test
-         AND o.geom && ST_Expand(e.geom, 0.001)
-         AND ST_DWithin(o.geom::geography, e.geom::geography, :radius)
-        WHERE e.code = :code
-          AND gm_in_region(coalesce(o.community_code, o.subdistrict_code), :scope)
-        ORDER BY distance_m, o.code"""),
-        {"code": code, "radius": DUPLICATE_RADIUS_M,
-         "scope": jurisdiction.scope_prefix(scope)}).mappings().all()
-    return [{**r, "reported_at": r["reported_at"].isoformat(),
-             "distance_m": round(float(r["distance_m"]), 1)} for r in rows]
+    near = events_near(session, code, radius_m=DUPLICATE_RADIUS_M, same_category=True,
+                       scope=scope)
+    return [{"code": r.code, "status": r.status, "description": r.description,
+             "reported_at": r.reported_at.isoformat(), "distance_m": round(r.distance_m, 1)}
+            for r in near.itertuples()]
 
 
 def fill_due_dates(session: Session, event_ids: list[int] | None = None, *,

@@ -162,6 +162,7 @@ def assign_events(session: Session, event_ids: list[int] | None = None, *,
         return 0
     bulk = event_ids is None or len(event_ids) >= BULK_EVENTS
     params = {"ids": event_ids, "max_outside_m": MAX_OUTSIDE_M,
+              "metric_srid": _grids_metric_epsg(session),
               "piece_vertices": PIECE_VERTICES if bulk else 1_000_000_000}
     pick = sql.load("assign_events_pick")
     # a million events sort and hash tens of MB: enough work_mem keeps that off disk. JIT
@@ -180,6 +181,14 @@ def assign_events(session: Session, event_ids: list[int] | None = None, *,
     _settings(session, **previous)
     session.flush()
     return written
+
+
+def _grids_metric_epsg(session: Session) -> int:
+    """``crs.metric_epsg`` of the current unified grids' extent (EPSG:4490 when none)."""
+    row = session.execute(text(
+        "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e "
+        "FROM grid WHERE theme = 'unified' AND valid_to IS NULL) x")).one()
+    return crs.STORAGE_SRID if row[0] is None else crs.metric_epsg_of(row)
 
 
 _WRITE = ("UPDATE event e SET grid_id = p.grid_id, grid_version = p.grid_version, "

@@ -8,6 +8,7 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.access import jurisdiction
 from gis.core import sql
 from gis.core.errors import InvalidInput
 from gis.grids.household_rules import LoadRules, rules_with
@@ -17,10 +18,13 @@ STATUSES = ("ok", "oversized", "undersized", "exempt")
 
 
 def list_grid_load(session: Session, *, theme: str = "unified", scope_code: str | None = None,
-                   months: int = 3, rules: LoadRules | None = None) -> pd.DataFrame:
+                   months: int = 3, rules: LoadRules | None = None,
+                   scope: str | None = None) -> pd.DataFrame:
     """Every current grid of ``theme`` in ``scope_code`` (community/subdistrict/district code,
     None = all) with its load and its status against ``rules`` (default: the built-in rules;
-    callers pass ``household_rules.rules_from(settings)``).
+    callers pass ``household_rules.rules_from(settings)``). ``scope`` is the caller's
+    jurisdiction (None: everywhere): ``scope_code`` outside it is Forbidden, and without
+    ``scope_code`` only the grids inside it come back.
 
     Columns: id, code, name, theme, kind, community_code, locked, version, households,
     residents, buildings, area_km2 (geodesic), events_per_month (over the last ``months``),
@@ -31,8 +35,10 @@ def list_grid_load(session: Session, *, theme: str = "unified", scope_code: str 
         raise InvalidInput(f"unknown grid theme '{theme}': use one of {', '.join(GRID_THEMES)}")
     if not 1 <= months <= 120:
         raise InvalidInput(f"months must be between 1 and 120; got {months}")
+    region = jurisdiction.narrow(scope_code, scope)
     frame = pd.read_sql(text(sql.load("grid_load")), session.connection(),
-                        params={"theme": theme, "scope": scope_code, "months": months})
+                        params={"theme": theme, "scope": jurisdiction.scope_prefix(region),
+                                "months": months})
     return check_load(frame, rules=rules or rules_with())
 
 

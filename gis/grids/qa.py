@@ -10,6 +10,7 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from gis.access import jurisdiction
 from gis.core import sql
 from gis.core.errors import InvalidInput
 from gis.core.frames import frame_from_sql
@@ -36,9 +37,12 @@ MIN_M2 = 0.5
 
 def list_qa_issues(session: Session, *, theme: str | None = None,
                    scope_code: str | None = None, sliver_m2: float = SLIVER_M2,
-                   cut_share: float = CUT_SHARE, min_m2: float = MIN_M2) -> gpd.GeoDataFrame:
+                   cut_share: float = CUT_SHARE, min_m2: float = MIN_M2,
+                   scope: str | None = None) -> gpd.GeoDataFrame:
     """Every topology problem of the current grids of ``theme`` (None: all themes) in
-    ``scope_code`` (community, subdistrict or district code; None: everywhere).
+    ``scope_code`` (community, subdistrict or district code; None: everywhere). ``scope`` is
+    the caller's jurisdiction (None: everywhere): ``scope_code`` outside it is Forbidden, and
+    without ``scope_code`` only the problems inside it come back.
 
     Columns: check, label, theme, community_code, grid_codes (list), building_code,
     area_m2 (geodesic m²: the piece, or for a cut building the part outside its main grid),
@@ -48,8 +52,10 @@ def list_qa_issues(session: Session, *, theme: str | None = None,
         raise InvalidInput(f"unknown grid theme '{theme}': use one of {', '.join(GRID_THEMES)}")
     if not 0 < cut_share <= 1 or sliver_m2 < 0 or min_m2 < 0:
         raise InvalidInput("cut_share must be in (0, 1]; sliver_m2 and min_m2 not negative")
+    region = jurisdiction.narrow(scope_code, scope)
     frame = frame_from_sql(session, sql.load("qa"),
-                           {"theme": theme, "scope": scope_code, "sliver_m2": sliver_m2,
+                           {"theme": theme, "scope": jurisdiction.scope_prefix(region),
+                            "sliver_m2": sliver_m2,
                             "cut_share": cut_share, "min_m2": min_m2})
     frame.insert(1, "label", frame["check"].map(CHECKS))
     return frame

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import geopandas as gpd
 from sqlalchemy.orm import Session
 
+from gis.access import jurisdiction
 from gis.core import paging
 from gis.core.errors import InvalidInput
 from gis.models.admin import GRID_THEMES
@@ -20,8 +21,9 @@ def _check_theme(theme: str) -> None:
 
 def list_grids(session: Session, *, theme: str = "unified", community_code: str | None = None,
                bbox: str | Sequence[float] | None = None, limit: int | None = None,
-               offset: int = 0) -> gpd.GeoDataFrame:
-    """Current grids of ``theme`` (EPSG:4490), ordered by code, one page.
+               offset: int = 0, scope: str | None = None) -> gpd.GeoDataFrame:
+    """Current grids of ``theme`` (EPSG:4490) inside region ``scope`` (None: everywhere),
+    ordered by code, one page.
 
     Columns: id, code, name, theme, kind, community_code, community_name, households,
     residents, buildings, area_km2, open_events, locked, version, worker_name, worker_phone,
@@ -29,14 +31,15 @@ def list_grids(session: Session, *, theme: str = "unified", community_code: str 
     """
     _check_theme(theme)
     params = {"theme": theme, "community_code": community_code, "code": None,
-              **paging.bbox_params(bbox)}
+              "scope": jurisdiction.scope_prefix(scope), **paging.bbox_params(bbox)}
     return paging.run_page(session, "grid_list", params, limit=limit, offset=offset)
 
 
 def get_grid(session: Session, code: str, *, theme: str = "unified") -> gpd.GeoDataFrame:
     """The current grid ``code`` of ``theme`` as a one-row frame (columns of list_grids)."""
     _check_theme(theme)
-    params = {"theme": theme, "community_code": None, "code": code, **paging.NO_BBOX}
+    params = {"theme": theme, "community_code": None, "code": code, "scope": None,
+              **paging.NO_BBOX}
     frame = paging.run_page(session, "grid_list", params, limit=None, offset=0)
     return paging.one_row(frame, "current grid", code,
                            f" in theme '{theme}' (the theme parameter picks another)")

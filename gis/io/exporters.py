@@ -2,7 +2,9 @@
 
 What is exported imports again unchanged (round trip): lists are comma-separated, times are
 ISO 8601 text, geometry is EPSG:4490 lon/lat (CSV: lon/lat columns for points, else WKT).
-Personal fields are masked unless ``reveal``.
+Personal fields are masked unless ``reveal`` (gis.access.privacy: a masked ID number leaves
+with its birth date cut to the year). A key limited to a region exports that region's rows
+only (``scope``; the jurisdiction rule ``gm_in_region`` in each io_export_*.sql).
 """
 
 from __future__ import annotations
@@ -19,40 +21,40 @@ import pyogrio
 import shapely
 from sqlalchemy.orm import Session
 
-from gis.access import privacy
+from gis.access import audit, jurisdiction, privacy
 from gis.access.callers import ANONYMOUS, Caller
 from gis.core import frames, sql
 from gis.core.crs import STORAGE_SRID
 from gis.core.errors import InvalidInput
 from gis.io.kinds import Kind, get_kind
 from gis.io.readers import file_format
-from gis.models import AuditLog
 
 
 def reveals_to(caller: Caller) -> bool:
     """Whether an export shows ``caller`` personal data unmasked: a personal-data role
     (admin, dispatcher, grid_worker) whose key is not limited to a jurisdiction, because an
     export spans every row of the kind."""
-    return caller.sees_personal_data and caller.covers(None)
+    return caller.sees_personal_data and caller.scope is None
 
 
 def export_frame(session: Session, kind: str, *, theme: str | None = None,
-                 reveal: bool = False, actor: str = "cli") -> gpd.GeoDataFrame | pd.DataFrame:
-    """The rows of ``kind`` as a (Geo)DataFrame in EPSG:4490, personal fields masked unless
-    ``reveal`` (an unmasked export of personal data is written to the audit log)."""
+                 reveal: bool = False, actor: str = "cli",
+                 scope: str | None = None) -> gpd.GeoDataFrame | pd.DataFrame:
+    """The rows of ``kind`` inside region ``scope`` (None: everywhere; events not yet placed
+    only then) as a (Geo)DataFrame in EPSG:4490, personal fields masked unless ``reveal``
+    (an unmasked export of personal data is written to the audit log)."""
     spec = get_kind(kind)
     if theme is not None and spec.name != "grids":
         raise InvalidInput("theme applies to grids only")
-    frame = frames.frame_from_sql(session, sql.load(f"io_export_{spec.name}"),
-                                  {"theme": theme} if spec.name == "grids" else None,
+    params = {"theme": theme, "scope": jurisdiction.scope_prefix(scope), "region": scope}
+    frame = frames.frame_from_sql(session, sql.load(f"io_export_{spec.name}"), params,
                                   geom_col="geom" if spec.geometry else None)
     frame = _as_text_times(frame)
     if not reveal:
         return _masked(frame, spec)
     if spec.personal:
-        session.add(AuditLog(actor=actor, action="export_personal_data", target=spec.name,
-                             details={"rows": len(frame)}))
-        session.flush()
+        audit.record_reveal(session, actor=actor, kind=spec.name, target=spec.name,
+                            rows=len(frame), scope=scope, export=True)
     return frame
 
 
@@ -68,17 +70,15 @@ def _as_text_times(frame: pd.DataFrame) -> pd.DataFrame:
 def _masked(frame: pd.DataFrame, spec: Kind) -> pd.DataFrame:
     if not spec.personal:
         return frame  # grid workers' and facilities' phones are public contact (上岗公示)
-    out = privacy.mask_frame(frame)
-    if "name" in spec.personal:
-        out["name"] = out["name"].map(privacy.mask_name, na_action="ignore")
-    return out
+    return privacy.mask_frame(frame, names=("name",) if "name" in spec.personal else ())
 
 
 def export_collection(session: Session, kind: str, *, theme: str | None = None,
-                      caller: Caller = ANONYMOUS) -> dict:
-    """A GeoJSON FeatureCollection of ``kind`` for ``caller`` (masked unless reveals_to)."""
+                      caller: Caller = ANONYMOUS, scope: str | None = None) -> dict:
+    """A GeoJSON FeatureCollection (EPSG:4490 lon/lat) of ``kind`` inside region ``scope``
+    (the caller's; None: everywhere) for ``caller`` (masked unless reveals_to)."""
     frame = export_frame(session, kind, theme=theme, reveal=reveals_to(caller),
-                         actor=caller.name)
+                         actor=caller.name, scope=scope)
     if not isinstance(frame, gpd.GeoDataFrame):
         frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame),
                                                                 index=frame.index))
@@ -87,13 +87,15 @@ def export_collection(session: Session, kind: str, *, theme: str | None = None,
 
 
 def export_file(session: Session, kind: str, path: str | Path, *,
-                theme: str | None = None, reveal: bool = False, actor: str = "cli") -> int:
-    """Write ``kind`` to ``path`` (format from the extension); returns the rows written."""
+                theme: str | None = None, reveal: bool = False, actor: str = "cli",
+                scope: str | None = None) -> int:
+    """Write ``kind`` inside region ``scope`` (None: everywhere) to ``path`` (format from the
+    extension, EPSG:4490); returns the rows written."""
     path = Path(path)
     fmt = file_format(path)
     if fmt not in ("GeoJSON", "GeoPackage", "Shapefile", "CSV"):
         raise InvalidInput(f"cannot export to {fmt}: use .geojson, .gpkg, .shp.zip or .csv")
-    frame = export_frame(session, kind, theme=theme, reveal=reveal, actor=actor)
+    frame = export_frame(session, kind, theme=theme, reveal=reveal, actor=actor, scope=scope)
     spec = get_kind(kind)
     if fmt == "CSV":
         _csv(frame).to_csv(path, index=False, encoding="utf-8-sig")

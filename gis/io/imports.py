@@ -18,13 +18,13 @@ import pandas as pd
 from pyproj import CRS
 from sqlalchemy.orm import Session
 
+from gis.access import audit
 from gis.core import crs as crs_mod
 from gis.core.errors import ImportRejected
 from gis.io import geometry, jurisdiction, readers, references, validation
 from gis.io.kinds import Kind, get_kind
 from gis.io.loaders import Progress, load
 from gis.io.report import Checks, ImportReport
-from gis.models import AuditLog
 
 
 def import_file(session: Session, kind: str, path: str | Path, *, crs: str | None = None,
@@ -63,10 +63,9 @@ def import_file(session: Session, kind: str, path: str | Path, *, crs: str | Non
     report.written, report.extra = load(session, spec, good, source_crs=_short(source),
                                         progress=progress, time_limits=time_limits)
     # the audit trail keeps counts only: no row values (they may be personal data)
-    session.add(AuditLog(actor=actor, action="import", target=spec.name,
-                         details={k: getattr(report, k) for k in (
-                             "file", "read", "accepted", "repaired", "rejected", "written")}))
-    session.flush()
+    audit.record(session, actor=actor, action="import", target=spec.name,
+                 **{k: getattr(report, k) for k in (
+                     "file", "read", "accepted", "repaired", "rejected", "written")})
     return report
 
 

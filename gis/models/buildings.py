@@ -39,6 +39,8 @@ class Building(Base):
             "(regexp_replace(NULLIF(compound, ''), '小区$', '') "
             "|| coalesce(substring(address FROM '[0-9]+栋$'), '')) gin_trgm_ops"),
             postgresql_using="gin"),
+        # jurisdiction filter (gm_in_region: LIKE 'prefix%') of building reads (migration 0006)
+        Index("ix_building_community_prefix", text("community_code text_pattern_ops")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,7 +12,9 @@ ROLES = ("admin", "planner", "dispatcher", "grid_worker", "viewer")
 
 
 class ApiKey(Base):
-    """An API key: ``prefix`` finds the row, ``hash`` = scrypt(secret, salt) proves it."""
+    """An API key. ``digest`` (HMAC-SHA256 under the server secret, unique index) finds and
+    proves it on every request; ``hash`` = scrypt(secret, salt) proves it once when the digest
+    is missing (keys older than migration 0008) or made under another server secret."""
 
     __tablename__ = "api_key"
     __table_args__ = (CheckConstraint(f"role IN {ROLES}", name="role_known"),)
@@ -27,6 +29,9 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
                                                  server_default=func.now())
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    digest: Mapped[str | None] = mapped_column(String(80), unique=True, index=True)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AuditLog(Base):

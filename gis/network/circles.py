@@ -21,7 +21,7 @@ import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.core import errors, frames, sql
+from gis.core import crs, errors, frames, sql
 from gis.core.crs import STORAGE_SRID
 from gis.core.errors import InvalidInput, NotFound
 from gis.network import roads, walking
@@ -85,7 +85,10 @@ def circles_from_walks(session: Session, graph: roads.Graph, starts: walking.Sna
     return [polygon_from_pieces(geoms[grp == i]) for i in range(len(starts.edge_row))]
 
 
-def _facilities(session: Session, *, type: str | None, ids: list[int] | None) -> pd.DataFrame:
+def facility_starts(session: Session, *, type: str | None = None,
+                    ids: list[int] | None = None) -> pd.DataFrame:
+    """Facilities (of ``type``, or ``ids``) with the lon/lat a walk from them starts at
+    (EPSG:4490): the entrance, else a point inside the facility (ST_PointOnSurface)."""
     return frames.frame_from_sql(session, """
         SELECT f.id, f.code, f.name, f.type, f.level, f.updated_at,
                ST_X(p) AS lon, ST_Y(p) AS lat
@@ -134,10 +137,8 @@ def list_service_circles(session: Session, *, type: str | None = None,
     SnapTooFar instead). Missing or stale circles are computed in one batch and cached.
     """
     budget = budget_m(minutes, speed)
-    facs = _facilities(session, type=type, ids=facility_ids)
+    facs = facility_starts(session, type=type, ids=facility_ids)
     graph = roads.read_graph(session)
-    if not len(graph.edge_id):
-        raise InvalidInput("no walking network is loaded: run `gridmap import roads FILE`")
     srid = graph.srid
     snaps = walking.snap(graph, facs["lon"], facs["lat"])
     far = snaps.snap_m > walking.MAX_SNAP_M
@@ -196,18 +197,14 @@ def _answer(facs: pd.DataFrame, circles: gpd.GeoDataFrame, minutes: float, speed
     out = out.merge(circles, on="facility_id")
     out = gpd.GeoDataFrame(out, geometry="geom", crs=STORAGE_SRID)
     out["minutes"], out["speed_m_per_min"], out["distance_m"] = minutes, speed, budget
-    srid = roads.metric_srid(*_centre(out)) if (~out.geometry.is_empty).any() else 3857
-    out["area_m2"] = out.geometry.to_crs(srid).area.round(0)
+    # a facility farther than the budget from the network has an empty circle (area 0)
+    drawn = out.geometry[~out.geometry.is_empty]
+    out["area_m2"] = 0.0
+    if len(drawn):
+        out["area_m2"] = out.geometry.to_crs(crs.metric_epsg_of(drawn.total_bounds)).area.round(0)
     out.attrs["skipped"] = skipped
     return out[["facility_id", "code", "name", "type", "level", "minutes", "speed_m_per_min",
                 "distance_m", "snap_distance_m", "area_m2", "geom"]]
-
-
-def _centre(frame: gpd.GeoDataFrame) -> tuple[float, float]:
-    """Centre of the non-empty geometries (a facility whose snap distance exceeds the budget
-    has an empty circle, and empty geometries make total_bounds NaN)."""
-    minx, miny, maxx, maxy = frame.geometry[~frame.geometry.is_empty].total_bounds
-    return (minx + maxx) / 2, (miny + maxy) / 2
 
 
 def get_service_circle(session: Session, facility_id: int, *,

@@ -76,13 +76,8 @@ def coverage_frame(session: Session, *, type: str, minutes: float = circles.DEFA
     budget = circles.budget_m(minutes, speed)
     check_type(type)
     graph = roads.read_graph(session)
-    if not len(graph.edge_id):
-        raise InvalidInput("no walking network is loaded: run `gridmap import roads FILE`")
     srid = graph.srid
-    facs = frames.frame_from_sql(session, """
-        SELECT f.id, f.name, ST_X(p) AS lon, ST_Y(p) AS lat
-        FROM facility f, LATERAL (SELECT coalesce(f.entrance, ST_PointOnSurface(f.geom)) p) s
-        WHERE f.type = :type ORDER BY f.id""", {"type": type}, geom_col=None)
+    facs = circles.facility_starts(session, type=type)
     fsnap = walking.snap(graph, facs["lon"], facs["lat"])
     ok = fsnap.snap_m <= walking.MAX_SNAP_M
     starts = walking.Snaps(fsnap.edge_row[ok], fsnap.fraction[ok], fsnap.snap_m[ok])
@@ -123,10 +118,7 @@ def _rates(frame: pd.DataFrame, keys: list[str] | None) -> pd.DataFrame:
 
 def in_scope(frame: pd.DataFrame, scope_code: str | None) -> pd.DataFrame:
     """The buildings whose community lies in region ``scope_code`` (codes nest by prefix)."""
-    if not scope_code:
-        return frame
-    prefix = jurisdiction.region_prefix(scope_code)
-    return frame[frame["community_code"].fillna("").str.startswith(prefix)]
+    return frame[jurisdiction.inside_series(frame["community_code"], scope_code or None)]
 
 
 def summary_of(frame: pd.DataFrame) -> dict:

@@ -46,22 +46,13 @@ NODING_GRID_M: Final = 0.01
 """Precision grid (metres) for noding: ends closer than this are the same node."""
 
 
-def metric_srid(lon: float, lat: float) -> int:
-    """EPSG code of the metric CRS at lon/lat: CGCS2000 Gauss-Kruger in China, else WGS84 UTM.
-
-    Lengths stored in road_edge and fractions cut in SQL must use the same CRS, so both call
-    this with the centre of the data.
-    """
-    if not gcrs.coordinate_problems([lon], [lat])[0]:
-        return gcrs.metric_epsg(lon)
-    zone = min(int((lon + 180) // 6) + 1, 60)
-    return (32600 if lat >= 0 else 32700) + zone
+NO_NETWORK: Final = ("no walking network is loaded: run `gridmap import roads FILE` "
+                     "(or `gridmap demo`) first")
 
 
 def metric_crs(frame: gpd.GeoDataFrame) -> str:
-    """The metric CRS (``EPSG:n``) for the centre of lon/lat ``frame``."""
-    minx, miny, maxx, maxy = frame.total_bounds
-    return f"EPSG:{metric_srid((minx + maxx) / 2, (miny + maxy) / 2)}"
+    """The metric CRS (``EPSG:n``, ``gcrs.metric_epsg``) for the centre of lon/lat ``frame``."""
+    return f"EPSG:{gcrs.metric_epsg_of(frame.total_bounds)}"
 
 
 def network_srid(session: Session) -> int:
@@ -69,9 +60,8 @@ def network_srid(session: Session) -> int:
     row = session.execute(text("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
                                "FROM (SELECT ST_Extent(geom) AS e FROM road_node) x")).one()
     if row[0] is None:
-        raise InvalidInput("no walking network is loaded: run `gridmap import roads FILE` "
-                           "(or `gridmap demo`) first")
-    return metric_srid((row[0] + row[2]) / 2, (row[1] + row[3]) / 2)
+        raise InvalidInput(NO_NETWORK)
+    return gcrs.metric_epsg_of(row)
 
 
 def frame_from_osm(path: str | Path) -> gpd.GeoDataFrame:
@@ -302,7 +292,8 @@ class Graph:
 def read_graph(session: Session) -> Graph:
     """Read the largest component once, for scipy shortest paths (metres) and snapping.
 
-    Raises InvalidInput when no network is loaded.
+    Raises InvalidInput (``NO_NETWORK``) when no network is loaded: the one check that
+    every walking computation (circles, coverage, siting) goes through.
     """
     srid = network_srid(session)
     if session.execute(text("SELECT EXISTS (SELECT 1 FROM road_edge WHERE component IS NULL)")
@@ -315,6 +306,8 @@ def read_graph(session: Session) -> Graph:
     ends = np.concatenate([df["source"].to_numpy(), df["target"].to_numpy()])
     node_ids, inverse = np.unique(ends, return_inverse=True)
     n = len(df)
+    if not n:
+        raise InvalidInput(NO_NETWORK)
     return Graph(edge_id=df["id"].to_numpy(), source=inverse[:n], target=inverse[n:],
                  length=df["length_m"].to_numpy(dtype=float), node_ids=node_ids,
                  geom=shapely.from_wkb(df["wkb"].map(bytes).to_numpy()), srid=srid,

@@ -1,9 +1,10 @@
 """Households and residents (一户一档) of a building or grid, masked unless revealed.
 
 Personal data (names, ID numbers, phones, birth dates) leaves this module masked by default
-(gis.access.privacy). Callers decide ``reveal`` with ``may_reveal``: only on explicit request, by
-roles in PERSONAL_DATA_ROLES, inside their jurisdiction. Every reveal writes one audit_log
-row naming who, what kind and how many rows, never the values.
+(gis.access.privacy, the one masking rule). Callers decide ``reveal`` with ``may_reveal``: only
+on explicit request, by roles in PERSONAL_DATA_ROLES, inside their jurisdiction. Every reveal
+writes one audit_log row (gis.access.audit) naming who, what kind and how many rows, never the
+values.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gis.access import jurisdiction, privacy
+from gis.access import audit, jurisdiction, privacy
 from gis.access.callers import Caller
 from gis.core import paging
 from gis.core.errors import Forbidden, InvalidInput, NotFound
-from gis.models import AuditLog, Building, Grid
+from gis.models import Building, Grid
 
 
 def get_scope(session: Session, *, building_code: str | None = None,
@@ -57,12 +58,6 @@ def may_reveal(caller: Caller, community_code: str | None, *, requested: bool = 
     return requested
 
 
-def _audit(session: Session, actor: str, kind: str, target: str, rows: int) -> None:
-    session.add(AuditLog(actor=actor, action="reveal_personal_data", target=target,
-                         details={"kind": kind, "rows": rows}))
-    session.flush()
-
-
 def _target(building_code: str | None, grid_code: str | None) -> str:
     return f"building:{building_code}" if building_code else f"grid:{grid_code}"
 
@@ -79,18 +74,17 @@ def list_households(session: Session, *, building_code: str | None = None,
                              {"building_code": building_code, "grid_code": grid_code},
                              limit=limit, offset=offset, geom_col=None)
     if reveal:
-        _audit(session, actor, "households", _target(building_code, grid_code), len(frame))
-    out = privacy.mask_frame(frame, reveal=reveal)
-    out.attrs = dict(frame.attrs)
-    return out
+        audit.record_reveal(session, actor=actor, kind="households", rows=len(frame),
+                            target=_target(building_code, grid_code))
+    return privacy.mask_frame(frame, reveal=reveal)
 
 
 def list_residents(session: Session, *, building_code: str | None = None,
                    grid_code: str | None = None, reveal: bool = False,
                    actor: str = "anonymous", limit: int | None = None,
                    offset: int = 0) -> pd.DataFrame:
-    """Residents of a building or grid (no geometry); name, ID number, phone and birth date
-    masked unless ``reveal`` (birth_year stays). Columns: id, code, household_code,
+    """Residents of a building or grid (no geometry); name, ID number and phone masked and
+    birth date cut to the year ('1990-**-**') unless ``reveal``. Columns: id, code, household_code,
     building_code, address, name, id_number, phone, gender, birth_date, birth_year,
     relation, categories. ``attrs["number_matched"]`` holds the total."""
     get_scope(session, building_code=building_code, grid_code=grid_code)
@@ -98,10 +92,6 @@ def list_residents(session: Session, *, building_code: str | None = None,
                              {"building_code": building_code, "grid_code": grid_code},
                              limit=limit, offset=offset, geom_col=None)
     if reveal:
-        _audit(session, actor, "residents", _target(building_code, grid_code), len(frame))
-        return frame
-    out = privacy.mask_frame(frame)
-    out["name"] = out["name"].map(privacy.mask_name, na_action="ignore")
-    out["birth_date"] = None
-    out.attrs = dict(frame.attrs)
-    return out
+        audit.record_reveal(session, actor=actor, kind="residents", rows=len(frame),
+                            target=_target(building_code, grid_code))
+    return privacy.mask_frame(frame, reveal=reveal, names=("name",))

@@ -31,6 +31,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, TEXT
 from sqlalchemy.orm import Session
 
+from gis.access import jurisdiction
 from gis.core import sql
 from gis.core.errors import InvalidInput
 
@@ -166,9 +167,10 @@ def search_forms_many(queries: Sequence[str]) -> list[tuple[str, str, str | None
     return out
 
 
-def geocode_many(session: Session, queries: Sequence[str], *, limit: int = 5
-                 ) -> list[list[dict[str, Any]]]:
-    """Ranked candidates (best first) for each query, in one SQL statement.
+def geocode_many(session: Session, queries: Sequence[str], *, limit: int = 5,
+                 scope: str | None = None) -> list[list[dict[str, Any]]]:
+    """Ranked candidates (best first) among the buildings inside region ``scope`` (the
+    caller's jurisdiction; None: everywhere) for each query, in one SQL statement.
 
     Each candidate: building code, address, compound, score (0..1), ``matched`` ("address" or
     "compound": which form scored), ``exact`` (the normalised form is the address or the
@@ -180,7 +182,9 @@ def geocode_many(session: Session, queries: Sequence[str], *, limit: int = 5
     params: dict[str, Any] = {name: [f[i] for f in forms] for i, name in enumerate(names)}
     statement = text(sql.load("geocode")).bindparams(
         *(bindparam(name, type_=ARRAY(TEXT)) for name in names))
-    rows = session.execute(statement, {**params, "limit": limit}).mappings().all()
+    rows = session.execute(statement, {**params, "limit": limit,
+                                       "scope": jurisdiction.scope_prefix(scope)}
+                           ).mappings().all()
     out: list[list[dict[str, Any]]] = [[] for _ in queries]
     for row in rows:
         candidate = {k: v for k, v in row.items() if k not in ("ord", "building_id")}
@@ -189,15 +193,17 @@ def geocode_many(session: Session, queries: Sequence[str], *, limit: int = 5
     return out
 
 
-def geocode(session: Session, query: str, *, limit: int = 5) -> dict[str, Any]:
-    """Candidates for one address, with the normalised query and whether the best is clear."""
+def geocode(session: Session, query: str, *, limit: int = 5,
+            scope: str | None = None) -> dict[str, Any]:
+    """Candidates for one address among the buildings inside region ``scope`` (None:
+    everywhere), with the normalised query and whether the best is clear."""
     if not query or not query.strip():
         raise InvalidInput("q must be a non-empty address, e.g. 朝阳东路12号3栋")
     if len(query) > MAX_QUERY_CHARS:
         raise InvalidInput(f"q is longer than {MAX_QUERY_CHARS} characters")
     if not 1 <= limit <= 50:
         raise InvalidInput("limit must be between 1 and 50")
-    candidates = geocode_many(session, [query], limit=limit)[0]
+    candidates = geocode_many(session, [query], limit=limit, scope=scope)[0]
     return {"query": query, "normalized": normalize_address(query),
             "clear": best_if_clear(candidates) is not None, "candidates": candidates}
 

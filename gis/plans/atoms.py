@@ -118,8 +118,7 @@ def load_scope(session: Session, scope_code: str, *, themes: tuple[str, ...] = (
         raise InvalidInput(f"themes to merge must be among {', '.join(GRID_THEMES[1:])}; "
                            f"got {', '.join(sorted(unknown))}")
     communities = load_communities(session, scope_code)
-    lon = float(communities.geometry.union_all().centroid.x)
-    epsg = crs.metric_epsg(lon)
+    epsg = crs.metric_epsg_of(communities.total_bounds)
     water = load_water(session, communities.geometry.union_all())
     if only is not None:
         communities = communities[communities["code"].isin(only)]

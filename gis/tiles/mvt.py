@@ -76,7 +76,7 @@ def get_tile(session: Session, caller: Caller, layer: str, z: int, x: int, y: in
         return b""
     params = {"z": z, "x": x, "y": y, "extent": EXTENT, "buffer": BUFFER,
               "margin": BUFFER / EXTENT,
-              "theme": theme, "region_prefix": jurisdiction.scope_prefix(caller.scope),
+              "theme": theme, "scope": jurisdiction.scope_prefix(caller.scope),
               "details": details}
     data = session.execute(text(sql.load(f"tile_{layer}")), params).scalar_one()
     return bytes(data or b"")

@@ -44,3 +44,22 @@ def test_blank_or_long_query_is_a_422(demo_client: TestClient, demo_session: Ses
     for q in (" ", "朝" * 201):
         response = demo_client.get("/api/v1/geocode", params={"q": q}, headers=headers)
         assert response.status_code == 422 and response.json()["code"] == "invalid_input"
+
+
+def test_a_community_key_gets_candidates_of_its_community_only(demo_client: TestClient,
+                                                               demo_session: Session) -> None:
+    """秦东门大街 runs through 004, 005 and 006: a 004 key gets only 004's buildings, a 001
+    key none of them; an unscoped key gets the others too."""
+    address = demo_session.scalar(text(
+        "SELECT address FROM building WHERE community_code = '320706013004' "
+        "AND address LIKE '秦东门大街%' ORDER BY code LIMIT 1"))
+
+    def communities(region: str | None) -> set[str]:
+        key = keys.create_key(demo_session, role="viewer", region_code=region)
+        body = demo_client.get("/api/v1/geocode", params={"q": address, "limit": 50},
+                               headers={"Authorization": f"Bearer {key}"}).json()
+        return {c["community_code"] for c in body["candidates"]}
+
+    assert communities(None) - {"320706013004"}
+    assert communities("320706013004") == {"320706013004"}
+    assert communities("320706013001") <= {"320706013001"}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.access import keys
@@ -35,3 +37,25 @@ def test_anonymous_refused_and_bad_range_is_422(client: TestClient, session: Ses
     res = client.get("/api/v1/grids/load", params={"residential_min": 9, "residential_max": 1},
                      headers=_auth(session))
     assert res.status_code == 422 and res.json()["code"] == "invalid_input"
+
+
+@pytest.mark.parametrize("community", ["320706013001", "320706013004"])
+def test_grid_load_stays_inside_the_keys_region(demo_client: TestClient,
+                                                demo_session: Session, community: str) -> None:
+    """No scope: the key's own community (every unified grid of it, no other); its own
+    community as scope: the same; another community or the subdistrict: 403."""
+    key = keys.create_key(demo_session, role="viewer", region_code=community)
+    auth = {"Authorization": f"Bearer {key}"}
+    count = demo_session.scalar(text(
+        "SELECT count(*) FROM grid WHERE community_code = :c AND theme = 'unified' "
+        "AND valid_to IS NULL"), {"c": community})
+    for params in ({}, {"scope": community}):
+        body = demo_client.get("/api/v1/grids/load", params=params, headers=auth).json()
+        assert body["count"] == len(body["grids"]) == count > 0
+        assert {g["community_code"] for g in body["grids"]} == {community}
+    other = next(c for c in ("320706013001", "320706013004") if c != community)
+    for scope in (other, "320706013000"):
+        res = demo_client.get("/api/v1/grids/load", params={"scope": scope}, headers=auth)
+        assert res.status_code == 403, res.text
+    everywhere = demo_client.get("/api/v1/grids/load", headers=_auth(demo_session)).json()
+    assert everywhere["count"] > count

@@ -133,10 +133,12 @@ def test_export_geojson_and_masking(client: TestClient, session: Session) -> Non
     audit = session.execute(text("SELECT action, target FROM audit_log WHERE action = "
                                  "'export_personal_data'")).all()
     assert [tuple(a) for a in audit] == [("export_personal_data", "households")]
-    make_region(session)  # a dispatcher limited to one community: an export spans all
-    limited = keys.create_key(session, role="dispatcher", region_code=COMMUNITY)
-    masked = client.get("/api/v1/export/households",
-                        headers={"Authorization": f"Bearer {limited}"})
+    make_region(session)  # a dispatcher limited to one community: its households, masked
+    limited = {"Authorization": "Bearer " + keys.create_key(session, role="dispatcher",
+                                                            region_code=COMMUNITY)}
+    assert client.get("/api/v1/export/households", headers=limited).json()["features"] == []
+    session.execute(text("UPDATE building SET community_code = :c"), {"c": COMMUNITY})
+    masked = client.get("/api/v1/export/households", headers=limited)
     assert masked.json()["features"][0]["properties"]["head_name"] == "李*"
 
 

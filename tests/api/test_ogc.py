@@ -2,6 +2,7 @@
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.access import keys
@@ -71,3 +72,30 @@ def test_single_item(client: TestClient, layers: None) -> None:
     assert {"self", "collection"} <= set(_rels(feature["links"]))
     missing = client.get("/ogc/collections/grids/items/NOPE")
     assert missing.status_code == 404 and "NOPE" in missing.json()["detail"]
+
+
+@pytest.mark.parametrize("community", ["320706013001", "320706013004"])
+def test_building_items_stay_inside_the_keys_region(demo_client: TestClient,
+                                                    demo_session: Session,
+                                                    community: str) -> None:
+    """numberMatched is the community's building count; another community's building is 404.
+    The public collections are not narrowed: every grid comes back."""
+    key = keys.create_key(demo_session, role="viewer", region_code=community)
+    auth = {"Authorization": f"Bearer {key}"}
+    count = demo_session.scalar(text("SELECT count(*) FROM building WHERE community_code = :c"),
+                                {"c": community})
+    items = "/ogc/collections/buildings/items"
+    body = demo_client.get(items, params={"limit": 5000}, headers=auth).json()
+    assert body["numberMatched"] == body["numberReturned"] == count
+    assert {f["properties"]["community_code"] for f in body["features"]} == {community}
+    paged = demo_client.get(items, params={"limit": 7, "offset": 7}, headers=auth).json()
+    assert paged["numberMatched"] == count and paged["numberReturned"] == 7
+    mine, theirs = (demo_session.scalar(text(
+        "SELECT code FROM building WHERE (community_code = :c) = :same ORDER BY code LIMIT 1"),
+        {"c": community, "same": same}) for same in (True, False))
+    assert demo_client.get(f"{items}/{mine}", headers=auth).status_code == 200
+    assert demo_client.get(f"{items}/{theirs}", headers=auth).status_code == 404
+    grids = demo_client.get("/ogc/collections/grids/items", params={"limit": 1000},
+                            headers=auth).json()
+    assert grids["numberMatched"] == demo_session.scalar(text(
+        "SELECT count(*) FROM grid WHERE theme = 'unified' AND valid_to IS NULL"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -161,3 +162,23 @@ def test_edit_over_http(client: TestClient, session: Session) -> None:
     applied = client.post(f"/api/v1/plans/{plan['id']}/apply", headers=planner)
     assert applied.status_code == 200, applied.text
     assert len(applied.json()["grids_created"]) == len(props)  # every grid was redrawn
+
+
+@pytest.mark.parametrize("community", ["320706013001", "320706013004"])
+def test_grid_history_only_inside_the_keys_region(demo_client: TestClient,
+                                                  demo_session: Session,
+                                                  community: str) -> None:
+    """A community key reads the grid history of its own buildings (the current grid), and
+    another community's building is a 404, as if it did not exist; an unscoped key reads both."""
+    mine, theirs = (demo_session.scalar(text(
+        "SELECT b.code FROM building b JOIN grid g ON g.id = b.grid_id "
+        "WHERE (b.community_code = :c) = :same ORDER BY b.code LIMIT 1"),
+        {"c": community, "same": same}) for same in (True, False))
+    scoped, everywhere = _auth(demo_session, "viewer", community), _auth(demo_session, "viewer")
+    own = demo_client.get(f"/api/v1/buildings/{mine}/grid-history", headers=scoped)
+    assert own.status_code == 200 and own.json()["periods"][-1]["grid_code"].startswith(
+        community)
+    assert demo_client.get(f"/api/v1/buildings/{theirs}/grid-history",
+                           headers=scoped).status_code == 404
+    other = demo_client.get(f"/api/v1/buildings/{theirs}/grid-history", headers=everywhere)
+    assert other.status_code == 200 and other.json()["periods"]

@@ -19,6 +19,23 @@ def test_grid_load_matches_its_buildings(demo_session: Session) -> None:
     assert (load.area_km2 > 0).all()
 
 
+def test_grid_open_events_equal_the_open_event_list(demo_client: TestClient,
+                                                   demo_session: Session) -> None:
+    """The popup's open events of a grid are the events ``open=true&grid=CODE`` lists."""
+    grids = registry.list_grids(demo_session).sort_values("open_events")
+    auth = {"Authorization": f"Bearer {keys.create_key(demo_session, role='dispatcher')}"}
+    busiest = grids.code.iloc[-1]
+    # the busiest grid has events in every state, so a narrower or wider rule would differ
+    states = demo_client.get("/api/v1/events", headers=auth,
+                             params={"grid": busiest, "limit": 1000}).json()["features"]
+    assert {"resolved", "verified", "closed"} <= {f["properties"]["status"] for f in states}
+    for code in (grids.code.iloc[0], busiest):
+        body = demo_client.get("/api/v1/events", headers=auth,
+                               params={"open": "true", "grid": code, "limit": 1}).json()
+        assert body["numberMatched"] == int(grids.set_index("code").open_events[code])
+    assert grids.open_events.iloc[-1] > 0
+
+
 def test_demo_pages_and_masking(demo_client: TestClient, demo_session: Session) -> None:
     body = demo_client.get("/api/v1/grids", params={"limit": 5}).json()
     assert body["numberReturned"] == min(5, body["numberMatched"])

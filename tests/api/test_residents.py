@@ -54,7 +54,7 @@ def test_masked_for_viewer_and_planner(client: TestClient, session: Session, bui
     assert person["id_number"] == "320706********1234"
     assert person["phone"] == "137****4321"
     assert person["name"] == "王**"
-    assert person["birth_date"] is None and person["birth_year"] == 1990
+    assert person["birth_date"] == "1990-**-**" and person["birth_year"] == 1990
     household = client.get("/api/v1/buildings/B1/households",
                            headers=_auth(session, role)).json()["items"][0]
     assert (household["head_name"], household["phone"]) == ("王**", "137****4321")

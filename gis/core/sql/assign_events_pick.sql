@@ -29,11 +29,10 @@ covered AS (
     ORDER BY e.id, gr.code
 ),
 zone AS MATERIALIZED (
-    -- the CGCS2000 3-degree Gauss-Kruger zone of the grids (gis.crs.metric_epsg): the 50 m
-    -- test runs on metres there (geography distances to polygons measured ~5x slower)
-    SELECT (4534 + (least(greatest(round(ST_X(ST_Centroid(ST_Extent(geom))) / 3.0) * 3,
-                                   75), 135) - 75) / 3)::int AS srid
-    FROM grid WHERE theme = 'unified' AND valid_to IS NULL
+    -- :metric_srid, the metric CRS of the grids (gis.core.crs.metric_epsg of their extent,
+    -- chosen in Python): the 50 m test runs on metres there (geography distances to
+    -- polygons measured ~5x slower)
+    SELECT CAST(:metric_srid AS int) AS srid
 ),
 outside AS MATERIALIZED (
     -- uncovered events with a degree box at least :max_outside_m wide around them (as plain

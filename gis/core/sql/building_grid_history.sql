@@ -3,7 +3,10 @@
 -- of the building's area among those that started at the same moment (grids of one plan or
 -- one import share valid_from). Planar degree areas suffice: both sides of each comparison
 -- are parts of the same building. :at (optional) keeps the period in force at that time.
-WITH b AS (SELECT id, code, grid_id, geom FROM building WHERE code = :code),
+-- :scope is the caller's region prefix (jurisdiction.scope_prefix; NULL everywhere): a
+-- building outside it has no history to show.
+WITH b AS (SELECT id, code, grid_id, geom FROM building
+           WHERE code = :code AND gm_in_region(community_code, :scope)),
 past AS (
     SELECT g.id, g.code, g.name, g.valid_from, g.valid_to,
            ST_Area(ST_Intersection(g.geom, b.geom)) / NULLIF(ST_Area(b.geom), 0) AS share,

@@ -8,7 +8,7 @@ SELECT e.id, e.code, e.category, e.description, e.channel, e.status, e.priority,
        w.name AS worker_name, w.phone AS worker_phone,
        e.escalation_level, e.satisfaction, e.external_id,
        e.reported_at, e.due_at, e.closed_at,
-       (e.status <> 'closed' AND e.due_at < now()) AS overdue,
+       (gm_event_open(e.status) AND e.due_at < now()) AS overdue,
        count(*) OVER () AS number_matched,
        e.geom
 FROM event e
@@ -20,8 +20,8 @@ WHERE (CAST(:code AS text) IS NULL OR e.code = CAST(:code AS text))
   AND (CAST(:category AS text) IS NULL OR e.category = CAST(:category AS text))
   AND (CAST(:grid AS text) IS NULL OR g.code = CAST(:grid AS text))
   AND (CAST(:community AS text) IS NULL OR e.community_code = CAST(:community AS text))
-  AND (NOT CAST(:open AS boolean) OR e.status <> 'closed')
-  AND (NOT CAST(:overdue AS boolean) OR (e.status <> 'closed' AND e.due_at < now()))
+  AND (NOT CAST(:open AS boolean) OR gm_event_open(e.status))
+  AND (NOT CAST(:overdue AS boolean) OR (gm_event_open(e.status) AND e.due_at < now()))
   -- jurisdiction: a unit code under the caller's region prefix (unplaced events have none)
   AND gm_in_region(coalesce(e.community_code, e.subdistrict_code), :scope)
   AND (CAST(:minlon AS float8) IS NULL

@@ -11,6 +11,9 @@
 -- (NULL when equal) for names that begin with one (海州区第二人民医院).
 -- `exact`: the normalised form equals the address or the compound key (11栋 is not 111栋,
 -- though their trigrams are alike).
+-- :scope is the caller's region prefix (jurisdiction.scope_prefix; NULL: everywhere): only
+-- buildings inside it are candidates, so a scoped key never learns another community's
+-- addresses and the ranking is among what it may read.
 -- Answers one row per (query, candidate); points are EPSG:4490 lon/lat inside the building.
 SELECT q.ord, c.*
 FROM unnest(CAST(:streets AS text[]), CAST(:compounds AS text[]), CAST(:written AS text[]))
@@ -33,7 +36,8 @@ CROSS JOIN LATERAL (
                                  similarity(k.compound_key, q.written)), 0) AS by_compound
     ) m
     LEFT JOIN grid g ON g.id = b.grid_id
-    WHERE b.address % q.street OR k.compound_key % q.compound OR k.compound_key % q.written
+    WHERE (b.address % q.street OR k.compound_key % q.compound OR k.compound_key % q.written)
+      AND gm_in_region(b.community_code, :scope)
     ORDER BY score DESC, exact DESC, b.code
     LIMIT :limit
 ) c

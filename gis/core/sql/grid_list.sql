@@ -1,11 +1,12 @@
 -- Current grids of one theme, one page, with their load and the public contact of their
 -- primary full-time worker, in one statement. Laterals run only for the page's grids.
--- Unified grids count what was assigned to them (building.grid_id / event.grid_id, set by
--- most-of-area assignment); other themes have no assignment column, so they count buildings
--- whose point-on-surface and events whose point lie inside (GiST via &&).
+-- Buildings of a grid are gm_grid_buildings (migration 0007), open events gm_event_open.
+-- Unified grids count the events assigned to them (event.grid_id); other themes have no
+-- assignment column, so they count events whose point lies inside (GiST via &&).
 -- EXPLAIN ANALYZE on 1,600 grids, 12,800 buildings, 5,000 events: a 100-grid bbox page runs in
 -- ~10 ms (bitmap scan on idx_grid_geom, ix_building_grid_id per grid, the unused branch gated
--- by a one-time filter); all 1,600 grids with geometry come back in ~0.4 s.
+-- by a one-time filter); all 1,600 grids with geometry come back in ~0.4 s. :scope (a region
+-- prefix, jurisdiction.scope_prefix; NULL everywhere) keeps one region's grids (/map/qa).
 WITH page AS (
     SELECT g.id, g.code, g.name, g.theme, g.kind, g.community_code, g.locked, g.version,
            g.geom, count(*) OVER () AS number_matched
@@ -13,6 +14,7 @@ WITH page AS (
     WHERE g.valid_to IS NULL
       AND g.theme = :theme
       AND (CAST(:community_code AS text) IS NULL OR g.community_code = :community_code)
+      AND gm_in_region(g.community_code, :scope)
       AND (CAST(:code AS text) IS NULL OR g.code = :code)
       AND (CAST(:minlon AS float8) IS NULL
            OR g.geom && ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, 4490))
@@ -35,25 +37,18 @@ LEFT JOIN region AS r ON r.code = p.community_code
 LEFT JOIN LATERAL (
     SELECT count(*) AS buildings, sum(b.households) AS households,
            sum(b.residents) AS residents
-    FROM (
-        SELECT b1.households, b1.residents FROM building AS b1
-        WHERE p.theme = 'unified' AND b1.grid_id = p.id
-        UNION ALL
-        SELECT b2.households, b2.residents FROM building AS b2
-        WHERE p.theme <> 'unified' AND b2.geom && p.geom
-          AND ST_Intersects(p.geom, ST_PointOnSurface(b2.geom))
-    ) AS b
+    FROM gm_grid_buildings(p.id, p.theme, p.geom) AS b
 ) AS bl ON true
 LEFT JOIN LATERAL (
     SELECT count(*) AS open_events
     FROM (
         SELECT 1 FROM event AS e1
         WHERE p.theme = 'unified' AND e1.grid_id = p.id
-          AND e1.status NOT IN ('closed', 'verified', 'resolved')
+          AND gm_event_open(e1.status)
         UNION ALL
         SELECT 1 FROM event AS e2
         WHERE p.theme <> 'unified' AND e2.geom && p.geom AND ST_Intersects(p.geom, e2.geom)
-          AND e2.status NOT IN ('closed', 'verified', 'resolved')
+          AND gm_event_open(e2.status)
     ) AS e
 ) AS ev ON true
 LEFT JOIN LATERAL (

@@ -1,33 +1,23 @@
 -- Load of every current grid of one theme in a scope, in one statement: households,
 -- residents, buildings, geodesic area, events per month over the last :months months and
--- residents per special group (resident.categories). :scope is a community, subdistrict or
--- district code (NULL: everywhere). Unified grids count what assignment gave them
--- (building.grid_id, event.grid_id); thematic layers have no assignment column, so they
--- count buildings by point-on-surface and events by location (GiST via &&).
+-- residents per special group (resident.categories). :scope is the region prefix
+-- (jurisdiction.scope_prefix of a community, subdistrict or district code; NULL: everywhere)
+-- the grids' community codes must lie in. Buildings of a grid are gm_grid_buildings
+-- (migration 0007); unified grids count the events assignment gave them (event.grid_id),
+-- thematic layers have no assignment column, so they count events by location (GiST via &&).
 -- EXPLAIN ANALYZE on the demo subdistrict (65 unified grids, 2.5k buildings, 61k residents):
 -- ~0.3 s; unified joins use ix_building_grid_id / ix_event_grid_id, thematic ones the GiST
 -- indexes; residents are read once by hash join (all of them: every grid is asked for).
-WITH scope AS (
-    SELECT r.code FROM region r
-    WHERE r.level = 'community'
-      AND (r.code = :scope OR r.parent_code = :scope
-           OR r.parent_code IN (SELECT c.code FROM region c WHERE c.parent_code = :scope))
-),
-g AS (
+WITH g AS (
     SELECT gr.id, gr.code, gr.name, gr.theme, gr.kind, gr.community_code, gr.locked,
            gr.version, gr.geom
     FROM grid gr
     WHERE gr.valid_to IS NULL AND gr.theme = :theme
-      AND (CAST(:scope AS text) IS NULL OR gr.community_code IN (SELECT code FROM scope))
+      AND gm_in_region(gr.community_code, :scope)
 ),
 bg AS (
     SELECT g.id AS grid_id, b.id AS building_id, b.households, b.residents
-    FROM g JOIN building b ON b.grid_id = g.id
-    WHERE :theme = 'unified'
-    UNION ALL
-    SELECT g.id, b.id, b.households, b.residents
-    FROM g JOIN building b ON b.geom && g.geom AND ST_Intersects(g.geom, ST_PointOnSurface(b.geom))
-    WHERE :theme <> 'unified'
+    FROM g CROSS JOIN LATERAL gm_grid_buildings(g.id, g.theme, g.geom) AS b
 ),
 bl AS (
     SELECT grid_id, count(*) AS buildings, sum(households) AS households,

@@ -29,7 +29,7 @@ main AS (
            count(satisfaction) AS rated,
            count(*) FILTER (WHERE satisfaction >= :satisfied_min) AS satisfied,
            avg(satisfaction) AS mean_satisfaction,
-           count(*) FILTER (WHERE status <> 'closed' AND due_at < :now) AS overdue,
+           count(*) FILTER (WHERE gm_event_open(status) AND due_at < :now) AS overdue,
            count(*) FILTER (WHERE escalation_level <> 'grid') AS escalated
     FROM ev GROUP BY unit_code
 )

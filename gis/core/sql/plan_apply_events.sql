@@ -18,7 +18,7 @@ pick AS (
         ORDER BY g.code LIMIT 1
     ) hit ON true
     WHERE e.grid_id = ANY(CAST(:retired AS int[]))
-      AND e.status NOT IN ('closed', 'verified', 'resolved')
+      AND gm_event_open(e.status)
 )
 UPDATE event e SET grid_id = p.grid_id, grid_version = g.version
 FROM pick p JOIN grid g ON g.id = p.grid_id

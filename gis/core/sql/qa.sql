@@ -1,5 +1,7 @@
 -- Topology QA of the current grids of one theme (or every theme, :theme NULL) in a scope
--- (:scope community/subdistrict/district code, NULL everywhere), in one statement.
+-- (:scope the region prefix of a community, subdistrict or district code, as
+-- jurisdiction.scope_prefix gives it; NULL everywhere), in one statement: the communities
+-- inside it (gm_in_region), then their grids and buildings by community code.
 -- Each row is one problem: check, theme, community_code, grid_codes, building_code,
 -- area_m2 (geodesic, CGCS2000 ellipsoid), buildings, geom (EPSG:4490). Checks:
 --   overlap / overlap_sliver   two grids of one layer in one community covering the same ground
@@ -13,9 +15,7 @@
 -- and grids through the GiST index (&&).
 WITH scope AS (
     SELECT r.code, r.geom FROM region r
-    WHERE r.level = 'community'
-      AND (CAST(:scope AS text) IS NULL OR r.code = :scope OR r.parent_code = :scope
-           OR r.parent_code IN (SELECT c.code FROM region c WHERE c.parent_code = :scope))
+    WHERE r.level = 'community' AND gm_in_region(r.code, :scope)
 ),
 g AS (
     SELECT gr.id, gr.code, gr.theme, gr.community_code, gr.geom

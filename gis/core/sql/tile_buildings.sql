@@ -1,8 +1,8 @@
 -- Buildings as the MVT layer "buildings" for Web Mercator tile z/x/y: every footprint, with
--- its attributes only inside the caller's jurisdiction (community codes nest by prefix; NULL
--- prefix = everywhere) and never for :details false (anonymous callers). Missing attributes
--- are NULL, which ST_AsMVT omits: bare footprints, as the embedded map shows them. One
--- statement for all callers, so they cannot drift.
+-- its attributes only inside the caller's jurisdiction (:scope, jurisdiction.scope_prefix of
+-- the caller's region; NULL = everywhere) and never for :details false (anonymous callers).
+-- Missing attributes are NULL, which ST_AsMVT omits: bare footprints, as the embedded map
+-- shows them. One statement for all callers, so they cannot drift.
 -- The && filter on the envelope transformed to 4490 uses the GiST index on building.geom.
 WITH bounds AS (
     SELECT ST_TileEnvelope(:z, :x, :y) AS env,
@@ -19,7 +19,7 @@ features AS (
         FROM (SELECT 1) AS one
         LEFT JOIN grid AS g ON g.id = b.grid_id
     ) AS details ON CAST(:details AS boolean)
-                    AND gm_in_region(b.community_code, :region_prefix)
+                    AND gm_in_region(b.community_code, :scope)
     WHERE b.geom && bounds.env4490
 )
 SELECT ST_AsMVT(features.*, 'buildings', :extent, 'geom') FROM features WHERE geom IS NOT NULL

@@ -1,8 +1,8 @@
 -- Current grids of one theme as the MVT layer "grids" for Web Mercator tile z/x/y.
 -- The tile envelope (with the buffer) is transformed to 4490 for the && filter so the GiST
 -- index on grid.geom is used; only the rows in the tile are transformed to 3857.
--- Households and residents (public aggregates; the choropleth key) are counted as in
--- grid_list.sql: assigned buildings for unified grids, point-on-surface inside for others.
+-- Households and residents (public aggregates; the choropleth key) are summed over the
+-- grid's buildings, gm_grid_buildings (migration 0007), as in grid_list.sql.
 WITH bounds AS (
     SELECT ST_TileEnvelope(:z, :x, :y) AS env,
            ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4490) AS env4490
@@ -15,16 +15,8 @@ features AS (
     FROM grid AS g
     CROSS JOIN bounds
     LEFT JOIN LATERAL (
-        -- UNION ALL, not OR: each branch keeps its own index and the other one is skipped
         SELECT sum(b.households) AS households, sum(b.residents) AS residents
-        FROM (
-            SELECT b1.households, b1.residents FROM building AS b1
-            WHERE g.theme = 'unified' AND b1.grid_id = g.id
-            UNION ALL
-            SELECT b2.households, b2.residents FROM building AS b2
-            WHERE g.theme <> 'unified' AND b2.geom && g.geom
-              AND ST_Intersects(g.geom, ST_PointOnSurface(b2.geom))
-        ) AS b
+        FROM gm_grid_buildings(g.id, g.theme, g.geom) AS b
     ) AS bl ON true
     WHERE g.valid_to IS NULL
       AND g.theme = :theme

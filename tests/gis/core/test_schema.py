@@ -76,3 +76,18 @@ def test_region_scoped_event_queries_can_use_the_unit_prefix_index(demo_session:
                       satisfied_min=4)
     plan = "\n".join(session.execute(text("EXPLAIN " + statement), params).scalars())
     assert "ix_event_unit_prefix" in plan, plan
+
+
+def test_region_scoped_building_list_can_use_the_community_prefix_index(
+        demo_session: Session) -> None:
+    """gm_in_region(b.community_code, :scope) is what migration 0006 indexes: on the demo's
+    buildings with sequential scans priced out (and the code index, which only orders, dropped
+    in this rolled-back test), a community-scoped page reads ix_building_community_prefix."""
+    session = demo_session
+    session.execute(text("SET LOCAL enable_seqscan = off"))
+    session.execute(text("ALTER TABLE building DROP CONSTRAINT uq_building_code"))
+    statement = sql.load("building_list")
+    params = dict.fromkeys(re.findall(r"(?<![:\w]):([a-z_]+)", statement))
+    params["scope"] = "320706013001"
+    plan = "\n".join(session.execute(text("EXPLAIN " + statement), params).scalars())
+    assert "ix_building_community_prefix" in plan, plan

@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from gis.core.errors import Conflict, InvalidInput
 from gis.events import workflow
+from gis.models.events import EVENT_STATES
 from tests.builders import make_event
 
 
@@ -17,6 +18,15 @@ def test_every_state_has_a_label_and_every_target_is_a_state():
     assert set(workflow.TRANSITIONS) == set(workflow.STATE_LABELS)
     for targets in workflow.TRANSITIONS.values():
         assert set(targets) <= set(workflow.STATE_LABELS)
+
+
+def test_sql_open_states_are_the_python_ones(session):
+    """gm_event_open (migration 0007) answers exactly workflow.OPEN_STATES, for every state."""
+    rows = session.execute(text("SELECT s, gm_event_open(s) FROM unnest(CAST(:s AS text[])) s"),
+                           {"s": list(EVENT_STATES)}).all()
+    assert {s for s, is_open in rows if is_open} == set(workflow.OPEN_STATES)
+    assert set(workflow.OPEN_STATES) | set(workflow.DONE_STATES) == set(EVENT_STATES)
+    assert "resolved" not in workflow.OPEN_STATES and "returned" in workflow.OPEN_STATES
 
 
 def test_illegal_transition_lists_the_allowed_ones(session):

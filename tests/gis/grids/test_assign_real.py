@@ -77,8 +77,7 @@ def counties() -> gpd.GeoDataFrame:
 
 @pytest.fixture(scope="module")
 def metric_epsg(counties: gpd.GeoDataFrame) -> int:
-    minx, _, maxx, _ = counties.total_bounds
-    return crs.metric_epsg((minx + maxx) / 2)
+    return crs.metric_epsg_of(counties.total_bounds)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from gis.core import errors
 from gis.core.errors import InvalidInput
-from gis.network import circles
+from gis.network import circles, coverage, roads, siting
 from tests.builders import make_facility
 from tests.gis.walknet import at, line, make_roads, point
 
@@ -161,3 +161,28 @@ def test_demo_circles_are_plausible(demo_session) -> None:
                    - s.snap_distance_m)
         FROM service_area s JOIN facility f ON f.id = s.facility_id""")).scalar_one()
     assert reach <= 500 + BUF + 1
+
+
+def test_no_network_is_one_answer_for_circles_coverage_and_siting(session):
+    """Without a walking network every walking computation says so, in the same words."""
+    session.execute(text("DELETE FROM road_edge"))
+    session.execute(text("DELETE FROM road_node"))
+    kind = coverage.FACILITY_TYPES[0]
+    calls = (lambda: circles.list_service_circles(session),
+             lambda: coverage.coverage_frame(session, type=kind),
+             lambda: siting.list_sites(session, type=kind))
+    for call in calls:
+        with pytest.raises(InvalidInput) as info:
+            call()
+        assert info.value.message == roads.NO_NETWORK
+
+
+def test_walks_start_at_the_entrance_else_inside_the_facility(session):
+    """One walking start for circles and coverage: the entrance when there is one."""
+    door = make_facility(session, code="F-DOOR", geom=point(0, 0))
+    plain = make_facility(session, code="F-PLAIN", geom=point(10, 0))
+    session.execute(text("UPDATE facility SET entrance = ST_SetSRID(ST_Point(:x, :y), 4490) "
+                         "WHERE id = :id"), {"id": door.id, "x": at(5, 0)[0], "y": at(5, 0)[1]})
+    starts = circles.facility_starts(session, ids=[door.id, plain.id]).set_index("code")
+    assert (starts.lon["F-DOOR"], starts.lat["F-DOOR"]) == pytest.approx(at(5, 0))
+    assert (starts.lon["F-PLAIN"], starts.lat["F-PLAIN"]) == pytest.approx(at(10, 0))

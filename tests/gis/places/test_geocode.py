@@ -170,8 +170,38 @@ def test_both_trigram_indexes_can_serve_the_statement(session: Session) -> None:
     forms = geocode.search_forms("连云港市海州区阳光花园3号楼")
     plan = "\n".join(session.execute(statement, {
         **{name: [form] for name, form in zip(names, forms, strict=True)}, "limit": 5,
+        "scope": None,
     }).scalars())
     assert "ix_building_address_trgm" in plan and "ix_building_compound_key_trgm" in plan
+
+
+def test_a_scoped_search_reads_the_community_prefix_index(demo_session: Session) -> None:
+    """A community key's search (demo statistics) reads the community's buildings from
+    ix_building_community_prefix (migration 0006; alone or ANDed with the trigram indexes,
+    as the estimates go), not every building."""
+    names = ("streets", "compounds", "written")
+    statement = text("EXPLAIN " + sql.load("geocode")).bindparams(
+        *(bindparam(name, type_=ARRAY(TEXT)) for name in names))
+    forms = geocode.search_forms("通灌路136号29栋")
+    plan = "\n".join(demo_session.execute(statement, {
+        **{name: [form] for name, form in zip(names, forms, strict=True)}, "limit": 5,
+        "scope": "320706013004"}).scalars())
+    assert "ix_building_community_prefix" in plan, plan
+
+
+def test_a_scoped_search_finds_only_buildings_inside(demo_session: Session) -> None:
+    """Candidates come from the caller's jurisdiction only; unscoped, the same query reaches
+    the other community's buildings too."""
+    address = demo_session.scalar(text(
+        "SELECT address FROM building WHERE community_code = '320706013004' "
+        "AND address LIKE '秦东门大街%' ORDER BY code LIMIT 1"))  # a street of 004, 005, 006
+    everywhere = geocode.geocode(demo_session, address, limit=50)["candidates"]
+    assert {c["community_code"] for c in everywhere} - {"320706013004"}
+    for scope in ("320706013001", "320706013004"):
+        found = geocode.geocode(demo_session, address, limit=50, scope=scope)["candidates"]
+        assert {c["community_code"] for c in found} <= {scope}
+    inside = geocode.geocode(demo_session, address, scope="320706013004")["candidates"]
+    assert inside[0]["address"] == address
 
 
 def test_empty_query_is_refused(session: Session) -> None:

@@ -1,0 +1,395 @@
+"""The access table of tests/api/test_access_matrix.py: who may call each route, with which
+objects, and how to find the region of every row an answer carries.
+
+One entry per (method, path template) of the app; a template with several meanings (tile
+layers, OGC collections, export kinds) lists one ``Case`` per meaning. Path and query values
+and bodies are filled from a ``Sample`` (one object of each kind in one community).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import mapbox_vector_tile
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis import plans
+from gis.callers import in_scope
+
+ROLES = ("admin", "planner", "dispatcher", "grid_worker", "viewer")
+ALL = frozenset(ROLES)
+READERS = frozenset({"admin", "viewer", "grid_worker", "dispatcher", "planner"})
+INTAKE = frozenset({"admin", "dispatcher", "grid_worker"})
+PLANNER = frozenset({"admin", "planner"})
+DISPATCH = frozenset({"admin", "dispatcher"})
+SUBDISTRICT, NORTH, SOUTH = "320706013000", "320706013001", "320706013004"
+
+REGION_KEYS = frozenset({"community_code", "subdistrict_code", "region_code", "unit_code",
+                         "scope_code", "scope"})
+"""Keys whose value is an admin-unit code: every row a scoped key sees must lie in (or
+contain) its region."""
+CODE_KEYS = frozenset({"code", "building_code", "building", "event_code", "service_request_id",
+                       "id", "grid_code", "grid", "agency_responsible", "source_grid_code"})
+"""Keys whose value may be the code of a non-public object (building, event) or a grid."""
+GRID_CODE = re.compile(r"^[0-9]{15}$")
+"""Grid codes are the community code plus a 3-digit sequence."""
+TEXT_CODES = re.compile(r"320706013B[0-9]{5}|E[0-9]{15}")
+"""Building and event codes as they appear in HTML and XML answers."""
+
+
+@dataclass
+class Sample:
+    """One object of each kind inside ``community`` (lon/lat: EPSG:4490)."""
+
+    community: str
+    building: str
+    address: str
+    lon: float
+    lat: float
+    grid: str
+    event: str
+    resolved_event: str
+    facility: str
+    plan_id: int | None = None
+
+
+@dataclass
+class World:
+    """The demo objects the table's cases are filled from; plans are drawn on first use."""
+
+    session: Session
+    samples: dict[str, Sample]
+    unplaced_event: str
+    current_key: str = ""
+    """The key of the caller about to ask (the login form types it)."""
+
+    def plan(self, sample: Sample) -> int:
+        if sample.plan_id is None:
+            sample.plan_id = plans.create_plan(self.session, kind="balance",
+                                               scope_code=sample.community,
+                                               created_by="access-matrix").id
+        return sample.plan_id
+
+    def split_edit(self, sample: Sample) -> dict:
+        """A split of the plan's first grid along the meridian through its middle."""
+        row = self.session.execute(text(
+            "SELECT seq, ST_X(ST_PointOnSurface(geom)) AS x, ST_YMin(geom) AS y0, "
+            "ST_YMax(geom) AS y1 FROM plan_grid WHERE plan_id = :p ORDER BY seq LIMIT 1"),
+            {"p": self.plan(sample)}).one()
+        line = {"type": "LineString", "coordinates": [[row.x, row.y0 - 0.001],
+                                                      [row.x, row.y1 + 0.001]]}
+        return {"op": "split", "seq": row.seq, "line": line}
+
+
+def load_world(session: Session) -> World:
+    """Samples of communities 001 and 004 of the demo district."""
+    samples = {}
+    for community in (NORTH, SOUTH):
+        b = session.execute(text(
+            "SELECT code, address, ST_X(ST_PointOnSurface(geom)) AS lon, "
+            "ST_Y(ST_PointOnSurface(geom)) AS lat FROM building WHERE community_code = :c "
+            "AND households > 0 ORDER BY code LIMIT 1"), {"c": community}).one()
+
+        def one(sql: str, c: str = community) -> str:
+            return session.execute(text(sql), {"c": c}).scalar_one()
+
+        samples[community] = Sample(
+            community=community, building=b.code, address=b.address, lon=b.lon, lat=b.lat,
+            grid=one("SELECT min(code) FROM grid WHERE community_code = :c AND valid_to IS "
+                     "NULL AND theme = 'unified'"),
+            event=one("SELECT min(code) FROM event WHERE community_code = :c AND status = "
+                      "'reported'"),
+            resolved_event=one("SELECT min(code) FROM event WHERE community_code = :c AND "
+                               "status = 'resolved'"),
+            facility=one("SELECT min(code) FROM facility WHERE community_code = :c"))
+    unplaced = session.execute(text(
+        "SELECT min(code) FROM event WHERE status = 'needs_location'")).scalar_one()
+    return World(session, samples, unplaced)
+
+
+def load_code_index(session: Session) -> dict[str, str | None]:
+    """Community of every building and event (None: an event not placed yet)."""
+    rows = session.execute(text("SELECT code, community_code FROM building UNION ALL "
+                                "SELECT code, community_code FROM event"))
+    return {code: community for code, community in rows}
+
+
+Fill = Callable[[World, Sample], dict[str, Any]]
+
+
+def _none(w: World, s: Sample) -> dict[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One meaning of a route.
+
+    roles: key roles that may call it (admin always); public: anonymous may too (public
+    layers: no region check on its rows). regional: the answer or the object named lies in
+    a region, so a scoped key sees only its own. single: the request names one object, so
+    asking for another region's object must be refused (not answered empty). scoped_ok:
+    False when no region-limited key may do it at all (unplaced events have no region).
+    """
+
+    name: str = ""
+    roles: frozenset[str] = ALL
+    public: bool = False
+    regional: bool = True
+    single: bool = False
+    scoped_ok: bool = True
+    path: Fill = _none
+    query: Fill = _none
+    json: Callable[[World, Sample], Any] | None = None
+    form: Fill | None = None
+    content: Callable[[World, Sample], bytes] | None = None
+    ok: frozenset[int] = frozenset({200, 201, 204})
+    refused: frozenset[int] = frozenset()  # refusals besides 401/403/404
+    few: bool = False  # seconds per request: ask only test_access_matrix.FEW, object of 001
+    check: str = "rows"  # rows | tile | none
+    tile_layer: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def PUBLIC(name: str = "", **kw: Any) -> Case:  # noqa: N802 - reads as a table column
+    """A public route: anyone, every role, no region."""
+    return Case(name=name, public=True, regional=False, **kw)
+
+
+def tile_xy(lon: float, lat: float, z: int) -> dict[str, int]:
+    """The XYZ tile (Web Mercator, y down) holding lon/lat at zoom ``z``."""
+    n = 2 ** z
+    y = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n
+    return {"z": z, "x": int((lon + 180) / 360 * n), "y": int(y)}
+
+
+def _event_body(w: World, s: Sample) -> dict:
+    return {"category": "noise", "channel": "12345", "description": "矩阵测试",
+            "location": {"lon": s.lon, "lat": s.lat, "crs": "EPSG:4490"}}
+
+
+def _facility_upload(w: World, s: Sample) -> bytes:
+    feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [s.lon, s.lat]},
+               "properties": {"code": f"FX{s.community}", "name": "矩阵测试卫生室",
+                              "type": "clinic", "community_code": s.community}}
+    return json.dumps({"type": "FeatureCollection", "features": [feature]}).encode()
+
+
+def _bbox(w: World, s: Sample) -> dict[str, Any]:
+    return {"bbox": f"{s.lon - 0.0005},{s.lat - 0.0005},{s.lon + 0.0005},{s.lat + 0.0005}"}
+
+
+def _plan(w: World, s: Sample) -> dict[str, Any]:
+    return {"plan_id": w.plan(s)}
+
+
+def _event(w: World, s: Sample) -> dict[str, Any]:
+    return {"code": s.event}
+
+
+def _building(w: World, s: Sample) -> dict[str, Any]:
+    return {"code": s.building}
+
+
+def _scope(w: World, s: Sample) -> dict[str, Any]:
+    return {"scope": s.community}
+
+
+def _ogc(collection: str, **kw: Any) -> Case:
+    public = collection != "buildings"
+    item = {"items": lambda w, s: {"collection_id": collection},
+            "item": lambda w, s: {"collection_id": collection, "feature_id": {
+                "buildings": s.building, "grids": s.grid, "regions": s.community,
+                "facilities": s.facility}[collection]},
+            "one": lambda w, s: {"collection_id": collection}}[kw.pop("what")]
+    return Case(name=collection, public=public, regional=not public, path=item, **kw)
+
+
+def _export(kind: str) -> Case:
+    path = lambda w, s: {"kind": kind}  # noqa: E731
+    if kind in ("households", "residents", "events", "buildings"):
+        return Case(name=kind, path=path, few=True)
+    return PUBLIC(kind, path=path, few=True)
+
+
+def _tile(layer: str) -> Case:
+    path = lambda w, s: {"layer": layer, **tile_xy(s.lon, s.lat, 15)}  # noqa: E731
+    if layer == "buildings":  # bare footprints are public, attributes only in the region
+        return Case(name=layer, public=True, path=path, check="tile", tile_layer=layer)
+    return PUBLIC(layer, path=path, check="tile", tile_layer=layer)
+
+
+API = "/api/v1"
+TABLE: dict[tuple[str, str], list[Case]] = {
+    # documentation, health, pages without data, offline assets: public, no region
+    ("GET", "/openapi.json"): [PUBLIC()],
+    ("GET", "/docs"): [PUBLIC()],
+    ("GET", "/docs/oauth2-redirect"): [PUBLIC()],
+    ("GET", "/redoc"): [PUBLIC()],
+    ("GET", f"{API}/health"): [PUBLIC()],
+    ("GET", "/static/vendor/leaflet-heat/leaflet_heat.min.js"): [PUBLIC()],
+    ("GET", "/static/vendor/leaflet.draw"): [PUBLIC()],
+    ("GET", "/static/vendor/leaflet.vectorgrid"): [PUBLIC()],
+    ("GET", "/static/vendor/leaflet"): [PUBLIC()],
+    ("GET", "/static/vendor/jquery"): [PUBLIC()],
+    ("GET", "/static/vendor/leaflet.markercluster"): [PUBLIC()],
+    ("GET", "/static/gridmap"): [PUBLIC()],
+    ("GET", "/map/login"): [PUBLIC()],
+    ("POST", "/map/login"): [Case(regional=False, ok=frozenset({303}),
+                                  form=lambda w, s: {"key": w.current_key or "gm_x_y"})],
+    ("POST", "/map/logout"): [PUBLIC(ok=frozenset({303}))],
+    # public layers: grids, facilities, service circles, workers' public contact, admin units
+    ("GET", f"{API}/regions"): [PUBLIC()],
+    ("GET", f"{API}/regions/{{code}}"): [PUBLIC(path=lambda w, s: {"code": s.community})],
+    ("GET", f"{API}/grids"): [PUBLIC(query=lambda w, s: {"community": s.community})],
+    ("GET", f"{API}/grids/{{code}}"): [PUBLIC(path=lambda w, s: {"code": s.grid})],
+    ("GET", f"{API}/facilities"): [PUBLIC()],
+    ("GET", f"{API}/facilities/{{code}}"): [PUBLIC(path=lambda w, s: {"code": s.facility})],
+    ("GET", f"{API}/grid-workers"): [PUBLIC(query=lambda w, s: {"grid": s.grid})],
+    ("GET", f"{API}/service-circles"): [PUBLIC(few=True)],
+    ("GET", f"{API}/locate"): [PUBLIC(query=lambda w, s: {"lon": s.lon, "lat": s.lat})],
+    ("GET", "/ogc"): [PUBLIC()],
+    ("GET", "/ogc/conformance"): [PUBLIC()],
+    ("GET", "/ogc/collections"): [PUBLIC()],
+    ("GET", "/ogc/collections/{collection_id}"): [
+        _ogc(c, what="one") for c in ("grids", "regions", "facilities", "buildings")],
+    ("GET", "/ogc/collections/{collection_id}/items"): [
+        _ogc("grids", what="items"), _ogc("facilities", what="items"),
+        _ogc("buildings", what="items", query=_bbox), _ogc("buildings", what="items")],
+    ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"): [
+        _ogc("grids", what="item"), _ogc("regions", what="item"),
+        _ogc("facilities", what="item"), _ogc("buildings", what="item", single=True)],
+    ("GET", "/tiles/{layer}/{z}/{x}/{y}.pbf"): [
+        _tile("grids"), _tile("facilities"), _tile("buildings")],
+    ("GET", "/open311/discovery.{fmt}"): [PUBLIC(path=lambda w, s: {"fmt": "json"})],
+    ("GET", "/open311/v2/services.{fmt}"): [PUBLIC(path=lambda w, s: {"fmt": "json"})],
+    # maps: /map and /map/coverage public (footprints; building details only in the region)
+    ("GET", "/map"): [Case(public=True, few=True, query=lambda w, s: {"community": s.community})],
+    ("GET", "/map/coverage"): [Case(public=True, few=True,
+                                         query=lambda w, s: {"k": 0})],
+    ("GET", "/map/qa"): [Case(roles=PLANNER, single=True, few=True, query=_scope)],
+    ("GET", "/map/plans/{plan_id}"): [Case(roles=PLANNER, single=True, path=_plan)],
+    ("GET", "/map/dispatch"): [Case(roles=INTAKE, single=True,
+                                    query=lambda w, s: {"event": s.event})],
+    ("GET", "/map/dispatch/list"): [Case(roles=INTAKE,
+                                         query=lambda w, s: {"grid": s.grid})],
+    # buildings, households, residents, geocoding: any key, its region only
+    ("GET", f"{API}/buildings"): [
+        Case("all"),
+        Case("community", query=lambda w, s: {"community": s.community}),
+        Case("grid", query=lambda w, s: {"grid": s.grid}),
+        Case("bbox", query=_bbox)],
+    ("GET", f"{API}/buildings/{{code}}"): [Case(single=True, path=_building)],
+    ("GET", f"{API}/buildings/{{code}}/households"): [Case(single=True, path=_building)],
+    ("GET", f"{API}/buildings/{{code}}/grid-history"): [
+        Case(roles=READERS, single=True, path=_building)],
+    ("GET", f"{API}/residents"): [
+        Case("building", single=True, query=lambda w, s: {"building": s.building}),
+        Case("grid", single=True, query=lambda w, s: {"grid": s.grid})],
+    ("GET", f"{API}/geocode"): [Case(query=lambda w, s: {"q": s.address})],
+    ("GET", f"{API}/grids/load"): [Case("all", roles=READERS),
+                                   Case("scope", roles=READERS, query=_scope)],
+    ("GET", f"{API}/qa"): [Case("all", roles=READERS, few=True),
+                           Case("scope", roles=READERS, few=True, query=_scope)],
+    ("GET", f"{API}/kpis"): [Case(query=lambda w, s: {"level": "community"})],
+    ("GET", f"{API}/coverage"): [Case(roles=READERS)],
+    ("GET", f"{API}/coverage/sites"): [Case(roles=READERS, query=lambda w, s: {"k": 1})],
+    # import (planner, rows of its region only) and export (public kinds for anyone)
+    ("POST", f"{API}/import/{{kind}}"): [Case(
+        roles=PLANNER, single=True, refused=frozenset({422}),
+        path=lambda w, s: {"kind": "facilities"}, content=_facility_upload)],
+    ("GET", f"{API}/export/{{kind}}"): [
+        _export(k) for k in ("regions", "grids", "buildings", "facilities", "grid_workers",
+                             "households", "residents", "events", "roads")],
+    # events (工单)
+    ("POST", f"{API}/events"): [Case(roles=INTAKE, single=True, json=_event_body)],
+    ("POST", f"{API}/events/batch"): [Case(roles=INTAKE, single=True,
+                                           json=lambda w, s: [_event_body(w, s)])],
+    ("GET", f"{API}/events"): [Case(roles=READERS)],
+    ("GET", f"{API}/events/overdue"): [Case(roles=READERS)],
+    ("GET", f"{API}/events/{{code}}"): [Case(roles=READERS, single=True, path=_event)],
+    ("POST", f"{API}/events/{{code}}/transitions"): [
+        Case(roles=INTAKE, single=True, path=_event, json=lambda w, s: {"to": "accepted"})],
+    ("POST", f"{API}/events/{{code}}/escalate"): [
+        Case(roles=INTAKE, single=True, path=_event, json=lambda w, s: {"note": "吹哨"})],
+    ("POST", f"{API}/events/{{code}}/satisfaction"): [
+        Case(roles=INTAKE, single=True, path=lambda w, s: {"code": s.resolved_event},
+             json=lambda w, s: {"score": 5})],
+    ("POST", f"{API}/events/{{code}}/priority"): [
+        Case(roles=INTAKE, single=True, path=_event, json=lambda w, s: {"priority": 1})],
+    ("POST", f"{API}/events/{{code}}/location"): [
+        Case(roles=DISPATCH, single=True, scoped_ok=False,
+             path=lambda w, s: {"code": w.unplaced_event},
+             json=lambda w, s: {"lon": s.lon, "lat": s.lat, "crs": "EPSG:4490"})],
+    ("GET", "/open311/v2/requests.{fmt}"): [Case(roles=READERS,
+                                                 path=lambda w, s: {"fmt": "json"})],
+    ("POST", "/open311/v2/requests.{fmt}"): [Case(
+        roles=INTAKE, single=True, path=lambda w, s: {"fmt": "json"},
+        form=lambda w, s: {"service_code": "noise", "lat": s.lat, "long": s.lon,
+                           "description": "矩阵测试"})],
+    ("GET", "/open311/v2/requests/{service_request_id}.{fmt}"): [Case(
+        roles=READERS, single=True,
+        path=lambda w, s: {"service_request_id": s.event, "fmt": "json"})],
+    # plans (balance, 多格合一)
+    ("POST", f"{API}/plans"): [Case(roles=PLANNER, single=True, json=lambda w, s: {
+        "kind": "balance", "scope": s.community})],
+    ("GET", f"{API}/plans/{{plan_id}}"): [Case(roles=READERS, single=True, path=_plan)],
+    ("POST", f"{API}/plans/{{plan_id}}/edits"): [
+        Case(roles=PLANNER, single=True, path=_plan, json=lambda w, s: w.split_edit(s))],
+    ("POST", f"{API}/plans/{{plan_id}}/apply"): [Case(roles=PLANNER, single=True, path=_plan)],
+    ("POST", f"{API}/plans/{{plan_id}}/reject"): [Case(roles=PLANNER, single=True, path=_plan)],
+}
+
+
+# --- where the rows of an answer lie -------------------------------------------------------
+
+def regions_in_json(value: Any, index: dict[str, str | None]) -> Iterator[str | None]:
+    """Region (community or other unit) code of every row-ish value in a JSON answer; None
+    for an object that lies in no region (an event not placed yet)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in REGION_KEYS and (isinstance(item, str) or key == "community_code"):
+                yield item
+            elif key in CODE_KEYS and isinstance(item, str):
+                yield from _code_region(item, index)
+            else:
+                yield from regions_in_json(item, index)
+    elif isinstance(value, list):
+        for item in value:
+            yield from regions_in_json(item, index)
+
+
+def _code_region(code: str, index: dict[str, str | None]) -> Iterator[str | None]:
+    if code in index:
+        yield index[code]
+    elif GRID_CODE.match(code):
+        yield code[:12]
+
+
+def regions_in_text(body: str, index: dict[str, str | None]) -> Iterator[str | None]:
+    """Region of every building or event code an HTML or XML answer names."""
+    for code in set(TEXT_CODES.findall(body)):
+        yield from _code_region(code, index)
+
+
+def regions_in_tile(data: bytes, index: dict[str, str | None]) -> Iterator[str | None]:
+    """Region of every tile feature that carries attributes (bare footprints are public);
+    a feature with attributes but no code says '?'."""
+    for layer in mapbox_vector_tile.decode(data).values():
+        for feature in layer["features"]:
+            props = {k: v for k, v in feature["properties"].items() if v is not None}
+            if not props:
+                continue
+            found = list(regions_in_json(props, index))
+            yield from found or ["?"]
+
+
+def inside(code: str | None, region: str) -> bool:
+    """``code`` lies in ``region`` or contains it (a subdistrict total for a community key)."""
+    return code is not None and (in_scope(code, region) or in_scope(region, code))
