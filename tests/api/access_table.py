@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis import plans
-from gis.callers import in_scope
+from gis.access.jurisdiction import inside as in_scope
 
 ROLES = ("admin", "planner", "dispatcher", "grid_worker", "viewer")
 ALL = frozenset(ROLES)
@@ -240,6 +240,8 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("GET", "/static/vendor/jquery"): [PUBLIC()],
     ("GET", "/static/vendor/leaflet.markercluster"): [PUBLIC()],
     ("GET", "/static/gridmap"): [PUBLIC()],
+    ("GET", "/static/vendor/swagger-ui"): [PUBLIC()],
+    ("GET", "/static/api-docs/redoc.standalone.js"): [PUBLIC()],
     ("GET", "/map/login"): [PUBLIC()],
     ("POST", "/map/login"): [Case(regional=False, ok=frozenset({303}),
                                   form=lambda w, s: {"key": w.current_key or "gm_x_y"})],

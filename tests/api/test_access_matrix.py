@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from starlette.routing import Mount
 
 from api.main import create_app
-from gis import keys
+from gis.access import keys
 from tests.api.access_table import (
     NORTH,
     ROLES,
@@ -63,7 +63,8 @@ class Who:
 
 CALLERS = [Who(), *(Who(role, region) for role in ROLES
                     for region in (None, NORTH, SOUTH, SUBDISTRICT))]
-FEW = [Who(), Who("viewer", NORTH), Who("planner", NORTH), Who("admin", SOUTH)]
+FEW = [Who(), Who("viewer", NORTH), Who("viewer", SOUTH), Who("planner", NORTH),
+       Who("admin", SOUTH)]
 """Callers of the routes that take seconds per answer (whole-district QA, exports of 60,000
 residents, the coverage map): a refusal, an allowed key inside and one outside."""
 
