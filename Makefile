@@ -49,6 +49,7 @@ demo: db
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy gis layers api
 
 ## make test: lint, import contracts, and pytest on a real PostGIS (each run in its own dbs)
 test: sysdeps-test install

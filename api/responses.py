@@ -67,7 +67,9 @@ def geojson_feature(frame: gpd.GeoDataFrame, *, id_column: str = "code",
 
 
 def json_page(request: Request, frame: pd.DataFrame, *, limit: int | None,
-              offset: int) -> dict:
-    """A plain JSON page ``{"items": [...], numberMatched, numberReturned, links}``."""
-    return {"items": records_from_frame(frame),
-            **_paging(request, frame, limit, offset, "application/json")}
+              offset: int) -> JSONResponse:
+    """A plain JSON page ``{"items": [...], numberMatched, numberReturned, links}``,
+    serialised once: a page of thousands of rows is not re-checked against its model (the
+    route's response_model documents it; tests/api/test_openapi.py checks it)."""
+    return JSONResponse({"items": records_from_frame(frame),
+                         **_paging(request, frame, limit, offset, "application/json")})

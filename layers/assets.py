@@ -24,12 +24,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import cast
 
 import folium
 import xstatic.pkg.jquery
 import xstatic.pkg.leaflet
 import xstatic.pkg.leaflet_markercluster
 from branca.element import Element
+from folium.elements import JSCSSMixin
 
 STATIC = "/static"
 VENDOR = f"{STATIC}/vendor"
@@ -162,6 +164,9 @@ def make_offline(root: Element) -> None:
         if isinstance(element, folium.Icon):
             raise ValueError("folium.Icon needs Font Awesome from a CDN; use layers.page.div_icon")
         if hasattr(element, "default_js"):
+            # folium's linking elements are JSCSSMixin, but a few (plugins.Timeline) only
+            # carry the same two lists: tested by attribute, typed as the mixin
+            linked = cast(JSCSSMixin, element)
             # instance attributes: the class-level lists are shared by every map in the process
-            element.default_js = offline_links(list(element.default_js))
-            element.default_css = offline_links(list(element.default_css))
+            linked.default_js = offline_links(list(linked.default_js))
+            linked.default_css = offline_links(list(linked.default_css))

@@ -9,10 +9,12 @@ Data comes from gis/ (EPSG:4490, drawn as lon/lat); labels are Chinese.
 from __future__ import annotations
 
 import html
+from datetime import datetime
 
 import folium
 import geopandas as gpd
 import pandas as pd
+from sqlalchemy.orm import Session
 
 from gis.access.callers import Caller
 from gis.events import queries, workflow
@@ -51,7 +53,7 @@ def _timeline(code: str, event: pd.Series, log: list[dict]) -> str:
     return f"<h3>事件 {html.escape(code)}</h3>{facts}<h4>处置时间线</h4><ol>{items}</ol>"
 
 
-def render_dispatch(session, caller: Caller, code: str, *,  # type: ignore[no-untyped-def]
+def render_dispatch(session: Session, caller: Caller, code: str, *,
                     basemap_url: str | None = None) -> str:
     """The dispatcher's map page for event ``code`` (HTML, offline-ready)."""
     reveal = caller.sees_personal_data
@@ -87,7 +89,7 @@ def render_dispatch(session, caller: Caller, code: str, *,  # type: ignore[no-un
     return page.render(fmap)
 
 
-def _duties(session, grid: pd.Series | None) -> str | None:  # type: ignore[no-untyped-def]
+def _duties(session: Session, grid: pd.Series | None) -> str | None:
     if grid is None:
         return None
     staff = workers.list_workers(session, grid_code=grid["code"])
@@ -95,7 +97,7 @@ def _duties(session, grid: pd.Series | None) -> str | None:  # type: ignore[no-u
     return None if primary.empty else primary["duties"].iloc[0]
 
 
-def _add_surroundings(session, fmap: folium.Map,  # type: ignore[no-untyped-def]
+def _add_surroundings(session: Session, fmap: folium.Map,
                       event_frame: gpd.GeoDataFrame, nearby: gpd.GeoDataFrame | None) -> None:
     point = event_frame.geometry.iloc[0]
     box = (point.x - FACILITY_BOX_DEG, point.y - FACILITY_BOX_DEG,
@@ -110,7 +112,7 @@ def _add_surroundings(session, fmap: folium.Map,  # type: ignore[no-untyped-def]
                   fill=False, dash_array="4 4", interactive=False).add_to(fmap)
 
 
-def render_dispatch_list(session, caller: Caller, *,  # type: ignore[no-untyped-def]
+def render_dispatch_list(session: Session, caller: Caller, *,
                          grid_code: str | None = None) -> str:
     """Open events per grid, overdue first, each linking to its dispatcher map (HTML)."""
     frame = queries.list_events(session, open_only=True, grid_code=grid_code, limit=None,
@@ -133,19 +135,21 @@ def _grid_section(grid_code: str, group: pd.DataFrame) -> str:
     head = ("<tr><th>事件编号</th><th>类别</th><th>状态</th><th>优先级</th><th>上报时间</th>"
             "<th>处置时限</th><th>超期</th></tr>")
     rows = []
-    for row in group.itertuples(index=False):  # HTML rows of at most one page of events
-        link = f"/map/dispatch?event={html.escape(row.code)}"
-        late = '<b class="gm-late">超期</b>' if row.overdue else ""
+    for row in group.to_dict("records"):  # HTML rows of at most one page of events
+        link = f"/map/dispatch?event={html.escape(row['code'])}"
+        late = '<b class="gm-late">超期</b>' if row["overdue"] else ""
         rows.append(
-            f'<tr><td><a href="{link}">{html.escape(row.code)}</a></td>'
-            f"<td>{html.escape(row.category_label)}</td><td>{html.escape(row.status_label)}</td>"
-            f"<td>{workflow.PRIORITIES.get(row.priority, row.priority)}</td>"
-            f"<td>{_when(row.reported_at)}</td><td>{_when(row.due_at)}</td><td>{late}</td></tr>")
+            f'<tr><td><a href="{link}">{html.escape(row["code"])}</a></td>'
+            f'<td>{html.escape(row["category_label"])}</td>'
+            f'<td>{html.escape(row["status_label"])}</td>'
+            f'<td>{workflow.PRIORITIES.get(row["priority"], row["priority"])}</td>'
+            f'<td>{_when(row["reported_at"])}</td><td>{_when(row["due_at"])}</td>'
+            f"<td>{late}</td></tr>")
     name = group["grid_name"].dropna()
     label = f"{grid_code} {name.iloc[0]}" if len(name) else grid_code
     return (f"<h2>{html.escape(label)}（{len(group)} 件）</h2>"
             f'<table class="gm-table">{head}{"".join(rows)}</table>')
 
 
-def _when(value: object) -> str:
+def _when(value: datetime | None) -> str:
     return "—" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%m-%d %H:%M")

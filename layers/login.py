@@ -7,10 +7,11 @@ an intranet. Every value shown is HTML-escaped.
 from __future__ import annotations
 
 import html
+from typing import cast
 from urllib.parse import quote
 
 import folium
-from branca.element import Element
+from branca.element import Element, Figure
 
 from gis.access.callers import Caller
 from layers import assets
@@ -106,4 +107,4 @@ def add_account(fmap: folium.Map, caller: Caller) -> None:
     """
     box = (f'<div class="gm-panel" style="position:absolute;top:80px;left:10px;'
            f'z-index:1000">{account_html(caller)}</div>')
-    fmap.get_root().html.add_child(Element(box), name="gm_account")
+    cast(Figure, fmap.get_root()).html.add_child(Element(box), name="gm_account")

@@ -11,8 +11,6 @@ tab's ``sessionStorage`` only (gone when the tab closes).
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 import folium
 import geopandas as gpd
 from branca.element import MacroElement
@@ -54,9 +52,6 @@ class PlanEditor(JSCSSMixin, MacroElement):
     """Calls the editor's JavaScript (layers/static/plan_edit.js, served by gridmap) with
     this page's maps, layers and plan."""
 
-    default_js: ClassVar[list[tuple[str, str]]] = [("gridmap_plan_edit", PLAN_EDIT_JS)]
-    default_css: ClassVar[list[tuple[str, str]]] = []
-
     _template = Template("""
         {% macro script(this, kwargs) %}
         gridmapPlanEditor({{ this.map }}, {{ this.grids }}, {{ this.buildings }},
@@ -69,6 +64,7 @@ class PlanEditor(JSCSSMixin, MacroElement):
                  drawn: folium.FeatureGroup, plan_id: int) -> None:
         super().__init__()
         self._name = "PlanEditor"
+        self.default_js, self.default_css = [("gridmap_plan_edit", PLAN_EDIT_JS)], []
         self.map, self.grids = map_.get_name(), grids.get_name()
         self.buildings, self.drawn = buildings.get_name(), drawn.get_name()
         self.plan_id, self.key_name, self.color = int(plan_id), KEY_STORAGE, SELECTED_COLOR
@@ -88,8 +84,10 @@ def add_editor(right: folium.Map, grids: folium.GeoJson, buildings: gpd.GeoDataF
                plan_id: int) -> None:
     """Draw toolbar (split line, new boundary), building selection and the editor panel on
     the proposed map ``right``."""
-    drawn = folium.FeatureGroup(name="绘制 drawn", control=False).add_to(right)
-    layer = buildings_layer(buildings).add_to(right)
+    drawn = folium.FeatureGroup(name="绘制 drawn", control=False)
+    drawn.add_to(right)
+    layer = buildings_layer(buildings)
+    layer.add_to(right)
     Draw(feature_group=drawn, position="topleft", show_geometry_on_click=False,
          draw_options={"polyline": {"shapeOptions": {"color": "#1f78b4", "weight": 3}},
                        "polygon": {"allowIntersection": False, "showArea": False,

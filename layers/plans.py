@@ -157,7 +157,8 @@ def review_page(review: dict) -> str:
     for theme, layer in current[current["theme"] != "unified"].groupby("theme"):
         grid_layer(layer, name=f"专题网格 {theme}").add_to(left)
     proposed_layer = grid_layer(proposed.assign(code=proposed["source_grid_code"].fillna(
-        "新#" + proposed["seq"].astype(str))), name="方案网格 proposed").add_to(right)
+        "新#" + proposed["seq"].astype(str))), name="方案网格 proposed")
+    proposed_layer.add_to(right)
     if not review["moved"].empty:
         moved_layer(review["moved"]).add_to(left)
         moved_layer(review["moved"]).add_to(right)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from api.cli.common import session
 from gis.models.facilities import FACILITY_TYPES
@@ -44,8 +45,8 @@ def circles_command(
     _print(results, minutes, speed, level)
 
 
-def _one_type(s, type: str, minutes: float, speed: float, level: str,  # type: ignore[no-untyped-def]
-              k: int) -> dict:
+def _one_type(s: Session, type: str, minutes: float, speed: float, level: str,
+              k: int) -> dict[str, Any]:
     started = time.perf_counter()
     rings = circles.list_service_circles(s, type=type, minutes=minutes, speed=speed)
     cover = coverage.get_coverage(s, type=type, minutes=minutes, speed=speed, level=level)

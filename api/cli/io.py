@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -13,7 +13,7 @@ from api.cli.common import console, session
 from gis import io
 from gis.core.errors import ImportRejected
 from gis.core.settings import get_settings
-from gis.io.report import ImportReport, RowNote
+from gis.io.report import ImportReport
 
 KIND_HELP = f"one of: {', '.join(io.KINDS)}"
 SHOWN = 50
@@ -44,8 +44,7 @@ def import_(
                                     layer=layer, progress=progress,
                                     time_limits=get_settings().event_time_limits)
     except ImportRejected as exc:
-        _print_report(ImportReport(**{**exc.details["report"], "rows": [
-            RowNote(**r) for r in exc.details["report"]["rows"]]}))
+        _print_report(ImportReport.from_dict(cast(dict[str, Any], exc.details["report"])))
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(1) from None
     _print_report(report)

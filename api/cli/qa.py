@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -29,27 +30,28 @@ def qa_command(
     table = Table(title=f"户数超出范围的网格 grids out of range ({len(grids)})")
     for col in ("code", "kind", "households", "status", "reason"):
         table.add_column(col)
-    for row in grids.itertuples():
-        table.add_row(row.code, row.kind, str(row.households), row.status, row.reason)
+    for row in grids.to_dict("records"):
+        table.add_row(row["code"], row["kind"], str(row["households"]), row["status"],
+                      row["reason"])
     console.print(table)
     summary = Table(title="拓扑检查 topology QA")
     for col in ("check", "label", "problems", "area_m2", "buildings"):
         summary.add_column(col)
-    for row in qa.summary_from_issues(issues).itertuples():
-        summary.add_row(row.check, row.label, str(row.problems), f"{row.area_m2:,.1f}",
-                        str(row.buildings))
+    for row in qa.summary_from_issues(issues).to_dict("records"):
+        summary.add_row(row["check"], row["label"], str(row["problems"]),
+                        f"{row['area_m2']:,.1f}", str(row["buildings"]))
     console.print(summary)
     if details:
         _details(issues)
 
 
-def _details(issues) -> None:  # type: ignore[no-untyped-def]
+def _details(issues: pd.DataFrame) -> None:
     table = Table(title="问题明细 problems")
     for col in ("check", "community", "grids", "building", "area_m2"):
         table.add_column(col)
-    for row in issues.itertuples():
-        table.add_row(row.check, row.community_code or "", ",".join(row.grid_codes or []),
-                      row.building_code or "", f"{row.area_m2:,.1f}")
+    for row in issues.to_dict("records"):
+        table.add_row(row["check"], row["community_code"] or "", ",".join(row["grid_codes"] or []),
+                      row["building_code"] or "", f"{row['area_m2']:,.1f}")
     console.print(table)
 
 

@@ -9,11 +9,14 @@ from api.access import ReaderDep
 from api.deps import CallerDep, SessionDep, SettingsDep
 from api.params import OptionalRowId
 from api.responses import GeoJSONResponse
+from api.schemas.circles import CircleCollection, Coverage, Sites
+from api.schemas.common import errors
 from gis.core import frames
 from gis.network import circles, coverage, siting
 from layers import circles as circle_layers
 
-router = APIRouter(tags=["circles"])
+router = APIRouter(tags=["circles"],
+                   responses=errors(401, 403, 422))
 
 Type = Annotated[str, Query(description="facility type, e.g. party_center, clinic, "
                                         "elderly_care, shelter")]
@@ -24,7 +27,8 @@ Speed = Annotated[float, Query(ge=10, le=200, description="walking speed, metres
 Level = Literal["grid", "community", "subdistrict"]
 
 
-@router.get("/api/v1/service-circles", response_class=GeoJSONResponse)
+@router.get("/api/v1/service-circles", response_class=GeoJSONResponse,
+            response_model=CircleCollection)
 def list_service_circles(session: SessionDep, caller: CallerDep, type: Type = "party_center",
                          minutes: Minutes = 10, speed: Speed = 50,
                          facility: OptionalRowId = None) -> GeoJSONResponse:
@@ -38,7 +42,8 @@ def list_service_circles(session: SessionDep, caller: CallerDep, type: Type = "p
         frame, id_column="facility_id", extra={"skipped": frame.attrs.get("skipped", [])}))
 
 
-@router.get("/api/v1/coverage")
+@router.get("/api/v1/coverage", response_model=Coverage,
+            response_model_exclude_unset=True)
 def get_coverage(session: SessionDep, caller: ReaderDep, type: Type = "party_center",
                  minutes: Minutes = 10, speed: Speed = 50,
                  level: Level = "community") -> dict:
@@ -49,7 +54,8 @@ def get_coverage(session: SessionDep, caller: ReaderDep, type: Type = "party_cen
                                  scope_code=caller.scope)
 
 
-@router.get("/api/v1/coverage/sites")
+@router.get("/api/v1/coverage/sites", response_model=Sites,
+            response_model_exclude_unset=True)
 def list_sites(session: SessionDep, caller: ReaderDep, type: Type = "party_center",
                k: Annotated[int, Query(ge=1, le=50)] = 3, minutes: Minutes = 10,
                speed: Speed = 50, candidates: Annotated[str | None, Query(

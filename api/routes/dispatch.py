@@ -7,10 +7,12 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 from api.access import DispatchCallerDep, PageEvent
 from api.deps import SessionDep, SettingsDep
+from api.schemas.common import errors
 from layers import dispatch
 from layers import events as event_layers
 
-router = APIRouter(tags=["maps"])
+router = APIRouter(tags=["maps"],
+                   responses=errors(401, 403, 404, 422))
 
 
 @router.get("/map/dispatch", response_class=HTMLResponse, summary="事件调度地图 (dispatcher)")

@@ -11,11 +11,14 @@ from api.access import CurrentEvent, DispatcherDep, IntakeDep, ReaderDep
 from api.deps import SessionDep, SettingsDep
 from api.params import BBoxParam, Limit, Offset
 from api.responses import GeoJSONResponse, geojson_page
+from api.schemas.common import errors
+from api.schemas.events import EventBatch, EventCollection, EventFeature, OverdueList
 from gis.access.callers import Caller
 from gis.events import intake, queries, workflow
 from gis.events.intake import EventIn, Location
 
-router = APIRouter(prefix="/api/v1/events", tags=["events"])
+router = APIRouter(prefix="/api/v1/events", tags=["events"],
+                   responses=errors(401, 403, 422))
 Geo = GeoJSONResponse
 
 
@@ -45,7 +48,7 @@ def _one(session: SessionDep, code: str, caller: Caller, status_code: int = 200)
                                     scope=caller.scope), status_code=status_code)
 
 
-@router.post("", status_code=201, response_class=Geo)
+@router.post("", status_code=201, response_class=Geo, response_model=EventFeature)
 def create_event(item: EventIn, session: SessionDep, caller: IntakeDep,
                  settings: SettingsDep) -> Geo:
     """Take one event and assign it at once (grid, community, subdistrict, worker); an
@@ -55,7 +58,8 @@ def create_event(item: EventIn, session: SessionDep, caller: IntakeDep,
     return _one(session, code, caller, 201)
 
 
-@router.post("/batch", status_code=201)
+@router.post("/batch", status_code=201, response_model=EventBatch,
+             response_model_exclude_unset=True)
 def create_events(items: Annotated[list[EventIn], Body()], session: SessionDep,
                   caller: IntakeDep, settings: SettingsDep) -> dict:
     """Take many events at once, all or nothing; answers each one's code, status and grid."""
@@ -64,7 +68,7 @@ def create_events(items: Annotated[list[EventIn], Body()], session: SessionDep,
     return {"count": len(codes), "events": queries.summarize_events(session, codes)}
 
 
-@router.get("", response_class=Geo)
+@router.get("", response_class=Geo, response_model=EventCollection)
 def list_events(request: Request, session: SessionDep, caller: ReaderDep, *,
                 status: str | None = None, category: str | None = None,
                 grid: str | None = None, community: str | None = None,
@@ -78,19 +82,21 @@ def list_events(request: Request, session: SessionDep, caller: ReaderDep, *,
     return geojson_page(request, frame, limit=limit, offset=offset)
 
 
-@router.get("/overdue")
+@router.get("/overdue", response_model=OverdueList,
+            response_model_exclude_unset=True)
 def list_overdue(session: SessionDep, caller: ReaderDep, grid: str | None = None) -> dict:
     """Open events past their time limit (超期), most overdue first."""
     return {"items": workflow.list_overdue(session, grid_code=grid, scope=caller.scope)}
 
 
-@router.get("/{code}", response_class=Geo)
+@router.get("/{code}", response_class=Geo, response_model=EventFeature, responses=errors(404))
 def get_event(caller: ReaderDep, event: CurrentEvent, session: SessionDep) -> Geo:
     """One event with its timeline (who, when) and duplicate hints (same category, 50 m)."""
     return _one(session, event.code, caller)
 
 
-@router.post("/{code}/transitions", response_class=Geo)
+@router.post("/{code}/transitions", response_class=Geo,
+             response_model=EventFeature, responses=errors(404, 409))
 def transition_event(caller: IntakeDep, event: CurrentEvent, change: TransitionIn,
                      session: SessionDep, settings: SettingsDep) -> Geo:
     """Move the event to state ``to``; an illegal move is 409 listing the allowed ones."""
@@ -100,7 +106,8 @@ def transition_event(caller: IntakeDep, event: CurrentEvent, change: TransitionI
     return _one(session, event.code, caller)
 
 
-@router.post("/{code}/escalate", response_class=Geo)
+@router.post("/{code}/escalate", response_class=Geo,
+             response_model=EventFeature, responses=errors(404, 409))
 def escalate_event(caller: IntakeDep, event: CurrentEvent, body: NoteIn,
                    session: SessionDep) -> Geo:
     """吹哨: raise the event one level (grid → community → subdistrict → department)."""
@@ -109,7 +116,8 @@ def escalate_event(caller: IntakeDep, event: CurrentEvent, body: NoteIn,
     return _one(session, event.code, caller)
 
 
-@router.post("/{code}/satisfaction", response_class=Geo)
+@router.post("/{code}/satisfaction", response_class=Geo,
+             response_model=EventFeature, responses=errors(404, 409))
 def rate_event(caller: IntakeDep, event: CurrentEvent, body: ScoreIn,
                session: SessionDep) -> Geo:
     """Record the satisfaction callback (1–5); 1–2 allows reopening."""
@@ -118,7 +126,8 @@ def rate_event(caller: IntakeDep, event: CurrentEvent, body: ScoreIn,
     return _one(session, event.code, caller)
 
 
-@router.post("/{code}/priority", response_class=Geo)
+@router.post("/{code}/priority", response_class=Geo,
+             response_model=EventFeature, responses=errors(404, 409))
 def prioritize_event(caller: IntakeDep, event: CurrentEvent, body: PriorityIn,
                      session: SessionDep) -> Geo:
     """Set the event's priority."""
@@ -127,7 +136,8 @@ def prioritize_event(caller: IntakeDep, event: CurrentEvent, body: PriorityIn,
     return _one(session, event.code, caller)
 
 
-@router.post("/{code}/location", response_class=Geo)
+@router.post("/{code}/location", response_class=Geo,
+             response_model=EventFeature, responses=errors(404, 409))
 def locate_event(caller: DispatcherDep, event: CurrentEvent, body: LocationIn,
                  session: SessionDep) -> Geo:
     """A dispatcher places a ``needs_location`` event; it is assigned and becomes reported."""

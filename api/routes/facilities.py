@@ -5,12 +5,15 @@ from fastapi import APIRouter, Request
 from api.deps import CallerDep, SessionDep
 from api.params import BBoxParam, Limit, Offset
 from api.responses import GeoJSONResponse, geojson_feature, geojson_page
+from api.schemas.common import errors
+from api.schemas.facilities import FacilityCollection, FacilityFeature
 from gis.places import facilities
 
-router = APIRouter(prefix="/api/v1/facilities", tags=["facilities"])
+router = APIRouter(prefix="/api/v1/facilities", tags=["facilities"],
+                   responses=errors(401, 422))
 
 
-@router.get("", response_class=GeoJSONResponse)
+@router.get("", response_class=GeoJSONResponse, response_model=FacilityCollection)
 def list_facilities(request: Request, session: SessionDep, caller: CallerDep,
                     type: str | None = None, community: str | None = None,
                     bbox: BBoxParam = None, limit: Limit = 100,
@@ -21,7 +24,8 @@ def list_facilities(request: Request, session: SessionDep, caller: CallerDep,
     return geojson_page(request, frame, limit=limit, offset=offset)
 
 
-@router.get("/{code}", response_class=GeoJSONResponse)
+@router.get("/{code}", response_class=GeoJSONResponse,
+            response_model=FacilityFeature, responses=errors(404))
 def get_facility(code: str, session: SessionDep, caller: CallerDep) -> GeoJSONResponse:
     """One facility as a GeoJSON Feature."""
     return geojson_feature(facilities.get_facility(session, code))

@@ -8,12 +8,16 @@ from fastapi import APIRouter, Query
 
 from api.access import KeyedCallerDep
 from api.deps import SessionDep
+from api.schemas.common import errors
+from api.schemas.geocode import Geocoded
 from gis.places import geocode as geocoding
 
-router = APIRouter(prefix="/api/v1", tags=["geocode"])
+router = APIRouter(prefix="/api/v1", tags=["geocode"],
+                   responses=errors(401, 403, 422))
 
 
-@router.get("/geocode")
+@router.get("/geocode", response_model=Geocoded,
+            response_model_exclude_unset=True)
 def geocode(session: SessionDep, caller: KeyedCallerDep,
             q: Annotated[str, Query(description="address, e.g. 连云港市海州区朝阳东路十二号三幢 "
                                                 "or 阳光花园小区3号楼2单元")],

@@ -11,13 +11,17 @@ from fastapi import APIRouter, Query
 
 from api.access import ReaderDep
 from api.deps import SessionDep, SettingsDep
+from api.schemas.common import errors
+from api.schemas.grids import GridLoad
 from gis.core import frames
 from gis.grids import grid_load, household_rules
 
-router = APIRouter(prefix="/api/v1", tags=["grid load"])
+router = APIRouter(prefix="/api/v1", tags=["grid load"],
+                   responses=errors(401, 403, 404, 422))
 
 
-@router.get("/grids/load")
+@router.get("/grids/load", response_model=GridLoad,
+            response_model_exclude_unset=True)
 def read_grid_load(session: SessionDep, caller: ReaderDep, settings: SettingsDep, *,
               theme: str = "unified",
               scope: Annotated[str | None, Query(description="community/subdistrict code")] = None,

@@ -5,12 +5,15 @@ from fastapi import APIRouter, Request
 from api.deps import CallerDep, SessionDep
 from api.params import BBoxParam, Limit, Offset
 from api.responses import GeoJSONResponse, geojson_feature, geojson_page
+from api.schemas.common import errors
+from api.schemas.grids import GridCollection, GridFeature
 from gis.grids import registry
 
-router = APIRouter(prefix="/api/v1/grids", tags=["grids"])
+router = APIRouter(prefix="/api/v1/grids", tags=["grids"],
+                   responses=errors(401, 422))
 
 
-@router.get("", response_class=GeoJSONResponse)
+@router.get("", response_class=GeoJSONResponse, response_model=GridCollection)
 def list_grids(request: Request, session: SessionDep, caller: CallerDep,
                theme: str = "unified", community: str | None = None, bbox: BBoxParam = None,
                limit: Limit = 100, offset: Offset = 0) -> GeoJSONResponse:
@@ -21,7 +24,8 @@ def list_grids(request: Request, session: SessionDep, caller: CallerDep,
     return geojson_page(request, frame, limit=limit, offset=offset)
 
 
-@router.get("/{code}", response_class=GeoJSONResponse)
+@router.get("/{code}", response_class=GeoJSONResponse,
+            response_model=GridFeature, responses=errors(404))
 def get_grid(code: str, session: SessionDep, caller: CallerDep,
              theme: str = "unified") -> GeoJSONResponse:
     """One current grid as a GeoJSON Feature."""

@@ -18,11 +18,14 @@ from api import access
 from api.access import PlannerDep
 from api.deps import CallerDep, SessionDep, SettingsDep
 from api.responses import GeoJSONResponse
+from api.schemas.common import errors
+from api.schemas.io import Export, ImportReport
 from gis import io
 from gis.access.callers import Caller
 from gis.core.errors import InvalidInput, MalformedFile, PayloadTooLarge
 
-router = APIRouter(prefix="/api/v1", tags=["import/export"])
+router = APIRouter(prefix="/api/v1", tags=["import/export"],
+                   responses=errors(401, 403, 413, 422))
 CRS = Annotated[str | None, Query(description="the data's CRS: EPSG:4549, gcj02, bd09…")]
 KeepGood = Annotated[bool, Query(description="write the good rows even if some are rejected")]
 
@@ -72,7 +75,8 @@ def exporter(kind: str, caller: CallerDep) -> Caller:
     return caller if io.get_kind(kind).public else access.check_role(caller, access.ANY_ROLE)
 
 
-@router.post("/import/{kind}")
+@router.post("/import/{kind}", response_model=ImportReport,
+             response_model_exclude_unset=True)
 def import_kind(kind: str, caller: PlannerDep, session: SessionDep, settings: SettingsDep,
                 upload: Annotated[Upload, Depends(read_upload)], crs: CRS = None,
                 keep_good: KeepGood = False, layer: str | None = None) -> dict:
@@ -84,7 +88,7 @@ def import_kind(kind: str, caller: PlannerDep, session: SessionDep, settings: Se
     return report.to_dict()
 
 
-@router.get("/export/{kind}", response_class=GeoJSONResponse)
+@router.get("/export/{kind}", response_class=GeoJSONResponse, response_model=Export)
 def export_kind(kind: str, session: SessionDep,
                 caller: Annotated[Caller, Depends(exporter)],
                 theme: str | None = None) -> GeoJSONResponse:

@@ -9,12 +9,16 @@ from fastapi import APIRouter, Query
 
 from api.access import KeyedCallerDep
 from api.deps import SessionDep
+from api.schemas.common import errors
+from api.schemas.kpis import Kpis
 from gis.events import kpis
 
-router = APIRouter(prefix="/api/v1", tags=["kpis"])
+router = APIRouter(prefix="/api/v1", tags=["kpis"],
+                   responses=errors(401, 403, 422))
 
 
-@router.get("/kpis")
+@router.get("/kpis", response_model=Kpis,
+            response_model_exclude_unset=True)
 def list_kpis(session: SessionDep, caller: KeyedCallerDep,
               level: Annotated[str, Query(description="grid, community or subdistrict")]
               = "grid",

@@ -8,12 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import SessionDep
+from api.schemas.common import errors
+from api.schemas.locate import Located
 from gis.grids import assign
 
-router = APIRouter(prefix="/api/v1", tags=["locate"])
+router = APIRouter(prefix="/api/v1", tags=["locate"], responses=errors(401, 422))
 
 
-@router.get("/locate")
+@router.get("/locate", response_model=Located, response_model_exclude_unset=True)
 def locate(session: SessionDep,
            lon: Annotated[float, Query(description="longitude (or x in metres for a "
                                                    "projected crs)")],

@@ -11,13 +11,15 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import SESSION_COOKIE, CallerDep, ServerSecretDep, SessionDep, SettingsDep
+from api.schemas.common import errors
 from gis.access import keys
 from layers import login
 
-router = APIRouter(tags=["maps"])
+router = APIRouter(tags=["maps"],
+                   responses=errors(401, 422))
 Next = Annotated[str, Form()]
 
 
@@ -38,7 +40,7 @@ def get_login(caller: CallerDep, next: str | None = None) -> HTMLResponse:
 @router.post(login.LOGIN_URL, response_class=HTMLResponse, summary="登录 (set the map cookie)")
 def post_login(request: Request, session: SessionDep, settings: SettingsDep,
                secret: ServerSecretDep, key: Annotated[str, Form()],
-               next: Next = "/map") -> HTMLResponse:
+               next: Next = "/map") -> Response:
     """Check ``key``; on success set the session cookie and 303 to ``next``, else 401 form."""
     caller = keys.caller_for_login(session, key, secret)
     if caller is None:  # a person's typo: the form again, not a JSON error
@@ -50,10 +52,11 @@ def post_login(request: Request, session: SessionDep, settings: SettingsDep,
     response.set_cookie(SESSION_COOKIE, token, max_age=int(settings.session_hours * 3600),
                         path="/", httponly=True, samesite="strict",
                         secure=request.url.scheme == "https")
-    return response  # type: ignore[return-value]
+    return response
 
 
-@router.post(login.LOGOUT_URL, summary="退出登录 (clear the map cookie)")
+@router.post(login.LOGOUT_URL, summary="退出登录 (clear the map cookie)",
+             response_class=RedirectResponse, status_code=303)
 def post_logout() -> RedirectResponse:
     """Forget the session cookie and go back to the login form."""
     response = RedirectResponse(login.LOGIN_URL, status_code=303)

@@ -7,9 +7,11 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.deps import CallerDep, SessionDep, SettingsDep
+from api.schemas.common import errors
 from layers import assets, overview
 
-router = APIRouter(tags=["maps"])
+router = APIRouter(tags=["maps"],
+                   responses=errors(401, 403, 422))
 
 for folder in assets.asset_dirs():
     # Leaflet & co. come from registry packages and are served here: intranets have no CDN

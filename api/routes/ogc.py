@@ -15,12 +15,15 @@ from api import access
 from api.deps import CallerDep, SessionDep
 from api.params import BBoxParam, Offset
 from api.responses import GEOJSON, GeoJSONResponse, geojson_feature, geojson_page
+from api.schemas.common import errors
+from api.schemas.ogc import CollectionInfo, Collections, Conformance, Item, Items, Landing
 from gis.access.callers import Caller
 from gis.core.errors import NotFound
 from gis.grids import registry
 from gis.places import buildings, facilities, regions
 
-router = APIRouter(prefix="/ogc", tags=["OGC API Features"])
+router = APIRouter(prefix="/ogc", tags=["OGC API Features"],
+                   responses=errors(401, 403, 404, 422))
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 CONFORMANCE = ["http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
                "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"]
@@ -79,7 +82,8 @@ def _describe(request: Request, collection_id: str) -> dict:
                       {"rel": "items", "type": GEOJSON, "href": f"{href}/items"}]}
 
 
-@router.get("")
+@router.get("", response_model=Landing,
+            response_model_exclude_unset=True)
 def landing_page(request: Request, caller: CallerDep) -> dict:
     """Landing page: links to the API definition, conformance and collections."""
     root, base = _root(request), str(request.base_url).rstrip("/")
@@ -94,13 +98,15 @@ def landing_page(request: Request, caller: CallerDep) -> dict:
                 {"rel": "data", "type": "application/json", "href": f"{root}/collections"}]}
 
 
-@router.get("/conformance")
+@router.get("/conformance", response_model=Conformance,
+            response_model_exclude_unset=True)
 def conformance(caller: CallerDep) -> dict:
     """The conformance classes implemented (Features core and GeoJSON)."""
     return {"conformsTo": CONFORMANCE}
 
 
-@router.get("/collections")
+@router.get("/collections", response_model=Collections,
+            response_model_exclude_unset=True)
 def list_collections(request: Request, caller: CallerDep) -> dict:
     """The collections this caller may read (buildings only with a key)."""
     ids = [cid for cid, c in COLLECTIONS.items() if not c.keyed or not caller.is_anonymous]
@@ -109,13 +115,15 @@ def list_collections(request: Request, caller: CallerDep) -> dict:
                        "href": f"{_root(request)}/collections"}]}
 
 
-@router.get("/collections/{collection_id}")
+@router.get("/collections/{collection_id}", response_model=CollectionInfo,
+            response_model_exclude_unset=True)
 def get_collection(collection: CollectionDep, collection_id: str, request: Request) -> dict:
     """One collection's description."""
     return _describe(request, collection_id)
 
 
-@router.get("/collections/{collection_id}/items", response_class=GeoJSONResponse)
+@router.get("/collections/{collection_id}/items", response_class=GeoJSONResponse,
+            response_model=Items)
 def list_items(collection: CollectionDep, request: Request, session: SessionDep,
                caller: CallerDep, bbox: BBoxParam = None, limit: int = 10,
                offset: Offset = 0) -> GeoJSONResponse:
@@ -126,7 +134,8 @@ def list_items(collection: CollectionDep, request: Request, session: SessionDep,
     return geojson_page(request, frame, limit=limit, offset=offset, extra=extra)
 
 
-@router.get("/collections/{collection_id}/items/{feature_id}", response_class=GeoJSONResponse)
+@router.get("/collections/{collection_id}/items/{feature_id}", response_class=GeoJSONResponse,
+            response_model=Item)
 def get_item(collection: CollectionDep, collection_id: str, feature_id: str, request: Request,
              session: SessionDep, caller: CallerDep) -> GeoJSONResponse:
     """One feature by its code."""

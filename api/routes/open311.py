@@ -28,6 +28,13 @@ from sqlalchemy.orm import Session
 from api import access
 from api.deps import CallerDep, ServerSecretDep, SessionDep, SettingsDep
 from api.errors import STATUS
+from api.schemas.open311 import (
+    Discovery,
+    Open311Errors,
+    Receipts,
+    ServiceRequests,
+    Services,
+)
 from gis.access import keys
 from gis.access.callers import Caller
 from gis.core import errors
@@ -170,23 +177,30 @@ def get_reader(session: SessionDep, secret: ServerSecretDep, caller: CallerDep, 
 ReporterDep = Annotated[Caller, Depends(get_reporter)]
 ReaderDep = Annotated[Caller, Depends(get_reader)]
 
-router = APIRouter(prefix="/open311", tags=["open311"], route_class=Open311Route)
+XML: dict[int | str, dict[str, Any]] = {200: {"content": {XML_TYPE: {}}}}
+XML_CREATED: dict[int | str, dict[str, Any]] = {201: {"content": {XML_TYPE: {}}}}
+"""The .xml spelling of each answer: the same fields as elements."""
+
+router = APIRouter(prefix="/open311", tags=["open311"], route_class=Open311Route,
+                   responses={"4XX": {"model": Open311Errors, "description":
+                                      "GeoReport errors: 400 (also bad parameters), "
+                                      "401, 403, 404"}})
 
 
-@router.get("/discovery.{fmt}")
+@router.get("/discovery.{fmt}", response_model=Discovery, responses=XML)
 def get_discovery(request: Request, fmt: Format) -> Response:
     """Service discovery: where the GeoReport v2 endpoint is and which formats it speaks."""
     url = f"{str(request.base_url).rstrip('/')}{router.prefix}/v2"
     return _answer(open311.get_discovery(url), fmt, "discovery")
 
 
-@router.get("/v2/services.{fmt}")
+@router.get("/v2/services.{fmt}", response_model=Services, responses=XML)
 def list_services(fmt: Format) -> Response:
     """Service types: our event categories (service_code = category code)."""
     return _answer(open311.list_services(), fmt, "services")
 
 
-@router.get("/v2/requests.{fmt}")
+@router.get("/v2/requests.{fmt}", response_model=ServiceRequests, responses=XML)
 def list_requests(session: SessionDep, fmt: Format, reader: ReaderDep,
                   service_request_id: str | None = None, service_code: str | None = None,
                   start_date: str | None = None, end_date: str | None = None,
@@ -200,7 +214,7 @@ def list_requests(session: SessionDep, fmt: Format, reader: ReaderDep,
     return _answer(found, fmt, "service_requests")
 
 
-@router.post("/v2/requests.{fmt}", status_code=201)
+@router.post("/v2/requests.{fmt}", status_code=201, response_model=Receipts, responses=XML_CREATED)
 def create_request(session: SessionDep, fmt: Format, fields: FieldsDep,
                    reporter: ReporterDep, settings: SettingsDep) -> Response:
     """Report an incident (form-encoded or JSON): api_key (or a Bearer key), service_code,
@@ -212,7 +226,8 @@ def create_request(session: SessionDep, fmt: Format, fields: FieldsDep,
     return _answer(receipt, fmt, "service_requests", 201)
 
 
-@router.get("/v2/requests/{service_request_id}.{fmt}")
+@router.get("/v2/requests/{service_request_id}.{fmt}",
+            response_model=ServiceRequests, responses=XML)
 def get_request(service_request_id: str, session: SessionDep, fmt: Format,
                 reader: ReaderDep) -> Response:
     """One service request, as a one-element list; 404 when unknown or outside the key's

@@ -11,12 +11,16 @@ from pydantic import BaseModel, Field
 
 from api.access import CurrentPlan, PlannerDep, PlanningCallerDep, ReaderDep
 from api.deps import SessionDep, SettingsDep
+from api.schemas.buildings import GridHistory
+from api.schemas.common import errors
+from api.schemas.plans import AppliedPlan, PlanReport
 from gis import plans
 from gis.core import frames
 from gis.grids import household_rules
 from layers import plans as plan_layers
 
-router = APIRouter(tags=["plans"])
+router = APIRouter(tags=["plans"],
+                   responses=errors(401, 403, 422))
 
 
 class PlanRequest(BaseModel):
@@ -34,7 +38,8 @@ class PlanRequest(BaseModel):
     seed: int = 0
 
 
-@router.post("/api/v1/plans", status_code=201)
+@router.post("/api/v1/plans", status_code=201, response_model=PlanReport, responses=errors(404),
+             response_model_exclude_unset=True)
 def create_plan(body: PlanRequest, session: SessionDep, caller: PlannerDep,
                 settings: SettingsDep) -> dict:
     """Draw a plan (planner) inside the key's region; it stays a draft until applied or
@@ -49,7 +54,8 @@ def create_plan(body: PlanRequest, session: SessionDep, caller: PlannerDep,
     return plans.plan_report(session, plan.id)
 
 
-@router.get("/api/v1/plans/{plan_id}")
+@router.get("/api/v1/plans/{plan_id}", response_model=PlanReport, responses=errors(404),
+            response_model_exclude_unset=True)
 def get_plan(caller: ReaderDep, plan: CurrentPlan, session: SessionDep) -> dict:
     """A plan with metrics before/after, proposed grids (GeoJSON) and the crosswalk; 404 for
     a plan outside the key's region."""
@@ -69,7 +75,8 @@ class PlanEdit(BaseModel):
     polygon: dict | None = None
 
 
-@router.post("/api/v1/plans/{plan_id}/edits")
+@router.post("/api/v1/plans/{plan_id}/edits", response_model=PlanReport, responses=errors(404, 409),
+             response_model_exclude_unset=True)
 def edit_plan(caller: PlannerDep, plan: CurrentPlan, body: PlanEdit,
               session: SessionDep) -> dict:
     """Redraw by hand inside a draft plan; metrics, flags and crosswalk are recomputed."""
@@ -77,20 +84,26 @@ def edit_plan(caller: PlannerDep, plan: CurrentPlan, body: PlanEdit,
     return plans.plan_report(session, plan.id)
 
 
-@router.post("/api/v1/plans/{plan_id}/apply")
+@router.post("/api/v1/plans/{plan_id}/apply",
+             response_model=AppliedPlan, responses=errors(404, 409),
+             response_model_exclude_unset=True)
 def apply_plan(caller: PlannerDep, plan: CurrentPlan, session: SessionDep) -> dict:
     """Apply a draft in one transaction; 409 when its grids changed meanwhile."""
     return plans.apply_plan(session, plan.id, actor=caller.name)
 
 
-@router.post("/api/v1/plans/{plan_id}/reject")
+@router.post("/api/v1/plans/{plan_id}/reject",
+             response_model=PlanReport, responses=errors(404, 409),
+             response_model_exclude_unset=True)
 def reject_plan(caller: PlannerDep, plan: CurrentPlan, session: SessionDep) -> dict:
     """Reject a draft."""
     plans.reject_plan(session, plan.id, actor=caller.name)
     return plans.plan_report(session, plan.id)
 
 
-@router.get("/api/v1/buildings/{code}/grid-history")
+@router.get("/api/v1/buildings/{code}/grid-history",
+            response_model=GridHistory, responses=errors(404),
+            response_model_exclude_unset=True)
 def building_grid_history(code: str, session: SessionDep, caller: ReaderDep,
                           at: datetime | None = None) -> dict:
     """Which unified grid building ``code`` was in, period by period (or at ``at``)."""
@@ -99,7 +112,7 @@ def building_grid_history(code: str, session: SessionDep, caller: ReaderDep,
             "periods": frames.records_from_frame(periods)}
 
 
-@router.get("/map/plans/{plan_id}", response_class=HTMLResponse)
+@router.get("/map/plans/{plan_id}", response_class=HTMLResponse, responses=errors(404))
 def plan_map(caller: PlanningCallerDep, plan: CurrentPlan, session: SessionDep) -> str:
     """Current and proposed grids side by side, moved buildings, metrics and crosswalk
     (planners of the plan's region; 404 for a plan outside it)."""

@@ -9,16 +9,20 @@ from fastapi.responses import HTMLResponse
 
 from api.access import PlanningCallerDep, ReaderDep
 from api.deps import SessionDep
+from api.schemas.common import errors
+from api.schemas.qa import QaReport
 from gis.access import jurisdiction
 from gis.core import frames
 from gis.grids import qa, registry
 from layers import qa as qa_layers
 
-router = APIRouter(tags=["qa"])
+router = APIRouter(tags=["qa"],
+                   responses=errors(401, 403, 404, 422))
 Scope = Annotated[str | None, Query(description="community/subdistrict/district code")]
 
 
-@router.get("/api/v1/qa")
+@router.get("/api/v1/qa", response_model=QaReport,
+            response_model_exclude_unset=True)
 def qa_report(session: SessionDep, caller: ReaderDep, scope: Scope = None,
               theme: str | None = None, sliver_m2: float = qa.SLIVER_M2) -> dict:
     """Overlaps, gaps, slivers, grids crossing communities, cut and orphan buildings."""

@@ -6,9 +6,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from api.deps import CallerDep, SessionDep
+from api.schemas.common import errors
 from gis.tiles import mvt
 
-router = APIRouter(tags=["tiles"])
+router = APIRouter(tags=["tiles"],
+                   responses=errors(401, 403, 422))
 
 
 @router.get("/tiles/{layer}/{z}/{x}/{y}.pbf", response_class=Response,

@@ -22,7 +22,7 @@ def record(session: Session, *, actor: str, action: str, target: str | None = No
            **details: Detail) -> None:
     """Add one audit row (flushed, committed with the request); ``details`` are counts and
     codes (ValueError for anything else, so a frame or record cannot slip in)."""
-    bad = [k for k, v in details.items() if not isinstance(v, Detail)]  # type: ignore[arg-type]
+    bad = [k for k, v in details.items() if not isinstance(v, Detail)]
     if bad:
         raise ValueError(f"audit details take counts and codes only, not {', '.join(bad)}")
     session.add(AuditLog(actor=actor, action=action, target=target, details=details))

@@ -8,7 +8,7 @@ with numpy, and inverted by fixed-point iteration to millimetres.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Final
 
 import numpy as np
@@ -71,7 +71,7 @@ def metric_epsg(lon: float, lat: float) -> int:
     return 4534 + (central - 75) // 3
 
 
-def metric_epsg_of(bounds: Sequence[float]) -> int:
+def metric_epsg_of(bounds: Sequence[float] | npt.NDArray[np.float64]) -> int:
     """``metric_epsg`` of the centre of ``bounds`` (minx, miny, maxx, maxy; EPSG:4490)."""
     minx, miny, maxx, maxy = (float(b) for b in bounds)
     return metric_epsg((minx + maxx) / 2, (miny + maxy) / 2)
@@ -125,8 +125,9 @@ def wgs84_to_bd09(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[Array, Array]
     return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
 
 
-def _invert(forward, lon: npt.ArrayLike, lat: npt.ArrayLike,  # type: ignore[no-untyped-def]
-            *, tol_deg: float = 1e-10, max_iter: int = 20) -> tuple[Array, Array]:
+def _invert(forward: Callable[[Array, Array], tuple[Array, Array]], lon: npt.ArrayLike,
+            lat: npt.ArrayLike, *, tol_deg: float = 1e-10, max_iter: int = 20
+            ) -> tuple[Array, Array]:
     """Solve forward(x) = target by fixed-point iteration x <- x - (forward(x) - target).
 
     The usual one-step inverse is off by up to ~5 m; the forward map is a near-identity

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import CursorResult, Engine, Result, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from gis.core import embedded
@@ -40,3 +41,8 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     """One transaction for a command-line job: commit at the end, roll back on error."""
     with make_sessionmaker(engine)() as session, session.begin():
         yield session
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE/INSERT/DELETE touched (such a statement's result is a CursorResult)."""
+    return int(cast(CursorResult[Any], result).rowcount)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Sequence
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -40,7 +41,8 @@ def copy_frame(session: Session, frame: pd.DataFrame, table: str,
     buf = io.StringIO()
     out.to_csv(buf, index=False, header=False, na_rep="")
     buf.seek(0)
-    raw = session.connection().connection.dbapi_connection
+    # psycopg2's own connection: copy_expert is not part of the DBAPI protocol SQLAlchemy types
+    raw: Any = session.connection().connection.dbapi_connection
     with raw.cursor() as cur:
         cur.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", buf)
     return len(out)

@@ -72,8 +72,9 @@ def _gate(cell: Polygon, streets: gpd.GeoDataFrame) -> tuple[str, int]:
 def _slots(rng: np.random.Generator, styles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Candidate footprints over the whole lattice: (boxes, slot (i, j)) for every style."""
     sx, sy = SLOT
-    i, j = np.meshgrid(np.arange(int(layout.WIDTH // sx)), np.arange(int(layout.HEIGHT // sy)))
-    i, j = i.ravel(), j.ravel()
+    grid_i, grid_j = np.meshgrid(np.arange(int(layout.WIDTH // sx)),
+                                 np.arange(int(layout.HEIGHT // sy)))
+    i, j = grid_i.ravel(), grid_j.ravel()
     boxes, keys = [], []
     for style in np.unique(styles):
         for fp_index, (x0, y0, x1, y1) in enumerate(FOOTPRINTS[style]):

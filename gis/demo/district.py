@@ -60,8 +60,8 @@ def _regions(lay: layout_mod.Layout) -> gpd.GeoDataFrame:
         "parent_code": [None, names.DISTRICT_CODE,
                         *[names.SUBDISTRICT_CODE] * len(lay.communities)]})
     geoms = [lay.district, lay.subdistrict, *lay.communities.geometry]
-    return gpd.GeoDataFrame(rows, geometry=list(shapely.multipolygons(
-        [shapely.get_parts(g) for g in geoms])))
+    return gpd.GeoDataFrame(rows, geometry=shapely.multipolygons(
+        [shapely.get_parts(g) for g in geoms]))
 
 
 def _people(rng: np.random.Generator, blds: gpd.GeoDataFrame) -> tuple[pd.DataFrame,

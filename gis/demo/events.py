@@ -8,6 +8,7 @@ the day they are generated.
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -16,7 +17,7 @@ import shapely
 from shapely.geometry import Polygon
 
 from gis.demo import names
-from gis.demo.people import person_names, phones, surnames
+from gis.demo.people import or_none, person_names, phones, surnames
 from gis.events.categories import CATEGORIES
 
 START = pd.Timestamp("2026-05-01", tz="Asia/Shanghai")
@@ -62,8 +63,8 @@ def _locations(rng: np.random.Generator, kind: np.ndarray, buildings: gpd.GeoDat
     n = kind.size
     b = rng.choice(len(buildings), n, p=_building_weights(buildings))
     near = shapely.centroid(np.asarray(buildings.geometry)[b])
-    near = shapely.points(shapely.get_x(near) + rng.normal(0, 12, n),
-                          shapely.get_y(near) + rng.normal(0, 12, n))
+    near = _points(shapely.get_x(near) + rng.normal(0, 12, n),
+                   shapely.get_y(near) + rng.normal(0, 12, n))
     lengths = edges["length_m"].to_numpy() * np.where(edges["kind"].isin(["main", "secondary"]),
                                                       3.0, 1.0)
     e = rng.choice(len(edges), n, p=lengths / lengths.sum())
@@ -71,18 +72,23 @@ def _locations(rng: np.random.Generator, kind: np.ndarray, buildings: gpd.GeoDat
                                                normalized=True)
     angle, dist = rng.uniform(0, 2 * np.pi, n), rng.uniform(6000, 15000, n)
     centre = area.centroid
-    outside = shapely.points(centre.x + dist * np.cos(angle), centre.y + dist * np.sin(angle))
+    outside = _points(centre.x + dist * np.cos(angle), centre.y + dist * np.sin(angle))
     geom = np.select([kind == "building", kind == "street", kind == "outside"],
-                     [near, on_street, outside], None)
+                     [near, on_street, outside], np.array(None, dtype=object))
     # events on the boundary streets: a step inside, so exactly one grid covers each
     inner = area.buffer(-3.0)
     stray = (kind != "outside") & (kind != "address") & ~shapely.contains(inner, geom)
     geom[stray] = shapely.get_point(shapely.shortest_line(geom[stray], inner), -1)
     address = np.select([kind == "street"], [edges["name"].fillna("").to_numpy()[e]],
                         buildings["address"].to_numpy()[b])
-    address = np.where(kind == "outside", None, address)
+    address = or_none(kind != "outside", address)
     address = np.where(kind == "address", _variants(rng, address), address)
     return geom, address
+
+
+def _points(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    # arrays in, an array out (the stubs' overload for array-likes also allows one Point)
+    return cast(np.ndarray, shapely.points(x, y))
 
 
 def _building_weights(buildings: gpd.GeoDataFrame) -> np.ndarray:
@@ -137,18 +143,18 @@ def make_events(rng: np.random.Generator, buildings: gpd.GeoDataFrame, edges: gp
         "description": (pd.Series(address).fillna("") + pd.Series(category).map(TEXTS)).to_numpy(),
         "priority": np.where(category == "safety_hazard", 1, rng.choice([2, 3], n, p=[.8, .2])),
         "address": address,
-        "reporter_name": np.where(public, person_names(rng, surnames(rng, n),
-                                                       rng.random(n) < 0.5), None),
-        "reporter_phone": np.where(public, phones(rng, n), None),
-        "source_crs": np.where((channel == "resident_app") & (kind != "address")
-                               & (rng.random(n) < 0.6), "gcj02", None),
+        "reporter_name": or_none(public, person_names(rng, surnames(rng, n),
+                                                      rng.random(n) < 0.5)),
+        "reporter_phone": or_none(public, phones(rng, n)),
+        "source_crs": or_none((channel == "resident_app") & (kind != "address")
+                              & (rng.random(n) < 0.6), "gcj02"),
         "reported_at": reported, "due_at": reported + pd.to_timedelta(limit, unit="h"),
         "closed_at": pd.Series(reported + took).where(status == "closed"),
         "finished_at": pd.Series(reported + took).where(done),
-        "satisfaction": np.where(done & public, rng.choice(np.arange(1, 6), n,
-                                                             p=[.02, .03, .1, .35, .5]), None),
-        "external_id": np.where(channel == "12345", np.char.add(
-            "12345-", rng.integers(10**9, 10**10, n).astype(str)), None),
+        "satisfaction": or_none(done & public, rng.choice(np.arange(1, 6), n,
+                                                          p=[.02, .03, .1, .35, .5])),
+        "external_id": or_none(channel == "12345", np.char.add(
+            "12345-", rng.integers(10**9, 10**10, n).astype(str))),
         "kind": kind}, geometry=geom)
     overdue = ~done & (status != "needs_location") & (frame["due_at"] < END)
     frame["escalation_level"] = np.where(overdue & (rng.random(n) < 0.5), "community", "grid")
@@ -175,7 +181,7 @@ def make_event_log(rng: np.random.Generator, events: pd.DataFrame) -> pd.DataFra
     open_end = reported + (END - reported) * rng.uniform(0.1, 0.9, len(events))[ev]
     end = pd.DatetimeIndex(pd.Series(finished).fillna(pd.Series(open_end)))
     frac = np.where(steps[ev] > 1, k / np.maximum(steps[ev] - 1, 1), 0.0)
-    at = reported + (end - reported) * frac
+    at: pd.DatetimeIndex = reported + (end - reported) * frac
     actor = pd.Series(to).map(ACTOR).fillna("").to_numpy()
     actor = np.where(k == 0, np.char.add("channel:", events["channel"].to_numpy()[ev].astype(
         str)), actor)

@@ -9,11 +9,14 @@ aims at too many households per grid and one at too few, so the balancing tools 
 
 from __future__ import annotations
 
+from typing import cast
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry import MultiPoint, Polygon
+from shapely.geometry.base import BaseGeometry
 
 from gis.demo import names
 from gis.demo.layout import Layout
@@ -36,7 +39,7 @@ def _multi(geoms: np.ndarray) -> np.ndarray:
                                             and p.area > 1.0]) for ps in parts], dtype=object)
 
 
-def _voronoi_cells(points: np.ndarray, region: Polygon) -> np.ndarray:
+def _voronoi_cells(points: np.ndarray, region: BaseGeometry) -> np.ndarray:
     """Voronoi cell of each point (input order), clipped to ``region``."""
     cells = shapely.voronoi_polygons(MultiPoint(list(points)), extend_to=region, ordered=True)
     return shapely.intersection(np.asarray(shapely.get_parts(cells)), region)
@@ -84,7 +87,9 @@ def make_unified(layout: Layout, buildings: gpd.GeoDataFrame) -> gpd.GeoDataFram
 def _points_in(rng: np.random.Generator, area: Polygon, n: int) -> np.ndarray:
     """``n`` uniform random points inside ``area`` (rejection sampling, vectorised)."""
     x0, y0, x1, y1 = area.bounds
-    pts = shapely.points(rng.uniform(x0, x1, 40 * n), rng.uniform(y0, y1, 40 * n))
+    # arrays in, an array out (the stubs' overload for array-likes also allows one Point)
+    pts = cast(np.ndarray, shapely.points(rng.uniform(x0, x1, 40 * n),
+                                          rng.uniform(y0, y1, 40 * n)))
     return pts[shapely.contains(area, pts)][:n]
 
 

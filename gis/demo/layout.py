@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 from shapely.geometry import LineString, Polygon
+from shapely.geometry.base import BaseGeometry
 
 from gis.core.crs import STORAGE_SRID
 from gis.demo import names
@@ -45,9 +46,9 @@ SPECIAL_CELLS = {  # (column, band) of the non-residential blocks and what they 
 class Layout:
     """The district plan in local metres (see the module docstring)."""
 
-    district: Polygon
+    district: BaseGeometry  # a polygon: a union, typed as set operations return it
     subdistrict: Polygon
-    river: Polygon
+    river: BaseGeometry  # the river polygon clipped to the district
     communities: gpd.GeoDataFrame  # code, name, geometry
     roads: gpd.GeoDataFrame  # kind, name, geometry (lines, not yet noded)
     cells: gpd.GeoDataFrame  # one row per block: cell_id, community_code, role, ...
@@ -66,7 +67,7 @@ def _river(extent: float) -> tuple[LineString, Polygon]:
     return line, line.buffer(RIVER_HALF_WIDTH, quad_segs=4)
 
 
-def _district(rng: np.random.Generator, subdistrict: Polygon) -> Polygon:
+def _district(rng: np.random.Generator, subdistrict: Polygon) -> BaseGeometry:
     """An irregular polygon of about 7 km × 6.5 km enclosing the subdistrict with margin."""
     angles = np.linspace(0, 2 * np.pi, 48, endpoint=False)
     wobble = np.convolve(np.r_[rng.normal(0, 1, 48), rng.normal(0, 1, 4)],
@@ -117,7 +118,7 @@ def _communities(subdistrict: Polygon, river_line: LineString) -> gpd.GeoDataFra
                             geometry=parts[order])
 
 
-def _cells(subdistrict: Polygon, river_line: LineString, river: Polygon,
+def _cells(subdistrict: Polygon, river_line: LineString, river: BaseGeometry,
            roads: gpd.GeoDataFrame, communities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Street blocks: cells between street centre lines, shrunk by the street half widths."""
     lines = [subdistrict.boundary, river_line, *roads.geometry]
@@ -149,7 +150,8 @@ def _cells(subdistrict: Polygon, river_line: LineString, river: Polygon,
     return frame
 
 
-def _lanes(subdistrict: Polygon, river: Polygon, slot: tuple[float, float]) -> gpd.GeoDataFrame:
+def _lanes(subdistrict: Polygon, river: BaseGeometry, slot: tuple[float, float]
+           ) -> gpd.GeoDataFrame:
     """Lanes between building rows (every 4th row gap) and slot columns (every 5th), cut at
     the river; lanes closer than 30 m to a parallel street are left out (they would run on
     the pavement)."""
@@ -181,7 +183,7 @@ def _riverside(river_line: LineString, subdistrict: Polygon) -> gpd.GeoDataFrame
     return _lines("footway", f"{names.RIVER_NAME}滨河步道", parts)
 
 
-def _cut_at_river(roads: gpd.GeoDataFrame, river: Polygon) -> gpd.GeoDataFrame:
+def _cut_at_river(roads: gpd.GeoDataFrame, river: BaseGeometry) -> gpd.GeoDataFrame:
     """Streets stop at the river except 解放路 and 郁州路, which cross it on bridges."""
     zone = river.buffer(RIVER_CLEARANCE)
     rows = []
@@ -203,8 +205,8 @@ def make_layout(rng: np.random.Generator, *, slot: tuple[float, float]) -> Layou
     """The whole plan (local metres); ``slot`` is the building lattice pitch (x, y)."""
     subdistrict = _outline()
     district = _district(rng, subdistrict)
-    river_line, river = _river(4000.0)
-    river = river.intersection(district)
+    river_line, whole_river = _river(4000.0)
+    river = whole_river.intersection(district)
     streets = _road_lines(subdistrict)
     communities = _communities(subdistrict, river_line)
     cells = _cells(subdistrict, river_line, river, streets, communities)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from gis.demo import names
@@ -18,6 +19,11 @@ REFERENCE_DATE = dt.date(2026, 11, 1)  # ages are reckoned on this day
 SIZE_P = (0.25, 0.33, 0.22, 0.13, 0.05, 0.02)  # household sizes 1..6, mean ≈ 2.46
 _ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
 _ID_CHECK = np.array(list("10X98765432"))
+
+
+def or_none(keep: npt.ArrayLike, values: npt.ArrayLike) -> npt.NDArray[np.object_]:
+    """``values`` where ``keep``, None elsewhere (an object array, as the tables' NULLs)."""
+    return np.where(keep, values, np.array(None, dtype=object))
 
 
 def id_check_digit(first17: np.ndarray) -> np.ndarray:
@@ -73,8 +79,8 @@ def make_households(rng: np.random.Generator, buildings: pd.DataFrame) -> pd.Dat
     room = np.char.add((floor + 1).astype(str), np.char.zfill((door + 1).astype(str), 2))
     frame = pd.DataFrame({
         "building": b,
-        "unit": np.where(lowrise, None, np.char.add((unit + 1).astype(str), "单元")),
-        "room": np.where(lowrise, None, room),
+        "unit": or_none(~lowrise, np.char.add((unit + 1).astype(str), "单元")),
+        "room": or_none(~lowrise, room),
         "size": rng.choice(np.arange(1, 7), b.size, p=SIZE_P),
     })
     frame["code"] = buildings["code"].to_numpy()[b] + "-H" + pd.Series(k + 1).astype(
@@ -122,7 +128,7 @@ def make_residents(rng: np.random.Generator, households: pd.DataFrame) -> pd.Dat
     frame = pd.DataFrame({
         "household": h, "name": person_names(rng, surname, male),
         "id_number": id_numbers(rng, birth, male),
-        "phone": np.where(adult & (rng.random(h.size) < 0.93), phones(rng, h.size), None),
+        "phone": or_none(adult & (rng.random(h.size) < 0.93), phones(rng, h.size)),
         "gender": np.where(male, "M", "F"), "birth_date": birth, "relation": relation,
         "age": age})
     frame["code"] = households["code"].to_numpy()[h] + "-" + pd.Series(pos + 1).astype(

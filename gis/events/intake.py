@@ -12,7 +12,9 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from geoalchemy2 import WKTElement
+from geoalchemy2.shape import from_shape
 from pydantic import BaseModel, Field
+from shapely import Point
 from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
@@ -74,17 +76,19 @@ def _check_items(items: list[EventIn]) -> None:
 def _points(items: list[EventIn]) -> tuple[np.ndarray, np.ndarray]:
     """Storage lon/lat per item (NaN without a location), one conversion per distinct CRS."""
     x, y = np.full(len(items), np.nan), np.full(len(items), np.nan)
-    by_crs: dict[str, list[int]] = {}
+    by_crs: dict[str, list[tuple[int, Location]]] = {}
     for i, item in enumerate(items):
         if item.location is not None:
-            by_crs.setdefault(item.location.crs, []).append(i)
-    for source_crs, idx in by_crs.items():
-        lon = np.array([items[i].location.lon for i in idx])  # type: ignore[union-attr]
-        lat = np.array([items[i].location.lat for i in idx])  # type: ignore[union-attr]
+            by_crs.setdefault(item.location.crs, []).append((i, item.location))
+    for source_crs, located in by_crs.items():
+        idx = [i for i, _ in located]
+        lon = np.array([loc.lon for _, loc in located])
+        lat = np.array([loc.lat for _, loc in located])
         try:
             x[idx], y[idx] = assign.storage_points(lon, lat, source_crs)
         except InvalidInput as exc:
-            bad = idx[int(exc.details.get("index", 0))]
+            index = exc.details.get("index", 0)
+            bad = idx[index if isinstance(index, int) else 0]
             raise type(exc)(f"event {bad + 1}: {exc.message}", index=bad) from None
     return x, y
 
@@ -199,7 +203,7 @@ def locate_event(session: Session, code: str, location: Location, *, actor: str,
                        "set already", status=event.status, allowed=[])
     x, y = assign.storage_point(location.lon, location.lat, location.crs)
     assign.locate(session, x, y)  # refuses points outside the jurisdiction (422)
-    event.geom = WKTElement(f"POINT({x!r} {y!r})", srid=4490)
+    event.geom = from_shape(Point(x, y), srid=4490)
     event.source_crs = location.crs
     session.flush()
     assign.assign_events(session, [event.id])

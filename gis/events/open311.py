@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import bindparam, text
+from sqlalchemy import RowMapping, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, TEXT
 from sqlalchemy.orm import Session
 
@@ -185,7 +185,7 @@ def _notice(state: str, grid_code: str | None) -> str:
     return "已受理 (received)"
 
 
-def _request(row: Mapping[str, Any]) -> dict[str, Any]:
+def _request(row: RowMapping) -> dict[str, Any]:
     category = categories.get_category(row["category"])
     state = row["status"]
     # lat/long: GeoReport wants WGS84; storage is CGCS2000 (EPSG:4490), whose coordinates

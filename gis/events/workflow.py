@@ -21,7 +21,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from gis.access import jurisdiction
-from gis.core import sql
+from gis.core import db, sql
 from gis.core.errors import Conflict, InvalidInput, NotFound
 from gis.core.frames import frame_from_sql
 from gis.events import categories
@@ -240,4 +240,4 @@ def fill_due_dates(session: Session, event_ids: list[int] | None = None, *,
         {"codes": codes, "hours": [time_limit_hours(c, time_limits) for c in codes],
          "other": time_limit_hours("other", time_limits), "ids": event_ids})
     session.flush()
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return db.rowcount(result)

@@ -28,7 +28,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, INTEGER
 from sqlalchemy.orm import Session
 
-from gis.core import bulkwrite, crs, sql
+from gis.core import bulkwrite, crs, db, sql
 from gis.core.errors import InvalidCoordinates, OutsideJurisdiction
 
 MAX_OUTSIDE_M = 50.0
@@ -207,7 +207,7 @@ def _write_bulk(session: Session, pick: str, params: dict[str, Any],
         table_rows = session.execute(text(
             "SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'event'::regclass"
         )).scalar()
-        rebuild = picked >= REBUILD_MIN_ROWS and picked >= REBUILD_SHARE * float(table_rows)
+        rebuild = picked >= REBUILD_MIN_ROWS and picked >= REBUILD_SHARE * float(table_rows or 0)
     with bulkwrite.indexes_rebuilt(session, "event") if rebuild else nullcontext():
         written = _execute(session, f"{_WRITE} FROM assign_pick p {_MATCH}", {})
     session.execute(text("DROP TABLE assign_pick"))
@@ -219,7 +219,7 @@ def _execute(session: Session, statement: str, params: dict[str, Any]) -> int:
     bound = text(statement)
     if "ids" in params:
         bound = bound.bindparams(bindparam("ids", type_=ARRAY(INTEGER)))
-    return int(session.execute(bound, params).rowcount)  # type: ignore[attr-defined]
+    return db.rowcount(session.execute(bound, params))
 
 
 def _settings(session: Session, **values: str) -> None:
@@ -238,7 +238,7 @@ def assign_buildings(session: Session, community_code: str | None = None) -> int
     result = session.execute(text(sql.load("assign_buildings")),
                              {"community": community_code})
     session.flush()
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return db.rowcount(result)
 
 
 def count_event_assignment(session: Session) -> dict[str, int]:
@@ -248,3 +248,4 @@ def count_event_assignment(session: Session) -> dict[str, int]:
         "count(*) FILTER (WHERE grid_id IS NULL) AS outside FROM event WHERE geom IS NOT NULL"
     )).mappings().one()
     return {"assigned": int(row["assigned"]), "outside": int(row["outside"])}
+

@@ -92,8 +92,8 @@ def _check_location(geoms: Geoms, rows: npt.NDArray[np.bool_], checks: Checks) -
     subset = geoms[rows]
     # a representative point needs a valid polygon; the bbox centre stands in for invalid ones
     valid = shapely.is_valid(subset)
-    points = np.where(valid, shapely.point_on_surface(np.where(valid, subset, None)),
-                      shapely.centroid(shapely.envelope(subset)))
+    points = shapely.centroid(shapely.envelope(subset))
+    points[valid] = shapely.point_on_surface(subset[valid])
     reasons = pd.Series("", index=index, dtype=object)
     reasons[rows] = crs_mod.coordinate_problems(shapely.get_x(points), shapely.get_y(points))
     bounds = shapely.bounds(subset)
@@ -147,7 +147,8 @@ def _polygonal_part(geoms: Geoms) -> Geoms:
     out = np.full(len(geoms), None, dtype=object)
     if keep.any():
         shapely.multipolygons(parts[keep], indices=owner[keep], out=out)
-    return np.where(shapely.is_missing(out), shapely.MultiPolygon(), out)
+    empty = shapely.empty(len(out), geom_type=shapely.GeometryType.MULTIPOLYGON)
+    return np.where(shapely.is_missing(out), empty, out)
 
 
 def _force_multi(geoms: Geoms, rows: npt.NDArray[np.bool_]) -> Geoms:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,11 +37,16 @@ class ImportReport:
     source_crs: str | None = None
     ignored_columns: list[str] = field(default_factory=list)
     rows: list[RowNote] = field(default_factory=list)
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
     """What a loader adds (the road network's report, events assigned…)."""
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ImportReport:
+        """The report ``to_dict`` gave (as an ImportRejected carries it)."""
+        return cls(**{**data, "rows": [RowNote(**r) for r in data.get("rows", [])]})
 
     def summary(self) -> str:
         """One line for people: '12 read: 10 accepted, 1 repaired, 1 rejected; 11 written'."""
@@ -74,7 +81,7 @@ class Checks:
         """Rows that will be written."""
         return self.reason == ""
 
-    def report(self, kind: str, file: str, codes: pd.Series | None, **extra: object
+    def report(self, kind: str, file: str, codes: pd.Series | None, **extra: Any
                ) -> ImportReport:
         rejected = self.reason != ""
         repaired = ~rejected & (self.repaired != "")
@@ -84,9 +91,10 @@ class Checks:
                              index=self.reason.index)
         notes["code"] = codes if codes is not None else None
         notes = notes[rejected | repaired].head(MAX_LISTED)
-        rows = [RowNote(int(r.row), None if pd.isna(r.code) else str(r.code), r.status,
-                        r.reason) for r in notes.itertuples()]
+        rows = [RowNote(int(row), None if pd.isna(code) else str(code), str(status), str(reason))
+                for row, code, status, reason in zip(notes["row"], notes["code"], notes["status"],
+                                                     notes["reason"], strict=True)]
         return ImportReport(kind=kind, file=file, read=len(self.reason),
                             accepted=int((~rejected & ~repaired).sum()),
                             repaired=int(repaired.sum()), rejected=int(rejected.sum()),
-                            rows=rows, **extra)  # type: ignore[arg-type]
+                            rows=rows, **extra)

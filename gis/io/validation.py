@@ -42,8 +42,9 @@ def as_text(values: pd.Series) -> pd.Series:
         text = values.astype(object).astype(str).to_numpy(dtype=object)
     out = pd.Series(text, index=values.index, dtype=object)
     out[missing] = pd.NA
-    out = out.str.strip()
-    return out.where(out.notna() & (out != ""), pd.NA).astype(object)
+    out = out.str.strip().astype(object)
+    out[~(out.notna() & (out != ""))] = pd.NA
+    return out
 
 
 def clean(frame: pd.DataFrame, kind: Kind, checks: Checks) -> pd.DataFrame:
@@ -86,7 +87,9 @@ def _choice(text: pd.Series, spec: Field, checks: Checks) -> pd.Series:
     bad = text.notna() & mapped.isna()
     checks.reject(bad, f"unknown {spec.name} '" + text.astype(str) +
                   f"': use one of {', '.join(spec.choices)}")
-    return mapped.where(~bad, pd.NA).astype(object)
+    out = mapped.astype(object)
+    out[bad] = pd.NA
+    return out
 
 
 def _int(text: pd.Series, spec: Field, checks: Checks) -> pd.Series:

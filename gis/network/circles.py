@@ -69,8 +69,7 @@ def circles_from_walks(session: Session, graph: roads.Graph, starts: walking.Sna
     """One circle per start (metric CRS ``srid``), walking ``budget`` metres."""
     pieces = []
     for lo in range(0, len(starts.edge_row), CHUNK):  # bounded memory: CHUNK walks at once
-        chunk = walking.Snaps(*(a[lo:lo + CHUNK] for a in (starts.edge_row, starts.fraction,
-                                                           starts.snap_m)))
+        chunk = starts.rows(lo, lo + CHUNK)
         dist = walking.distances_from(graph, chunk, limit=budget)
         for j in range(len(chunk.edge_row)):
             one = walking.Snaps(chunk.edge_row[j:j + 1], chunk.fraction[j:j + 1],

@@ -31,12 +31,17 @@ def parse_candidates(value: str | None) -> list[tuple[float, float]] | None:
     if not value:
         return None
     try:
-        points = [tuple(float(v) for v in pair.split(",")) for pair in value.split(";") if pair]
-    except ValueError:
+        points = [_lon_lat(pair) for pair in value.split(";") if pair]
+    except ValueError:  # not a number, or not two of them
         points = []
-    if not points or any(len(p) != 2 or not all(np.isfinite(p)) for p in points):
+    if not points or not all(np.isfinite(p).all() for p in points):
         raise InvalidInput("candidates must be 'lon,lat;lon,lat;…' in degrees (EPSG:4490)")
-    return points  # type: ignore[return-value]
+    return points
+
+
+def _lon_lat(pair: str) -> tuple[float, float]:
+    lon, lat = (float(v) for v in pair.split(","))
+    return lon, lat
 
 
 def _node_starts(graph: roads.Graph, rows: npt.NDArray[np.int64]) -> walking.Snaps:
@@ -163,5 +168,5 @@ def _picks(cover: npt.NDArray[np.bool_], todo: pd.DataFrame, where: pd.DataFrame
     return picks
 
 
-def _int_or_none(value: object) -> int | None:
-    return None if value is None or pd.isna(value) else int(value)  # type: ignore[arg-type]
+def _int_or_none(value: float | None) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)

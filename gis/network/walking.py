@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Final
+from typing import Final, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -39,6 +39,11 @@ class Snaps:
     fraction: Floats
     snap_m: Floats
 
+    def rows(self, start: int, stop: int) -> Snaps:
+        """The snaps ``start:stop`` (views, not copies)."""
+        return Snaps(self.edge_row[start:stop], self.fraction[start:stop],
+                     self.snap_m[start:stop])
+
 
 def snap(graph: roads.Graph, lon: npt.ArrayLike, lat: npt.ArrayLike) -> Snaps:
     """Snap lon/lat points (EPSG:4490) to the nearest usable edge, measured in metres.
@@ -53,7 +58,8 @@ def snap(graph: roads.Graph, lon: npt.ArrayLike, lat: npt.ArrayLike) -> Snaps:
         return Snaps(np.full(len(lon), -1, dtype=np.int64), np.zeros(len(lon)),
                      np.full(len(lon), np.inf))
     x, y = _to_metric(graph.srid).transform(lon, lat)
-    pts = shapely.points(np.asarray(x), np.asarray(y))
+    # arrays in, an array out (the stubs' overload for array-likes also allows one Point)
+    pts = cast(npt.NDArray[np.object_], shapely.points(np.asarray(x), np.asarray(y)))
     (which, row), dist = graph.tree.query_nearest(pts, return_distance=True, all_matches=False)
     edge_row = np.full(len(lon), -1, dtype=np.int64)
     snap_m = np.full(len(lon), np.inf)

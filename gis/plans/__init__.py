@@ -36,13 +36,13 @@ def create_plan(session: Session, *, kind: str, scope_code: str, created_by: str
         raise InvalidInput(f"unknown plan kind '{kind}': use balance or merge")
     rules = rules or rules_with()
     chosen = tuple(themes or DEFAULT_THEMES) if kind == "merge" else ()
-    scope = atoms.load_scope(session, scope_code, themes=chosen, segment_m=segment_m)
-    if scope.atoms.empty:
+    area = atoms.load_scope(session, scope_code, themes=chosen, segment_m=segment_m)
+    if area.atoms.empty:
         raise InvalidInput(f"no buildings in {scope_code}: a plan is drawn from buildings")
     if kind == "balance":
-        draft = balance.plan_balance(scope, rules, seed=seed)
+        draft = balance.plan_balance(area, rules, seed=seed)
     else:
-        draft = merge.plan_merge(scope, rules, seed=seed)
+        draft = merge.plan_merge(area, rules, seed=seed)
     return store.save_draft(session, draft, created_by=created_by, rules=rules,
                             params={"themes": list(chosen), "seed": seed,
                                     "segment_m": segment_m})

@@ -7,12 +7,15 @@ Everything comes back in the metric CRS of the scope (CGCS2000 3° Gauss-Kruger 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import bindparam, text
+from scipy import sparse
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import BindParameter, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, TEXT
 from sqlalchemy.orm import Session
 
@@ -32,12 +35,13 @@ class Scope:
     communities: gpd.GeoDataFrame
     grids: gpd.GeoDataFrame
     atoms: gpd.GeoDataFrame
-    adjacency: object = None
-    water: shapely.Geometry | None = None
+    adjacency: sparse.csr_matrix = field(default_factory=lambda: sparse.csr_matrix((0, 0)))
+    """Shared boundary (m) between the atoms' cells; empty until ``attach_cells``."""
+    water: BaseGeometry | None = None
     themes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def _array(name: str):  # type: ignore[no-untyped-def]
+def _array(name: str) -> BindParameter[Any]:
     return bindparam(name, type_=ARRAY(TEXT))
 
 
@@ -87,14 +91,14 @@ def load_atoms(session: Session, communities: list[str],
     return atoms
 
 
-def load_water(session: Session, area: shapely.Geometry) -> shapely.Geometry | None:
+def load_water(session: Session, area: BaseGeometry) -> BaseGeometry | None:
     """Water surfaces meeting ``area`` (EPSG:4490), or None (also when there is no table)."""
     exists = session.execute(text("SELECT to_regclass('water_area') IS NOT NULL")).scalar()
     if not exists:
         return None
     frame = frame_from_sql(session, "SELECT geom FROM water_area "
                            "WHERE geom && ST_GeomFromEWKB(:box)", {"box": _envelope_ewkb(area)})
-    return None if frame.empty else shapely.union_all(frame.geometry.values)
+    return None if frame.empty else shapely.union_all(frame.geometry.to_numpy())
 
 
 def _envelope_ewkb(geom: shapely.Geometry) -> bytes:

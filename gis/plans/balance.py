@@ -42,7 +42,7 @@ def grid_table(scope: Scope, rules: LoadRules) -> pd.DataFrame:
     grids["status"] = np.select([grids["households"] > hi, grids["households"] < lo],
                                 ["oversized", "undersized"], "ok")
     gid = scope.atoms["grid_id"].to_numpy(dtype="float64", na_value=np.nan)
-    pieces = pieces_per_label(scope.adjacency, gid)  # type: ignore[arg-type]
+    pieces = pieces_per_label(scope.adjacency, gid)
     grids["pieces"] = grids["id"].map(pieces).fillna(0).astype(int)
     return grids.set_index("id", drop=False)
 
@@ -50,7 +50,7 @@ def grid_table(scope: Scope, rules: LoadRules) -> pd.DataFrame:
 def atom_pieces(scope: Scope) -> np.ndarray:
     """Per atom, the piece of its current grid it lies in (-1: no grid; cells.label_pieces)."""
     gid = scope.atoms["grid_id"].to_numpy(dtype="float64", na_value=np.nan)
-    return label_pieces(scope.adjacency, gid)  # type: ignore[arg-type]
+    return label_pieces(scope.adjacency, gid)
 
 
 def cut_off_links(scope: Scope, grids: pd.DataFrame) -> list[tuple[int, int]]:
@@ -83,7 +83,7 @@ def grid_neighbours(scope: Scope) -> pd.DataFrame:
     keep = ~np.isnan(a) & ~np.isnan(b) & (a != b)
     pairs = pd.DataFrame({"g1": a[keep].astype(int), "g2": b[keep].astype(int),
                           "length": coo.data[keep]})
-    return pairs.groupby(["g1", "g2"], as_index=False)["length"].sum()
+    return pairs.groupby(["g1", "g2"])["length"].sum().reset_index()
 
 
 class _Groups:
@@ -120,17 +120,17 @@ def form_groups(grids: pd.DataFrame, nbrs: pd.DataFrame, notes: list[str],
     # oversized grids split; a grid in several pieces is redrawn too: contiguity is a rule,
     # so its cut-off clusters join grids they touch (see _redraw)
     for g in grids.index[grids["movable"] & ((grids["status"] == "oversized")
-                                             | (grids["pieces"] > 1))]:
+                                             | (grids["pieces"] > 1))].tolist():
         uf.find(int(g))
     under = grids[grids["movable"] & (grids["status"] == "undersized")]
-    for g in under.sort_values("households").index:
+    for g in under.sort_values("households").index.tolist():
         cand = nbrs[nbrs["g1"] == g].assign(h=lambda f: f["g2"].map(grids["households"]))
         if cand.empty:
-            notes.append(f"{grids.at[g, 'code']}: 无可合并的相邻网格，保持偏小 "
+            notes.append(f"{grids['code'][g]}: 无可合并的相邻网格，保持偏小 "
                          "(no neighbouring grid to merge with: stays undersized)")
             continue
-        hi = grids.at[g, "bounds"][1]
-        fits = cand[cand["h"] + grids.at[g, "households"] <= hi]
+        hi = grids["bounds"][g][1]
+        fits = cand[cand["h"] + grids["households"][g] <= hi]
         pick = fits.nlargest(1, "length") if not fits.empty else cand.nsmallest(1, "h")
         uf.union(int(g), int(pick["g2"].iloc[0]))
     for members in list(uf.members().values()):
@@ -151,7 +151,7 @@ def _make_feasible(members: list[int], grids: pd.DataFrame, nbrs: pd.DataFrame,
         out = nbrs[nbrs["g1"].isin(members) & ~nbrs["g2"].isin(members)]
         if out.empty:
             return
-        uf.union(int(out.groupby("g2")["length"].sum().idxmax()), members[0])
+        uf.union(_longest(out), members[0])
 
 
 def plan_balance(scope: Scope, rules: LoadRules, *, seed: int = 0) -> Draft:
@@ -224,7 +224,7 @@ def _redraw(draft: Draft, grids: pd.DataFrame, members: list[int], nbrs: pd.Data
             out = nbrs[nbrs["g1"].isin(members) & ~nbrs["g2"].isin(taken)
                        & nbrs["g2"].map(grids["movable"]).fillna(False)]
             if not out.empty:
-                extra = int(out.groupby("g2")["length"].sum().idxmax())
+                extra = _longest(out)
                 range_joins += 1
         if extra is None:
             break
@@ -235,7 +235,7 @@ def _redraw(draft: Draft, grids: pd.DataFrame, members: list[int], nbrs: pd.Data
     community = group["community_code"].iloc[0]
     # each new grid lies inside its community, even where an old one strayed over the edge
     outline = scope.communities.set_index("code").geometry[community]
-    area = shapely.intersection(shapely.union_all(group.geometry.values), outline)
+    area = shapely.intersection(shapely.union_all(group.geometry.to_numpy()), outline)
     draft.add_group(idx, result, area, community, group.nlargest(1, "households")["kind"].iloc[0])
     draft.retired.update(int(g) for g in members)
 
@@ -244,7 +244,7 @@ def _touching_grid(scope: Scope, grids: pd.DataFrame, cluster: np.ndarray,
                    taken: set[int]) -> int | None:
     """The movable grid not yet taken that shares the longest cell boundary with the atoms
     ``cluster`` (scope indices) in the building-cell adjacency graph, if any."""
-    edges = scope.adjacency[cluster].tocoo()  # type: ignore[attr-defined]
+    edges = scope.adjacency[cluster].tocoo()
     gid = scope.atoms["grid_id"].to_numpy(dtype="float64", na_value=np.nan)[edges.col]
     touching = pd.DataFrame({"g": gid, "length": edges.data}).dropna()
     touching["g"] = touching["g"].astype(int)
@@ -252,7 +252,13 @@ def _touching_grid(scope: Scope, grids: pd.DataFrame, cluster: np.ndarray,
                         & ~touching["g"].isin(taken)]
     if touching.empty:
         return None
-    return int(touching.groupby("g")["length"].sum().idxmax())
+    return _longest(touching, "g")
+
+
+def _longest(pairs: pd.DataFrame, key: str = "g2") -> int:
+    """The grid ``key`` of ``pairs`` with the longest shared boundary in all (first if tied)."""
+    totals = pairs.groupby(key)["length"].sum()
+    return int(totals.index.to_numpy()[totals.to_numpy().argmax()])
 
 
 def _fixable(result: groups.GroupResult) -> bool:

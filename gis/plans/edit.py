@@ -13,11 +13,15 @@ Afterwards households, compactness, flags, crosswalk and metrics are recomputed 
 
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
 import shapely
+from shapely import ops
 from shapely.geometry import shape
-from sqlalchemy import text
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Row, text
 from sqlalchemy.orm import Session
 
 from gis.core import crs, sql
@@ -31,7 +35,7 @@ from gis.plans.store import get_plan, write_geometries
 OPS = ("move", "merge", "split", "replace")
 
 
-def edit_plan(session: Session, plan_id: int, edit: dict, *, actor: str) -> Plan:
+def edit_plan(session: Session, plan_id: int, edit: dict[str, Any], *, actor: str) -> Plan:
     """Apply one manual ``edit`` (see the module docstring) to draft plan ``plan_id``."""
     plan = get_plan(session, plan_id)
     _check_draft(plan)
@@ -63,10 +67,11 @@ def edit_plan(session: Session, plan_id: int, edit: dict, *, actor: str) -> Plan
     return plan
 
 
-def _geometry(value: object, kind: str) -> shapely.Geometry:
-    """A GeoJSON geometry (lon/lat) of ``kind`` (Multi- allowed), checked."""
+def _geometry(value: Any, kind: str) -> BaseGeometry:
+    """A GeoJSON geometry (lon/lat) of ``kind`` (Multi- allowed), checked; ``value`` is
+    whatever the edit's JSON held there."""
     try:
-        geom = shape(value)  # type: ignore[arg-type]
+        geom = shape(value)
     except Exception:
         raise InvalidGeometry(f"expected a GeoJSON {kind} in lon/lat") from None
     if kind not in geom.geom_type or geom.is_empty:
@@ -76,11 +81,12 @@ def _geometry(value: object, kind: str) -> shapely.Geometry:
     return shapely.make_valid(geom) if kind == "Polygon" else geom
 
 
-def _seq_under(session: Session, plan: Plan, seq: object, geom: shapely.Geometry) -> int:
+def _seq_under(session: Session, plan: Plan, seq: int | str | None,
+               geom: BaseGeometry) -> int:
     """``seq`` when given, else the proposed grid a drawn line crosses longest or a drawn
     polygon (EPSG:4490) overlaps most: the review map sends a drawn line without a grid."""
     if seq is not None:
-        return int(seq)  # type: ignore[call-overload]
+        return int(seq)
     found = session.execute(text("""
         SELECT seq FROM plan_grid,
              LATERAL (SELECT ST_Intersection(geom, ST_GeomFromEWKB(:g)) AS x) i
@@ -93,7 +99,7 @@ def _seq_under(session: Session, plan: Plan, seq: object, geom: shapely.Geometry
     return int(found)
 
 
-def _grid(session: Session, plan: Plan, seq: int):  # type: ignore[no-untyped-def]
+def _grid(session: Session, plan: Plan, seq: int) -> Row[Any]:
     row = session.execute(text("""
         SELECT id, seq, community_code, source_grid_id, ST_AsBinary(geom) AS wkb
         FROM plan_grid WHERE plan_id = :p AND seq = :s"""), {"p": plan.id, "s": seq}).first()
@@ -162,7 +168,7 @@ def _merge(session: Session, plan: Plan, a: int, b: int) -> str:
 def _split(session: Session, plan: Plan, seq: int, line: shapely.Geometry) -> str:
     grid = _grid(session, plan, seq)
     polygon = shapely.from_wkb(bytes(grid.wkb))
-    pieces = shapely.get_parts(shapely.ops.split(polygon, line))
+    pieces = shapely.get_parts(ops.split(polygon, line))
     pieces = pieces[shapely.get_type_id(pieces) == 3]
     if len(pieces) < 2:
         raise InvalidGeometry(f"the line does not cut grid #{seq} in two: draw it across")
@@ -211,7 +217,7 @@ def _retile(session: Session, plan: Plan, ids: list[int], community: str) -> Non
         SELECT pb.building_id, pb.plan_grid_id FROM plan_building pb
         WHERE pb.plan_id = :p AND pb.plan_grid_id = ANY(:ids)"""),
         {"p": plan.id, "ids": ids}).all()
-    where = dict(rows)
+    where: dict[int, int] = {int(b): int(g) for b, g in rows}
     mine = scope.atoms["building_id"].map(where)
     keep = mine.notna().to_numpy()
     labels = np.array([ids.index(int(g)) for g in mine[keep]], dtype=np.int64)

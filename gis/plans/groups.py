@@ -156,7 +156,7 @@ def _best_labels(adj: sparse.csr_matrix, metis_adj: sparse.csr_matrix, h: np.nda
     for n, s in tries:  # few tries, each a METIS call plus refinement
         labels = partition.refine(partition.metis_parts(metis_adj, h, n, seed=s), adj, h,
                                   area, perim, bounds)
-        score = float(partition.violation(np.bincount(labels, weights=h), bounds).sum())
+        score = float(np.sum(partition.violation(np.bincount(labels, weights=h), bounds)))
         if best_score is None or score < best_score:
             best, best_score = labels, score
         if score == 0:
@@ -173,7 +173,8 @@ def tile_parts(cell_geoms: np.ndarray, labels: np.ndarray, area: shapely.Geometr
     dissolved = frame.dissolve("part").geometry
     polys = np.full(n_parts, None, dtype=object)
     polys[dissolved.index.to_numpy()] = shapely.intersection(dissolved.values, area)
-    polys = np.where(shapely.is_missing(polys), shapely.Polygon(), polys)
+    empty = shapely.empty(n_parts, geom_type=shapely.GeometryType.POLYGON)
+    polys = np.where(shapely.is_missing(polys), empty, polys)
     leftover = shapely.get_parts(shapely.difference(area, shapely.union_all(polys)))
     leftover = leftover[shapely.area(leftover) > 1e-3]
     if leftover.size:

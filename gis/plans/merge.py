@@ -45,7 +45,7 @@ def plan_merge(scope: Scope, rules: LoadRules, *, seed: int = 0, kind: str = "re
                ) -> Draft:
     """The merge draft of ``scope``: each community re-formed into grids of ``kind``."""
     draft = Draft("merge", scope, np.full(len(scope.atoms), -1, dtype=np.int64))
-    bounds = rules.bounds(kind) or rules.bounds("residential")
+    bounds = rules.bounds(kind) or (rules.residential_min, rules.residential_max)
     unified = scope.grids[scope.grids["theme"] == "unified"]
     kept = unified[unified["locked"] | unified["kind"].isin(rules.exempt_kinds)]
     gid = scope.atoms["grid_id"]
@@ -67,7 +67,7 @@ def plan_merge(scope: Scope, rules: LoadRules, *, seed: int = 0, kind: str = "re
 
 def _kept_area(kept: pd.DataFrame, community: str) -> shapely.Geometry:
     mine = kept[kept["community_code"] == community]
-    return shapely.union_all(mine.geometry.values) if len(mine) else shapely.Polygon()
+    return shapely.union_all(mine.geometry.to_numpy()) if len(mine) else shapely.Polygon()
 
 
 def _partition(draft: Draft, idx: np.ndarray, weights: sparse.csr_matrix,

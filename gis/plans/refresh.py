@@ -4,6 +4,8 @@ and the before/after metrics."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from sqlalchemy import text
@@ -31,7 +33,7 @@ def grid_pieces(session: Session, plan: Plan, communities: list[str] | None = No
     where = pd.read_sql(text("SELECT building_id, plan_grid_id FROM plan_building "
                              "WHERE plan_id = :p"), session.connection(), params={"p": plan.id})
     grid = scope.atoms["building_id"].map(where.set_index("building_id")["plan_grid_id"])
-    return cells.pieces_per_label(scope.adjacency,  # type: ignore[arg-type]
+    return cells.pieces_per_label(scope.adjacency,
                                   grid.to_numpy(dtype="float64", na_value=np.nan))
 
 
@@ -104,7 +106,7 @@ def refresh_plan(session: Session, plan: Plan, communities: list[str] | None = N
         # the draft words its flags itself (kept grids' reasons): the first refresh after it
         # rewrites every grid's, later ones only the edited community's (gis.plans.edit)
         communities = None
-    params = {"plan": plan.id, "themes": list(plan.params.get("themes", []))}
+    params: dict[str, Any] = {"plan": plan.id, "themes": list(plan.params.get("themes", []))}
     session.execute(text(sql.load("plan_refresh")), params)
     session.execute(text("DELETE FROM plan_crosswalk WHERE plan_id = :plan"), params)
     session.execute(text(sql.load("plan_crosswalk")), params)

@@ -5,10 +5,13 @@ Stored geometry is EPSG:4490; ``seq`` numbers a plan's grids from 1 in draft ord
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, INTEGER
 from sqlalchemy.orm import Session
@@ -195,11 +198,12 @@ def plan_review(session: Session, plan_id: int) -> dict:
             "buildings": buildings}
 
 
-def write_geometries(session: Session, plan_id: int, ids: list[int], geoms: object, *,
+def write_geometries(session: Session, plan_id: int, ids: list[int],
+                     geoms: Iterable[BaseGeometry], *,
                      crs: int = 4490) -> None:
     """Set the shapes of plan grids ``ids`` (``geoms`` in ``crs``), clipped to their community
     and reduced to their polygonal parts."""
-    series = gpd.GeoSeries(list(geoms), crs=crs)  # type: ignore[call-overload]
+    series = gpd.GeoSeries(list(geoms), crs=crs)
     if crs != 4490:
         series = gpd.GeoSeries(_polygons(shapely.make_valid(series.values)), crs=crs)
         series = series.to_crs(4490)

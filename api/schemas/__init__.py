@@ -1,0 +1,1 @@
+"""Answer models, one module per resource; ``common`` holds GeoJSON, pages and errors."""

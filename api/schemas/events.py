@@ -1,0 +1,106 @@
+"""Events (工单): one event with its timeline, lists, batch intake, overdue."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from api.schemas.common import Feature, FeatureCollection, Items, Number, Open
+
+
+class EventProperties(Open):
+    """An event: category, state, place in the grid system, worker, clocks (ISO 8601).
+
+    Reporter name and phone are masked unless the key's role may see them."""
+
+    code: str
+    category: str
+    category_label: str | None = None
+    description: str | None = None
+    channel: str | None = None
+    status: str
+    status_label: str | None = None
+    priority: int | None = None
+    address: str | None = None
+    reporter_name: str | None = None
+    reporter_phone: str | None = None
+    source_crs: str | None = None
+    grid_code: str | None = None
+    grid_name: str | None = None
+    grid_version: int | None = None
+    community_code: str | None = None
+    community_name: str | None = None
+    subdistrict_code: str | None = None
+    worker_name: str | None = None
+    worker_phone: str | None = None
+    escalation_level: str | None = None
+    satisfaction: int | None = None
+    external_id: str | None = None
+    reported_at: str | None = None
+    due_at: str | None = None
+    closed_at: str | None = None
+    overdue: bool | None = None
+
+
+class TimelineEntry(Open):
+    """One state change: from, to, who, when, note."""
+
+    from_status: str | None = None
+    to_status: str
+    actor: str | None = None
+    note: str | None = None
+    at: str
+    to_label: str | None = None
+
+
+class Duplicate(Open):
+    """A possible duplicate: same category within 50 m."""
+
+    code: str
+    status: str | None = None
+    description: str | None = None
+    reported_at: str | None = None
+    distance_m: Number | None = None
+
+
+class EventFeature(Feature[EventProperties]):
+    """One event as a Feature (geometry null while it waits for a location), with its
+    timeline and duplicate hints."""
+
+    timeline: list[TimelineEntry] = Field(default_factory=list)
+    duplicates: list[Duplicate] = Field(default_factory=list)
+
+
+EventCollection = FeatureCollection[EventProperties]
+
+
+class EventSummary(Open):
+    """Code, state and grid of an event just taken."""
+
+    code: str
+    status: str
+    grid_code: str | None = None
+    grid_version: int | None = None
+    community_code: str | None = None
+    subdistrict_code: str | None = None
+
+
+class EventBatch(Open):
+    """``POST /api/v1/events/batch``."""
+
+    count: int
+    events: list[EventSummary]
+
+
+class OverdueItem(Open):
+    """An open event past its time limit (超期)."""
+
+    code: str
+    category: str
+    status: str
+    priority: int | None = None
+    due_at: str
+    grid_code: str | None = None
+    overdue_hours: Number
+
+
+OverdueList = Items[OverdueItem]

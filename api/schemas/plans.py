@@ -1,0 +1,95 @@
+"""Plans (balance, 多格合一 merge): the report with metrics, proposed grids and crosswalk."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from api.schemas.common import FeatureCollection, Number, Open
+from api.schemas.grids import LoadRules
+
+
+class LayerMetrics(Open):
+    """Grids in and out of range, households per grid, compactness (Polsby-Popper)."""
+
+    grids: int
+    checked: int | None = None
+    in_range: int | None = None
+    share_in_range: Number | None = None
+    min_households: int | None = None
+    max_households: int | None = None
+    mean_households: Number | None = None
+    mean_compactness: Number | None = None
+
+
+class PlanMetrics(Open):
+    """Before/after figures and what the plan would move."""
+
+    before: LayerMetrics
+    after: LayerMetrics
+    buildings_moved: int | None = None
+    residents_reassigned: int | None = None
+    households_reassigned: int | None = None
+    events_reassigned: int | None = None
+    grids_retired: int | None = None
+    grids_new: int | None = None
+    cut_off_grids: int | None = None
+    notes: list[str] = Field(default_factory=list)
+    flags: list[Open] = Field(default_factory=list)
+
+
+class ProposedGridProperties(Open):
+    """A proposed grid (``seq`` numbers it inside the plan); ``flag`` names a problem."""
+
+    id: int
+    seq: int
+    name: str | None = None
+    community_code: str | None = None
+    kind: str | None = None
+    households: int | None = None
+    residents: int | None = None
+    buildings: int | None = None
+    compactness: Number | None = None
+    flag: str | None = None
+    source_grid_id: int | None = None
+    source_grid_code: str | None = None
+
+
+class CrosswalkRow(Open):
+    """Households of an old grid (any theme) that go to proposed grid ``new_seq``."""
+
+    old_grid_id: int
+    old_theme: str | None = None
+    old_code: str | None = None
+    new_seq: int | None = None
+    households: int | None = None
+    share: Number | None = None
+
+
+class PlanReport(Open):
+    """A plan: state, rules, metrics before/after, proposed grids (GeoJSON), crosswalk."""
+
+    id: int
+    kind: str
+    scope_code: str
+    status: str
+    created_by: str | None = None
+    created_at: str | None = None
+    decided_at: str | None = None
+    themes: list[str] = Field(default_factory=list)
+    rules: LoadRules
+    metrics: PlanMetrics
+    grids: FeatureCollection[ProposedGridProperties]
+    crosswalk: list[CrosswalkRow]
+
+
+class AppliedPlan(Open):
+    """``POST /api/v1/plans/{id}/apply``: what changed, in one transaction."""
+
+    plan_id: int
+    applied_at: str
+    grids_retired: list[str]
+    grids_created: list[str]
+    buildings_reassigned: int
+    residents_reassigned: int
+    events_reassigned: list[Open]
+    workers_carried: list[Open]
