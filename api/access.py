@@ -26,6 +26,7 @@ from gis.events import queries
 from gis.events.queries import EventRef
 from gis.models import Plan
 from gis.models.security import ROLES
+from gis.tiles import mvt
 
 ANY_ROLE = ROLES
 """Any valid key."""
@@ -86,3 +87,15 @@ def page_event(event: Annotated[str, Query(description="event code")], session: 
 CurrentPlan = Annotated[Plan, Depends(current_plan)]
 CurrentEvent = Annotated[EventRef, Depends(current_event)]
 PageEvent = Annotated[EventRef, Depends(page_event)]
+
+
+def readable_tile_layer(layer: str, caller: CallerDep) -> mvt.TileLayer:
+    """The tile layer of the path if ``caller`` may read it: public layers and footprint
+    layers (bare outlines for anonymous callers) for everyone, other layers for any key."""
+    spec = mvt.get_tile_layer(layer)
+    if not spec.public and not spec.footprints:
+        check_role(caller, ANY_ROLE)
+    return spec
+
+
+TileLayerDep = Annotated[mvt.TileLayer, Depends(readable_tile_layer)]

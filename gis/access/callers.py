@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from gis.core.errors import Forbidden, Unauthenticated
 
-ROLE_RANK = {"viewer": 1, "grid_worker": 2, "dispatcher": 3, "planner": 3, "admin": 4}
 PERSONAL_DATA_ROLES = frozenset({"admin", "grid_worker", "dispatcher"})
 """Roles that see residents' ID numbers and phones unmasked (inside their jurisdiction)."""
 

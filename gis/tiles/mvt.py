@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.access import jurisdiction
-from gis.access.callers import ROLE_RANK, Caller
+from gis.access.callers import Caller
 from gis.core import sql
 from gis.core.errors import InvalidInput, NotFound
 from gis.models.admin import GRID_THEMES
@@ -45,6 +45,14 @@ TILE_LAYERS = {layer.name: layer for layer in (
 )}
 
 
+def get_tile_layer(layer: str) -> TileLayer:
+    """The tile layer named ``layer``; NotFound naming the layers there are."""
+    spec = TILE_LAYERS.get(layer)
+    if spec is None:
+        raise NotFound(f"no tile layer '{layer}': use one of {', '.join(TILE_LAYERS)}")
+    return spec
+
+
 def check_tile(z: int, x: int, y: int) -> None:
     """Raise InvalidInput unless 0 <= z <= MAX_ZOOM and 0 <= x, y < 2**z."""
     if not 0 <= z <= MAX_ZOOM:
@@ -60,18 +68,14 @@ def get_tile(session: Session, caller: Caller, layer: str, z: int, x: int, y: in
     """The MVT bytes of ``layer`` at z/x/y (empty bytes when the tile holds nothing).
 
     Raises NotFound for an unknown layer, InvalidInput for a tile outside the pyramid or an
-    unknown theme, Unauthenticated/Forbidden when a keyed layer is asked for without a key.
-    Anonymous callers of a ``footprints`` layer get its geometries with no attribute.
+    unknown theme. Who may read a layer is checked before (api: ``TileLayerDep``);
+    anonymous callers of a ``footprints`` layer get its geometries with no attribute.
     """
-    spec = TILE_LAYERS.get(layer)
-    if spec is None:
-        raise NotFound(f"no tile layer '{layer}': use one of {', '.join(TILE_LAYERS)}")
+    spec = get_tile_layer(layer)
     check_tile(z, x, y)
     if theme not in GRID_THEMES:
         raise InvalidInput(f"unknown grid theme '{theme}': use one of {', '.join(GRID_THEMES)}")
     details = spec.public or not caller.is_anonymous
-    if not details and not spec.footprints:
-        caller.require(*ROLE_RANK)
     if z < spec.min_zoom:
         return b""
     params = {"z": z, "x": x, "y": y, "extent": EXTENT, "buffer": BUFFER,
