@@ -83,7 +83,7 @@ def _fork(command: dict[str, Any]) -> dict[str, int]:
 
 
 def main() -> None:
-    import api.cli  # noqa: F401  (imported once here, shared by every child)
+    import api.cli  # imported once here, shared by every child
     import api.main  # noqa: F401
 
     for line in sys.stdin:

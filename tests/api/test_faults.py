@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pandas as pd
 import pytest
 from sqlalchemy import Connection, Engine, text
@@ -169,3 +170,25 @@ def test_plan_apply_killed_half_way_changes_nothing(forks: Forks, faults_db) -> 
     with engine.connect() as conn:
         assert conn.execute(text("SELECT status FROM plan WHERE id = :p"),
                             {"p": plan_id}).scalar_one() == "draft"
+
+
+def test_key_revoked_mid_session_stops_working_on_the_next_request(forks: Forks,
+                                                                  faults_db) -> None:
+    engine, env, _ = faults_db
+    with Session(engine) as session:
+        key = keys.create_key(session, role="dispatcher",
+                              secret=env["GRIDMAP_SECRET_KEY"].encode())
+        session.commit()
+    pid, port = forks.serve(env)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as web:
+            login = web.post("/map/login", data={"key": key, "next": "/map"})
+            cookie = {"gridmap_key": login.cookies["gridmap_key"]}
+            bearer = {"Authorization": f"Bearer {key}"}
+            assert web.get("/api/v1/events", headers=bearer).status_code == 200
+            assert web.get("/api/v1/events", cookies=cookie).status_code == 200
+            assert forks.wait(forks.run(["keys", "revoke", key.split("_")[1]], env)) == 0
+            assert web.get("/api/v1/events", headers=bearer).status_code == 401
+            assert web.get("/api/v1/events", cookies=cookie).status_code == 401
+    finally:
+        forks.kill(pid)
