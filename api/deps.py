@@ -22,7 +22,10 @@ def get_app_settings(request: Request) -> Settings:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One session per request: committed once at the end, rolled back on any error."""
+    """One session per request: committed once when the handler returns, rolled back on any
+    error. Used with ``scope="function"`` (SessionDep), so the commit runs before the answer is
+    sent: a 2xx means the write is durable, and a failed commit becomes the error answer
+    (503/409 by api/errors.py) instead of a 2xx for a lost write."""
     with request.app.state.sessionmaker() as session:
         try:
             yield session
@@ -32,7 +35,7 @@ def get_session(request: Request) -> Iterator[Session]:
             raise
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 

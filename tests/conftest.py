@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from api.deps import get_session
 from api.main import create_app
 from gis.core.settings import Settings
-from tests import dbs
+from tests import dbs, forkserver
 
 
 @pytest.fixture(scope="session")
@@ -85,3 +85,10 @@ def demo_client(demo_engine: Engine, demo_session: Session,
                 base_settings: Settings) -> Iterator[TestClient]:
     """HTTP client on the app over the demo database, sharing the rolled-back session."""
     yield from _client(demo_engine, demo_session, base_settings)
+
+
+@pytest.fixture(scope="session")
+def forks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[forkserver.Forks]:
+    """Real gridmap processes (uvicorn servers, commands) to kill -9: tests/forkserver.py."""
+    with forkserver.forks(tmp_path_factory.mktemp("forks") / "children.log") as f:
+        yield f
