@@ -21,6 +21,7 @@ STATUS = {
     errors.InvalidInput: 422,
     errors.OutsideJurisdiction: 422,
     errors.Conflict: 409,
+    errors.PreconditionFailed: 412,
     errors.Unauthenticated: 401,
     errors.Forbidden: 403,
     errors.DatabaseUnavailable: 503,
@@ -38,7 +39,8 @@ def _body(detail: object, code: str, **extra: object) -> dict:
     return {"detail": detail, "code": code, **extra}
 
 
-PAGE_TITLES = {401: "需要登录", 403: "无权查看", 404: "未找到", 409: "数据冲突", 422: "请求有误"}
+PAGE_TITLES = {401: "需要登录", 403: "无权查看", 404: "未找到", 409: "数据冲突", 412: "数据已更新",
+               422: "请求有误"}
 
 
 def is_page(request: Request) -> bool:

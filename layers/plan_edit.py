@@ -4,7 +4,10 @@ selection on the proposed map, posting edits to ``POST /api/v1/plans/{id}/edits`
 A drawn line splits the grid it crosses, a drawn polygon replaces the boundary of the grid
 number in the panel (or of the grid it overlaps most), clicked buildings move to the grid
 number in the panel, and two grid numbers merge. After each edit the page reloads and shows
-the recomputed plan, flags and metrics. State-changing API calls need the
+the recomputed plan, flags and metrics. Each edit sends ``If-Match`` with the plan version
+the page shows, so an edit made on a plan someone else changed since is refused (412) with
+a prompt to reload instead of landing on a state the planner never saw. State-changing API
+calls need the
 ``Authorization: Bearer`` header, so the planner pastes the key once; it is kept in the
 tab's ``sessionStorage`` only (gone when the tab closes).
 """
@@ -56,18 +59,20 @@ class PlanEditor(JSCSSMixin, MacroElement):
         {% macro script(this, kwargs) %}
         gridmapPlanEditor({{ this.map }}, {{ this.grids }}, {{ this.buildings }},
                           {{ this.drawn }}, {{ this.plan_id|tojson }},
-                          {{ this.key_name|tojson }}, {{ this.color|tojson }});
+                          {{ this.key_name|tojson }}, {{ this.color|tojson }},
+                          {{ this.version|tojson }});
         {% endmacro %}
     """)
 
     def __init__(self, *, map_: folium.Map, grids: folium.GeoJson, buildings: folium.GeoJson,
-                 drawn: folium.FeatureGroup, plan_id: int) -> None:
+                 drawn: folium.FeatureGroup, plan_id: int, version: int) -> None:
         super().__init__()
         self._name = "PlanEditor"
         self.default_js, self.default_css = [("gridmap_plan_edit", PLAN_EDIT_JS)], []
         self.map, self.grids = map_.get_name(), grids.get_name()
         self.buildings, self.drawn = buildings.get_name(), drawn.get_name()
         self.plan_id, self.key_name, self.color = int(plan_id), KEY_STORAGE, SELECTED_COLOR
+        self.version = int(version)
 
 
 def buildings_layer(buildings: gpd.GeoDataFrame) -> folium.GeoJson:
@@ -81,9 +86,9 @@ def buildings_layer(buildings: gpd.GeoDataFrame) -> folium.GeoJson:
 
 
 def add_editor(right: folium.Map, grids: folium.GeoJson, buildings: gpd.GeoDataFrame,
-               plan_id: int) -> None:
+               plan_id: int, version: int) -> None:
     """Draw toolbar (split line, new boundary), building selection and the editor panel on
-    the proposed map ``right``."""
+    the proposed map ``right``; edits are sent as changes of plan ``version``."""
     drawn = folium.FeatureGroup(name="绘制 drawn", control=False)
     drawn.add_to(right)
     layer = buildings_layer(buildings)
@@ -97,4 +102,4 @@ def add_editor(right: folium.Map, grids: folium.GeoJson, buildings: gpd.GeoDataF
          edit_options={"edit": False, "remove": False}).add_to(right)
     right.add_child(page.Panel(PANEL_HTML, position="topright", css_class="gm-panel gm-editor"))
     right.add_child(PlanEditor(map_=right, grids=grids, buildings=layer, drawn=drawn,
-                               plan_id=plan_id))
+                               plan_id=plan_id, version=version))

@@ -138,7 +138,8 @@ def _add_editor(right: folium.Map, proposed_layer: folium.GeoJson, review: dict)
         right.add_child(page.Panel("绘图工具未安装，无法在地图上调整 (Leaflet.draw missing: run "
                                    "make install)", position="topright", css_class="gm-panel"))
         return
-    plan_edit.add_editor(right, proposed_layer, review["buildings"], review["report"]["id"])
+    plan_edit.add_editor(right, proposed_layer, review["buildings"], review["report"]["id"],
+                         review["report"]["version"])
 
 
 def review_page(review: dict) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from shapely import box
+from shapely import affinity, box
 from sqlalchemy.orm import Session
 
 from gis.models import Building, Grid
@@ -43,17 +43,24 @@ def grid_of(col: int, row: int) -> str:
 
 def make_lattice(session: Session, *, households: int = 50, locked: tuple[str, ...] = (),
                  merged_g3_g4: bool = False, code: str = "320706913001",
-                 valid_from: datetime | None = None, theme: str = "unified"
+                 valid_from: datetime | None = None, theme: str = "unified",
+                 north: float = 0.0, prefix: str = "L"
                  ) -> tuple[str, dict[str, Grid], list[Building]]:
-    """The lattice community; returns (community code, grids by name, buildings)."""
+    """The lattice community; returns (community code, grids by name, buildings).
+
+    ``north`` (degrees) moves the whole case north, ``prefix`` starts its building codes:
+    several lattices side by side in one committed database (0.01 apart or more)."""
+    def moved(geom):  # type: ignore[no-untyped-def]
+        return affinity.translate(geom, yoff=north)
+
     community = make_region(session, code=code,
-                            geom=box(LON0, LAT0, LON0 + 0.02, LAT0 + 0.01)).code
+                            geom=moved(box(LON0, LAT0, LON0 + 0.02, LAT0 + 0.01))).code
     boxes = dict(GRID_BOXES)
     if merged_g3_g4:
         boxes["G3"] = box(119.216, 34.60, 119.22, 34.61)
         del boxes["G4"]
     grids = {name: make_grid(session, code=f"{community}{i + 1:03d}", name=name,
-                             theme=theme, community_code=community, geom=geom,
+                             theme=theme, community_code=community, geom=moved(geom),
                              locked=name in locked)
              for i, (name, geom) in enumerate(boxes.items())}
     if valid_from is not None:
@@ -66,8 +73,9 @@ def make_lattice(session: Session, *, households: int = 50, locked: tuple[str, .
             name = grid_of(col, row)
             name = "G3" if merged_g3_g4 and name == "G4" else name
             buildings.append(make_building(
-                session, code=f"L{col}{row}", households=households, residents=households * 3,
-                community_code=community, geom=building_box(col, row),
+                session, code=f"{prefix}{col}{row}", households=households,
+                residents=households * 3, community_code=community,
+                geom=moved(building_box(col, row)),
                 grid=grids[name] if theme == "unified" else None))
     return community, grids, buildings
 

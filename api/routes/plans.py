@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from api.access import CurrentPlan, PlannerDep, PlanningCallerDep, ReaderDep
 from api.deps import SessionDep, SettingsDep
+from api.etags import IfMatch, set_etag
 from api.schemas.buildings import GridHistory
 from api.schemas.common import errors
 from api.schemas.plans import AppliedPlan, PlanReport
@@ -41,9 +42,9 @@ class PlanRequest(BaseModel):
 @router.post("/api/v1/plans", status_code=201, response_model=PlanReport, responses=errors(404),
              response_model_exclude_unset=True)
 def create_plan(body: PlanRequest, session: SessionDep, caller: PlannerDep,
-                settings: SettingsDep) -> dict:
+                settings: SettingsDep, response: Response) -> dict:
     """Draw a plan (planner) inside the key's region; it stays a draft until applied or
-    rejected."""
+    rejected. ``ETag``: its version."""
     used = household_rules.rules_with(household_rules.rules_from(settings),
                                       residential_min=body.residential_min,
                                       residential_max=body.residential_max,
@@ -51,14 +52,17 @@ def create_plan(body: PlanRequest, session: SessionDep, caller: PlannerDep,
     plan = plans.create_plan(session, kind=body.kind, scope_code=body.scope,
                              created_by=caller.name, themes=body.themes, rules=used,
                              seed=body.seed, scope=caller.scope)
+    set_etag(response, plan.version)
     return plans.plan_report(session, plan.id)
 
 
 @router.get("/api/v1/plans/{plan_id}", response_model=PlanReport, responses=errors(404),
             response_model_exclude_unset=True)
-def get_plan(caller: ReaderDep, plan: CurrentPlan, session: SessionDep) -> dict:
+def get_plan(caller: ReaderDep, plan: CurrentPlan, session: SessionDep,
+             response: Response) -> dict:
     """A plan with metrics before/after, proposed grids (GeoJSON) and the crosswalk; 404 for
-    a plan outside the key's region."""
+    a plan outside the key's region. ``ETag``: its version, for ``If-Match`` on writes."""
+    set_etag(response, plan.version)
     return plans.plan_report(session, plan.id)
 
 
@@ -75,29 +79,38 @@ class PlanEdit(BaseModel):
     polygon: dict | None = None
 
 
-@router.post("/api/v1/plans/{plan_id}/edits", response_model=PlanReport, responses=errors(404, 409),
-             response_model_exclude_unset=True)
-def edit_plan(caller: PlannerDep, plan: CurrentPlan, body: PlanEdit,
-              session: SessionDep) -> dict:
-    """Redraw by hand inside a draft plan; metrics, flags and crosswalk are recomputed."""
-    plans.edit_plan(session, plan.id, body.model_dump(exclude_none=True), actor=caller.name)
+@router.post("/api/v1/plans/{plan_id}/edits", response_model=PlanReport,
+             responses=errors(404, 409, 412), response_model_exclude_unset=True)
+def edit_plan(caller: PlannerDep, plan: CurrentPlan, body: PlanEdit, session: SessionDep,
+              expected: IfMatch, response: Response) -> dict:
+    """Redraw by hand inside a draft plan; metrics, flags and crosswalk are recomputed. 409
+    while another write of the plan runs, 412 when If-Match is not its version."""
+    plans.edit_plan(session, plan.id, body.model_dump(exclude_none=True), actor=caller.name,
+                    expected=expected)
+    set_etag(response, plan.version)
     return plans.plan_report(session, plan.id)
 
 
 @router.post("/api/v1/plans/{plan_id}/apply",
-             response_model=AppliedPlan, responses=errors(404, 409),
+             response_model=AppliedPlan, responses=errors(404, 409, 412),
              response_model_exclude_unset=True)
-def apply_plan(caller: PlannerDep, plan: CurrentPlan, session: SessionDep) -> dict:
-    """Apply a draft in one transaction; 409 when its grids changed meanwhile."""
-    return plans.apply_plan(session, plan.id, actor=caller.name)
+def apply_plan(caller: PlannerDep, plan: CurrentPlan, session: SessionDep, expected: IfMatch,
+               response: Response) -> dict:
+    """Apply a draft in one transaction; 409 when its grids changed meanwhile or another
+    write of the plan runs, 412 when If-Match is not its version."""
+    changes = plans.apply_plan(session, plan.id, actor=caller.name, expected=expected)
+    set_etag(response, plan.version)
+    return changes
 
 
 @router.post("/api/v1/plans/{plan_id}/reject",
-             response_model=PlanReport, responses=errors(404, 409),
+             response_model=PlanReport, responses=errors(404, 409, 412),
              response_model_exclude_unset=True)
-def reject_plan(caller: PlannerDep, plan: CurrentPlan, session: SessionDep) -> dict:
-    """Reject a draft."""
-    plans.reject_plan(session, plan.id, actor=caller.name)
+def reject_plan(caller: PlannerDep, plan: CurrentPlan, session: SessionDep, expected: IfMatch,
+                response: Response) -> dict:
+    """Reject a draft (409 / 412 as for apply)."""
+    plans.reject_plan(session, plan.id, actor=caller.name, expected=expected)
+    set_etag(response, plan.version)
     return plans.plan_report(session, plan.id)
 
 

@@ -91,6 +91,7 @@ ERROR_DESCRIPTIONS = {
     403: "the key's role may not do this, or the object lies outside its region",
     404: "no such object (also outside the key's region, so nothing leaks)",
     409: "conflict: illegal state change, or the data changed meanwhile",
+    412: "If-Match names a version that is no longer current: reload and redo the change",
     413: "upload too large",
     422: "invalid input (bad parameters, coordinates, geometry or body)",
 }

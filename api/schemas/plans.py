@@ -72,6 +72,8 @@ class PlanReport(Open):
     kind: str
     scope_code: str
     status: str
+    version: int = Field(description="bumped by every edit, apply and reject; sent as the "
+                                     "ETag, to be echoed in If-Match by writes")
     created_by: str | None = None
     created_at: str | None = None
     decided_at: str | None = None

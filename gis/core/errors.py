@@ -58,6 +58,12 @@ class DuplicateCode(Conflict):
     code = "duplicate_code"
 
 
+class PreconditionFailed(Conflict):
+    """A write named a version of the object (``If-Match``) that is no longer the current one."""
+
+    code = "precondition_failed"
+
+
 class Unauthenticated(GridmapError):
     code = "unauthenticated"
 

@@ -30,6 +30,8 @@ class Plan(Base):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     params: Mapped[dict] = mapped_column(JSONB, server_default="{}")
     metrics: Mapped[dict] = mapped_column(JSONB, server_default="{}")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    """Bumped by every edit, apply and reject (gis.plans.lock): the plan's ETag."""
 
 
 class PlanGrid(Base):

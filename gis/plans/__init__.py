@@ -2,8 +2,9 @@
 
 ``create_plan`` (kind ``balance`` or ``merge``) reads the scope, drafts the grids from
 building atoms (gis.plans.cells / partition / groups) and stores them with their metrics and
-crosswalk; ``apply_plan`` and ``reject_plan`` decide (gis.plans.apply). Services flush,
-never commit.
+crosswalk; ``edit_plan`` redraws a draft by hand (gis.plans.edit), ``apply_plan`` and
+``reject_plan`` decide (gis.plans.apply). Every write locks the plan row first and bumps its
+``version`` (gis.plans.lock). Services flush, never commit.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from gis.access import jurisdiction
 from gis.core.errors import Forbidden, InvalidInput
 from gis.grids.household_rules import LoadRules, rules_with
 from gis.models import Plan
-from gis.plans import apply, atoms, balance, cells, edit, history, merge, store
+from gis.plans import apply, atoms, balance, cells, edit, history, lock, merge, store
 
 KINDS = ("balance", "merge")
 DEFAULT_THEMES = ("party", "security", "civil")
@@ -67,8 +68,10 @@ apply_plan = apply.apply_plan
 reject_plan = apply.reject_plan
 edit_plan = edit.edit_plan
 list_building_grid_history = history.list_building_grid_history
+lock_draft = lock.lock_draft
 
 __all__ = ["KINDS", "apply_plan", "check_plan_scope", "create_plan", "edit_plan", "get_plan",
            "get_plan_in_scope",
            "list_building_grid_history",
-           "list_crosswalk", "list_plan_grids", "plan_report", "plan_review", "reject_plan"]
+           "list_crosswalk", "list_plan_grids", "lock_draft", "plan_report", "plan_review",
+           "reject_plan"]

@@ -1,6 +1,7 @@
 """Deciding a plan: ``apply_plan`` (one transaction, with history) and ``reject_plan``.
 
-Applying, inside one savepoint (any failure rolls everything back and raises):
+Applying, with the plan row locked first (gis.plans.lock), inside one savepoint (any failure
+rolls everything back and raises):
 1. every grid the plan read must still have the version it had (else Conflict, HTTP 409);
 2. retired grids get ``valid_to`` (history keeps them, with their geometry);
 3. new grids are inserted with codes by the documented rule (gis/core/sql/plan_codes.sql:
@@ -22,31 +23,28 @@ from sqlalchemy.orm import Session
 from gis.core import sql
 from gis.core.errors import Conflict
 from gis.models import AuditLog, Plan
-from gis.plans.store import get_plan
+from gis.plans import lock
 
 ROW_M = 300.0
 """Height (m) of the rows in which new grids are numbered west to east."""
 
 
-def _check_draft(plan: Plan) -> None:
-    if plan.status != "draft":
-        raise Conflict(f"plan {plan.id} is already {plan.status}; only a draft can be decided",
-                       status=plan.status)
-
-
-def reject_plan(session: Session, plan_id: int, *, actor: str) -> Plan:
-    """Mark a draft plan rejected (nothing else changes)."""
-    plan = get_plan(session, plan_id)
-    _check_draft(plan)
+def reject_plan(session: Session, plan_id: int, *, actor: str,
+                expected: int | None = None) -> Plan:
+    """Mark a draft plan rejected (nothing else changes); ``expected``: see lock.lock_draft."""
+    plan = lock.lock_draft(session, plan_id, expected=expected)
     plan.status = "rejected"
     plan.decided_at = session.execute(text("SELECT clock_timestamp()")).scalar_one()
     session.add(AuditLog(actor=actor, action="plan_rejected", target=f"plan:{plan.id}"))
-    session.flush()
+    lock.bump(session, plan)
     return plan
 
 
 def check_versions(session: Session, plan: Plan) -> None:
-    """Lock the grids the plan read; Conflict when one changed or ended since."""
+    """Lock the grids the plan read, in id order (after the plan row: one order for every
+    writer); Conflict when one changed or ended since. The check reads the locked rows, so a
+    plan applied concurrently over the same grids is seen once it commits (READ COMMITTED
+    re-reads a row it waited for), never missed."""
     versions = {int(k): v for k, v in plan.params.get("grid_versions", {}).items()}
     query = text("SELECT id, code, version, valid_to FROM grid WHERE id = ANY(:ids) "
                  "ORDER BY id FOR UPDATE").bindparams(bindparam("ids", type_=ARRAY(INTEGER)))
@@ -58,10 +56,11 @@ def check_versions(session: Session, plan: Plan) -> None:
                        grids=changed)
 
 
-def apply_plan(session: Session, plan_id: int, *, actor: str) -> dict:
-    """Apply draft plan ``plan_id``; returns the list of changes. See the module docstring."""
-    plan = get_plan(session, plan_id)
-    _check_draft(plan)
+def apply_plan(session: Session, plan_id: int, *, actor: str,
+               expected: int | None = None) -> dict:
+    """Apply draft plan ``plan_id``; returns the list of changes. See the module docstring;
+    ``expected``: see lock.lock_draft."""
+    plan = lock.lock_draft(session, plan_id, expected=expected)
     savepoint = session.begin_nested()
     try:
         check_versions(session, plan)
@@ -102,7 +101,7 @@ def _apply(session: Session, plan: Plan, actor: str) -> dict:
         RETURNING b.id, b.residents"""), params).all()
     events = session.execute(text(sql.load("plan_apply_events")), params).mappings().all()
     workers = session.execute(text(sql.load("plan_apply_workers")), params).mappings().all()
-    plan.status, plan.decided_at = "applied", at
+    plan.status, plan.decided_at, plan.version = "applied", at, plan.version + 1
     changes = {"plan_id": plan.id, "applied_at": at.isoformat(), "grids_retired": ended,
                "grids_created": sorted(created_codes(session, created)),
                "buildings_reassigned": len(buildings),

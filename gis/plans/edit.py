@@ -27,18 +27,18 @@ from sqlalchemy.orm import Session
 from gis.core import crs, sql
 from gis.core.errors import InvalidGeometry, InvalidInput, NotFound
 from gis.models import AuditLog, Plan
-from gis.plans import atoms, groups
-from gis.plans.apply import _check_draft
+from gis.plans import atoms, groups, lock
 from gis.plans.refresh import refresh_plan
-from gis.plans.store import get_plan, write_geometries
+from gis.plans.store import write_geometries
 
 OPS = ("move", "merge", "split", "replace")
 
 
-def edit_plan(session: Session, plan_id: int, edit: dict[str, Any], *, actor: str) -> Plan:
-    """Apply one manual ``edit`` (see the module docstring) to draft plan ``plan_id``."""
-    plan = get_plan(session, plan_id)
-    _check_draft(plan)
+def edit_plan(session: Session, plan_id: int, edit: dict[str, Any], *, actor: str,
+              expected: int | None = None) -> Plan:
+    """Apply one manual ``edit`` (see the module docstring) to draft plan ``plan_id``;
+    ``expected``: the version the editor saw (see lock.lock_draft)."""
+    plan = lock.lock_draft(session, plan_id, expected=expected)
     op = edit.get("op")
     if op == "move":
         community = _move(session, plan, list(edit.get("buildings") or []),
@@ -64,6 +64,7 @@ def edit_plan(session: Session, plan_id: int, edit: dict[str, Any], *, actor: st
     # cells a move took 1.46-1.50 s, a merge 1.18-1.49 s; with the edited community's a move
     # 0.59-0.64 s (half of it _retile), a merge 0.34-0.35 s
     refresh_plan(session, plan, [community])
+    lock.bump(session, plan)
     return plan
 
 

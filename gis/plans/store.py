@@ -164,7 +164,7 @@ def plan_report(session: Session, plan_id: int) -> dict:
     grids = list_plan_grids(session, plan_id)
     figures = {k: v for k, v in (plan.metrics or {}).items() if k != "moved_building_ids"}
     return {"id": plan.id, "kind": plan.kind, "scope_code": plan.scope_code,
-            "status": plan.status, "created_by": plan.created_by,
+            "status": plan.status, "version": plan.version, "created_by": plan.created_by,
             "created_at": plan.created_at.isoformat() if plan.created_at else None,
             "decided_at": plan.decided_at.isoformat() if plan.decided_at else None,
             "themes": plan.params.get("themes", []), "rules": plan.params.get("rules"),

@@ -1,7 +1,9 @@
 // The plan review page's manual redraw (layers/plan_edit.py): Leaflet.draw on the proposed
 // map posts split/replace edits, clicked buildings move, two grid numbers merge; each
-// successful edit reloads the page. The API key stays in this tab's sessionStorage.
-window.gridmapPlanEditor = function (map, grids, buildings, drawn, planId, keyName, color) {
+// successful edit reloads the page. Each edit is sent as a change of the plan version this
+// page shows (If-Match): a plan changed meanwhile answers 412 and the page asks to reload.
+// The API key stays in this tab's sessionStorage.
+window.gridmapPlanEditor = function (map, grids, buildings, drawn, planId, keyName, color, version) {
     L.drawLocal.draw.toolbar.buttons.polyline = '画线：沿线拆分网格 (split line)';
     L.drawLocal.draw.toolbar.buttons.polygon = '画多边形：替换网格边界 (new boundary)';
     var $ = function (id) { return document.getElementById(id); };
@@ -29,12 +31,18 @@ window.gridmapPlanEditor = function (map, grids, buildings, drawn, planId, keyNa
         status('提交中… (posting)');
         fetch('/api/v1/plans/' + planId + '/edits', {
             method: 'POST', body: JSON.stringify(body),
-            headers: {'Content-Type': 'application/json', 'Authorization': 'Bearer ' + key}
+            headers: {'Content-Type': 'application/json', 'Authorization': 'Bearer ' + key,
+                      'If-Match': '"' + version + '"'}
         }).then(function (r) {
             return r.json().then(function (j) { return {ok: r.ok, code: r.status, body: j}; });
         }).then(function (res) {
             if (res.ok) { status('已调整，正在刷新… (done, reloading)'); window.location.reload(); return; }
             var d = res.body.detail;
+            if (res.code === 412) {
+                status('方案已被他人修改，请刷新页面后重做 (the plan changed since this page loaded: reload): ' + d, true);
+                drawn.clearLayers();
+                return;
+            }
             status('未能调整 (' + res.code + '): ' + (typeof d === 'string' ? d : JSON.stringify(d)), true);
             drawn.clearLayers();
         }).catch(function (err) { status('网络错误 (network error): ' + err, true); });

@@ -1,6 +1,8 @@
 """The plan review page (/map/plans/{id}) in a real headless Chromium, with no network:
 Leaflet.draw loads from gridmap's own URLs, its toolbar shows, and a line drawn on the
-proposed map splits the grid it crosses through the API (the page then reloads).
+proposed map splits the grid it crosses through the API (the page then reloads), sent as a
+change of the plan version the page shows (If-Match): on a plan changed since, a 412 and a
+prompt to reload.
 
 Same pattern as test_map_page.py: a database of its own with a committed lattice plan,
 uvicorn in a thread, every non-loopback request blocked and failing the test.
@@ -70,6 +72,13 @@ def _grid_count(url: str, plan_id: int, key: str) -> int:
     return len(res.json()["grids"]["features"])
 
 
+def _version(url: str, plan_id: int, key: str) -> int:
+    res = httpx.get(f"{url}/api/v1/plans/{plan_id}",
+                    headers={"Authorization": f"Bearer {key}"}, timeout=10)
+    assert res.headers["ETag"] == f'"{res.json()["version"]}"'
+    return int(res.json()["version"])
+
+
 def test_draw_toolbar_loads_offline(plan_page):  # type: ignore[no-untyped-def]
     page, offline = plan_page
     assert page.evaluate("typeof L.Draw === 'object' && typeof L.Control.Draw === 'function'")
@@ -87,7 +96,7 @@ def test_draw_toolbar_loads_offline(plan_page):  # type: ignore[no-untyped-def]
 def test_drawn_line_splits_the_grid_it_crosses(plan_page, live_plan):  # type: ignore[no-untyped-def]
     page, offline = plan_page
     url, plan_id, key = live_plan
-    before = _grid_count(url, plan_id, key)
+    before, version = _grid_count(url, plan_id, key), _version(url, plan_id, key)
     # without a key nothing is posted and the panel says why
     page.evaluate(f"{PROPOSED_MAP}.fire(L.Draw.Event.CREATED, {{layerType: 'polyline', "
                   "layer: L.polyline([[34.59, 119.218], [34.62, 119.218]])})")
@@ -102,6 +111,33 @@ def test_drawn_line_splits_the_grid_it_crosses(plan_page, live_plan):  # type: i
                       " layer: L.polyline([[34.59, 119.218], [34.62, 119.218]])})")
     assert posted.value.status == 200
     assert posted.value.request.headers["authorization"] == f"Bearer {key}"
+    # the edit is a change of the version the page showed
+    assert posted.value.request.headers["if-match"] == f'"{version}"'
     assert _grid_count(url, plan_id, key) == before + 1
     page.wait_for_selector(".leaflet-draw-toolbar", state="attached", timeout=15_000)
     assert offline.errors == [] and offline.failed == [], (offline.errors, offline.failed)
+
+
+def _line(lon: float) -> str:
+    return (f"{PROPOSED_MAP}.fire(L.Draw.Event.CREATED, {{layerType: 'polyline', "
+            f"layer: L.polyline([[34.59, {lon}], [34.62, {lon}]])}})")
+
+
+def test_an_edit_on_a_page_older_than_the_plan_is_refused(plan_page, live_plan):  # type: ignore[no-untyped-def]
+    page, offline = plan_page
+    url, plan_id, key = live_plan
+    page.fill("#gm-key", key)
+    page.click("#gm-key-save")
+    # another planner edits the plan after this page loaded
+    other = httpx.post(f"{url}/api/v1/plans/{plan_id}/edits", timeout=30,
+                       headers={"Authorization": f"Bearer {key}"},
+                       json={"op": "split", "line": {"type": "LineString", "coordinates": [
+                           [119.203, 34.59], [119.203, 34.62]]}})
+    assert other.status_code == 200, other.text
+    with page.expect_response(lambda r: r.url.endswith(f"/api/v1/plans/{plan_id}/edits")
+                              and r.request.method == "POST") as posted:
+        page.evaluate(_line(119.207))
+    assert posted.value.status == 412
+    page.wait_for_function("document.getElementById('gm-status').textContent.includes('刷新')")
+    assert _version(url, plan_id, key) == other.json()["version"]  # the stale edit did nothing
+    assert offline.errors == [], offline.errors

@@ -83,6 +83,8 @@ def test_draft_review_page_has_the_draw_editor_on_own_assets(session: Session) -
     assert urls and all(u.startswith(("/static/", "data:")) for u in urls), urls
     # every building of the plan is selectable, every proposed grid carries its number
     assert out.count('"code": "L') >= 50 and '"seq": ' in out
+    # the editor posts its edits as changes of the version the page shows (If-Match)
+    assert re.search(r'gridmapPlanEditor\([^;]*"#ff7f00",\s*1\);', out)
     plans.reject_plan(session, plan.id, actor="t")
     rejected = plan_layers.review_page(plans.plan_review(session, plan.id))
     assert "L.Control.Draw" not in rejected and "gridmapPlanEditor(" not in rejected

@@ -71,7 +71,7 @@ def test_move_buildings_to_a_neighbour(session: Session) -> None:
         {"p": plan.id, "c": c, "code": code}).scalar()
     assert covered
     _tiles(session, plan.id)
-    assert plan.metrics["edits"] == 1
+    assert plan.metrics["edits"] == 1 and plan.version == 2
     assert plan.metrics["after"]["grids"] == len(after)
     # the building nearest the neighbour's edge may meet its buildings only at a corner (a
     # lattice diagonal): exactly the grids in several pieces are flagged noncontiguous

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis import plans
-from gis.core.errors import Conflict
+from gis.core.errors import Conflict, PreconditionFailed
 from gis.models import Grid
 from gis.plans import atoms
 from tests.builders import make_building, make_event, make_grid, make_region, make_worker
@@ -230,7 +230,8 @@ def test_apply_then_history_gives_old_and_new_grid(session: Session) -> None:
     worker = make_worker(session, grids=[grids["G1"]])
     event = make_event(session, grid=grids["G1"], geom=building_box(0, 0).centroid)
     plan = plans.create_plan(session, kind="balance", scope_code=community, created_by="t")
-    changes = plans.apply_plan(session, plan.id, actor="t")
+    changes = plans.apply_plan(session, plan.id, actor="t", expected=1)
+    assert plan.version == 2
     assert sorted(changes["grids_retired"]) == sorted(g.code for g in grids.values())
     assert len(changes["grids_created"]) == 6
     # numbered after the highest sequence used before: 005..010, west to east
@@ -256,7 +257,7 @@ def _snapshot(session: Session) -> tuple:
     grids = session.execute(text("SELECT id, code, valid_to, version FROM grid ORDER BY id")).all()
     links = session.execute(text("SELECT id, grid_id FROM building ORDER BY id")).all()
     events = session.execute(text("SELECT id, grid_id FROM event ORDER BY id")).all()
-    status = session.execute(text("SELECT id, status FROM plan ORDER BY id")).all()
+    status = session.execute(text("SELECT id, status, version FROM plan ORDER BY id")).all()
     return grids, links, events, status
 
 
@@ -291,9 +292,15 @@ def test_version_conflict_is_refused(session: Session) -> None:
 def test_reject(session: Session) -> None:
     community, _, _ = make_lattice(session)
     plan = plans.create_plan(session, kind="balance", scope_code=community, created_by="t")
-    assert plans.reject_plan(session, plan.id, actor="t").status == "rejected"
+    assert plan.version == 1
+    with pytest.raises(PreconditionFailed) as info:  # a writer that saw another version
+        plans.reject_plan(session, plan.id, actor="t", expected=2)
+    assert info.value.details["version"] == 1 and plan.status == "draft"
+    assert plans.reject_plan(session, plan.id, actor="t", expected=1).status == "rejected"
+    assert plan.version == 2
     with pytest.raises(Conflict):
         plans.apply_plan(session, plan.id, actor="t")
+    assert plan.version == 2
 
 
 DEMO_SUBDISTRICT = "320706013000"
