@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test bench lint install sysdeps sysdeps-test db clean
+.PHONY: demo test fuzz bench lint install sysdeps sysdeps-test db clean
 
 $(BIN)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -56,6 +56,13 @@ test: sysdeps-test install
 	$(BIN)/gridmap db start
 	$(MAKE) lint
 	$(BIN)/pytest
+
+## make fuzz: the schemathesis run of make test with a bigger budget (FUZZ_EXAMPLES per
+## operation and generation mode, seeded): no 5xx, every answer as the OpenAPI document says
+FUZZ_EXAMPLES ?= 25
+fuzz: install
+	$(BIN)/gridmap db start
+	GRIDMAP_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/api/test_fuzz.py -q
 
 ## make bench: benchmarks against peers; figures go to bench/results/*.json
 bench: db

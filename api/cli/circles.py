@@ -12,6 +12,7 @@ from rich.table import Table
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from api.cli import common
 from api.cli.common import session
 from gis.models.facilities import FACILITY_TYPES
 from gis.network import circles, coverage, siting
@@ -43,6 +44,13 @@ def circles_command(
                 results.append(_one_type(s, t, minutes, speed, level, sites_k))
                 bar.advance(task)
     _print(results, minutes, speed, level)
+    if results and all(r["cover"]["summary"]["buildings"] == 0 for r in results):
+        common.console.print(NO_BUILDINGS)
+
+
+NO_BUILDINGS = ("circles computed and cached; coverage needs buildings, and none are loaded "
+                "yet: import them (gridmap import buildings FILE) and run gridmap circles "
+                "again")
 
 
 def _one_type(s: Session, type: str, minutes: float, speed: float, level: str,

@@ -30,7 +30,7 @@ from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from gis.access.callers import ANONYMOUS, Caller
-from gis.core import sql
+from gis.core import dates, sql
 from gis.core.errors import InvalidInput, NotFound, Unauthenticated
 from gis.core.settings import Settings, get_settings
 from gis.models import ApiKey, Region
@@ -165,14 +165,19 @@ def expires_from_text(value: str, *, now: datetime | None = None) -> datetime:
     value = value.strip()
     span = _SPAN.fullmatch(value)
     if span:
-        moment = now + timedelta(**{_SPAN_UNITS[span[2]]: int(span[1])})
+        try:
+            moment = now + timedelta(**{_SPAN_UNITS[span[2]]: int(span[1])})
+        except OverflowError:
+            moment = datetime.max.replace(tzinfo=UTC)
     else:
         try:
             day = date.fromisoformat(value)
         except ValueError:
             raise InvalidInput(f"expiry '{value}' not understood: write 90d, 12h, 4w or "
                                "YYYY-MM-DD") from None
+        dates.check_day(day, "expiry")
         moment = datetime.combine(day + timedelta(days=1), datetime.min.time(), LOCAL_TZ)
+    dates.check_moment(moment, "expiry")
     if moment <= now:
         raise InvalidInput(f"expiry '{value}' is not in the future")
     return moment

@@ -8,6 +8,7 @@ with numpy, and inverted by fixed-point iteration to millimetres.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Final
 
@@ -18,8 +19,8 @@ from pyproj.exceptions import CRSError
 
 from gis.core.errors import InvalidCoordinates, UnknownCRS
 
-__all__ = ["STORAGE_SRID", "check_in_china", "metric_epsg", "metric_epsg_of", "parse_crs",
-           "to_storage"]
+__all__ = ["STORAGE_SRID", "check_in_china", "crs_label", "metric_epsg", "metric_epsg_of",
+           "parse_crs", "to_storage"]
 
 STORAGE_SRID: Final = 4490
 """CGCS2000, the national datum every geometry is stored in (equal to WGS84 within cm)."""
@@ -38,20 +39,65 @@ _EE: Final = 0.00669342162296594323
 _BD_PI: Final = np.pi * 3000.0 / 180.0
 
 
+# OGC spellings of an EPSG code or of CRS84 (OGC API, GML, WFS): URNs and http(s) URIs
+_EPSG_SPELLINGS: Final = (
+    re.compile(r"(?:epsg|crs)\s*:\s*(\d{1,6})"),
+    re.compile(r"urn:ogc:def:crs:epsg:[\d.]*:(\d{1,6})"),
+    re.compile(r"https?://www\.opengis\.net/def/crs/epsg/[\d.]+/(\d{1,6})"),
+    re.compile(r"(\d{1,6})"),
+)
+_CRS84: Final = re.compile(r"(?:ogc\s*:\s*)?crs:?84|urn:ogc:def:crs:ogc:[\d.]*:crs84"
+                           r"|https?://www\.opengis\.net/def/crs/ogc/[\d.]+/crs84")
+MAX_CRS_TEXT: Final = 4000
+"""Longest CRS text looked at (a WKT definition fits comfortably); longer is refused."""
+_UNKNOWN: Final = ("use an EPSG code such as EPSG:4326, EPSG:4490 or EPSG:4549 (also as "
+                   "urn:ogc:def:crs:EPSG::4490 or http://www.opengis.net/def/crs/EPSG/0/4490), "
+                   "CRS84, or gcj02 (AMap/Tencent/WeChat), or bd09 (Baidu)")
+
+
 def parse_crs(value: str | int | None) -> str | CRS:
-    """'gcj02'/'bd09' (any case) or a pyproj CRS for EPSG codes and other definitions."""
+    """'gcj02'/'bd09' (any case) or a pyproj CRS for EPSG codes (any OGC spelling: EPSG:4490,
+    urn:ogc:def:crs:EPSG::4490, http://www.opengis.net/def/crs/EPSG/0/4490, 4490), CRS84 and
+    other definitions pyproj reads (WKT, PROJ). UnknownCRS (422) for anything else."""
     if value is None or value == "":
         return CRS.from_epsg(STORAGE_SRID)
     text = str(value).strip()
-    if text.lower().replace("-", "").replace("_", "") in CHINESE_DATUMS:
-        return text.lower().replace("-", "").replace("_", "")
+    shown = text if len(text) <= 60 else text[:57] + "..."
+    lowered = text.lower()
+    if lowered.replace("-", "").replace("_", "") in CHINESE_DATUMS:
+        return lowered.replace("-", "").replace("_", "")
+    if len(text) > MAX_CRS_TEXT or "\x00" in text:
+        raise UnknownCRS(f"unknown CRS '{shown}': {_UNKNOWN}")
+    if _CRS84.fullmatch(lowered):
+        return CRS.from_user_input("OGC:CRS84")
+    for spelling in _EPSG_SPELLINGS:
+        found = spelling.fullmatch(lowered)
+        if found:
+            return _from_epsg(int(found[1]), shown)
     try:
-        return CRS.from_user_input(int(text) if text.isdigit() else text)
+        return CRS.from_user_input(text)
+    except (CRSError, ValueError, TypeError) as exc:
+        raise UnknownCRS(f"unknown CRS '{shown}': {_UNKNOWN}") from exc
+
+
+def _from_epsg(code: int, shown: str) -> CRS:
+    try:
+        return CRS.from_epsg(code)
     except CRSError as exc:
-        raise UnknownCRS(
-            f"unknown CRS '{text}': use an EPSG code such as EPSG:4326, EPSG:4490 or "
-            "EPSG:4549, or gcj02 (AMap/Tencent/WeChat), or bd09 (Baidu)"
-        ) from exc
+        raise UnknownCRS(f"unknown CRS '{shown}': EPSG:{code} does not exist; "
+                         f"{_UNKNOWN}") from exc
+
+
+def crs_label(value: str | int | CRS | None) -> str:
+    """A short name of a CRS for storage and messages (at most 20 characters): 'EPSG:4490',
+    'OGC:CRS84', 'gcj02', 'bd09', else 'custom'."""
+    parsed = value if isinstance(value, CRS) else parse_crs(value)
+    if isinstance(parsed, str):
+        return parsed
+    authority = parsed.to_authority(min_confidence=100)
+    if authority is not None and len(label := f"{authority[0]}:{authority[1]}") <= 20:
+        return label
+    return "custom"
 
 
 def metric_epsg(lon: float, lat: float) -> int:

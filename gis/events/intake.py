@@ -19,6 +19,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
 from gis.access import jurisdiction
+from gis.core import crs, dates
 from gis.core.errors import Conflict, InvalidInput, NotFound, OutsideJurisdiction
 from gis.events import workflow
 from gis.grids import assign
@@ -34,7 +35,7 @@ class Location(BaseModel):
 
     lon: float
     lat: float
-    crs: str = "EPSG:4490"
+    crs: str = Field("EPSG:4490", max_length=200)
 
 
 class Reporter(BaseModel):
@@ -71,6 +72,7 @@ def _check_items(items: list[EventIn]) -> None:
                                f"{', '.join(EVENT_CHANNELS)}", valid=list(EVENT_CHANNELS))
         if item.location is None and not (item.address and item.address.strip()):
             raise InvalidInput(f"{where}give a location {{lon, lat, crs}} or an address")
+        dates.check_moment(item.reported_at, f"{where}reported_at")
 
 
 def _points(items: list[EventIn]) -> tuple[np.ndarray, np.ndarray]:
@@ -123,7 +125,7 @@ def _row(item: EventIn, event_id: int, lon: float, lat: float, now: datetime,
         "status": "reported" if located else "needs_location", "priority": item.priority,
         "address": item.address, "reporter_name": reporter.name,
         "reporter_phone": reporter.phone, "external_id": item.external_id,
-        "source_crs": item.location.crs if item.location else None,
+        "source_crs": crs.crs_label(item.location.crs) if item.location else None,
         "reported_at": reported,
         "due_at": reported + timedelta(hours=workflow.time_limit_hours(item.category,
                                                                         time_limits)),

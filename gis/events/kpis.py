@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.access import jurisdiction
-from gis.core import sql
+from gis.core import dates, sql
 from gis.core.errors import InvalidInput
 from gis.events import workflow
 
@@ -25,10 +25,10 @@ DEFAULT_DAYS = 30
 
 
 def _range(start: date | None, end: date | None) -> tuple[date, date]:
+    dates.check_range(start, end)
     end = end or datetime.now(UTC).date()
     start = start or end - timedelta(days=DEFAULT_DAYS - 1)
-    if start > end:
-        raise InvalidInput(f"from ({start}) must not be after to ({end})")
+    dates.check_range(start, end)
     return start, end
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, TEXT
 from sqlalchemy.orm import Session
 
 from gis.access import jurisdiction, privacy
-from gis.core import sql
+from gis.core import dates, sql
 from gis.core.errors import InvalidInput, NotFound
 from gis.events import categories, intake, workflow
 
@@ -120,7 +120,7 @@ def _when(value: str | None, name: str) -> datetime | None:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise InvalidInput(f"{name} must be a W3C/ISO 8601 date-time; got {value!r}") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return dates.check_moment(parsed, name)
 
 
 def _listed(value: str | None) -> list[str] | None:
@@ -143,6 +143,7 @@ def list_requests(session: Session, *, ids: str | None = None, service_code: str
     id_list = _listed(ids)
     end = _when(end_date, "end_date")
     start = _when(start_date, "start_date")
+    dates.check_range(start, end, ("start_date", "end_date"))
     if id_list is None and start is None:
         start = (end or datetime.now(UTC)) - timedelta(days=DEFAULT_DAYS)
     statement = text(sql.load("open311_requests")).bindparams(

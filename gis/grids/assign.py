@@ -24,12 +24,13 @@ from typing import Any
 
 import numpy as np
 from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError, ProjError
 from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, INTEGER
 from sqlalchemy.orm import Session
 
-from gis.core import bulkwrite, crs, db, sql
-from gis.core.errors import InvalidCoordinates, OutsideJurisdiction
+from gis.core import bulkwrite, crs, dates, db, sql
+from gis.core.errors import InvalidCoordinates, OutsideJurisdiction, UnknownCRS
 
 MAX_OUTSIDE_M = 50.0
 """How far outside the grids a point may be and still go to the nearest grid (metres)."""
@@ -74,13 +75,22 @@ def storage_points(lon: np.ndarray, lat: np.ndarray, source_crs: str | None = "E
     if isinstance(parsed, str):  # gcj02 / bd09: check what the caller sent, then convert
         _check(lon, lat, source_crs)
         x, y = crs.to_storage(lon, lat, parsed)
-    elif parsed.to_epsg() in (crs.STORAGE_SRID, 4326):
+    elif crs.crs_label(parsed) in ("EPSG:4490", "EPSG:4326", "OGC:CRS84"):
         x, y = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     else:
-        x, y = (np.asarray(v, dtype=float)
-                for v in _transformer(parsed.to_wkt()).transform(lon, lat))
+        x, y = _transformed(parsed, lon, lat, source_crs)
     _check(x, y, source_crs)
     return x, y
+
+
+def _transformed(parsed: CRS, lon: np.ndarray, lat: np.ndarray, source_crs: str | None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        x, y = _transformer(parsed.to_wkt()).transform(lon, lat, errcheck=False)
+    except (ProjError, CRSError) as exc:  # a vertical or otherwise unconvertible CRS
+        raise UnknownCRS(f"CRS '{source_crs}' cannot be converted to lon/lat (EPSG:4490): "
+                         "give a geographic or projected 2D CRS such as EPSG:4549") from exc
+    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
 
 
 def _check(lon: np.ndarray, lat: np.ndarray, source_crs: str | None) -> None:
@@ -111,6 +121,7 @@ def locate(session: Session, lon: float, lat: float, *, crs: str = "EPSG:4490",
     docstring for the rules.
     """
     x, y = storage_point(lon, lat, crs)
+    at = dates.check_moment(at, "at")
     row = session.execute(text(sql.load("locate")),
                           {"lon": x, "lat": y, "at": at}).mappings().first()
     if row is None:

@@ -69,8 +69,9 @@ def check(geoms: Geoms, kind: Kind, checks: Checks, *, located_elsewhere: pd.Ser
         checks.reject(empty & ~located_elsewhere,
                       "no location: give coordinates (lon/lat or a geometry) or an address")
         empty &= ~located_elsewhere
-    checks.reject(empty, "empty geometry")
+    checks.reject(empty, "empty or unreadable geometry: check the WKT or coordinates")
     present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    present &= ~_reject_non_finite(geoms, present, checks)
     types = pd.Series(np.where(present, shapely.get_type_id(geoms), -1), index=index)
     allowed = [shapely.GeometryType[t.upper()].value for t in kind.geometry]
     wrong = present & ~types.isin(allowed)
@@ -82,6 +83,18 @@ def check(geoms: Geoms, kind: Kind, checks: Checks, *, located_elsewhere: pd.Ser
     if set(kind.geometry) & set(POLYGON):
         geoms = _force_multi(geoms, checks.ok.to_numpy() & present)
     return geoms
+
+
+def _reject_non_finite(geoms: Geoms, rows: npt.NDArray[np.bool_], checks: Checks
+                       ) -> npt.NDArray[np.bool_]:
+    """Reject (and return) the rows of ``rows`` with a NaN or infinite coordinate: GEOS
+    cannot judge or repair them."""
+    coords, owner = shapely.get_coordinates(geoms[rows], return_index=True)
+    bad_rows = np.flatnonzero(rows)[np.unique(owner[~np.isfinite(coords).all(axis=1)])]
+    bad = np.zeros(len(geoms), dtype=bool)
+    bad[bad_rows] = True
+    checks.reject(bad, "coordinates missing or not numbers (NaN or infinite)")
+    return bad
 
 
 def _check_location(geoms: Geoms, rows: npt.NDArray[np.bool_], checks: Checks) -> None:

@@ -76,6 +76,9 @@ def _checked(session: Session, spec: Kind, raw: pd.DataFrame, source: str | CRS 
     if spec.geometry:
         column = raw["geometry"] if "geometry" in raw.columns else \
             pd.Series(None, index=raw.index, dtype=object)
+        if readers.UNCLOSED in raw.attrs:
+            checks.reject(raw.attrs[readers.UNCLOSED], "a ring of the polygon is not closed: "
+                          "its last point must repeat its first")
         geoms = geometry.to_storage(np.asarray(column, dtype=object), source)
         located = frame["address"].notna() if not spec.geometry_required else None
         geoms = geometry.check(geoms, spec, checks, located_elsewhere=located)

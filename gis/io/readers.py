@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 from pyproj import CRS
 
@@ -25,6 +26,8 @@ FORMATS: Final = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GeoPackag
 X_NAMES: Final = ("lon", "lng", "longitude", "x")
 Y_NAMES: Final = ("lat", "latitude", "y")
 WKT_NAMES: Final = ("wkt", "geometry", "geom")
+UNCLOSED: Final = "unclosed_rings"
+"""``frame.attrs`` key: per row, True where a ring of the geometry was not closed."""
 _CSV_OPTIONS: Final = {"X_POSSIBLE_NAMES": ",".join(X_NAMES),
                        "Y_POSSIBLE_NAMES": ",".join(Y_NAMES),
                        "GEOM_POSSIBLE_NAMES": ",".join(WKT_NAMES),
@@ -63,7 +66,7 @@ def read_file(path: Path, kind: Kind, *, layer: str | None = None
     elif fmt == "CSV":
         options = {**_CSV_OPTIONS, "encoding": _csv_encoding(path)}
     try:
-        frame = pyogrio.read_dataframe(path, layer=layer, **options)
+        frame = _read_dataframe(path, layer, options)
     except (DataSourceError, DataLayerError, ValueError) as exc:
         raise MalformedFile(f"'{path.name}' could not be read as {fmt}: "
                             f"{_short(exc)}; check that the file is complete and really a "
@@ -77,6 +80,18 @@ def read_file(path: Path, kind: Kind, *, layer: str | None = None
     if not kind.geometry and "geometry" in frame.columns:
         frame = pd.DataFrame(frame.drop(columns="geometry"))
     return frame, crs
+
+
+def _read_dataframe(path: Path, layer: str | None, options: dict[str, Any]) -> pd.DataFrame:
+    """The file's rows; a geometry GEOS cannot build (a ring whose last point is not its
+    first) becomes None, its row marked in ``frame.attrs[UNCLOSED]`` for the checks."""
+    try:
+        return pyogrio.read_dataframe(path, layer=layer, **options)
+    except shapely.errors.GEOSException:
+        frame = pyogrio.read_dataframe(path, layer=layer, on_invalid="ignore", **options)
+        fixed = pyogrio.read_dataframe(path, layer=layer, on_invalid="fix", **options)
+        frame.attrs[UNCLOSED] = (frame.geometry.isna() & fixed.geometry.notna()).to_numpy()
+        return frame
 
 
 def _read_osm(path: Path, kind: Kind) -> tuple[pd.DataFrame, CRS]:

@@ -12,6 +12,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from gis.core import dates
 from gis.io.kinds import Field, Kind
 from gis.io.readers import WKT_NAMES, X_NAMES, Y_NAMES
 from gis.io.report import Checks
@@ -114,6 +115,7 @@ def _date(text: pd.Series, spec: Field, checks: Checks) -> pd.Series:
     parsed = pd.to_datetime(text, errors="coerce", format="mixed")
     checks.reject(text.notna() & parsed.isna(),
                   f"{spec.name} is not a date (use YYYY-MM-DD): '" + text.astype(str) + "'")
+    _reject_out_of_range(parsed, spec, checks)
     return parsed.dt.date.astype(object).where(parsed.notna(), None)
 
 
@@ -123,7 +125,15 @@ def _datetime(text: pd.Series, spec: Field, checks: Checks) -> pd.Series:
     checks.reject(text.notna() & stamps.isna(),
                   f"{spec.name} is not a date and time (use ISO 8601, e.g. "
                   "2026-05-01T08:30:00+08:00): '" + text.astype(str) + "'")
+    _reject_out_of_range(stamps, spec, checks)
     return stamps.map(lambda t: t.isoformat(), na_action="ignore").astype(object)
+
+
+def _reject_out_of_range(stamps: pd.Series, spec: Field, checks: Checks) -> None:
+    """Reject dates outside gis.core.dates' range (they only ever are typing errors)."""
+    years = stamps.dt.year
+    checks.reject((years < dates.FIRST_DAY.year) | (years > dates.LAST_DAY.year),
+                  f"{spec.name} must lie {dates.ALLOWED}: '" + stamps.astype(str) + "'")
 
 
 def _to_utc(value: str) -> pd.Timestamp | None:

@@ -122,7 +122,11 @@ def in_scope(frame: pd.DataFrame, scope_code: str | None) -> pd.DataFrame:
 
 
 def summary_of(frame: pd.DataFrame) -> dict:
-    """Totals of a coverage_frame: buildings, households, residents, covered, rate (0–1)."""
+    """Totals of a coverage_frame: buildings, households, residents, covered, rate (0–1;
+    None without households, e.g. before any building is imported)."""
+    if frame.empty:
+        return {"buildings": 0, "covered_buildings": 0, "households": 0,
+                "covered_households": 0, "residents": 0, "covered_residents": 0, "rate": None}
     return _records(_rates(frame, None))[0]
 
 
@@ -175,7 +179,9 @@ def _catchments(frame: pd.DataFrame) -> list[dict]:
                                          covered_households=("ch", "sum")).reset_index()
     agg = pd.DataFrame({"facility_id": np.array(list(names), dtype="int64")}).merge(
         agg, on="facility_id", how="left")
-    agg = agg.fillna(0).assign(name=agg["facility_id"].map(names))
+    counts = ["buildings", "households", "residents", "covered_households"]
+    agg[counts] = agg[counts].fillna(0).astype("int64")  # a facility no building is nearest to
+    agg = agg.assign(name=agg["facility_id"].map(names))
     return _records(agg)
 
 
