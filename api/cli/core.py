@@ -116,13 +116,21 @@ def keys_revoke(ref: Annotated[str, typer.Argument(
     console.print(f"key {info.id} ({info.prefix}, {info.role}) {state}")
 
 
-def serve(host: Annotated[str, typer.Option()] = "127.0.0.1",
-          port: Annotated[int, typer.Option()] = 8000) -> None:
-    """Serve the map and the API with uvicorn."""
+def run_server(app: str, *, host: str, port: int, workers: int | None = None,
+               log_level: str = "info") -> None:
+    """Serve the ASGI ``app`` ("module:attribute") with uvicorn as ``gridmap serve`` does."""
     import uvicorn
 
+    uvicorn.run(app, host=host, port=port, workers=workers, log_level=log_level)
+
+
+def serve(host: Annotated[str, typer.Option()] = "127.0.0.1",
+          port: Annotated[int, typer.Option()] = 8000,
+          workers: Annotated[int | None, typer.Option(
+              help="server processes")] = None) -> None:
+    """Serve the map and the API with uvicorn."""
     console.print(f"gridmap map: http://{host}:{port}/map   API docs: http://{host}:{port}/docs")
-    uvicorn.run("api.main:app", host=host, port=port, log_level="info")
+    run_server("api.main:app", host=host, port=port, workers=workers)
 
 
 def register(app: typer.Typer) -> None:
