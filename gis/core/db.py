@@ -27,9 +27,14 @@ def database_url(settings: Settings, *, start: bool = True) -> str:
 
 
 def make_engine(settings: Settings, *, start: bool = True) -> Engine:
-    """A pooled engine on the database in use."""
+    """A pooled engine on the database in use: ``settings.db_pool_size`` connections kept open
+    (as many as the server's request threads, api.main), as many again as a short-lived
+    overflow (a request holds its connection between its thread hops, so a few more requests
+    than threads may hold one). Pre-ping: a connection the database dropped (a restart) is
+    replaced on checkout instead of failing a request."""
+    size = settings.db_pool_size
     return create_engine(database_url(settings, start=start), pool_pre_ping=True,
-                         pool_size=5, max_overflow=10)
+                         pool_size=size, max_overflow=size)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
