@@ -63,6 +63,7 @@ PEER_SECONDS = float(os.environ.get("BENCH_LOAD_PEER_SECONDS", "15"))
 MAX_REQUESTS = int(os.environ.get("BENCH_LOAD_MAX_REQUESTS", "200000"))
 WORKERS = os.environ.get("BENCH_LOAD_WORKERS")  # unset: gridmap serve's default
 SECRET = "bench-load-server-secret"
+STATS_SETTLE_S = 11.0
 SUBDISTRICT = "320706013000"
 ZOOM = 15
 TARGETS_P99_MS = {"locate": 50.0, "event_intake": 200.0}
@@ -206,11 +207,19 @@ def drive(base: str, make: Callable[[], client.Request], seconds: float) -> tupl
     return result, outcomes
 
 
-def sessions(engine: Engine) -> int:
+def sessions(engine: Engine) -> tuple[int, int]:
+    """Database sessions ever opened (pg_stat_database.sessions) and open now (the server's).
+
+    A backend reports its statistics at most once a second and, once idle, within 10 s
+    (PostgreSQL 15): wait that out so the count holds every connection made so far."""
+    time.sleep(STATS_SETTLE_S)
     with engine.connect() as conn:
-        return int(conn.execute(text(
+        ever = conn.execute(text(
             "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"))
-            .scalar_one())
+        now = conn.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"))
+        return int(ever.scalar_one()), int(now.scalar_one())
 
 
 def lost_writes(engine: Engine, outcomes: list[client.Outcome]) -> dict:
@@ -277,9 +286,11 @@ def main() -> dict:
         points, tiles, key = prepare(engine)
         with server(ours_command(), engine, log) as base:
             drive(base, mix_requests(points, tiles, key, MIX), 5)  # warm-up, untimed
-            before = sessions(engine)
+            before, _ = sessions(engine)
             mix, outcomes = drive(base, mix_requests(points, tiles, key, MIX), SECONDS)
-            mix["all"]["new_db_sessions"] = sessions(engine) - before
+            after, open_now = sessions(engine)
+            mix["all"]["new_db_sessions"] = after - before  # the bench's own is pooled
+            mix["all"]["server_db_connections"] = open_now
             mix["lost_writes"] = lost_writes(engine, outcomes)
             print(f"mix: {json.dumps(mix, ensure_ascii=False)}", flush=True)
             locate_only, _ = drive(base, mix_requests(points, tiles, key, ["locate"]),
