@@ -286,11 +286,14 @@ def main() -> dict:
         points, tiles, key = prepare(engine)
         with server(ours_command(), engine, log) as base:
             drive(base, mix_requests(points, tiles, key, MIX), 5)  # warm-up, untimed
-            before, _ = sessions(engine)
+            before, open_before = sessions(engine)
             mix, outcomes = drive(base, mix_requests(points, tiles, key, MIX), SECONDS)
-            after, open_now = sessions(engine)
-            mix["all"]["new_db_sessions"] = after - before  # the bench's own is pooled
-            mix["all"]["server_db_connections"] = open_now
+            after, open_after = sessions(engine)
+            # the bench's own engine is pooled: every new session is the server's. A pool
+            # growing to its size opens sessions and keeps them; churn is what it closed again
+            mix["all"]["db_sessions"] = {"open_before": open_before, "opened": after - before,
+                                         "open_after": open_after,
+                                         "closed": open_before + after - before - open_after}
             mix["lost_writes"] = lost_writes(engine, outcomes)
             print(f"mix: {json.dumps(mix, ensure_ascii=False)}", flush=True)
             locate_only, _ = drive(base, mix_requests(points, tiles, key, ["locate"]),
