@@ -204,6 +204,7 @@ def drive(base: str, make: Callable[[], client.Request], seconds: float) -> tupl
                                 max_requests=MAX_REQUESTS)
     result = summarize(outcomes, wall)
     result["all"]["client_cpu_share"] = round((time.process_time() - cpu) / wall, 2)
+    result["all"]["loadavg_1min_after"] = round(os.getloadavg()[0], 2)
     return result, outcomes
 
 
@@ -316,8 +317,7 @@ def main() -> dict:
                      "server_workers": WORKERS or "gridmap serve default",
                      "demo": "seed 42", "tiles": f"{len(tiles)} tiles at z{ZOOM}"},
         "mix": mix, "locate_only": locate_only["locate"] | {"all": locate_only["all"]},
-        "floor_select1": floor["select1"] | {"client_cpu_share":
-                                             floor["all"]["client_cpu_share"]},
+        "floor_select1": floor["select1"] | {"all": floor["all"]},
         "floor_psycopg2_locate": bare,
         "targets_p99_ms": TARGETS_P99_MS, "targets_met": met,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
