@@ -15,9 +15,11 @@ BENCH_LOAD_CONCURRENCY (16) keep-alive connections:
   floor_psycopg2_locate  the locate SQL itself (gis/core/sql/locate.sql) from psycopg2 alone:
                one connection per thread, no HTTP, no Python of ours.
 
-The server's new database sessions during the mix (pg_stat_database.sessions) show whether
-the pool churns. The machine's load average before and after is recorded: on the shared
-2-core machine absolute figures are noisy; compare with the floors of the same run.
+The database sessions the server opened during the mix and closed again (from
+pg_stat_database.sessions and pg_stat_activity, read after the statistics settle) show
+whether its pool churns. The machine's load average is recorded before, after each phase and
+after: on the shared 2-core machine absolute figures are noisy; compare with the floors of
+the same run. BENCH_LOAD_WORKERS passes ``--workers`` to the servers (default: serve's own).
 
 Writes bench/results/load.json; ``python -m bench load``. Never sends anything beyond 127.0.0.1;
 bounded by time and by BENCH_LOAD_MAX_REQUESTS (200,000) per phase.
