@@ -50,7 +50,7 @@ def check_role(caller: Caller, roles: Iterable[str]) -> Caller:
 def require(*roles: str) -> Any:
     """A dependency (``Depends``) that admits only ``roles`` (admin always)."""
 
-    def _check(caller: CallerDep) -> Caller:
+    async def _check(caller: CallerDep) -> Caller:
         return check_role(caller, roles)
 
     return Depends(_check)

@@ -17,7 +17,7 @@ from gis.core.settings import Settings
 _bearer = HTTPBearer(auto_error=False, description="API key made by `gridmap keys create`")
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -39,7 +39,7 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
-def check_page_size(request: Request, settings: SettingsDep) -> None:
+async def check_page_size(request: Request, settings: SettingsDep) -> None:
     """The app's page-size cap (``settings.max_page_size``) on the ``limit`` query parameter,
     the page size of every list route: installed once for the whole app by create_app, so no
     list route can forget it. Values that are not whole numbers are left to the route's own
@@ -58,7 +58,7 @@ under /api/v1 and /open311) needs the ``Authorization: Bearer`` header, which it
 by itself. SameSite=Strict on the cookie is the second fence, not the only one."""
 
 
-def get_server_secret(request: Request) -> bytes:
+async def get_server_secret(request: Request) -> bytes:
     """The server secret (signs login cookies, keys the API-key digests), read once per app."""
     secret = getattr(request.app.state, "server_secret", None)
     if secret is None:

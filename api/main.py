@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import Depends, FastAPI
 
 from api import deps, errors
@@ -19,6 +20,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # sync handlers and dependencies run on anyio's thread pool (40 threads by default):
+        # as many threads as pooled connections, so a thread never waits for a connection
+        # and the pool never opens overflow connections it closes again (churn)
+        to_thread.current_default_thread_limiter().total_tokens = settings.db_pool_size
         engine = db.make_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = db.make_sessionmaker(engine)

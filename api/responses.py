@@ -10,7 +10,11 @@ import pandas as pd
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from gis.core.frames import feature_collection_from_frame, records_from_frame
+from gis.core.frames import (
+    feature_collection_from_frame,
+    feature_collection_json,
+    records_from_frame,
+)
 
 GEOJSON = "application/geo+json"
 
@@ -21,6 +25,8 @@ class GeoJSONResponse(JSONResponse):
     media_type = GEOJSON
 
     def render(self, content: Any) -> bytes:
+        if isinstance(content, bytes):  # serialised already (gis.core.frames)
+            return content
         return json.dumps(content, ensure_ascii=False, allow_nan=False,
                           separators=(",", ":")).encode("utf-8")
 
@@ -53,10 +59,9 @@ def geojson_page(request: Request, frame: gpd.GeoDataFrame, *, limit: int | None
                  offset: int, id_column: str = "code", extra: dict | None = None
                  ) -> GeoJSONResponse:
     """A FeatureCollection of one page, feature ids taken from ``id_column``."""
-    body = feature_collection_from_frame(
+    return GeoJSONResponse(feature_collection_json(
         frame, id_column=id_column,
-        extra={**_paging(request, frame, limit, offset, GEOJSON), **(extra or {})})
-    return GeoJSONResponse(body)
+        extra={**_paging(request, frame, limit, offset, GEOJSON), **(extra or {})}))
 
 
 def geojson_feature(frame: gpd.GeoDataFrame, *, id_column: str = "code",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from typing import Annotated
 
@@ -116,13 +117,29 @@ def keys_revoke(ref: Annotated[str, typer.Argument(
     console.print(f"key {info.id} ({info.prefix}, {info.role}) {state}")
 
 
-def serve(host: Annotated[str, typer.Option()] = "127.0.0.1",
-          port: Annotated[int, typer.Option()] = 8000) -> None:
-    """Serve the map and the API with uvicorn."""
+def run_server(app: str, *, host: str, port: int, workers: int | None = None,
+               log_level: str = "info") -> None:
+    """Serve the ASGI ``app`` ("module:attribute") with uvicorn as ``gridmap serve`` does:
+    ``workers`` processes (default: one per CPU core), each with its own database pool."""
     import uvicorn
 
+    uvicorn.run(app, host=host, port=port, workers=workers or default_workers(),
+                log_level=log_level)
+
+
+def default_workers() -> int:
+    """One server process per CPU core this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
+
+
+def serve(host: Annotated[str, typer.Option()] = "127.0.0.1",
+          port: Annotated[int, typer.Option()] = 8000,
+          workers: Annotated[int | None, typer.Option(
+              min=1, help="server processes (default: one per CPU core)")] = None) -> None:
+    """Serve the map and the API with uvicorn."""
     console.print(f"gridmap map: http://{host}:{port}/map   API docs: http://{host}:{port}/docs")
-    uvicorn.run("api.main:app", host=host, port=port, log_level="info")
+    run_server("api.main:app", host=host, port=port, workers=workers)
 
 
 def register(app: typer.Typer) -> None:

@@ -26,7 +26,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from gis.access.callers import ANONYMOUS, Caller
@@ -115,7 +115,7 @@ def caller_from_token(session: Session, token: str | None,
 
 
 def _verified(session: Session, wanted: str) -> Any:
-    row = session.execute(text(sql.load("key_verify")), {"digest": wanted}).one_or_none()
+    row = session.execute(sql.statement("key_verify"), {"digest": wanted}).one_or_none()
     # The index lookup compared HMAC outputs, which tell nothing without the server secret;
     # this constant-time check is the one that decides.
     if row is None or not hmac.compare_digest(row.digest, wanted):
@@ -146,7 +146,7 @@ def _caller_of(session: Session, row: Any) -> Caller:
         raise Unauthenticated(f"this API key expired on {_shown(row.expires_at)}; "
                               "ask your administrator for a new one")
     if row.stale:
-        session.execute(text(sql.load("key_touch")), {"id": row.id})
+        session.execute(sql.statement("key_touch"), {"id": row.id})
     return Caller(role=row.role, region_code=row.region_code, key_id=row.id)
 
 

@@ -12,6 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from gis.core import embedded
 from gis.core.settings import Settings
 
+DB_POOL_OVERFLOW = 4
+"""Connections a pool may open beyond its size for a moment (closed when returned)."""
+
 
 def database_url(settings: Settings, *, start: bool = True) -> str:
     """``GRIDMAP_DATABASE_URL`` when set (never starts anything), else the embedded cluster's.
@@ -27,9 +30,13 @@ def database_url(settings: Settings, *, start: bool = True) -> str:
 
 
 def make_engine(settings: Settings, *, start: bool = True) -> Engine:
-    """A pooled engine on the database in use."""
+    """A pooled engine on the database in use: up to ``settings.db_pool_size`` connections,
+    opened when first needed and then kept (as many as the server's request threads,
+    api.main), plus ``DB_POOL_OVERFLOW`` closed again after use, a cushion for more requests
+    in flight than that. Pre-ping: a connection the database dropped (a restart) is replaced
+    on checkout instead of failing a request."""
     return create_engine(database_url(settings, start=start), pool_pre_ping=True,
-                         pool_size=5, max_overflow=10)
+                         pool_size=settings.db_pool_size, max_overflow=DB_POOL_OVERFLOW)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

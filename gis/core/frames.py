@@ -5,13 +5,14 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.orm import Session
 
 from gis.core.crs import STORAGE_SRID
@@ -57,9 +58,16 @@ def frame_from_sql(session: Session, sql: str, params: dict | None = None, *,
     """Run ``sql`` (bound ``params``) and return a GeoDataFrame in EPSG:4490 (or a DataFrame)."""
     conn = session.connection()
     if geom_col is None:
-        return pd.read_sql(text(sql), conn, params=params)
-    return gpd.read_postgis(text(sql), conn, geom_col=geom_col, params=params,
+        return pd.read_sql(_statement(sql), conn, params=params)
+    return gpd.read_postgis(_statement(sql), conn, geom_col=geom_col, params=params,
                             crs=f"EPSG:{STORAGE_SRID}")
+
+
+@lru_cache(maxsize=256)
+def _statement(sql: str) -> TextClause:
+    """``text(sql)`` built once per distinct statement (gridmap's SQL is a fixed set: values
+    are bound, never formatted in), not on every request (gis.core.sql.statement)."""
+    return text(sql)
 
 
 def records_from_frame(frame: pd.DataFrame) -> list[dict]:
@@ -82,3 +90,26 @@ def feature_collection_from_frame(frame: gpd.GeoDataFrame, *, id_column: str | N
         for rec, g in zip(records, geoms, strict=True)
     ]
     return {"type": "FeatureCollection", "features": features, **(extra or {})}
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def feature_collection_json(frame: gpd.GeoDataFrame, *, id_column: str | None = "id",
+                            extra: dict | None = None) -> bytes:
+    """``feature_collection_from_frame`` serialised (compact UTF-8 JSON, the same members in
+    the same order), with each geometry written once by GEOS and put in as it is: parsing
+    it into Python lists and writing them out again was most of the time a page of grid
+    polygons took to answer."""
+    geometry_name = frame.geometry.name
+    records = records_from_frame(frame.drop(columns=[geometry_name]))
+    geoms = shapely.to_geojson(np.asarray(frame.geometry.values, dtype=object))
+    features = [
+        '{"type":"Feature",'
+        + (f'"id":{_dumps(rec.get(id_column))},' if id_column and id_column in rec else "")
+        + f'"geometry":{"null" if g is None else g},"properties":{_dumps(rec)}}}'
+        for rec, g in zip(records, geoms, strict=True)
+    ]
+    rest = "," + _dumps(extra)[1:-1] if extra else ""
+    return f'{{"type":"FeatureCollection","features":[{",".join(features)}]{rest}}}'.encode()

@@ -18,6 +18,14 @@ class Settings(BaseSettings):
     pg_bin: Path | None = None
     """Folder holding initdb/pg_ctl; found from Debian's layout when unset."""
     db_name: str = "gridmap"
+    db_pool_size: int = 16
+    """Database connections each server process keeps open once opened, and the threads it
+    runs request handlers on (``GRIDMAP_DB_POOL_SIZE``). A request holds its connection from
+    its first query to its end, also while it waits for a thread between its steps, so up to
+    this many requests in flight on one process never open and close connections (no pool
+    churn). Each ``gridmap serve`` process has its own pool and may open 4 more for a moment
+    (gis.core.db.DB_POOL_OVERFLOW): keep workers × (size + 4) under the database's
+    max_connections (60 in the embedded cluster)."""
     max_upload_bytes: int = 50 * 1024 * 1024
     max_page_size: int = 5000
     walk_speed_m_per_min: float = 50.0

@@ -122,7 +122,7 @@ def locate(session: Session, lon: float, lat: float, *, crs: str = "EPSG:4490",
     """
     x, y = storage_point(lon, lat, crs)
     at = dates.check_moment(at, "at")
-    row = session.execute(text(sql.load("locate")),
+    row = session.execute(sql.statement("locate"),
                           {"lon": x, "lat": y, "at": at}).mappings().first()
     if row is None:
         raise OutsideJurisdiction("no grid is in force here: the point cannot be assigned",
@@ -234,10 +234,13 @@ def _execute(session: Session, statement: str, params: dict[str, Any]) -> int:
 
 
 def _settings(session: Session, **values: str) -> None:
-    """Set run-time settings for the rest of the transaction (set_config(..., true))."""
-    for name, value in values.items():
-        session.execute(text("SELECT set_config(:name, :value, true)"),
-                        {"name": name, "value": value})
+    """Set run-time settings for the rest of the transaction (set_config(..., true)), all in
+    one round trip (an intake runs this twice per event)."""
+    calls = ", ".join(f"set_config(:name{i}, :value{i}, true)" for i in range(len(values)))
+    params: dict[str, str] = {}
+    for i, (name, value) in enumerate(values.items()):
+        params |= {f"name{i}": name, f"value{i}": value}
+    session.execute(text(f"SELECT {calls}"), params)
 
 
 def assign_buildings(session: Session, community_code: str | None = None) -> int:

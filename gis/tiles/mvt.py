@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.access import jurisdiction
@@ -82,5 +81,5 @@ def get_tile(session: Session, caller: Caller, layer: str, z: int, x: int, y: in
               "margin": BUFFER / EXTENT,
               "theme": theme, "scope": jurisdiction.scope_prefix(caller.scope),
               "details": details}
-    data = session.execute(text(sql.load(f"tile_{layer}")), params).scalar_one()
+    data = session.execute(sql.statement(f"tile_{layer}"), params).scalar_one()
     return bytes(data or b"")

@@ -4,7 +4,7 @@ Every edit, apply and reject of a plan bumps ``version`` (gis.plans.lock); the A
 as the ``ETag`` of a plan and refuses a write whose ``If-Match`` names an older one (412).
 Plans made before this revision start at 1.
 
-Revision ID: 0013
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-03 18:00:00
 """
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013"
+revision: str = "0009"
 down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
