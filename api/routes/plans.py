@@ -78,9 +78,11 @@ class PlanEdit(BaseModel):
 @router.post("/api/v1/plans/{plan_id}/edits", response_model=PlanReport, responses=errors(404, 409),
              response_model_exclude_unset=True)
 def edit_plan(caller: PlannerDep, plan: CurrentPlan, body: PlanEdit,
-              session: SessionDep) -> dict:
-    """Redraw by hand inside a draft plan; metrics, flags and crosswalk are recomputed."""
-    plans.edit_plan(session, plan.id, body.model_dump(exclude_none=True), actor=caller.name)
+              session: SessionDep, settings: SettingsDep) -> dict:
+    """Redraw by hand inside a draft plan; metrics, flags and crosswalk are recomputed. A
+    drawn geometry may have at most GRIDMAP_MAX_VERTICES vertices (422)."""
+    plans.edit_plan(session, plan.id, body.model_dump(exclude_none=True), actor=caller.name,
+                    max_vertices=settings.max_vertices)
     return plans.plan_report(session, plan.id)
 
 

@@ -91,8 +91,10 @@ ERROR_DESCRIPTIONS = {
     403: "the key's role may not do this, or the object lies outside its region",
     404: "no such object (also outside the key's region, so nothing leaks)",
     409: "conflict: illegal state change, or the data changed meanwhile",
-    413: "upload too large",
+    413: "request body, upload or archive too large (GRIDMAP_MAX_BODY_BYTES, …)",
     422: "invalid input (bad parameters, coordinates, geometry or body)",
+    429: "too many requests from this key or address; see the Retry-After header",
+    504: "the database stopped the request at its statement_timeout; ask for less at once",
 }
 
 
