@@ -3,7 +3,9 @@
 Written by hand because it is a dozen lines over the ASGI protocol: Starlette has no body
 limit of its own, and ``BaseHTTPMiddleware`` would buffer and slow every request. The
 declared ``Content-Length`` is refused before a byte is read; a body sent without one (chunked)
-is counted as it streams in and cut off at the limit.
+is counted as it streams in and cut off at the limit: the 413 goes out at once and the app
+reads on as if the client had gone (FastAPI would turn an exception raised while it reads a
+body into its own 400).
 """
 
 from __future__ import annotations
@@ -49,28 +51,26 @@ class BodySizeLimit:
             await _refuse(send, too_large(limit, setting))
             return
         seen = 0
-        started = False
+        refused = False
 
         async def counted_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > limit:  # the route's error handler answers it (a GridmapError)
-                    raise too_large(limit, setting)
+                if seen > limit:  # answer now; the app sees the client gone
+                    refused = True
+                    await _refuse(send, too_large(limit, setting))
+                    return {"type": "http.disconnect"}
             return message
 
-        async def watched_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+        async def guarded_send(message: Message) -> None:
+            if not refused:  # after a 413 the app's own answer (to a gone client) is dropped
+                await send(message)
 
-        try:
-            await self.app(scope, counted_receive, watched_send)
-        except PayloadTooLarge as exc:  # raised where no handler of the app caught it
-            if started:
-                raise
-            await _refuse(send, exc)
+        await self.app(scope, counted_receive, guarded_send)
 
 
 async def _refuse(send: Send, exc: PayloadTooLarge) -> None:

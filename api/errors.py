@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import pandas as pd
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -124,6 +125,12 @@ def _timeout(request: Request) -> JSONResponse:
                               "later", "timeout"), status_code=504)
 
 
+async def _pandas_database_error(request: Request, exc: Exception) -> JSONResponse:
+    """pandas' read_sql wraps the database's error: answer as for that one."""
+    cause = exc.__cause__
+    return await _database_error(request, cause if isinstance(cause, DBAPIError) else exc)
+
+
 _NUL_MESSAGE = "A string literal cannot contain NUL"
 
 
@@ -142,4 +149,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(StaleDataError, _stale_error)
     app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(pd.errors.DatabaseError, _pandas_database_error)
     app.add_exception_handler(ValueError, _value_error)

@@ -204,16 +204,18 @@ def list_services(fmt: Format) -> Response:
 
 
 @router.get("/v2/requests.{fmt}", response_model=ServiceRequests, responses=XML)
-def list_requests(session: SessionDep, fmt: Format, reader: ReaderDep,
-                  service_request_id: str | None = None, service_code: str | None = None,
+def list_requests(session: SessionDep, fmt: Format, reader: ReaderDep, settings: SettingsDep,
+                  *, service_request_id: str | None = None, service_code: str | None = None,
                   start_date: str | None = None, end_date: str | None = None,
                   status: str | None = None) -> Response:
     """Service requests in the key's region (no reporter data): by ids, or the last 90 days
     by default; ``service_request_id``, ``service_code`` and ``status`` take comma-delimited
-    lists. Needs a key that may read events (``api_key`` or Bearer)."""
+    lists. Needs a key that may read events (``api_key`` or Bearer). At most 1000 (or
+    GRIDMAP_MAX_PAGE_SIZE when smaller) newest requests."""
     found = open311.list_requests(session, ids=service_request_id, service_code=service_code,
                                   start_date=start_date, end_date=end_date, status=status,
-                                  scope=reader.scope)
+                                  scope=reader.scope,
+                                  limit=min(open311.MAX_REQUESTS, settings.max_page_size))
     return _answer(found, fmt, "service_requests")
 
 
