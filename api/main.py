@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   docs_url=None, redoc_url=None,
                   dependencies=[Depends(deps.check_page_size),
                                 Depends(deps.set_statement_timeout)],
-                  responses=error_answers(413, 504),
+                  responses=error_answers(413, 429, 504),
                   description="网格化管理 GIS: grids, assignment, service circles, balancing.")
     app.state.settings = settings
     app.state.rate_limits = RateLimits(settings)

@@ -20,7 +20,7 @@ from gis.access import keys
 from layers import login
 
 router = APIRouter(tags=["maps"],
-                   responses=errors(401, 422, 429))
+                   responses=errors(401, 422))
 Next = Annotated[str, Form()]
 
 
