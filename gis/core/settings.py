@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     """``statement_timeout`` of imports and plan drafts, edits and applies."""
     rate_limit_writes: str = "1200/minute"
     """Writes (POST/PUT/PATCH/DELETE) per API key, in the ``limits`` notation."""
-    rate_limit_logins: str = "20/minute"
+    rate_limit_logins: str = "60/minute"
     """Map-page login attempts per client address."""
     rate_limit_wrong_keys: str = "30/minute"
     """Wrong, revoked or expired keys per client address; past it, requests with a key are
