@@ -7,11 +7,14 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, event, text
+from sqlalchemy.orm import Session, SessionTransaction
 
+from api import ratelimits
 from gis.access import keys
 from gis.access.callers import Caller
 from gis.core import paging
+from gis.core.errors import Unauthenticated
 from gis.core.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False, description="API key made by `gridmap keys create`")
@@ -49,6 +52,42 @@ async def check_page_size(request: Request, settings: SettingsDep) -> None:
         paging.check_page(int(limit), 0, max_size=settings.max_page_size)
 
 
+READ_METHODS = frozenset({"GET", "HEAD"})
+LONG_PREFIXES = ("/api/v1/import/", "/api/v1/plans", "/map/plans")
+"""Writes under these paths (imports; plan drafts, edits and applies) get the long timeout."""
+_SET_TIMEOUT = text("SELECT set_config('statement_timeout', :ms, true)")
+
+
+def statement_timeout(method: str, path: str, settings: Settings) -> tuple[str, int]:
+    """The request kind ('read', 'write' or 'long') and its ``statement_timeout`` in ms."""
+    if method in READ_METHODS:
+        return "read", settings.statement_timeout_read_ms
+    if path.startswith(LONG_PREFIXES):
+        return "long", settings.statement_timeout_long_ms
+    return "write", settings.statement_timeout_write_ms
+
+
+def set_statement_timeout(request: Request, session: SessionDep,
+                          settings: SettingsDep) -> Iterator[None]:
+    """``SET LOCAL statement_timeout`` for the request's kind, at the start of each of the
+    session's transactions (or at once when one is open), installed for the whole app by
+    create_app. A statement cut off answers 504 (api.errors)."""
+    kind, ms = statement_timeout(request.method, request.url.path, settings)
+    request.state.statement_timeout = (kind, ms)
+    params = {"ms": str(ms)}
+
+    def apply(_: Session, __: SessionTransaction, connection: Connection) -> None:
+        connection.execute(_SET_TIMEOUT, params)
+
+    if session.in_transaction():
+        session.execute(_SET_TIMEOUT, params)
+    event.listen(session, "after_begin", apply)
+    try:
+        yield
+    finally:  # a session shared across requests (the tests') must not keep this request's
+        event.remove(session, "after_begin", apply)
+
+
 SESSION_COOKIE = "gridmap_key"
 """The map pages' login cookie: a signed session token (gis.access.keys), never the key itself."""
 COOKIE_METHODS = frozenset({"GET", "HEAD"})
@@ -77,7 +116,7 @@ def get_caller(request: Request, session: SessionDep, secret: ServerSecretDep,
     else the anonymous public. A bad, revoked or expired key is 401; a bad or stale cookie
     is just anonymous."""
     if credentials is not None:
-        caller = keys.caller_from_token(session, credentials.credentials, secret)
+        caller = caller_of_key(request, session, credentials.credentials, secret)
     elif request.cookies.get(SESSION_COOKIE) and request.method in COOKIE_METHODS:
         caller = keys.caller_from_session(session, request.cookies[SESSION_COOKIE], secret)
     else:
@@ -88,3 +127,18 @@ def get_caller(request: Request, session: SessionDep, secret: ServerSecretDep,
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
 
+
+
+def caller_of_key(request: Request, session: Session, key: str, secret: bytes) -> Caller:
+    """The caller of an API key sent with ``request``, under the rate limits: an address past
+    its wrong-key limit is 429 before the key is looked at, a wrong key is counted and
+    logged, a write is counted against its key (api.ratelimits)."""
+    limits = ratelimits.of(request)
+    limits.check_address(request)
+    try:
+        caller = keys.caller_from_token(session, key, secret)
+    except Unauthenticated as exc:
+        limits.wrong_key(request, exc.message)
+        raise
+    limits.write(request, caller)
+    return caller

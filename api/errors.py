@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import pandas as pd
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -24,6 +25,7 @@ STATUS = {
     errors.PreconditionFailed: 412,
     errors.Unauthenticated: 401,
     errors.Forbidden: 403,
+    errors.RateLimited: 429,
     errors.DatabaseUnavailable: 503,
 }
 
@@ -39,8 +41,12 @@ def _body(detail: object, code: str, **extra: object) -> dict:
     return {"detail": detail, "code": code, **extra}
 
 
+QUERY_CANCELED = "57014"
+"""PostgreSQL's SQLSTATE of a statement stopped by ``statement_timeout`` (psycopg2's
+QueryCanceled); a cancel by an operator answers the same."""
+
 PAGE_TITLES = {401: "需要登录", 403: "无权查看", 404: "未找到", 409: "数据冲突", 412: "数据已更新",
-               422: "请求有误"}
+               422: "请求有误", 429: "请求过于频繁"}
 
 
 def is_page(request: Request) -> bool:
@@ -58,7 +64,7 @@ def _page_error(request: Request, exc: errors.GridmapError, status: int) -> Resp
     caller = getattr(request.state, "caller", None)
     page = login.notice_page(PAGE_TITLES.get(status, "无法显示"), exc.message,
                              next_url=here if status == 403 else None, caller=caller)
-    return HTMLResponse(page, status_code=status)
+    return HTMLResponse(page, status_code=status, headers=_headers(exc))
 
 
 async def _gridmap_error(request: Request, exc: Exception) -> Response:
@@ -69,9 +75,16 @@ async def _gridmap_error(request: Request, exc: Exception) -> Response:
     if is_page(request) and (status in (401, 403)
                              or "text/html" in request.headers.get("accept", "")):
         return _page_error(request, exc, status)
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, errors.Unauthenticated) else None
     return JSONResponse(_body(exc.message, exc.code, **exc.details), status_code=status,
-                        headers=headers)
+                        headers=_headers(exc))
+
+
+def _headers(exc: errors.GridmapError) -> dict[str, str] | None:
+    if isinstance(exc, errors.Unauthenticated):
+        return {"WWW-Authenticate": "Bearer"}
+    if isinstance(exc, errors.RateLimited):
+        return {"Retry-After": str(exc.details["retry_after"])}
+    return None
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
@@ -93,10 +106,30 @@ async def _stale_error(_: Request, exc: Exception) -> JSONResponse:
                               "conflict"), status_code=409)
 
 
-async def _database_error(_: Request, exc: Exception) -> JSONResponse:
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    if getattr(getattr(exc, "orig", None), "pgcode", None) == QUERY_CANCELED:
+        return _timeout(request)
     log.error("database error: %s", type(exc).__name__)
     return JSONResponse(_body("the database could not answer this request", "database_error"),
                         status_code=503)
+
+
+def _timeout(request: Request) -> JSONResponse:
+    """A statement cut off by the request kind's ``statement_timeout`` (api.deps)."""
+    kind, ms = getattr(request.state, "statement_timeout", ("", 0))
+    log.warning("statement timeout (%s, %d ms) on %s %s", kind, ms, request.method,
+                request.url.path)
+    setting = f"GRIDMAP_STATEMENT_TIMEOUT_{kind.upper()}_MS" if kind else "statement_timeout"
+    return JSONResponse(_body(f"the database stopped this request after {ms / 1000:g} s, "
+                              f"the most a {kind or 'request'} may take ({setting}); ask for "
+                              "less at once (a smaller bbox, limit, file or area) or try again "
+                              "later", "timeout"), status_code=504)
+
+
+async def _pandas_database_error(request: Request, exc: Exception) -> JSONResponse:
+    """pandas' read_sql wraps the database's error: answer as for that one."""
+    cause = exc.__cause__
+    return await _database_error(request, cause if isinstance(cause, DBAPIError) else exc)
 
 
 _NUL_MESSAGE = "A string literal cannot contain NUL"
@@ -117,4 +150,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(StaleDataError, _stale_error)
     app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(pd.errors.DatabaseError, _pandas_database_error)
     app.add_exception_handler(ValueError, _value_error)

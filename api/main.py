@@ -9,7 +9,10 @@ from anyio import to_thread
 from fastapi import Depends, FastAPI
 
 from api import deps, errors
+from api.bodylimit import BodySizeLimit
+from api.ratelimits import RateLimits
 from api.routes import ROUTERS
+from api.schemas.common import errors as error_answers
 from gis.core import db
 from gis.core.settings import Settings, get_settings
 
@@ -33,9 +36,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # /docs and /redoc come from api.routes.docs with gridmap's own copies of their assets
     app = FastAPI(title="gridmap", version="0.1.0", lifespan=lifespan,
                   docs_url=None, redoc_url=None,
-                  dependencies=[Depends(deps.check_page_size)],
+                  dependencies=[Depends(deps.check_page_size),
+                                Depends(deps.set_statement_timeout)],
+                  responses=error_answers(413, 429, 504),
                   description="网格化管理 GIS: grids, assignment, service circles, balancing.")
     app.state.settings = settings
+    app.state.rate_limits = RateLimits(settings)
+    app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes,
+                       max_upload_bytes=settings.max_upload_bytes)
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)

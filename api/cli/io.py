@@ -42,7 +42,9 @@ def import_(
 
             report = io.import_file(s, kind, file, crs=crs, keep_good=keep_good,
                                     layer=layer, progress=progress,
-                                    time_limits=get_settings().event_time_limits)
+                                    time_limits=get_settings().event_time_limits,
+                                    limits=io.ImportLimits.from_settings(get_settings(),
+                                                                         upload=False))
     except ImportRejected as exc:
         _print_report(ImportReport.from_dict(cast(dict[str, Any], exc.details["report"])))
         console.print(f"[red]{exc.message}[/red]")

@@ -84,7 +84,8 @@ def import_kind(kind: str, caller: PlannerDep, session: SessionDep, settings: Se
     planner limited to a region imports only rows inside it (others rejected, with reasons)."""
     report = io.import_upload(session, kind, upload.data, upload.filename, crs=crs,
                               keep_good=keep_good, layer=layer, actor=caller.name,
-                              scope=caller.scope, time_limits=settings.event_time_limits)
+                              scope=caller.scope, time_limits=settings.event_time_limits,
+                              limits=io.ImportLimits.from_settings(settings, upload=True))
     return report.to_dict()
 
 

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from api import ratelimits
 from api.deps import SESSION_COOKIE, CallerDep, ServerSecretDep, SessionDep, SettingsDep
 from api.schemas.common import errors
 from gis.access import keys
@@ -41,9 +42,15 @@ def get_login(caller: CallerDep, next: str | None = None) -> HTMLResponse:
 def post_login(request: Request, session: SessionDep, settings: SettingsDep,
                secret: ServerSecretDep, key: Annotated[str, Form()],
                next: Next = "/map") -> Response:
-    """Check ``key``; on success set the session cookie and 303 to ``next``, else 401 form."""
+    """Check ``key``; on success set the session cookie and 303 to ``next``, else 401 form.
+    Attempts per address are limited (GRIDMAP_RATE_LIMIT_LOGINS, and wrong keys count
+    against GRIDMAP_RATE_LIMIT_WRONG_KEYS): past either, 429 before the key is checked."""
+    limits = ratelimits.of(request)
+    limits.check_address(request)
+    limits.login(request)
     caller = keys.caller_for_login(session, key, secret)
     if caller is None:  # a person's typo: the form again, not a JSON error
+        limits.wrong_key(request, "map login with a wrong key")
         page = login.login_page(next_url=safe_next(next), error="密钥无效或已停用，请重试。")
         return HTMLResponse(page, status_code=401)
     token = keys.create_session_token(caller, secret,

@@ -26,7 +26,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from api import access
-from api.deps import CallerDep, ServerSecretDep, SessionDep, SettingsDep
+from api.deps import CallerDep, ServerSecretDep, SessionDep, SettingsDep, caller_of_key
 from api.errors import STATUS
 from api.schemas.open311 import (
     Discovery,
@@ -35,7 +35,6 @@ from api.schemas.open311 import (
     ServiceRequests,
     Services,
 )
-from gis.access import keys
 from gis.access.callers import Caller
 from gis.core import errors
 from gis.events import open311
@@ -71,7 +70,10 @@ class Open311Route(APIRoute):
             try:
                 return await handler(request)
             except errors.GridmapError as exc:
-                return _error(_status(exc), exc.message, fmt)
+                answer = _error(_status(exc), exc.message, fmt)
+                if isinstance(exc, errors.RateLimited):
+                    answer.headers["Retry-After"] = str(exc.details["retry_after"])
+                return answer
             except RequestValidationError as exc:
                 problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
                                      for e in exc.errors())
@@ -139,8 +141,8 @@ async def get_fields(request: Request) -> dict[str, Any]:
 FieldsDep = Annotated[dict[str, Any], Depends(get_fields)]
 
 
-def key_holder(session: Session, secret: bytes, caller: Caller, api_key: object,
-               roles: tuple[str, ...], doing: str) -> Caller:
+def key_holder(request: Request, session: Session, secret: bytes, caller: Caller,
+               api_key: object, roles: tuple[str, ...], doing: str) -> Caller:
     """Who calls: the Bearer key (or a map login cookie on a GET; they win), else GeoReport's
     ``api_key``; with one of ``roles`` (admin always). No key is 401 saying how to send one,
     an unknown one 401, a wrong role 403. The key itself never goes into a message."""
@@ -148,7 +150,7 @@ def key_holder(session: Session, secret: bytes, caller: Caller, api_key: object,
         key = str(api_key).strip()
         if "\x00" in key:  # PostgreSQL text cannot hold it: no key can match
             raise errors.Unauthenticated("malformed API key: expected 'gm_<prefix>_<secret>'")
-        caller = keys.caller_from_token(session, key, secret)
+        caller = caller_of_key(request, session, key, secret)
     if caller.is_anonymous:
         raise errors.Unauthenticated(
             f"{doing} needs an API key: send it as {API_KEY} or as 'Authorization: Bearer "
@@ -157,20 +159,21 @@ def key_holder(session: Session, secret: bytes, caller: Caller, api_key: object,
     return access.check_role(caller, roles)
 
 
-def get_reporter(session: SessionDep, secret: ServerSecretDep, caller: CallerDep,
-                 fields: FieldsDep) -> Caller:
+def get_reporter(request: Request, session: SessionDep, secret: ServerSecretDep,
+                 caller: CallerDep, fields: FieldsDep) -> Caller:
     """Who creates the request: a key (Bearer, else the ``api_key`` field) that may take
     events."""
-    return key_holder(session, secret, caller, fields.get(API_KEY), access.INTAKE_ROLES,
-                      "creating a service request")
+    return key_holder(request, session, secret, caller, fields.get(API_KEY),
+                      access.INTAKE_ROLES, "creating a service request")
 
 
-def get_reader(session: SessionDep, secret: ServerSecretDep, caller: CallerDep, api_key: Annotated[
+def get_reader(request: Request, session: SessionDep, secret: ServerSecretDep, caller: CallerDep,
+               api_key: Annotated[
         str | None, Query(description="API key (or send 'Authorization: Bearer <key>')")
         ] = None) -> Caller:
     """Who reads requests: a key (Bearer, else the ``api_key`` query parameter) that may read
     events; its region scope limits what it sees."""
-    return key_holder(session, secret, caller, api_key, access.READER_ROLES,
+    return key_holder(request, session, secret, caller, api_key, access.READER_ROLES,
                       "reading service requests")
 
 
@@ -201,16 +204,18 @@ def list_services(fmt: Format) -> Response:
 
 
 @router.get("/v2/requests.{fmt}", response_model=ServiceRequests, responses=XML)
-def list_requests(session: SessionDep, fmt: Format, reader: ReaderDep,
-                  service_request_id: str | None = None, service_code: str | None = None,
+def list_requests(session: SessionDep, fmt: Format, reader: ReaderDep, settings: SettingsDep,
+                  *, service_request_id: str | None = None, service_code: str | None = None,
                   start_date: str | None = None, end_date: str | None = None,
                   status: str | None = None) -> Response:
     """Service requests in the key's region (no reporter data): by ids, or the last 90 days
     by default; ``service_request_id``, ``service_code`` and ``status`` take comma-delimited
-    lists. Needs a key that may read events (``api_key`` or Bearer)."""
+    lists. Needs a key that may read events (``api_key`` or Bearer). At most 1000 (or
+    GRIDMAP_MAX_PAGE_SIZE when smaller) newest requests."""
     found = open311.list_requests(session, ids=service_request_id, service_code=service_code,
                                   start_date=start_date, end_date=end_date, status=status,
-                                  scope=reader.scope)
+                                  scope=reader.scope,
+                                  limit=min(open311.MAX_REQUESTS, settings.max_page_size))
     return _answer(found, fmt, "service_requests")
 
 

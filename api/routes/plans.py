@@ -82,11 +82,12 @@ class PlanEdit(BaseModel):
 @router.post("/api/v1/plans/{plan_id}/edits", response_model=PlanReport,
              responses=errors(404, 409, 412), response_model_exclude_unset=True)
 def edit_plan(caller: PlannerDep, plan: CurrentPlan, body: PlanEdit, session: SessionDep,
-              expected: IfMatch, response: Response) -> dict:
+              expected: IfMatch, response: Response, settings: SettingsDep) -> dict:
     """Redraw by hand inside a draft plan; metrics, flags and crosswalk are recomputed. 409
-    while another write of the plan runs, 412 when If-Match is not its version."""
+    while another write of the plan runs, 412 when If-Match is not its version. A drawn
+    geometry may have at most GRIDMAP_MAX_VERTICES vertices (422)."""
     plans.edit_plan(session, plan.id, body.model_dump(exclude_none=True), actor=caller.name,
-                    expected=expected)
+                    expected=expected, max_vertices=settings.max_vertices)
     set_etag(response, plan.version)
     return plans.plan_report(session, plan.id)
 

@@ -92,8 +92,10 @@ ERROR_DESCRIPTIONS = {
     404: "no such object (also outside the key's region, so nothing leaks)",
     409: "conflict: illegal state change, or the data changed meanwhile",
     412: "If-Match names a version that is no longer current: reload and redo the change",
-    413: "upload too large",
+    413: "request body, upload or archive too large (GRIDMAP_MAX_BODY_BYTES, …)",
     422: "invalid input (bad parameters, coordinates, geometry or body)",
+    429: "too many requests from this key or address; see the Retry-After header",
+    504: "the database stopped the request at its statement_timeout; ask for less at once",
 }
 
 

@@ -80,3 +80,10 @@ class ImportRejected(InvalidInput):
     """An all-or-nothing import found bad rows; ``details['report']`` lists each with its reason."""
 
     code = "import_rejected"
+
+
+class RateLimited(GridmapError):
+    """Too many requests of one kind from one key or address; ``details['retry_after']``
+    says in how many seconds the next one is allowed."""
+
+    code = "rate_limited"

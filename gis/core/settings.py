@@ -3,6 +3,8 @@
 from functools import lru_cache
 from pathlib import Path
 
+from limits import parse_many
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -28,6 +30,31 @@ class Settings(BaseSettings):
     max_connections (60 in the embedded cluster)."""
     max_upload_bytes: int = 50 * 1024 * 1024
     max_page_size: int = 5000
+    max_body_bytes: int = 5 * 1024 * 1024
+    """Largest request body of any route but imports (which take ``max_upload_bytes``)."""
+    max_archive_bytes: int = 256 * 1024 * 1024
+    """Largest uncompressed total of an imported archive (zipped Shapefile), read from its
+    directory before anything is extracted."""
+    max_archive_ratio: float = 100.0
+    """Largest uncompressed/compressed ratio of an imported archive (a zip bomb's is 1000s)."""
+    max_archive_members: int = 100
+    max_import_features: int = 500_000
+    """Most rows one import over HTTP may hold (``gridmap import`` on the server: no limit)."""
+    max_vertices: int = 20_000
+    """Most vertices of one geometry, on import and in every API body that takes geometry."""
+    statement_timeout_read_ms: int = 10_000
+    """``statement_timeout`` of GET/HEAD requests (lists, tiles, pages)."""
+    statement_timeout_write_ms: int = 30_000
+    """``statement_timeout`` of other requests (event intake, key checks of writes…)."""
+    statement_timeout_long_ms: int = 300_000
+    """``statement_timeout`` of imports and plan drafts, edits and applies."""
+    rate_limit_writes: str = "1200/minute"
+    """Writes (POST/PUT/PATCH/DELETE) per API key, in the ``limits`` notation."""
+    rate_limit_logins: str = "60/minute"
+    """Map-page login attempts per client address."""
+    rate_limit_wrong_keys: str = "30/minute"
+    """Wrong, revoked or expired keys per client address; past it, requests with a key are
+    429 without any key check until the window moves on."""
     walk_speed_m_per_min: float = 50.0
     basemap_url: str | None = None  # XYZ tiles for /map, e.g. an intranet server; none = offline
     map_embed_max: int = 3000
@@ -47,6 +74,16 @@ class Settings(BaseSettings):
     load_rural_min: int = 200
     load_rural_max: int = 500
     load_exempt_kinds: tuple[str, ...] = ("commercial", "industrial", "special")
+
+    @field_validator("rate_limit_writes", "rate_limit_logins", "rate_limit_wrong_keys")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        """A spelling ``limits`` understands, such as ``20/minute`` or ``5/second;100/hour``."""
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate limit: {value!r} (write e.g. '20/minute')") from exc
+        return value
 
     def home_dir(self) -> Path:
         """Absolute path of the embedded home (the socket path must be absolute)."""

@@ -131,8 +131,9 @@ def _listed(value: str | None) -> list[str] | None:
 
 def list_requests(session: Session, *, ids: str | None = None, service_code: str | None = None,
                   start_date: str | None = None, end_date: str | None = None,
-                  status: str | None = None, scope: str | None = None) -> list[dict[str, Any]]:
-    """GET requests: by ids, or filtered (default: the last 90 days, at most 1000), newest
+                  status: str | None = None, scope: str | None = None,
+                  limit: int = MAX_REQUESTS) -> list[dict[str, Any]]:
+    """GET requests: by ids, or filtered (default: the last 90 days, at most ``limit``), newest
     first, only those inside region ``scope`` (the caller's; None: all). ``ids``,
     ``service_code`` and ``status`` take comma-delimited lists. No reporter data. lat/long in
     WGS84 (see ``_request``)."""
@@ -151,7 +152,7 @@ def list_requests(session: Session, *, ids: str | None = None, service_code: str
     rows = session.execute(statement, {
         "ids": id_list, "services": _listed(service_code), "start": start, "end": end,
         "status": statuses[0] if statuses and len(set(statuses)) == 1 else None,
-        "scope": jurisdiction.scope_prefix(scope), "limit": MAX_REQUESTS}).mappings().all()
+        "scope": jurisdiction.scope_prefix(scope), "limit": limit}).mappings().all()
     return [_request(r) for r in rows]
 
 

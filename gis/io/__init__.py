@@ -6,10 +6,11 @@ Modules: ``readers`` (files -> frames), ``kinds`` (field specs), ``validation`` 
 ``imports`` (the pipeline), ``exporters``.
 """
 
+from gis.io.archives import ImportLimits
 from gis.io.exporters import export_collection, export_file, export_frame, reveals_to
 from gis.io.imports import import_file, import_upload
 from gis.io.kinds import KINDS, get_kind
 from gis.io.report import ImportReport
 
-__all__ = ["KINDS", "ImportReport", "export_collection", "export_file", "export_frame",
-           "get_kind", "import_file", "import_upload", "reveals_to"]
+__all__ = ["KINDS", "ImportLimits", "ImportReport", "export_collection", "export_file",
+           "export_frame", "get_kind", "import_file", "import_upload", "reveals_to"]

@@ -20,8 +20,10 @@ from sqlalchemy.orm import Session
 
 from gis.access import audit
 from gis.core import crs as crs_mod
+from gis.core import vertices
 from gis.core.errors import ImportRejected
 from gis.io import geometry, jurisdiction, readers, references, validation
+from gis.io.archives import ImportLimits
 from gis.io.kinds import Kind, get_kind
 from gis.io.loaders import Progress, load
 from gis.io.report import Checks, ImportReport
@@ -31,25 +33,29 @@ def import_file(session: Session, kind: str, path: str | Path, *, crs: str | Non
                 keep_good: bool = False, layer: str | None = None,
                 progress: Progress | None = None, name: str | None = None,
                 actor: str = "cli", scope: str | None = None,
-                time_limits: Mapping[str, float] | None = None) -> ImportReport:
+                time_limits: Mapping[str, float] | None = None,
+                limits: ImportLimits | None = None) -> ImportReport:
     """Import ``path`` as ``kind`` into the session's transaction (flushed, not committed).
 
     ``crs`` (an EPSG code, 'gcj02' or 'bd09') overrides the file's own CRS; a file without
     one is read as CGCS2000/WGS84 lon/lat. ``scope`` (the caller's region code) rejects rows
     outside that region. Imported events without a due time get one under ``time_limits``
-    (``Settings.event_time_limits``). Raises MalformedFile, UnknownCRS, ImportRejected.
+    (``Settings.event_time_limits``). ``limits`` (archive size, feature count, vertices
+    per geometry; default none) refuse a file (PayloadTooLarge) or reject its rows.
+    Raises MalformedFile, UnknownCRS, PayloadTooLarge, ImportRejected.
     """
+    limits = limits or ImportLimits()
     spec = get_kind(kind)
     forced = crs_mod.parse_crs(crs) if crs else None
     path = Path(path)
     if progress:
         progress("reading", 0, None)
-    raw, file_crs = readers.read_file(path, spec, layer=layer)
+    raw, file_crs = readers.read_file(path, spec, layer=layer, limits=limits)
     source = forced if forced is not None else file_crs
     checks = Checks(raw.index)
     if progress:
         progress("checking", 0, len(raw))
-    frame = _checked(session, spec, raw, source, checks)
+    frame = _checked(session, spec, raw, source, checks, limits.max_vertices)
     jurisdiction.reject_outside(session, spec, frame, checks, scope)
     report = checks.report(spec.name, name or path.name,
                            frame["code"] if spec.has_code else None,
@@ -70,7 +76,7 @@ def import_file(session: Session, kind: str, path: str | Path, *, crs: str | Non
 
 
 def _checked(session: Session, spec: Kind, raw: pd.DataFrame, source: str | CRS | None,
-             checks: Checks) -> pd.DataFrame:
+             checks: Checks, max_vertices: int | None) -> pd.DataFrame:
     """The kind's typed fields, ``geom`` in EPSG:4490 and reference ids, rows judged."""
     frame = validation.clean(raw, spec, checks)
     if spec.geometry:
@@ -79,7 +85,8 @@ def _checked(session: Session, spec: Kind, raw: pd.DataFrame, source: str | CRS 
         if readers.UNCLOSED in raw.attrs:
             checks.reject(raw.attrs[readers.UNCLOSED], "a ring of the polygon is not closed: "
                           "its last point must repeat its first")
-        geoms = geometry.to_storage(np.asarray(column, dtype=object), source)
+        geoms = _within_vertex_limit(np.asarray(column, dtype=object), checks, max_vertices)
+        geoms = geometry.to_storage(geoms, source)
         located = frame["address"].notna() if not spec.geometry_required else None
         geoms = geometry.check(geoms, spec, checks, located_elsewhere=located)
         frame["geom"] = gpd.GeoSeries(geoms, index=raw.index, crs=crs_mod.STORAGE_SRID)
@@ -89,6 +96,21 @@ def _checked(session: Session, spec: Kind, raw: pd.DataFrame, source: str | CRS 
                           scope=frame["theme"] if spec.name == "grids" else None)
     references.existing(session, spec, frame, checks)
     return references.resolve(session, spec, frame, checks)
+
+
+def _within_vertex_limit(geoms: np.ndarray, checks: Checks, limit: int | None) -> np.ndarray:
+    """Reject rows whose geometry has more than ``limit`` vertices and drop those geometries
+    (any CRS), so no time goes into reprojecting or repairing them."""
+    if limit is None:
+        return geoms
+    counts = vertices.counts(geoms)
+    over = counts > limit
+    if over.any():
+        checks.reject(over, pd.Series(counts, index=checks.reason.index).map(
+            lambda n: vertices.reason(int(n), limit)))
+        geoms = geoms.copy()
+        geoms[over] = None
+    return geoms
 
 
 def _short(source: str | CRS | None) -> str:
@@ -109,7 +131,8 @@ def import_upload(session: Session, kind: str, data: bytes, filename: str | None
                   crs: str | None = None, keep_good: bool = False,
                   layer: str | None = None, actor: str = "api",
                   scope: str | None = None,
-                  time_limits: Mapping[str, float] | None = None) -> ImportReport:
+                  time_limits: Mapping[str, float] | None = None,
+                  limits: ImportLimits | None = None) -> ImportReport:
     """Import uploaded bytes; ``filename``'s extension tells the format (default GeoJSON)."""
     name = Path(filename or "upload.geojson").name or "upload.geojson"
     safe = re.sub(r"[^\w.\-]", "_", name)
@@ -117,4 +140,5 @@ def import_upload(session: Session, kind: str, data: bytes, filename: str | None
         path = Path(folder) / safe
         path.write_bytes(data)
         return import_file(session, kind, path, crs=crs, keep_good=keep_good, layer=layer,
-                           name=name, actor=actor, scope=scope, time_limits=time_limits)
+                           name=name, actor=actor, scope=scope, time_limits=time_limits,
+                           limits=limits)

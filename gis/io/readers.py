@@ -18,7 +18,9 @@ import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 from pyproj import CRS
 
-from gis.core.errors import MalformedFile
+from gis.core.errors import MalformedFile, PayloadTooLarge
+from gis.io import archives
+from gis.io.archives import ImportLimits
 from gis.io.kinds import Kind
 
 FORMATS: Final = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GeoPackage",
@@ -45,13 +47,15 @@ def file_format(path: Path) -> str:
     return fmt
 
 
-def read_file(path: Path, kind: Kind, *, layer: str | None = None
-              ) -> tuple[pd.DataFrame, CRS | None]:
+def read_file(path: Path, kind: Kind, *, layer: str | None = None,
+              limits: ImportLimits | None = None) -> tuple[pd.DataFrame, CRS | None]:
     """The rows of ``path`` (columns lower-cased, geometry in ``geometry``) and the file's CRS.
 
     The geometry is in the file's CRS (None when the file declares none, as CSV never does);
-    attribute-only kinds come back as a plain DataFrame.
+    attribute-only kinds come back as a plain DataFrame. ``limits`` are checked before the
+    rows are read: a zip's directory, the number of features (PayloadTooLarge).
     """
+    limits = limits or ImportLimits()
     path = Path(path)
     fmt = file_format(path)
     if not path.is_file() or path.stat().st_size == 0:
@@ -60,11 +64,13 @@ def read_file(path: Path, kind: Kind, *, layer: str | None = None
         return _read_osm(path, kind)
     options: dict = {}
     if fmt == "Shapefile":
+        archives.check_zip(path, limits)
         layer = layer or _zip_layer(path)
     elif fmt == "GeoPackage":
         layer = layer or _gpkg_layer(path, kind)
     elif fmt == "CSV":
         options = {**_CSV_OPTIONS, "encoding": _csv_encoding(path)}
+    _check_count(path, layer, options, limits.max_features)
     try:
         frame = _read_dataframe(path, layer, options)
     except (DataSourceError, DataLayerError, ValueError) as exc:
@@ -92,6 +98,23 @@ def _read_dataframe(path: Path, layer: str | None, options: dict[str, Any]) -> p
         fixed = pyogrio.read_dataframe(path, layer=layer, on_invalid="fix", **options)
         frame.attrs[UNCLOSED] = (frame.geometry.isna() & fixed.geometry.notna()).to_numpy()
         return frame
+
+
+def _check_count(path: Path, layer: str | None, options: dict, limit: int | None) -> None:
+    """PayloadTooLarge when the file holds more than ``limit`` features (counted by GDAL
+    without reading them into memory); a file GDAL cannot open is left to the reader."""
+    if limit is None:
+        return
+    try:
+        count = int(pyogrio.read_info(path, layer=layer, force_feature_count=True,
+                                      **options)["features"])
+    except (DataSourceError, DataLayerError, ValueError):
+        return
+    if count > limit:
+        raise PayloadTooLarge(f"'{path.name}' holds {count} features, more than the {limit} "
+                              "one import over HTTP may hold (GRIDMAP_MAX_IMPORT_FEATURES); "
+                              "split the file, or import it on the server with `gridmap "
+                              "import`", features=count, max_features=limit)
 
 
 def _read_osm(path: Path, kind: Kind) -> tuple[pd.DataFrame, CRS]:

@@ -24,7 +24,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Row, text
 from sqlalchemy.orm import Session
 
-from gis.core import crs, sql
+from gis.core import crs, sql, vertices
 from gis.core.errors import InvalidGeometry, InvalidInput, NotFound
 from gis.models import AuditLog, Plan
 from gis.plans import atoms, groups, lock
@@ -35,9 +35,10 @@ OPS = ("move", "merge", "split", "replace")
 
 
 def edit_plan(session: Session, plan_id: int, edit: dict[str, Any], *, actor: str,
-              expected: int | None = None) -> Plan:
+              expected: int | None = None, max_vertices: int | None = None) -> Plan:
     """Apply one manual ``edit`` (see the module docstring) to draft plan ``plan_id``;
-    ``expected``: the version the editor saw (see lock.lock_draft)."""
+    ``expected``: the version the editor saw (see lock.lock_draft); a drawn geometry of more
+    than ``max_vertices`` vertices is InvalidGeometry."""
     plan = lock.lock_draft(session, plan_id, expected=expected)
     op = edit.get("op")
     if op == "move":
@@ -49,10 +50,10 @@ def edit_plan(session: Session, plan_id: int, edit: dict[str, Any], *, actor: st
             raise InvalidInput("merge takes two different grid numbers: seqs=[a, b]")
         community = _merge(session, plan, *seqs)
     elif op == "split":
-        line = _geometry(edit.get("line"), "LineString")
+        line = _geometry(edit.get("line"), "LineString", max_vertices)
         community = _split(session, plan, _seq_under(session, plan, edit.get("seq"), line), line)
     elif op == "replace":
-        polygon = _geometry(edit.get("polygon"), "Polygon")
+        polygon = _geometry(edit.get("polygon"), "Polygon", max_vertices)
         seq = _seq_under(session, plan, edit.get("seq"), polygon)
         community = _replace(session, plan, seq, polygon)
     else:
@@ -68,7 +69,7 @@ def edit_plan(session: Session, plan_id: int, edit: dict[str, Any], *, actor: st
     return plan
 
 
-def _geometry(value: Any, kind: str) -> BaseGeometry:
+def _geometry(value: Any, kind: str, max_vertices: int | None) -> BaseGeometry:
     """A GeoJSON geometry (lon/lat) of ``kind`` (Multi- allowed), checked; ``value`` is
     whatever the edit's JSON held there."""
     try:
@@ -77,6 +78,7 @@ def _geometry(value: Any, kind: str) -> BaseGeometry:
         raise InvalidGeometry(f"expected a GeoJSON {kind} in lon/lat") from None
     if kind not in geom.geom_type or geom.is_empty:
         raise InvalidGeometry(f"expected a GeoJSON {kind}; got {geom.geom_type}")
+    vertices.check(geom, max_vertices, f"the drawn {kind.lower()}")
     xy = shapely.get_coordinates(geom)
     crs.check_in_china(xy[:, 0], xy[:, 1])
     return shapely.make_valid(geom) if kind == "Polygon" else geom

@@ -1,0 +1,82 @@
+"""A request-body size limit for every route, as a pure ASGI middleware.
+
+Written by hand because it is a dozen lines over the ASGI protocol: Starlette has no body
+limit of its own, and ``BaseHTTPMiddleware`` would buffer and slow every request. The
+declared ``Content-Length`` is refused before a byte is read; a body sent without one (chunked)
+is counted as it streams in and cut off at the limit: the 413 goes out at once and the app
+reads on as if the client had gone (FastAPI would turn an exception raised while it reads a
+body into its own 400).
+"""
+
+from __future__ import annotations
+
+import json
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gis.core.errors import PayloadTooLarge
+
+IMPORT_PREFIX = "/api/v1/import/"
+"""Imports take files up to ``max_upload_bytes``; everything else ``max_body_bytes``."""
+MULTIPART_SLACK = 64 * 1024
+"""Room for a multipart form's boundaries and headers around an upload of the largest size."""
+
+
+def too_large(limit: int, setting: str) -> PayloadTooLarge:
+    return PayloadTooLarge(f"the request body is larger than the {limit / 1e6:.1f} MB allowed "
+                           f"({setting}); send less at once (split a batch or a file)",
+                           limit_bytes=limit)
+
+
+class BodySizeLimit:
+    """Answer 413 to a request whose body is larger than the route kind allows."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_upload_bytes: int) -> None:
+        self.app = app
+        self.max_body = max_body_bytes
+        self.max_upload = max_upload_bytes
+
+    def _limit(self, path: str) -> tuple[int, str]:
+        if path.startswith(IMPORT_PREFIX):
+            return self.max_upload + MULTIPART_SLACK, "GRIDMAP_MAX_UPLOAD_BYTES"
+        return self.max_body, "GRIDMAP_MAX_BODY_BYTES"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit, setting = self._limit(scope["path"])
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > limit:
+            await _refuse(send, too_large(limit, setting))
+            return
+        seen = 0
+        refused = False
+
+        async def counted_receive() -> Message:
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:  # answer now; the app sees the client gone
+                    refused = True
+                    await _refuse(send, too_large(limit, setting))
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            if not refused:  # after a 413 the app's own answer (to a gone client) is dropped
+                await send(message)
+
+        await self.app(scope, counted_receive, guarded_send)
+
+
+async def _refuse(send: Send, exc: PayloadTooLarge) -> None:
+    body = json.dumps({"detail": exc.message, "code": exc.code, **exc.details}).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
