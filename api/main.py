@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="gridmap", version="0.1.0", lifespan=lifespan,
                   docs_url=None, redoc_url=None,
                   dependencies=[Depends(deps.check_page_size),
-                                Depends(deps.set_statement_timeout)],
+                                Depends(deps.set_statement_timeout, scope="function")],
                   responses=error_answers(413, 429, 504),
                   description="网格化管理 GIS: grids, assignment, service circles, balancing.")
     app.state.settings = settings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,9 +20,11 @@ LINKED = re.compile(r"""(?:src|href)=["']([^"']+)["']""")
 
 
 @pytest.fixture(scope="module")
-def docs_client(base_settings: Settings) -> TestClient:
-    """The app without its lifespan: these pages and files need no database."""
-    return TestClient(create_app(base_settings))
+def docs_client(base_settings: Settings) -> Iterator[TestClient]:
+    """The app with its lifespan (every request gets a session, which opens no connection
+    unless used: these pages and files read nothing from the database)."""
+    with TestClient(create_app(base_settings)) as client:
+        yield client
 
 
 @pytest.mark.parametrize("path", ["/docs", "/redoc", "/docs/oauth2-redirect"])
