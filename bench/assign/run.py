@@ -57,6 +57,7 @@ from sqlalchemy.orm import Session
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from bench import serving  # noqa: E402
 from gis import demo  # noqa: E402
 from gis.core import frames  # noqa: E402
 from gis.core.settings import Settings  # noqa: E402
@@ -215,7 +216,7 @@ def locate_latency(engine: Engine, bbox: tuple[float, ...], rng: np.random.Gener
          "--log-level", "warning"], cwd=ROOT, env=env)
     try:
         base = f"http://127.0.0.1:{port}"
-        _wait(base)
+        serving.wait_until_up(base)
         minx, miny, maxx, maxy = bbox
         lon, lat = rng.uniform(minx, maxx, REQUESTS), rng.uniform(miny, maxy, REQUESTS)
         times, status = [], []
@@ -235,16 +236,6 @@ def locate_latency(engine: Engine, bbox: tuple[float, ...], rng: np.random.Gener
             "mean_ms": round(float(ms.mean()), 2),
             "status_counts": {str(k): int(v) for k, v in codes.items()}}
 
-
-def _wait(base: str) -> None:
-    for _ in range(300):
-        try:
-            if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("uvicorn did not come up")
 
 
 def main() -> dict:

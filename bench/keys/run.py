@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from bench import serving  # noqa: E402
 from gis import demo  # noqa: E402
 from gis.access import keys  # noqa: E402
 from gis.core.settings import Settings  # noqa: E402
@@ -72,22 +73,12 @@ def server(app: str, engine: Engine) -> Iterator[str]:
                              "--log-level", "warning"], cwd=ROOT, env=env)
     try:
         base = f"http://127.0.0.1:{port}"
-        _wait(base)
+        serving.wait_until_up(base)
         yield base
     finally:
         proc.terminate()
         proc.wait(timeout=30)
 
-
-def _wait(base: str) -> None:
-    for _ in range(300):
-        try:
-            if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("uvicorn did not come up")
 
 
 Callers = dict[str, tuple[httpx.Client, dict[str, str], int]]
