@@ -21,6 +21,7 @@ from fastapi import Depends, Query
 from api.deps import CallerDep, SessionDep
 from api.params import RowId
 from gis import plans
+from gis.access import privacy
 from gis.access.callers import Caller
 from gis.events import queries
 from gis.events.queries import EventRef
@@ -84,6 +85,15 @@ def page_event(event: Annotated[str, Query(description="event code")], session: 
     return queries.get_event_in_scope(session, event, caller.scope)
 
 
+def reveal_requested(caller: CallerDep, reveal: Annotated[bool, Query(
+        description="unmasked reporters and personal numbers in free text (admin, "
+                    "dispatcher, grid_worker, in their jurisdiction; audited)")] = False) -> bool:
+    """Whether the caller asked to see personal data unmasked and may (403 for other roles)."""
+    return privacy.may_reveal(caller, requested=reveal)
+
+
+RevealDep = Annotated[bool, Depends(reveal_requested)]
+"""True when the caller asked for unmasked personal data and its role may see it."""
 CurrentPlan = Annotated[Plan, Depends(current_plan)]
 CurrentEvent = Annotated[EventRef, Depends(current_event)]
 PageEvent = Annotated[EventRef, Depends(page_event)]

@@ -3,7 +3,9 @@
 ``/map/dispatch?event=CODE`` shows the incident, its grid highlighted, the grid worker's
 contact card, facilities nearby, other open events within 300 m and the event's timeline.
 ``/map/dispatch/list`` lists open events per grid (overdue first) with links to the map.
-Data comes from gis/ (EPSG:4490, drawn as lon/lat); labels are Chinese.
+Data comes from gis/ (EPSG:4490, drawn as lon/lat); labels are Chinese. Reporters and personal
+numbers in descriptions and notes are masked unless the page was asked to reveal them
+(``reveal``, decided and audited through gis/; nearby events stay masked).
 """
 
 from __future__ import annotations
@@ -40,6 +42,14 @@ def _card(grid: pd.Series | None, duties: str | None) -> str:
     return f'<h3>网格员联系卡</h3><table class="gm-card">{body}</table>'
 
 
+def _reveal_link(code: str, caller: Caller, reveal: bool) -> str:
+    """A link that reveals this event's personal data, for roles that may see it."""
+    if reveal or not caller.sees_personal_data:
+        return ""
+    return (f'<p><a href="/map/dispatch?event={html.escape(code)}&amp;reveal=true">'
+            "显示完整联系信息（将记录查看留痕）</a></p>")
+
+
 def _timeline(code: str, event: pd.Series, log: list[dict]) -> str:
     items = "".join(
         f"<li><b>{html.escape(str(item['to_label']))}</b> {html.escape(item['at'][:16])} "
@@ -53,16 +63,17 @@ def _timeline(code: str, event: pd.Series, log: list[dict]) -> str:
     return f"<h3>事件 {html.escape(code)}</h3>{facts}<h4>处置时间线</h4><ol>{items}</ol>"
 
 
-def render_dispatch(session: Session, caller: Caller, code: str, *,
+def render_dispatch(session: Session, caller: Caller, code: str, *, reveal: bool = False,
                     basemap_url: str | None = None) -> str:
-    """The dispatcher's map page for event ``code`` (HTML, offline-ready)."""
-    reveal = caller.sees_personal_data
-    event_frame = queries.get_event(session, code, reveal=reveal, scope=caller.scope)
+    """The dispatcher's map page for event ``code`` (HTML, offline-ready); the event's
+    personal data unmasked only with ``reveal`` (may_reveal decided it; gis/ audits it)."""
+    event_frame = queries.get_event(session, code, reveal=reveal, scope=caller.scope,
+                                    actor=caller.name)
     event = event_frame.iloc[0]
     located = event_frame.geometry.iloc[0] is not None
     grid_frame = registry.get_grid(session, event["grid_code"]) if event["grid_code"] else None
-    nearby = (queries.list_nearby_events(session, code, radius_m=NEARBY_M, reveal=reveal,
-                                        scope=caller.scope) if located else None)
+    nearby = (queries.list_nearby_events(session, code, radius_m=NEARBY_M, scope=caller.scope)
+              if located else None)
     bounds = page.frame_bounds(*(f for f in (grid_frame, event_frame) if f is not None))
     fmap = page.base_map(bounds, title=f"事件调度 · {code}", basemap_url=basemap_url)
     if grid_frame is not None:
@@ -79,7 +90,8 @@ def render_dispatch(session: Session, caller: Caller, code: str, *,
     grid = grid_frame.iloc[0] if grid_frame is not None else None
     fmap.add_child(page.Panel(_card(grid, _duties(session, grid)), position="topleft",
                               css_class="gm-panel gm-card-panel"))
-    fmap.add_child(page.Panel(_timeline(code, event, queries.list_event_log(session, code)),
+    log = queries.list_event_log(session, code, reveal=reveal)
+    fmap.add_child(page.Panel(_timeline(code, event, log) + _reveal_link(code, caller, reveal),
                               position="bottomleft", css_class="gm-panel gm-timeline"))
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     legend = [catalogue.Layer("incident", "事件", "", "point", (), 0, 20,
@@ -116,7 +128,7 @@ def render_dispatch_list(session: Session, caller: Caller, *,
                          grid_code: str | None = None) -> str:
     """Open events per grid, overdue first, each linking to its dispatcher map (HTML)."""
     frame = queries.list_events(session, open_only=True, grid_code=grid_code, limit=None,
-                               reveal=caller.sees_personal_data, scope=caller.scope)
+                               scope=caller.scope)
     frame = frame.assign(grid_code=frame["grid_code"].fillna("（未分派）"))
     frame = frame.sort_values(["grid_code", "overdue", "due_at"], ascending=[True, False, True])
     sections = [_grid_section(code, group) for code, group in frame.groupby("grid_code",

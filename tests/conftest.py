@@ -2,6 +2,9 @@
 
 Each test runs inside a transaction that is rolled back at the end (services flush, never
 commit; ``join_transaction_mode="create_savepoint"`` lets code under test use savepoints).
+
+The whole run is watched for personal data in log records and error bodies (tests/leaks.py):
+one ID number or mobile phone in clear fails the run, naming where it was.
 """
 
 from __future__ import annotations
@@ -17,6 +20,26 @@ from api.deps import get_session
 from api.main import create_app
 from gis.core.settings import Settings
 from tests import dbs, forkserver
+from tests.leaks import LeakScan
+
+LEAKS = LeakScan()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    LEAKS.install()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run when a log record or an error body held personal data."""
+    LEAKS.uninstall()
+    if not LEAKS.leaks:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    lines = [f"personal data in {len(LEAKS.leaks)} log records or error bodies:",
+             *LEAKS.leaks[:50]]
+    if reporter is not None:
+        reporter.write_line("\n" + "\n".join(lines), red=True)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")
@@ -71,6 +94,7 @@ def _client(eng: Engine, sess: Session, base: Settings) -> Iterator[TestClient]:
     app = create_app(dbs.settings_for(eng, base))
     app.dependency_overrides[get_session] = lambda: sess
     with TestClient(app) as client:
+        client.event_hooks["response"].append(LEAKS.on_response)
         yield client
 
 

@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from api.cli.common import console, engine, session
 from gis.access import keys
@@ -45,8 +47,24 @@ def db_status() -> None:
     settings = get_settings()
     if settings.database_url:
         typer.echo("external")
+        eng = engine()
+        _warn_statement_logging(eng)
+        eng.dispose()
         return
     typer.echo(embedded.status(embedded.cluster_from_settings(settings)))
+
+
+def _warn_statement_logging(eng: Engine) -> None:
+    """A note on stderr when the server would log statements with personal data in them."""
+    try:
+        risky = db.statement_logging(eng)
+    except SQLAlchemyError:  # unreachable: the command's own answer says so, or will
+        return
+    if risky:
+        settings = ", ".join(f"{n} = {v}" for n, v in embedded.QUIET_LOG.items())
+        typer.echo(f"warning: this server logs statement text or parameters, which carry "
+                   f"residents' ID numbers and phones ({'; '.join(risky)}); set {settings} "
+                   "(see README, 'Personal data in logs')", err=True)
 
 
 @db_app.command("url")
@@ -60,6 +78,7 @@ def migrate(target: Annotated[str, typer.Argument(help="Alembic revision")] = "h
     eng = engine()
     schema.upgrade(eng, target)
     console.print(f"schema at {schema.current(eng)}")
+    _warn_statement_logging(eng)
     eng.dispose()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse
 
-from api.access import DispatchCallerDep, PageEvent
+from api.access import DispatchCallerDep, PageEvent, RevealDep
 from api.deps import SessionDep, SettingsDep
 from api.schemas.common import errors
 from layers import dispatch
@@ -17,10 +17,11 @@ router = APIRouter(tags=["maps"],
 
 @router.get("/map/dispatch", response_class=HTMLResponse, summary="事件调度地图 (dispatcher)")
 def get_dispatch_map(caller: DispatchCallerDep, event: PageEvent, session: SessionDep,
-                     settings: SettingsDep) -> HTMLResponse:
+                     settings: SettingsDep, reveal: RevealDep) -> HTMLResponse:
     """The incident, its grid, the worker's contact card, facilities and open events nearby,
-    and the event's timeline (dispatcher or grid worker; events of their region only)."""
-    return HTMLResponse(dispatch.render_dispatch(session, caller, event.code,
+    and the event's timeline (dispatcher or grid worker; events of their region only);
+    personal data masked unless ``reveal=true`` (audited)."""
+    return HTMLResponse(dispatch.render_dispatch(session, caller, event.code, reveal=reveal,
                                                  basemap_url=settings.basemap_url))
 
 

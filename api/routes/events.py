@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, Field
 
-from api.access import CurrentEvent, DispatcherDep, IntakeDep, ReaderDep
+from api.access import CurrentEvent, DispatcherDep, IntakeDep, ReaderDep, RevealDep
 from api.deps import SessionDep, SettingsDep
 from api.params import BBoxParam, Limit, Offset
 from api.responses import GeoJSONResponse, geojson_page
@@ -43,9 +43,10 @@ class LocationIn(Location):
     note: str | None = Field(None, max_length=2000)
 
 
-def _one(session: SessionDep, code: str, caller: Caller, status_code: int = 200) -> Geo:
-    return Geo(queries.event_feature(session, code, reveal=caller.sees_personal_data,
-                                    scope=caller.scope), status_code=status_code)
+def _one(session: SessionDep, code: str, caller: Caller, status_code: int = 200, *,
+         reveal: bool = False) -> Geo:
+    return Geo(queries.event_feature(session, code, reveal=reveal, scope=caller.scope,
+                                    actor=caller.name), status_code=status_code)
 
 
 @router.post("", status_code=201, response_class=Geo, response_model=EventFeature)
@@ -69,16 +70,17 @@ def create_events(items: Annotated[list[EventIn], Body()], session: SessionDep,
 
 
 @router.get("", response_class=Geo, response_model=EventCollection)
-def list_events(request: Request, session: SessionDep, caller: ReaderDep, *,
+def list_events(request: Request, session: SessionDep, caller: ReaderDep, reveal: RevealDep, *,
                 status: str | None = None, category: str | None = None,
                 grid: str | None = None, community: str | None = None,
                 open: bool = False, overdue: bool = False,
                 bbox: BBoxParam = None, limit: Limit = 100, offset: Offset = 0) -> Geo:
-    """Events as GeoJSON, newest first; reporters masked unless the role may see them."""
+    """Events as GeoJSON, newest first; reporters, and ID, phone and card numbers in
+    descriptions and addresses, masked unless revealed (``reveal=true``, audited)."""
     frame = queries.list_events(session, status=status, category=category, grid_code=grid,
                                community_code=community, open_only=open, overdue=overdue,
                                bbox=bbox, limit=limit, offset=offset,
-                               reveal=caller.sees_personal_data, scope=caller.scope)
+                               reveal=reveal, scope=caller.scope, actor=caller.name)
     return geojson_page(request, frame, limit=limit, offset=offset)
 
 
@@ -90,9 +92,11 @@ def list_overdue(session: SessionDep, caller: ReaderDep, grid: str | None = None
 
 
 @router.get("/{code}", response_class=Geo, response_model=EventFeature, responses=errors(404))
-def get_event(caller: ReaderDep, event: CurrentEvent, session: SessionDep) -> Geo:
-    """One event with its timeline (who, when) and duplicate hints (same category, 50 m)."""
-    return _one(session, event.code, caller)
+def get_event(caller: ReaderDep, event: CurrentEvent, session: SessionDep,
+              reveal: RevealDep) -> Geo:
+    """One event with its timeline (who, when) and duplicate hints (same category, 50 m);
+    personal data masked unless revealed (``reveal=true``, audited)."""
+    return _one(session, event.code, caller, reveal=reveal)
 
 
 @router.post("/{code}/transitions", response_class=Geo,

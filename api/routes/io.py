@@ -90,10 +90,15 @@ def import_kind(kind: str, caller: PlannerDep, session: SessionDep, settings: Se
 
 
 @router.get("/export/{kind}", response_class=GeoJSONResponse, response_model=Export)
-def export_kind(kind: str, session: SessionDep,
-                caller: Annotated[Caller, Depends(exporter)],
-                theme: str | None = None) -> GeoJSONResponse:
-    """All rows of ``kind`` as GeoJSON; personal data masked unless the caller is admin (or a
-    dispatcher/grid worker key without a jurisdiction limit); unmasked exports are audited."""
+def export_kind(kind: str, request: Request, session: SessionDep,
+                caller: Annotated[Caller, Depends(exporter)], theme: str | None = None,
+                reveal: Annotated[bool, Query(description="unmasked personal data (admin, "
+                                              "dispatcher, grid_worker keys without a region "
+                                              "limit)")] = False) -> GeoJSONResponse:
+    """All rows of ``kind`` (in the key's region) as GeoJSON; personal data masked unless
+    ``reveal=true`` by an admin, dispatcher or grid worker key without a region limit. Every
+    export of a personal kind is audited (who, kind, rows, client address)."""
+    origin = request.client.host if request.client else "unknown"
     return GeoJSONResponse(io.export_collection(session, kind, theme=theme, caller=caller,
-                                                scope=caller.scope))
+                                                scope=caller.scope, reveal=reveal,
+                                                origin=origin))

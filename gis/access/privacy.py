@@ -10,17 +10,29 @@ The one rule, applied to whole frames (vectorised pandas string operations):
   digits of an 18-digit ID number are exactly the birth date (GB 11643), so whenever
   ``id_number`` is masked, ``birth_date`` is cut to its year ('1990-**-**'); a year and the
   visible check digit still leave about 33 dates possible (tests/gis/access/test_privacy.py
-  rebuilds none). Gender is the ID's 17th digit, which is visible anyway. Phone and ID numbers
-  written into free text (an event's ``description``) are masked the same way.
+  rebuilds none). Gender is the ID's 17th digit, which is visible anyway.
+- free text a caller typed (``FREE_TEXT``: an event's description and address, a timeline
+  note) has every ID number (18 digits, or the old 15), mobile phone (with or without
+  spaces, dashes, +86), landline with its area code and bank-card-like number (16–19 digits)
+  in it masked as its own column would be (``TEXT_RULES``, applied in order, longest first).
+
+Whoever shows a value unmasked decides it with ``may_reveal`` (an explicit request by a role
+in PERSONAL_DATA_ROLES) and records it (gis.access.audit).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pandas as pd
 
-SHAPES: dict[str, tuple[int, int]] = {"phone": (3, 4), "id_number": (6, 4), "name": (1, 0)}
+from gis.access.callers import Caller
+from gis.core.errors import Forbidden
+
+SHAPES: dict[str, tuple[int, int]] = {"phone": (3, 4), "id_number": (6, 4), "name": (1, 0),
+                                      "old_id_number": (6, 3), "card": (0, 4),
+                                      "landline": (0, 4)}
 """Characters kept at the start and end of each sort of value; the middle is starred."""
 
 COLUMNS: dict[str, str] = {"phone": "phone", "reporter_phone": "phone",
@@ -29,11 +41,39 @@ COLUMNS: dict[str, str] = {"phone": "phone", "reporter_phone": "phone",
 """Columns that always hold personal data, and their sort (SHAPES)."""
 
 BIRTH_DATE, ID_NUMBER = "birth_date", "id_number"
-FREE_TEXT = ("description",)
-"""Columns of free text in which phone and ID numbers are masked."""
+FREE_TEXT = ("description", "note", "address")
+"""Columns of free text (typed by callers) in which personal numbers are masked."""
 
-PHONE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-ID_NUMBER_IN_TEXT = re.compile(r"(?<!\d)\d{17}[\dXx](?!\w)")
+
+def _masked_digits(sort: str) -> Callable[[re.Match[str]], str]:
+    """A replacement masking the digits of a match (separators dropped) as ``sort``."""
+    def replace(match: re.Match[str]) -> str:
+        return _mask_one(re.sub(r"[^\dXx]", "", match.group()), sort) or ""
+    return replace
+
+
+def _mobile(match: re.Match[str]) -> str:
+    return _mask_one(re.sub(r"\D", "", match.group("mobile")), "phone") or ""
+
+
+def _landline(match: re.Match[str]) -> str:
+    local = _mask_one(re.sub(r"\D", "", match.group("local")), "landline") or ""
+    return f"{match.group('area')}-{local}"
+
+
+# (?<!\d) and (?!\d) keep a rule inside whole digit runs; a Chinese character next to a
+# number is no boundary problem (\w would be: '的' is a word character).
+TEXT_RULES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)"), _masked_digits("id_number")),
+    (re.compile(r"(?<!\d)(?:\d{16,19}|\d{4}(?:[ -]\d{4}){3}(?:[ -]?\d{1,3})?)(?!\d)"),
+     _masked_digits("card")),
+    (re.compile(r"(?<!\d)\d{14}[\dXx](?!\d)"), _masked_digits("old_id_number")),
+    (re.compile(r"(?<![\d+])(?:(?:\+|00)?86[ -]?)?(?P<mobile>1[3-9]\d(?:[ -]?\d{4}){2})(?!\d)"),
+     _mobile),
+    (re.compile(r"(?<!\d)(?P<area>\(0\d{2,3}\)|0\d{2,3})[ -]?(?P<local>\d{7,8})(?!\d)"),
+     _landline),
+)
+"""Personal numbers in free text and how each is masked, in the order they are applied."""
 
 
 def mask_values(values: pd.Series, sort: str) -> pd.Series:
@@ -78,16 +118,17 @@ def birth_year_only(values: pd.Series) -> pd.Series:
 
 
 def mask_text(values: pd.Series) -> pd.Series:
-    """Free text with every phone and ID number in it masked as its own column would be."""
+    """Free text with every personal number in it (TEXT_RULES) masked as its own column
+    would be: '身份证320102199001011234，电话138-1234-5678' -> '身份证320102********1234，
+    电话138****5678'."""
     text = values.astype("string")
-    text = text.str.replace(PHONE_IN_TEXT, lambda m: mask_phone(m.group()) or "", regex=True)
-    text = text.str.replace(ID_NUMBER_IN_TEXT, lambda m: mask_id_number(m.group()) or "",
-                            regex=True)
+    for pattern, replace in TEXT_RULES:
+        text = text.str.replace(pattern, replace, regex=True)
     return text.astype(object).where(text.notna(), None)
 
 
 def mask_in_text(text: str | None) -> str | None:
-    """One free text with its phone and ID numbers masked (``mask_text`` of one value)."""
+    """One free text with its personal numbers masked (``mask_text`` of one value)."""
     if not text:
         return text
     return mask_text(pd.Series([text], dtype=object)).iloc[0]
@@ -120,3 +161,14 @@ def mask_record(record: dict, *, reveal: bool = False) -> dict:
     if reveal:
         return record
     return mask_frame(pd.DataFrame([record])).iloc[0].to_dict()
+
+
+def may_reveal(caller: Caller, *, requested: bool) -> bool:
+    """Whether ``caller`` gets personal data unmasked: only on an explicit request
+    (``requested``, e.g. ``reveal=true``) from a role in PERSONAL_DATA_ROLES; a request from
+    another role is Forbidden. Jurisdiction is the reader's business (rows outside the
+    caller's region are not read at all). The reveal is to be audited by whoever shows it."""
+    if requested and not caller.sees_personal_data:
+        raise Forbidden(f"role '{caller.role}' may not see unmasked personal data; leave out "
+                        "reveal=true to get masked values")
+    return requested

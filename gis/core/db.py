@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Engine, Result, create_engine
+from sqlalchemy import CursorResult, Engine, Result, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from gis.core import embedded
@@ -53,3 +53,15 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 def rowcount(result: Result[Any]) -> int:
     """Rows an UPDATE/INSERT/DELETE touched (such a statement's result is a CursorResult)."""
     return int(cast(CursorResult[Any], result).rowcount)
+
+
+def statement_logging(engine: Engine) -> list[str]:
+    """The server's settings that would write statement text or parameters (residents' ID
+    numbers and phones, inlined by psycopg2) to its log, as 'name = value' (empty: none);
+    embedded.QUIET_LOG says what to set instead."""
+    with engine.connect() as conn:
+        found = {str(name): str(value) for name, value in conn.execute(text(
+            "SELECT name, setting FROM pg_settings WHERE name = ANY(:names)"),
+            {"names": list(embedded.QUIET_LOG)})}
+    return [f"{name} = {value}" for name, value in found.items()
+            if value != embedded.QUIET_LOG[name]]

@@ -3,6 +3,11 @@
 It is private to the working directory: its own data folder, its own socket folder, no TCP
 listener, never the system-wide cluster. ``initdb`` refuses root, so as root the cluster runs
 as the unprivileged ``postgres`` system user (created by Debian's postgresql package).
+
+Its log never holds statement text or parameters (``QUIET_LOG``): psycopg2 inlines parameters
+client-side, so a statement PostgreSQL logs with an error would carry residents' ID numbers
+and phones. The settings are written at initdb, passed on every start and, for a cluster
+already running, set with ALTER SYSTEM and a reload.
 """
 
 from __future__ import annotations
@@ -20,6 +25,11 @@ from gis.core.settings import Settings
 PORT = 5432  # only names the socket file (.s.PGSQL.5432); there is no TCP listener
 EXTENSIONS = ("postgis", "pgrouting", "pg_trgm")
 _DEBIAN_BIN = Path("/usr/lib/postgresql")
+QUIET_LOG: dict[str, str] = {
+    "log_min_error_statement": "panic", "log_statement": "none",
+    "log_min_duration_statement": "-1", "log_parameter_max_length": "0",
+    "log_parameter_max_length_on_error": "0"}
+"""Logging settings that keep statements and their parameters out of the server log."""
 
 
 @dataclass(frozen=True)
@@ -144,6 +154,8 @@ def init(cluster: Cluster) -> None:
             "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
             "shared_buffers = 512MB\nwork_mem = 64MB\nmaintenance_work_mem = 512MB\n"
             "max_connections = 60\n"
+            "# no statement text or parameters in the log (personal data)\n"
+            + "".join(f"{name} = {value}\n" for name, value in QUIET_LOG.items())
         )
 
 
@@ -151,12 +163,14 @@ def start(cluster: Cluster) -> bool:
     """Start the cluster (creating it first if needed); False when it was already running."""
     state = status(cluster)
     if state == "running":
+        _quiet_running(cluster)
         return False
     if state == "absent":
         init(cluster)
+    options = " ".join(f"-c {name}={value}" for name, value in QUIET_LOG.items())
     done = _as_server_user(
         [str(cluster.bin_dir / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(cluster.data),
-         "-l", str(cluster.log)], cluster,
+         "-l", str(cluster.log), "-o", options], cluster,
     )
     if done.returncode != 0:
         tail = cluster.log.read_text(encoding="utf-8", errors="replace").splitlines()[-3:]
@@ -174,9 +188,29 @@ def stop(cluster: Cluster) -> bool:
     return True
 
 
-def _ensure_database(cluster: Cluster) -> None:
-    psql = [str(cluster.bin_dir / "psql"), "-h", str(cluster.socket_dir), "-p", str(PORT),
+def _psql(cluster: Cluster) -> list[str]:
+    return [str(cluster.bin_dir / "psql"), "-h", str(cluster.socket_dir), "-p", str(PORT),
             "-U", _superuser(), "-v", "ON_ERROR_STOP=1", "-qAt"]
+
+
+def _quiet_running(cluster: Cluster) -> None:
+    """QUIET_LOG for a cluster started before it existed (ALTER SYSTEM, then a reload); a
+    cluster whose conf already holds them costs one file read."""
+    sets = [f"ALTER SYSTEM SET {name} = '{value}'" for name, value in QUIET_LOG.items()]
+    try:
+        auto = (cluster.data / "postgresql.auto.conf").read_text(encoding="utf-8")
+        conf = (cluster.data / "postgresql.conf").read_text(encoding="utf-8")
+    except OSError:
+        auto = conf = ""
+    if all(f"{n} = {v}" in conf or f"{n} = '{v}'" in auto for n, v in QUIET_LOG.items()):
+        return
+    # one -c per statement: each runs on its own, as ALTER SYSTEM needs (no transaction)
+    commands = [arg for sql in (*sets, "SELECT pg_reload_conf()") for arg in ("-c", sql)]
+    _as_server_user([*_psql(cluster), "-d", "postgres", *commands], cluster)
+
+
+def _ensure_database(cluster: Cluster) -> None:
+    psql = _psql(cluster)
     exists = _as_server_user([*psql, "-d", "postgres", "-c",
                               f"SELECT 1 FROM pg_database WHERE datname = '{cluster.db_name}'"],
                              cluster)

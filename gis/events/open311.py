@@ -171,9 +171,9 @@ def _w3c(value: datetime | None) -> str | None:
     return value.astimezone(CHINA_TIME).isoformat(timespec="seconds") if value else None
 
 
-def _public(description: str | None) -> str | None:
-    """The description with phone and ID numbers a resident typed into it masked."""
-    return privacy.mask_in_text(description)
+def _public(text: str | None) -> str | None:
+    """A description or address with the personal numbers a resident typed into it masked."""
+    return privacy.mask_in_text(text)
 
 
 def _notice(state: str, grid_code: str | None) -> str:
@@ -202,7 +202,7 @@ def _request(row: RowMapping) -> dict[str, Any]:
         "requested_datetime": _w3c(row["reported_at"]),
         "updated_datetime": _w3c(row["updated_at"]),
         "expected_datetime": _w3c(row["due_at"]),
-        "address": row["address"], "address_id": None, "zipcode": None,
+        "address": _public(row["address"]), "address_id": None, "zipcode": None,
         "lat": row["lat"], "long": row["lon"], "media_url": None,
     }
 

@@ -1,6 +1,8 @@
 """Reading events: lists, one event with its timeline and duplicate hints, nearby events.
 
-Geometry in EPSG:4490; reporters masked unless revealed; ``scope`` limits rows to a region.
+Geometry in EPSG:4490; ``scope`` limits rows to a region. Reporters, and personal numbers in
+descriptions, addresses and timeline notes, are masked unless ``reveal`` (decided with
+gis.access.privacy.may_reveal); an unmasked answer is audited in the name of ``actor``.
 """
 
 from __future__ import annotations
@@ -9,11 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from gis.access import jurisdiction
-from gis.access.privacy import mask_frame
+from gis.access import audit, jurisdiction
+from gis.access.privacy import mask_frame, mask_in_text, mask_text
 from gis.core import paging
 from gis.core.errors import InvalidInput, NotFound
 from gis.core.frames import feature_collection_from_frame
@@ -25,9 +28,9 @@ def list_events(session: Session, *, status: str | None = None, category: str | 
                 grid_code: str | None = None, community_code: str | None = None,
                 open_only: bool = False, overdue: bool = False, bbox: Any = None,
                 limit: int | None = 100, offset: int = 0, reveal: bool = False,
-                scope: str | None = None) -> gpd.GeoDataFrame:
-    """Events (newest first) as a GeoDataFrame in EPSG:4490; reporters masked unless
-    ``reveal``; only those inside region ``scope`` (the caller's) when given."""
+                scope: str | None = None, actor: str = "anonymous") -> gpd.GeoDataFrame:
+    """Events (newest first) as a GeoDataFrame in EPSG:4490; personal data masked unless
+    ``reveal`` (audited); only those inside region ``scope`` (the caller's) when given."""
     if status is not None and status not in workflow.STATE_LABELS:
         raise InvalidInput(f"unknown status '{status}'; valid: "
                            f"{', '.join(workflow.STATE_LABELS)}")
@@ -35,7 +38,13 @@ def list_events(session: Session, *, status: str | None = None, category: str | 
               "community": community_code, "open": open_only, "overdue": overdue,
               "scope": jurisdiction.scope_prefix(scope), **paging.bbox_params(bbox)}
     frame = paging.run_page(session, "event_list", params, limit=limit, offset=offset)
+    _audit(session, reveal, actor, "events", len(frame))
     return _labelled(mask_frame(frame, reveal=reveal))
+
+
+def _audit(session: Session, reveal: bool, actor: str, target: str, rows: int) -> None:
+    if reveal and rows:
+        audit.record_reveal(session, actor=actor, kind="events", target=target, rows=rows)
 
 
 def _labelled(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -79,9 +88,9 @@ def get_event_in_scope(session: Session, code: str, scope: str | None) -> EventR
 
 
 def get_event(session: Session, code: str, *, reveal: bool = False,
-              scope: str | None = None) -> gpd.GeoDataFrame:
-    """One event as a one-row GeoDataFrame (EPSG:4490); NotFound, or Forbidden when it lies
-    outside region ``scope``."""
+              scope: str | None = None, actor: str = "anonymous") -> gpd.GeoDataFrame:
+    """One event as a one-row GeoDataFrame (EPSG:4490), masked unless ``reveal`` (audited);
+    NotFound, or Forbidden when it lies outside region ``scope``."""
     params = {"code": code, "status": None, "category": None, "grid": None,
               "community": None, "open": False, "overdue": False, "scope": None,
               **paging.NO_BBOX}
@@ -89,28 +98,37 @@ def get_event(session: Session, code: str, *, reveal: bool = False,
                             "event", code)
     units = frame[["community_code", "subdistrict_code"]].iloc[0].dropna()
     jurisdiction.check_inside(str(units.iloc[0]) if len(units) else None, scope, f"event {code}")
+    _audit(session, reveal, actor, f"event:{code}", 1)
     return _labelled(mask_frame(frame, reveal=reveal))
 
 
-def list_event_log(session: Session, code: str) -> list[dict[str, Any]]:
-    """The event's timeline, oldest first: from, to, who (caller name), when, note."""
+def list_event_log(session: Session, code: str, *, reveal: bool = False
+                   ) -> list[dict[str, Any]]:
+    """The event's timeline, oldest first: from, to, who (caller name), when, note (its
+    personal numbers masked unless ``reveal``: the caller decided and audited it)."""
     rows = session.execute(text("""
         SELECT l.from_status, l.to_status, l.actor, l.note, l.at
         FROM event_log l JOIN event e ON e.id = l.event_id
         WHERE e.code = :code ORDER BY l.at, l.id"""), {"code": code}).mappings().all()
-    return [{**r, "at": r["at"].isoformat(),
+    notes = pd.Series([r["note"] for r in rows], dtype=object)
+    if not reveal:
+        notes = mask_text(notes)
+    return [{**r, "note": note, "at": r["at"].isoformat(),
              "to_label": workflow.STATE_LABELS.get(r["to_status"], r["to_status"])}
-            for r in rows]
+            for r, note in zip(rows, notes, strict=True)]
 
 
 def event_feature(session: Session, code: str, *, reveal: bool = False,
-                  scope: str | None = None) -> dict[str, Any]:
-    """One event as a GeoJSON Feature (lon/lat) with ``timeline`` and ``duplicates``;
-    Forbidden outside region ``scope``."""
-    frame = get_event(session, code, reveal=reveal, scope=scope)
+                  scope: str | None = None, actor: str = "anonymous") -> dict[str, Any]:
+    """One event as a GeoJSON Feature (lon/lat) with ``timeline`` and ``duplicates``, masked
+    unless ``reveal`` (audited); Forbidden outside region ``scope``."""
+    frame = get_event(session, code, reveal=reveal, scope=scope, actor=actor)
     feature = feature_collection_from_frame(frame, id_column="code")["features"][0]
-    return {**feature, "timeline": list_event_log(session, code),
-            "duplicates": workflow.duplicate_hints(session, code, scope=scope)}
+    duplicates = [{**d, "description": d["description"] if reveal
+                   else mask_in_text(d["description"])}
+                  for d in workflow.duplicate_hints(session, code, scope=scope)]
+    return {**feature, "timeline": list_event_log(session, code, reveal=reveal),
+            "duplicates": duplicates}
 
 
 def summarize_events(session: Session, codes: list[str]) -> list[dict[str, Any]]:
@@ -125,8 +143,10 @@ def summarize_events(session: Session, codes: list[str]) -> list[dict[str, Any]]
 
 
 def list_nearby_events(session: Session, code: str, *, radius_m: float = 300.0,
-                       reveal: bool = False, scope: str | None = None) -> gpd.GeoDataFrame:
-    """Open events within ``radius_m`` (geodesic) of event ``code``, nearest first (EPSG:4490);
-    only those inside region ``scope`` when given."""
+                       reveal: bool = False, scope: str | None = None,
+                       actor: str = "anonymous") -> gpd.GeoDataFrame:
+    """Open events within ``radius_m`` (geodesic) of event ``code``, nearest first (EPSG:4490),
+    masked unless ``reveal`` (audited); only those inside region ``scope`` when given."""
     frame = workflow.events_near(session, code, radius_m=radius_m, scope=scope)
+    _audit(session, reveal, actor, f"near:{code}", len(frame))
     return _labelled(mask_frame(frame, reveal=reveal))

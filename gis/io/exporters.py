@@ -3,8 +3,10 @@
 What is exported imports again unchanged (round trip): lists are comma-separated, times are
 ISO 8601 text, geometry is EPSG:4490 lon/lat (CSV: lon/lat columns for points, else WKT).
 Personal fields are masked unless ``reveal`` (gis.access.privacy: a masked ID number leaves
-with its birth date cut to the year). A key limited to a region exports that region's rows
-only (``scope``; the jurisdiction rule ``gm_in_region`` in each io_export_*.sql).
+with its birth date cut to the year, personal numbers in free text are masked). Every export of
+a personal kind, masked or not, is audited: who, which kind, how many rows, from where. A key
+limited to a region exports that region's rows only (``scope``; the jurisdiction rule
+``gm_in_region`` in each io_export_*.sql).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from gis.access import audit, jurisdiction, privacy
 from gis.access.callers import ANONYMOUS, Caller
 from gis.core import frames, sql
 from gis.core.crs import STORAGE_SRID
-from gis.core.errors import InvalidInput
+from gis.core.errors import Forbidden, InvalidInput
 from gis.io.kinds import Kind, get_kind
 from gis.io.readers import file_format
 
@@ -38,11 +40,11 @@ def reveals_to(caller: Caller) -> bool:
 
 
 def export_frame(session: Session, kind: str, *, theme: str | None = None,
-                 reveal: bool = False, actor: str = "cli",
+                 reveal: bool = False, actor: str = "cli", origin: str = "cli",
                  scope: str | None = None) -> gpd.GeoDataFrame | pd.DataFrame:
     """The rows of ``kind`` inside region ``scope`` (None: everywhere; events not yet placed
-    only then) as a (Geo)DataFrame in EPSG:4490, personal fields masked unless ``reveal``
-    (an unmasked export of personal data is written to the audit log)."""
+    only then) as a (Geo)DataFrame in EPSG:4490, personal fields masked unless ``reveal``.
+    An export of a personal kind is audited in the name of ``actor`` from ``origin``."""
     spec = get_kind(kind)
     if theme is not None and spec.name != "grids":
         raise InvalidInput("theme applies to grids only")
@@ -50,12 +52,10 @@ def export_frame(session: Session, kind: str, *, theme: str | None = None,
     frame = frames.frame_from_sql(session, sql.load(f"io_export_{spec.name}"), params,
                                   geom_col="geom" if spec.geometry else None)
     frame = _as_text_times(frame)
-    if not reveal:
-        return _masked(frame, spec)
     if spec.personal:
-        audit.record_reveal(session, actor=actor, kind=spec.name, target=spec.name,
-                            rows=len(frame), scope=scope, export=True)
-    return frame
+        audit.record_export(session, actor=actor, kind=spec.name, rows=len(frame),
+                            origin=origin, masked=not reveal, scope=scope)
+    return frame if reveal else _masked(frame, spec)
 
 
 def _as_text_times(frame: pd.DataFrame) -> pd.DataFrame:
@@ -74,11 +74,16 @@ def _masked(frame: pd.DataFrame, spec: Kind) -> pd.DataFrame:
 
 
 def export_collection(session: Session, kind: str, *, theme: str | None = None,
-                      caller: Caller = ANONYMOUS, scope: str | None = None) -> dict:
+                      caller: Caller = ANONYMOUS, scope: str | None = None,
+                      reveal: bool = False, origin: str = "http") -> dict:
     """A GeoJSON FeatureCollection (EPSG:4490 lon/lat) of ``kind`` inside region ``scope``
-    (the caller's; None: everywhere) for ``caller`` (masked unless reveals_to)."""
-    frame = export_frame(session, kind, theme=theme, reveal=reveals_to(caller),
-                         actor=caller.name, scope=scope)
+    (the caller's; None: everywhere) for ``caller``, masked unless ``reveal`` (asked for,
+    and allowed by ``reveals_to``: Forbidden otherwise); audited as from ``origin``."""
+    if reveal and not reveals_to(caller):
+        raise Forbidden("an unmasked export needs an admin, dispatcher or grid_worker key "
+                        "without a region limit; leave out reveal=true to get masked values")
+    frame = export_frame(session, kind, theme=theme, reveal=reveal, actor=caller.name,
+                         origin=origin, scope=scope)
     if not isinstance(frame, gpd.GeoDataFrame):
         frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame),
                                                                 index=frame.index))

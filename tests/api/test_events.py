@@ -47,11 +47,14 @@ def test_post_event_assigns_on_arrival_and_masks_reporter(client, session, area)
     assert event["geometry"]["coordinates"] == pytest.approx([119.205, 34.605], abs=1e-8)
     assert event["timeline"][0]["to_status"] == "reported"
     assert event["timeline"][0]["actor"].endswith(":dispatcher")
-    # a viewer sees the event with the reporter masked; the dispatcher sees it whole
+    # every answer masks the reporter; a dispatcher sees it whole only when asking (audited)
     seen = client.get(f"/api/v1/events/{event['id']}", headers=_auth(session, "viewer")).json()
     assert seen["properties"]["reporter_phone"] == "138****5678"
     assert seen["properties"]["reporter_name"] == "张**"
-    assert props["reporter_phone"] == "13812345678"
+    assert props["reporter_phone"] == "138****5678"
+    whole = client.get(f"/api/v1/events/{event['id']}?reveal=true",
+                       headers=_auth(session, "dispatcher")).json()
+    assert whole["properties"]["reporter_phone"] == "13812345678"
 
 
 def test_anonymous_callers_cannot_post_or_read(client, area):

@@ -10,11 +10,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from gis.core import embedded
+from gis.core import db, embedded
 from gis.core.errors import DatabaseUnavailable
 from gis.core.settings import Settings
+from gis.models import Resident
 
 
 @pytest.fixture
@@ -69,3 +72,28 @@ def test_configured_database_url_starts_nothing(tmp_path: Path) -> None:
                           capture_output=True, text=True, check=False)
     assert (done.returncode, done.stdout.strip()) == (0, "external")
     assert not (tmp_path / "home").exists()
+
+
+def _fail_insert(engine: Engine, id_number: str, phone: str, *, control: bool = False) -> None:
+    """An INSERT of a resident that the server refuses (no such building), as the app sends
+    it (psycopg2 inlines the values); ``control`` turns statement logging back on first."""
+    with Session(engine) as session:
+        if control:
+            session.execute(text("SET log_min_error_statement = error"))
+        session.add(Resident(code="R-LOG", building_id=-1, name="测试", id_number=id_number,
+                             phone=phone))
+        with pytest.raises(IntegrityError):
+            session.flush()
+
+
+def test_the_server_log_holds_no_statement_parameters(engine: Engine,
+                                                      base_settings: Settings) -> None:
+    if base_settings.database_url:
+        pytest.skip("a configured server's log is its owner's: see README")
+    log = embedded.cluster_from_settings(base_settings).log
+    _fail_insert(engine, "110101199901019999", "13700009999")
+    _fail_insert(engine, "110101199901018888", "13700008888", control=True)
+    text_of_log = log.read_text(encoding="utf-8", errors="replace")
+    assert "110101199901018888" in text_of_log  # the log is the one read, and it can fail
+    assert "110101199901019999" not in text_of_log and "13700009999" not in text_of_log
+    assert db.statement_logging(engine) == []
