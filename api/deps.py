@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -14,7 +15,7 @@ from api import ratelimits
 from gis.access import keys
 from gis.access.callers import Caller
 from gis.core import paging
-from gis.core.errors import Unauthenticated
+from gis.core.errors import Forbidden, Unauthenticated
 from gis.core.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False, description="API key made by `gridmap keys create`")
@@ -91,10 +92,13 @@ def set_statement_timeout(request: Request, session: SessionDep,
 SESSION_COOKIE = "gridmap_key"
 """The map pages' login cookie: a signed session token (gis.access.keys), never the key itself."""
 COOKIE_METHODS = frozenset({"GET", "HEAD"})
-"""CSRF rule: the login cookie only authorises reading (pages, data). A browser sends cookies
-with requests other sites make it send, so anything that changes data (POST/PUT/PATCH/DELETE
-under /api/v1 and /open311) needs the ``Authorization: Bearer`` header, which it never adds
-by itself. SameSite=Strict on the cookie is the second fence, not the only one."""
+"""CSRF rule: the login cookie alone only authorises reading (pages, data). A browser sends
+cookies with requests other sites make it send, so a write (POST/PUT/PATCH/DELETE) with the
+cookie also needs ``X-CSRF-Token`` (keys.csrf_token of that cookie, which the page carries in
+``<meta name="gm-csrf">``) and, when the browser says where it comes from, an ``Origin`` of
+this site; or else the ``Authorization: Bearer`` header, which a browser never adds by
+itself. SameSite=Strict on the cookie is a further fence, not the only one."""
+CSRF_HEADER = "X-CSRF-Token"
 
 
 async def get_server_secret(request: Request) -> bytes:
@@ -119,6 +123,8 @@ def get_caller(request: Request, session: SessionDep, secret: ServerSecretDep,
         caller = caller_of_key(request, session, credentials.credentials, secret)
     elif request.cookies.get(SESSION_COOKIE) and request.method in COOKIE_METHODS:
         caller = keys.caller_from_session(session, request.cookies[SESSION_COOKIE], secret)
+    elif request.cookies.get(SESSION_COOKIE) and CSRF_HEADER.lower() in request.headers:
+        caller = _page_writer(request, session, secret)
     else:
         caller = keys.caller_from_token(session, None)
     request.state.caller = caller  # error pages say who is logged in
@@ -126,6 +132,39 @@ def get_caller(request: Request, session: SessionDep, secret: ServerSecretDep,
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def _same_origin(request: Request) -> bool:
+    """No ``Origin`` header (same-origin GETs, old browsers) or one naming this host."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    return urlsplit(origin).netloc == request.headers.get("host", request.url.netloc)
+
+
+def _page_writer(request: Request, session: Session, secret: bytes) -> Caller:
+    """The logged-in person behind a page's write: the cookie's caller when the CSRF token
+    matches the cookie and the request comes from this site, else 403 (a stale page, or a
+    request another site forged). Writes count against the key's rate limit as with Bearer."""
+    token = request.cookies[SESSION_COOKIE]
+    if not _same_origin(request) or not keys.csrf_matches(
+            token, request.headers.get(CSRF_HEADER), secret):
+        raise Forbidden("页面凭据已失效，请刷新页面后重试 (CSRF token missing or stale: "
+                        "reload the page)")
+    caller = keys.caller_from_session(session, token, secret)
+    if caller.is_anonymous:
+        raise Unauthenticated("登录已过期，请重新登录 (session expired: log in again)")
+    ratelimits.of(request).write(request, caller)
+    return caller
+
+
+def get_page_csrf(request: Request, secret: ServerSecretDep) -> str | None:
+    """The CSRF token a page embeds for its writes (None without a login cookie)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    return keys.csrf_token(token, secret) if token else None
+
+
+PageCsrfDep = Annotated[str | None, Depends(get_page_csrf)]
 
 
 

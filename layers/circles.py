@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from gis.access.callers import Caller
 from gis.network import circles, coverage, siting
 from gis.places import facilities, water
-from layers import assets, catalogue, login, page
+from layers import assets, catalogue, page, shell
 from layers import buildings as building_layers
 from layers import facilities as facility_layers
 from layers import water as water_layers
@@ -160,7 +160,7 @@ def render_coverage(session: Session, caller: Caller, *, type: str = "party_cent
     fmap.add_child(page.Panel(legend(label, minutes, coverage.summary_of(blds), gained,
                                      tiled=tiled, left_out=left_out),
                               css_class="gm-panel gm-legend"))
-    login.add_account(fmap, caller)
+    shell.add_shell(fmap, caller, active="/map/coverage")
     return page.render(fmap)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from gis.access.callers import Caller
 from gis.grids import registry
 from gis.places import buildings, facilities, regions, water
-from layers import assets, catalogue, login, page
+from layers import assets, catalogue, page, shell
 from layers import buildings as building_layers
 from layers import facilities as facility_layers
 from layers import grids as grid_layers
@@ -26,7 +26,8 @@ TILES_MISSING = ("建筑较多，但矢量瓦片插件未安装 "
 
 def render_overview(session: Session, caller: Caller, *, theme: str = "unified",
                     community_code: str | None = None, basemap_url: str | None = None,
-                    building_embed_max: int = building_layers.EMBED_MAX) -> str:
+                    building_embed_max: int = building_layers.EMBED_MAX,
+                    csrf: str | None = None) -> str:
     """The overview map's HTML for ``theme`` (optionally one community); offline-ready.
 
     Everything is read through the gis read services (EPSG:4490) and drawn as lon/lat.
@@ -57,7 +58,7 @@ def render_overview(session: Session, caller: Caller, *, theme: str = "unified",
         building_tiles.add_to(fmap)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     page.add_legend(fmap, [catalogue.get_layer(key) for key in LEGEND_LAYERS])
-    login.add_account(fmap, caller)
+    shell.add_shell(fmap, caller, active="/map", csrf=csrf)
     fmap.add_child(page.ZoomGate({
         "gm-grid-label": catalogue.get_layer("grid_labels").min_zoom,
         "gm-code": catalogue.GRID_CODE_MIN_ZOOM,

@@ -24,13 +24,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from gis.access.callers import ANONYMOUS, Caller
-from gis.core import dates, sql
+from gis.core import clock, dates, sql
 from gis.core.errors import InvalidInput, NotFound, Unauthenticated
 from gis.core.settings import Settings, get_settings
 from gis.models import ApiKey, Region
@@ -40,7 +39,7 @@ _PREFIX_LEN = 8
 _PREFIX = re.compile(r"[0-9a-f]{8}")
 _DIGEST_VERSION = "h1"
 _MALFORMED = "malformed API key: expected 'gm_<prefix>_<secret>'"
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+LOCAL_TZ = clock.LOCAL_TZ
 """Times shown to people (key lists, 401 messages) and dates typed by them (``--expires``)."""
 
 
@@ -286,6 +285,22 @@ def caller_from_session(session: Session, token: str | None, secret: bytes, *,
     if row is None:
         return ANONYMOUS
     return Caller(role=row.role, region_code=row.region_code, key_id=row.id)
+
+
+def csrf_token(session_token: str, secret: bytes) -> str:
+    """The CSRF token of a map-page session: HMAC-SHA256 of the session token under the
+    server secret (OWASP's signed double-submit, bound to the session). Pages carry it in
+    ``<meta name="gm-csrf">`` and send it as the ``X-CSRF-Token`` header with each write; a
+    forged cross-site request can send the cookie but can neither read nor compute this.
+    Hand-written (a few lines of hmac) because starlette-csrf's plain double-submit cookie
+    is not bound to the session and fastapi-csrf-protect wants a token per form render."""
+    mac = hmac.new(secret, f"gridmap-csrf|{session_token}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+
+def csrf_matches(session_token: str, sent: str | None, secret: bytes) -> bool:
+    """Whether ``sent`` is the CSRF token of ``session_token`` (constant-time)."""
+    return bool(sent) and hmac.compare_digest(sent or "", csrf_token(session_token, secret))
 
 
 def caller_for_login(session: Session, key: str, secret: bytes | None = None) -> Caller | None:

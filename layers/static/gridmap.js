@@ -1,0 +1,32 @@
+// gridmap's page helpers (layers/shell.py): writes that carry the CSRF token, the menu toggle.
+// A page never holds an API key: the login cookie plus the token in <meta name="gm-csrf">
+// authorise its writes (api/deps.py), and the server checks that the token matches the cookie.
+window.gm = (function () {
+    function csrf() {
+        var meta = document.querySelector('meta[name="gm-csrf"]');
+        return meta ? meta.content : '';
+    }
+    // send('POST', '/api/v1/events', {...}) -> Promise of {ok, status, body}; body is the
+    // parsed JSON answer (or its text), so callers show `body.detail` on an error.
+    function send(method, url, body, headers) {
+        var h = {'X-CSRF-Token': csrf()};
+        if (body !== undefined && body !== null) { h['Content-Type'] = 'application/json'; }
+        Object.keys(headers || {}).forEach(function (k) { h[k] = headers[k]; });
+        return fetch(url, {
+            method: method, headers: h, credentials: 'same-origin',
+            body: body === undefined || body === null ? undefined : JSON.stringify(body)
+        }).then(function (r) {
+            var type = r.headers.get('content-type') || '';
+            var parsed = type.indexOf('json') >= 0 ? r.json() : r.text();
+            return parsed.then(function (b) { return {ok: r.ok, status: r.status, body: b}; });
+        });
+    }
+    // A readable message from an error answer ({detail: "..."} or FastAPI's list of problems).
+    function problem(res) {
+        var d = res.body && res.body.detail;
+        if (Array.isArray(d)) { return d.map(function (x) { return x.msg; }).join('；'); }
+        return d || ('请求失败 (HTTP ' + res.status + ')');
+    }
+    function toggleMenu() { document.body.classList.toggle('gm-menu-open'); }
+    return {csrf: csrf, send: send, problem: problem, toggleMenu: toggleMenu};
+})();
