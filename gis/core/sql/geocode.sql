@@ -14,7 +14,8 @@
 -- :scope is the caller's region prefix (jurisdiction.scope_prefix; NULL: everywhere): only
 -- buildings inside it are candidates, so a scoped key never learns another community's
 -- addresses and the ranking is among what it may read.
--- Answers one row per (query, candidate); points are EPSG:4490 lon/lat inside the building.
+-- Answers one row per (query, candidate); points are EPSG:4490 lon/lat inside the building;
+-- the grid worker's public contact comes along (the dispatcher reads it to the caller).
 SELECT q.ord, c.*
 FROM unnest(CAST(:streets AS text[]), CAST(:compounds AS text[]), CAST(:written AS text[]))
      WITH ORDINALITY AS q(street, compound, written, ord)
@@ -24,7 +25,9 @@ CROSS JOIN LATERAL (
            CASE WHEN m.by_compound > m.by_address THEN 'compound' ELSE 'address' END AS matched,
            (b.address = q.street OR k.compound_key IN (q.compound, q.written)) IS TRUE AS exact,
            ST_X(ST_PointOnSurface(b.geom)) AS lon, ST_Y(ST_PointOnSurface(b.geom)) AS lat,
-           g.code AS grid_code, g.name AS grid_name, b.community_code
+           g.code AS grid_code, g.name AS grid_name, b.community_code,
+           w.name AS worker_name, w.phone AS worker_phone,
+           w.supervision_phone AS worker_supervision_phone
     FROM building b
     CROSS JOIN LATERAL (
         SELECT regexp_replace(NULLIF(b.compound, ''), '小区$', '')
@@ -36,6 +39,14 @@ CROSS JOIN LATERAL (
                                  similarity(k.compound_key, q.written)), 0) AS by_compound
     ) m
     LEFT JOIN grid g ON g.id = b.grid_id
+    -- the grid's primary worker's public contact (上岗公示), chosen as locate.sql does
+    LEFT JOIN LATERAL (
+        SELECT gw.name, gw.phone, gw.supervision_phone
+        FROM grid_worker_grid gwg JOIN grid_worker gw ON gw.id = gwg.worker_id
+        WHERE gwg.grid_id = g.id
+        ORDER BY gwg.is_primary DESC, gw.role = 'full_time' DESC, gw.id
+        LIMIT 1
+    ) w ON true
     WHERE (b.address % q.street OR k.compound_key % q.compound OR k.compound_key % q.written)
       AND gm_in_region(b.community_code, :scope)
     ORDER BY score DESC, exact DESC, b.code
