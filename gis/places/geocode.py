@@ -188,7 +188,7 @@ def geocode_many(session: Session, queries: Sequence[str], *, limit: int = 5,
                            ).mappings().all()
     out: list[list[dict[str, Any]]] = [[] for _ in queries]
     for row in rows:
-        candidate = {k: v for k, v in row.items() if k not in ("ord", "building_id")}
+        candidate = {k: v for k, v in row.items() if k not in ("ord", "building_id", "grid_id")}
         candidate["score"] = round(float(candidate["score"]), 4)
         out[int(row["ord"]) - 1].append(candidate)
     return out
