@@ -210,6 +210,10 @@ window.gmConsole = (function () {
     function place(lon, lat, note) {
         var p = chosen, box = $('gm-queue-result');
         if (!p) { return; }
+        if (!config.places) {
+            box.innerHTML = '<p class="gm-error">待定位事件由调度员定位，请联系街道指挥中心。</p>';
+            return;
+        }
         gm.send('POST', '/api/v1/events/' + encodeURIComponent(p.code) + '/location',
                 {lon: lon, lat: lat, crs: 'EPSG:4490', note: note}).then(function (res) {
             if (!res.ok) { fail(box, res); return; }
