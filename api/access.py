@@ -90,7 +90,7 @@ def page_event_if_any(session: SessionDep, caller: DispatchCallerDep,
                           description="event code; without it the dispatcher console")] = None,
                       ) -> EventRef | None:
     """The event of a page's ``?event=CODE`` (checked as ``page_event``), None without one."""
-    return None if event is None else queries.get_event_in_scope(session, event, caller.scope)
+    return None if event is None else page_event(event, session, caller)
 
 
 def reveal_requested(caller: CallerDep, reveal: Annotated[bool, Query(
