@@ -20,9 +20,9 @@ from gis.core.errors import InvalidInput, NotFound
 from gis.grids import assign
 from gis.places import buildings, geocode
 
-COORDINATES = re.compile(
-    r"^\s*(-?\d{1,3}(?:\.\d+)?)\s*[,，\s]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
-"""``lon,lat`` as people paste it: a comma (half or full width) or spaces between."""
+COORDINATES = re.compile(r"^\s*(-?\d{1,3}\.\d+)\s*[,，\s]\s*(-?\d{1,3}\.\d+)\s*$")
+"""``lon,lat`` as people paste it: decimal degrees with a comma (half or full width) or spaces
+between (two whole numbers, "12 3", are a door and a building number, not coordinates)."""
 
 
 def reverse_geocode(session: Session, lon: float, lat: float, *, crs: str = "EPSG:4490",
