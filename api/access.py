@@ -85,6 +85,14 @@ def page_event(event: Annotated[str, Query(description="event code")], session: 
     return queries.get_event_in_scope(session, event, caller.scope)
 
 
+def page_event_if_any(session: SessionDep, caller: DispatchCallerDep,
+                      event: Annotated[str | None, Query(
+                          description="event code; without it the dispatcher console")] = None,
+                      ) -> EventRef | None:
+    """The event of a page's ``?event=CODE`` (checked as ``page_event``), None without one."""
+    return None if event is None else page_event(event, session, caller)
+
+
 def reveal_requested(caller: CallerDep, reveal: Annotated[bool, Query(
         description="unmasked reporters and personal numbers in free text (admin, "
                     "dispatcher, grid_worker, in their jurisdiction; audited)")] = False) -> bool:
@@ -97,6 +105,7 @@ RevealDep = Annotated[bool, Depends(reveal_requested)]
 CurrentPlan = Annotated[Plan, Depends(current_plan)]
 CurrentEvent = Annotated[EventRef, Depends(current_event)]
 PageEvent = Annotated[EventRef, Depends(page_event)]
+PageEventIfAny = Annotated[EventRef | None, Depends(page_event_if_any)]
 
 
 def readable_tile_layer(layer: str, caller: CallerDep) -> mvt.TileLayer:

@@ -5,22 +5,27 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse
 
-from api.access import DispatchCallerDep, PageEvent, RevealDep
-from api.deps import SessionDep, SettingsDep
+from api.access import DispatchCallerDep, PageEventIfAny, RevealDep
+from api.deps import PageCsrfDep, SessionDep, SettingsDep
 from api.schemas.common import errors
-from layers import dispatch
+from layers import console, dispatch
 from layers import events as event_layers
 
 router = APIRouter(tags=["maps"],
                    responses=errors(401, 403, 404, 422))
 
 
-@router.get("/map/dispatch", response_class=HTMLResponse, summary="事件调度地图 (dispatcher)")
-def get_dispatch_map(caller: DispatchCallerDep, event: PageEvent, session: SessionDep,
-                     settings: SettingsDep, reveal: RevealDep) -> HTMLResponse:
-    """The incident, its grid, the worker's contact card, facilities and open events nearby,
-    and the event's timeline (dispatcher or grid worker; events of their region only);
-    personal data masked unless ``reveal=true`` (audited)."""
+@router.get("/map/dispatch", response_class=HTMLResponse, summary="事件调度 (dispatcher)")
+def get_dispatch_map(caller: DispatchCallerDep, event: PageEventIfAny, session: SessionDep,
+                     settings: SettingsDep, reveal: RevealDep,
+                     csrf: PageCsrfDep) -> HTMLResponse:
+    """Without ``event``: the dispatcher console (search, intake form, 待定位 queue). With
+    ``event``: the incident, its grid, the worker's contact card, facilities and open events
+    nearby, and the event's timeline (dispatcher or grid worker; events of their region
+    only); personal data masked unless ``reveal=true`` (audited)."""
+    if event is None:
+        return HTMLResponse(console.render_console(session, caller, csrf=csrf,
+                                                   basemap_url=settings.basemap_url))
     return HTMLResponse(dispatch.render_dispatch(session, caller, event.code, reveal=reveal,
                                                  basemap_url=settings.basemap_url))
 

@@ -30,6 +30,8 @@ class EventProperties(Open):
     community_code: str | None = None
     community_name: str | None = None
     subdistrict_code: str | None = None
+    region_code: str | None = Field(None, description="the region the event was recorded in "
+                                    "(the intake key's jurisdiction); its unit until placed")
     worker_name: str | None = None
     worker_phone: str | None = None
     escalation_level: str | None = None

@@ -155,6 +155,7 @@ def make_events(rng: np.random.Generator, buildings: gpd.GeoDataFrame, edges: gp
                                                           p=[.02, .03, .1, .35, .5])),
         "external_id": or_none(channel == "12345", np.char.add(
             "12345-", rng.integers(10**9, 10**10, n).astype(str))),
+        "region_code": names.SUBDISTRICT_CODE,  # all taken by the 街道's call centre
         "kind": kind}, geometry=geom)
     overdue = ~done & (status != "needs_location") & (frame["due_at"] < END)
     frame["escalation_level"] = np.where(overdue & (rng.random(n) < 0.5), "community", "grid")

@@ -193,7 +193,7 @@ def _write_events(session: Session, data: DemoData) -> None:
     copy_frame(session, _geo(data.events.assign(id=e_ids, **times), [
         "id", "code", "category", "description", "channel", "status", "priority", "address",
         "reporter_name", "reporter_phone", "source_crs", "escalation_level", "satisfaction",
-        "external_id", "reported_at", "due_at", "closed_at"]), "event")
+        "external_id", "reported_at", "due_at", "closed_at", "region_code"]), "event")
     log = data.event_log.assign(event_id=e_ids[data.event_log["event"]],
                                 at=_iso(data.event_log["at"]))
     copy_frame(session, log, "event_log",

@@ -40,3 +40,10 @@ BY_CODE: Final[dict[str, Category]] = {c.code: c for c in CATEGORIES}
 def get_category(code: str) -> Category | None:
     """The category with ``code``, or None when the code is unknown."""
     return BY_CODE.get(code)
+
+
+CHANNEL_LABELS: Final[dict[str, str]] = {
+    "12345": "12345热线", "patrol": "网格员巡查", "resident_app": "居民随手拍",
+    "city_management": "城管平台", "open311": "Open311", "other": "其他",
+}
+"""Chinese names of the intake channels (gis.models.events.EVENT_CHANNELS), for people."""

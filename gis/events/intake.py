@@ -140,14 +140,16 @@ def create_events(session: Session, items: list[EventIn], *, actor: str,
 
     All or nothing: one bad item (unknown category, bad coordinates…) rejects the batch with
     a 422 naming it, one placed outside region ``scope`` (the caller's) with a 403.
-    Address-only events without a clear match get ``needs_location``. Due times follow
+    Address-only events without a clear match get ``needs_location``, never refused: each
+    event keeps ``scope`` as its ``region_code``, so an unplaced one lies in the caller's
+    region (its keys list and place it). Due times follow
     ``time_limits`` (the app's ``Settings.event_time_limits``) over the categories' defaults.
     """
     _check_items(items)
     x, y = _points(items)
     _place_by_address(session, items, x, y)
     now = datetime.now(UTC)
-    rows = [_row(item, i, float(x[k]), float(y[k]), now, time_limits)
+    rows = [{**_row(item, i, float(x[k]), float(y[k]), now, time_limits), "region_code": scope}
             for k, (item, i) in enumerate(zip(items, _new_ids(session, len(items)),
                                               strict=True))]
     with session.begin_nested():  # an event outside the jurisdiction undoes the whole batch
@@ -163,7 +165,8 @@ def create_events(session: Session, items: list[EventIn], *, actor: str,
 
 
 def _refuse_out_of_scope(session: Session, ids: list[int], scope: str | None) -> None:
-    """Forbidden naming the first event that landed outside region ``scope``."""
+    """Forbidden naming the first event that landed outside region ``scope`` (judged by
+    where it landed, not by ``region_code``, which is the caller's region itself)."""
     if scope is None or not ids:
         return
     row = session.execute(text("""
@@ -194,8 +197,9 @@ def _refuse_unassigned(session: Session, ids: list[int]) -> None:
 
 def locate_event(session: Session, code: str, location: Location, *, actor: str,
                  note: str | None = None, scope: str | None = None) -> str:
-    """A dispatcher places a ``needs_location`` event: point set, grid assigned, → reported.
-    Unplaced events have no region yet, so a caller limited to ``scope`` may not place them."""
+    """A dispatcher places a ``needs_location`` event at ``location``: point set, grid,
+    community and worker assigned, → reported. A caller limited to ``scope`` places only the
+    events recorded in its region, and only at points inside it (Forbidden otherwise)."""
     event = session.query(Event).filter(Event.code == code).with_for_update().one_or_none()
     if event is None:
         raise NotFound(f"no event with code '{code}'")
@@ -204,7 +208,8 @@ def locate_event(session: Session, code: str, location: Location, *, actor: str,
         raise Conflict(f"event {code} is {event.status}, not needs_location; its location is "
                        "set already", status=event.status, allowed=[])
     x, y = assign.storage_point(location.lon, location.lat, location.crs)
-    assign.locate(session, x, y)  # refuses points outside the jurisdiction (422)
+    found = assign.locate(session, x, y)  # refuses points outside every grid (422)
+    jurisdiction.check_inside(found["community"]["code"], scope, "the point")
     event.geom = from_shape(Point(x, y), srid=4490)
     event.source_crs = location.crs
     session.flush()

@@ -74,12 +74,13 @@ class EventRef:
 
 def get_event_in_scope(session: Session, code: str, scope: str | None) -> EventRef:
     """The event ``code`` when it lies inside region ``scope`` (the caller's; None:
-    everywhere): NotFound when unknown, Forbidden outside (an unplaced event lies in no region).
+    everywhere): NotFound when unknown, Forbidden outside (an unplaced event lies in the region
+    it was recorded in, ``region_code``, or in none).
 
     Reads two columns, not the ORM row, so the workflow's ``SELECT ... FOR UPDATE`` that
     follows loads the row fresh instead of finding a stale copy in the session."""
     row = session.execute(select(Event.code, func.coalesce(
-        Event.community_code, Event.subdistrict_code).label("unit"))
+        Event.community_code, Event.subdistrict_code, Event.region_code).label("unit"))
         .where(Event.code == code)).first()
     if row is None:
         raise NotFound(f"no event with code '{code}'")
@@ -96,7 +97,7 @@ def get_event(session: Session, code: str, *, reveal: bool = False,
               **paging.NO_BBOX}
     frame = paging.one_row(paging.run_page(session, "event_list", params, limit=1, offset=0),
                             "event", code)
-    units = frame[["community_code", "subdistrict_code"]].iloc[0].dropna()
+    units = frame[["community_code", "subdistrict_code", "region_code"]].iloc[0].dropna()
     jurisdiction.check_inside(str(units.iloc[0]) if len(units) else None, scope, f"event {code}")
     _audit(session, reveal, actor, f"event:{code}", 1)
     return _labelled(mask_frame(frame, reveal=reveal))

@@ -91,8 +91,10 @@ def write_log(session: Session, event: Event, to_status: str, actor: str,
 
 def check_event_scope(event: Event, scope: str | None) -> None:
     """Forbidden unless the event's community (or subdistrict) lies in region ``scope``; an
-    unplaced event belongs to no region, so only callers without a scope may touch it."""
-    jurisdiction.check_inside(event.community_code or event.subdistrict_code, scope,
+    unplaced event lies in the region it was recorded in (``region_code``; with none, only
+    callers without a scope may touch it)."""
+    jurisdiction.check_inside(event.community_code or event.subdistrict_code
+                              or event.region_code, scope,
                            f"event {event.code}")
 
 
@@ -196,7 +198,7 @@ def list_overdue(session: Session, *, at: datetime | None = None,
         FROM event e LEFT JOIN grid g ON g.id = e.grid_id
         WHERE gm_event_open(e.status) AND e.due_at < coalesce(CAST(:at AS timestamptz), now())
           AND (CAST(:grid AS text) IS NULL OR g.code = CAST(:grid AS text))
-          AND gm_in_region(coalesce(e.community_code, e.subdistrict_code), :scope)
+          AND gm_in_region(coalesce(e.community_code, e.subdistrict_code, e.region_code), :scope)
         ORDER BY e.due_at, e.code"""), {"at": at, "grid": grid_code,
                                         "scope": jurisdiction.scope_prefix(scope)}).mappings().all()
     return [{**r, "due_at": r["due_at"].isoformat(), "overdue_hours": float(r["overdue_hours"])}

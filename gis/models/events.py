@@ -37,9 +37,10 @@ class Event(Base):
                         name="satisfaction_range"),
         CheckConstraint("geom IS NOT NULL OR status = 'needs_location' OR address IS NOT NULL",
                         name="located_or_addressed"),
-        # jurisdiction filter (LIKE 'prefix%') of event lists, KPIs, Open311 (migration 0004)
+        # jurisdiction filter (LIKE 'prefix%') of event lists, KPIs, Open311 (migrations 0004,
+        # 0010: an unplaced event's unit is the region it was recorded in)
         Index("ix_event_unit_prefix",
-              text("(coalesce(community_code, subdistrict_code)) text_pattern_ops")),
+              text("(coalesce(community_code, subdistrict_code, region_code)) text_pattern_ops")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,6 +58,9 @@ class Event(Base):
     grid_version: Mapped[int | None] = mapped_column(Integer)
     community_code: Mapped[str | None] = mapped_column(String(12), index=True)
     subdistrict_code: Mapped[str | None] = mapped_column(String(12))
+    region_code: Mapped[str | None] = mapped_column(String(12))
+    """The region the event was recorded in (the intake key's jurisdiction): its unit for
+    jurisdiction until it is placed in a community."""
     worker_id: Mapped[int | None] = mapped_column(ForeignKey("grid_worker.id"))
     escalation_level: Mapped[str] = mapped_column(String(20), server_default="grid")
     satisfaction: Mapped[int | None] = mapped_column(SmallInteger)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import geopandas as gpd
 from sqlalchemy.orm import Session
 
 from gis.access import jurisdiction
-from gis.core import paging
+from gis.core import paging, sql
 
 
 def list_buildings(session: Session, *, grid_code: str | None = None,
@@ -33,3 +34,21 @@ def get_building(session: Session, code: str, *, scope: str | None = None) -> gp
               "scope": jurisdiction.scope_prefix(scope), **paging.NO_BBOX}
     frame = paging.run_page(session, "building_list", params, limit=None, offset=0)
     return paging.one_row(frame, "building", code)
+
+
+NEAREST_MAX_M = 150.0
+"""How far (geodesic metres) reverse geocoding looks for a building."""
+
+
+def nearest_building(session: Session, lon: float, lat: float, *, scope: str | None = None,
+                     max_m: float = NEAREST_MAX_M) -> dict[str, Any] | None:
+    """The building nearest to the EPSG:4490 point ``lon``/``lat`` within ``max_m`` metres
+    among those inside region ``scope`` (None: everywhere), or None: building_code, address,
+    compound, community_code, distance_m (reverse geocoding; addresses only of the caller's
+    region, as ``geocode`` answers them)."""
+    row = session.execute(sql.statement("building_nearest"), {
+        "lon": lon, "lat": lat, "max_m": max_m,
+        "scope": jurisdiction.scope_prefix(scope)}).mappings().first()
+    if row is None:
+        return None
+    return {**row, "distance_m": round(float(row["distance_m"]), 1)}

@@ -175,7 +175,8 @@ def geocode_many(session: Session, queries: Sequence[str], *, limit: int = 5,
     Each candidate: building code, address, compound, score (0..1), ``matched`` ("address" or
     "compound": which form scored), ``exact`` (the normalised form is the address or the
     compound key itself), lon/lat (EPSG:4490, a point inside the building),
-    grid_code/grid_name, community_code.
+    grid_code/grid_name, community_code, and the grid's primary worker's public contact
+    (worker_name, worker_phone, worker_supervision_phone).
     """
     forms = search_forms_many(queries)
     names = ("streets", "compounds", "written")
@@ -187,7 +188,7 @@ def geocode_many(session: Session, queries: Sequence[str], *, limit: int = 5,
                            ).mappings().all()
     out: list[list[dict[str, Any]]] = [[] for _ in queries]
     for row in rows:
-        candidate = {k: v for k, v in row.items() if k not in ("ord", "building_id")}
+        candidate = {k: v for k, v in row.items() if k not in ("ord", "building_id", "grid_id")}
         candidate["score"] = round(float(candidate["score"]), 4)
         out[int(row["ord"]) - 1].append(candidate)
     return out

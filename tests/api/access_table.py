@@ -56,6 +56,8 @@ class Sample:
     event: str
     resolved_event: str
     facility: str
+    unplaced: str
+    """An event waiting for a location, recorded in this community (``region_code``)."""
     plan_id: int | None = None
 
 
@@ -65,7 +67,6 @@ class World:
 
     session: Session
     samples: dict[str, Sample]
-    unplaced_event: str
     current_key: str = ""
     """The key of the caller about to ask (the login form types it)."""
 
@@ -88,9 +89,10 @@ class World:
 
 
 def load_world(session: Session) -> World:
-    """Samples of communities 001 and 004 of the demo district."""
+    """Samples of communities 001 and 004 of the demo district; one unplaced demo event is
+    recorded in each of them (in this test's transaction)."""
     samples = {}
-    for community in (NORTH, SOUTH):
+    for n, community in enumerate((NORTH, SOUTH)):
         b = session.execute(text(
             "SELECT code, address, ST_X(ST_PointOnSurface(geom)) AS lon, "
             "ST_Y(ST_PointOnSurface(geom)) AS lat FROM building WHERE community_code = :c "
@@ -107,16 +109,19 @@ def load_world(session: Session) -> World:
                       "'reported'"),
             resolved_event=one("SELECT min(code) FROM event WHERE community_code = :c AND "
                                "status = 'resolved'"),
-            facility=one("SELECT min(code) FROM facility WHERE community_code = :c"))
-    unplaced = session.execute(text(
-        "SELECT min(code) FROM event WHERE status = 'needs_location'")).scalar_one()
-    return World(session, samples, unplaced)
+            facility=one("SELECT min(code) FROM facility WHERE community_code = :c"),
+            unplaced=one("UPDATE event SET region_code = :c WHERE code = (SELECT code FROM "
+                         "event WHERE status = 'needs_location' ORDER BY code "
+                         f"OFFSET {n} LIMIT 1) RETURNING code"))
+    return World(session, samples)
 
 
 def load_code_index(session: Session) -> dict[str, str | None]:
-    """Community of every building and event (None: an event not placed yet)."""
-    rows = session.execute(text("SELECT code, community_code FROM building UNION ALL "
-                                "SELECT code, community_code FROM event"))
+    """Community of every building and event (an event not placed yet: the region it was
+    recorded in, None without one)."""
+    rows = session.execute(text(
+        "SELECT code, community_code FROM building UNION ALL SELECT code, "
+        "coalesce(community_code, subdistrict_code, region_code) FROM event"))
     return {code: community for code, community in rows}
 
 
@@ -277,8 +282,9 @@ TABLE: dict[tuple[str, str], list[Case]] = {
                                          query=lambda w, s: {"k": 0})],
     ("GET", "/map/qa"): [Case(roles=PLANNER, single=True, few=True, query=_scope)],
     ("GET", "/map/plans/{plan_id}"): [Case(roles=PLANNER, single=True, path=_plan)],
-    ("GET", "/map/dispatch"): [Case(roles=INTAKE, single=True,
-                                    query=lambda w, s: {"event": s.event})],
+    ("GET", "/map/dispatch"): [Case("event", roles=INTAKE, single=True,
+                                    query=lambda w, s: {"event": s.event}),
+                               Case("console", roles=INTAKE)],
     ("GET", "/map/dispatch/list"): [Case(roles=INTAKE,
                                          query=lambda w, s: {"grid": s.grid})],
     # buildings, households, residents, geocoding: any key, its region only
@@ -295,6 +301,15 @@ TABLE: dict[tuple[str, str], list[Case]] = {
         Case("building", single=True, query=lambda w, s: {"building": s.building}),
         Case("grid", single=True, query=lambda w, s: {"grid": s.grid})],
     ("GET", f"{API}/geocode"): [Case(query=lambda w, s: {"q": s.address})],
+    # a point's grid, community and worker are public (as /locate); the nearest building
+    # is looked for only in the key's region (tests/api/test_console.py checks that)
+    ("GET", f"{API}/geocode/reverse"): [Case(regional=False,
+                                             query=lambda w, s: {"lon": s.lon, "lat": s.lat})],
+    ("GET", f"{API}/geocode/search"): [
+        Case("address", query=lambda w, s: {"q": s.address}),
+        Case("coordinates", regional=False, query=lambda w, s: {"q": f"{s.lon},{s.lat}"}),
+        Case("building", single=True, refused=frozenset({404}),
+             query=lambda w, s: {"q": s.building})],
     ("GET", f"{API}/grids/load"): [Case("all", roles=READERS),
                                    Case("scope", roles=READERS, query=_scope)],
     ("GET", f"{API}/qa"): [Case("all", roles=READERS, few=True),
@@ -326,8 +341,7 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("POST", f"{API}/events/{{code}}/priority"): [
         Case(roles=INTAKE, single=True, path=_event, json=lambda w, s: {"priority": 1})],
     ("POST", f"{API}/events/{{code}}/location"): [
-        Case(roles=DISPATCH, single=True, scoped_ok=False,
-             path=lambda w, s: {"code": w.unplaced_event},
+        Case(roles=DISPATCH, single=True, path=lambda w, s: {"code": s.unplaced},
              json=lambda w, s: {"lon": s.lon, "lat": s.lat, "crs": "EPSG:4490"})],
     ("GET", "/open311/v2/requests.{fmt}"): [Case(roles=READERS,
                                                  path=lambda w, s: {"fmt": "json"})],
@@ -355,8 +369,11 @@ def regions_in_json(value: Any, index: dict[str, str | None]) -> Iterator[str | 
     """Region (community or other unit) code of every row-ish value in a JSON answer; None
     for an object that lies in no region (an event not placed yet)."""
     if isinstance(value, dict):
+        # an unplaced event has no community but lies in the region it was recorded in
+        placed = not isinstance(value.get("region_code"), str)
         for key, item in value.items():
-            if key in REGION_KEYS and (isinstance(item, str) or key == "community_code"):
+            if key in REGION_KEYS and (isinstance(item, str)
+                                       or (key == "community_code" and placed)):
                 yield item
             elif key in CODE_KEYS and isinstance(item, str):
                 yield from _code_region(item, index)

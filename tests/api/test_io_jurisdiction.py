@@ -65,6 +65,7 @@ def test_exports_hold_the_keys_region(demo_client: TestClient, demo_session: Ses
                              headers=_key(demo_session, "dispatcher", C004)).json()["features"]
     codes = {f["properties"]["code"] for f in events}
     placed = demo_session.execute(text(
-        "SELECT code FROM event WHERE coalesce(community_code, subdistrict_code) LIKE :p"),
+        "SELECT code FROM event "
+        "WHERE coalesce(community_code, subdistrict_code, region_code) LIKE :p"),
         {"p": C004 + "%"}).scalars().all()
     assert codes == set(placed)

@@ -4,7 +4,7 @@
 SELECT e.id, e.code, e.category, e.description, e.channel, e.status, e.priority,
        e.address, e.reporter_name, e.reporter_phone, e.source_crs,
        g.code AS grid_code, g.name AS grid_name, e.grid_version,
-       e.community_code, com.name AS community_name, e.subdistrict_code,
+       e.community_code, com.name AS community_name, e.subdistrict_code, e.region_code,
        w.name AS worker_name, w.phone AS worker_phone,
        e.escalation_level, e.satisfaction, e.external_id,
        e.reported_at, e.due_at, e.closed_at,
@@ -22,8 +22,9 @@ WHERE (CAST(:code AS text) IS NULL OR e.code = CAST(:code AS text))
   AND (CAST(:community AS text) IS NULL OR e.community_code = CAST(:community AS text))
   AND (NOT CAST(:open AS boolean) OR gm_event_open(e.status))
   AND (NOT CAST(:overdue AS boolean) OR (gm_event_open(e.status) AND e.due_at < now()))
-  -- jurisdiction: a unit code under the caller's region prefix (unplaced events have none)
-  AND gm_in_region(coalesce(e.community_code, e.subdistrict_code), :scope)
+  -- jurisdiction: a unit code under the caller's region prefix (an unplaced event's unit is
+  -- the region it was recorded in, region_code; NULL when recorded without a region)
+  AND gm_in_region(coalesce(e.community_code, e.subdistrict_code, e.region_code), :scope)
   AND (CAST(:minlon AS float8) IS NULL
        OR e.geom && ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, 4490))
 ORDER BY e.reported_at DESC, e.id DESC

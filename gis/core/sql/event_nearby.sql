@@ -12,5 +12,5 @@ FROM event e JOIN event o
  AND o.geom && ST_Expand(e.geom, :radius / 110000.0 / cos(radians(ST_Y(e.geom))))
  AND ST_DWithin(o.geom::geography, e.geom::geography, :radius)
 WHERE e.code = :code
-  AND gm_in_region(coalesce(o.community_code, o.subdistrict_code), :scope)
+  AND gm_in_region(coalesce(o.community_code, o.subdistrict_code, o.region_code), :scope)
 ORDER BY distance_m, o.code

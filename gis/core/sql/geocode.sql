@@ -14,8 +14,10 @@
 -- :scope is the caller's region prefix (jurisdiction.scope_prefix; NULL: everywhere): only
 -- buildings inside it are candidates, so a scoped key never learns another community's
 -- addresses and the ranking is among what it may read.
--- Answers one row per (query, candidate); points are EPSG:4490 lon/lat inside the building.
-SELECT q.ord, c.*
+-- Answers one row per (query, candidate); points are EPSG:4490 lon/lat inside the building;
+-- the grid worker's public contact comes along (the dispatcher reads it to the caller).
+SELECT q.ord, c.*, w.name AS worker_name, w.phone AS worker_phone,
+       w.supervision_phone AS worker_supervision_phone
 FROM unnest(CAST(:streets AS text[]), CAST(:compounds AS text[]), CAST(:written AS text[]))
      WITH ORDINALITY AS q(street, compound, written, ord)
 CROSS JOIN LATERAL (
@@ -24,7 +26,7 @@ CROSS JOIN LATERAL (
            CASE WHEN m.by_compound > m.by_address THEN 'compound' ELSE 'address' END AS matched,
            (b.address = q.street OR k.compound_key IN (q.compound, q.written)) IS TRUE AS exact,
            ST_X(ST_PointOnSurface(b.geom)) AS lon, ST_Y(ST_PointOnSurface(b.geom)) AS lat,
-           g.code AS grid_code, g.name AS grid_name, b.community_code
+           g.id AS grid_id, g.code AS grid_code, g.name AS grid_name, b.community_code
     FROM building b
     CROSS JOIN LATERAL (
         SELECT regexp_replace(NULLIF(b.compound, ''), '小区$', '')
@@ -41,4 +43,13 @@ CROSS JOIN LATERAL (
     ORDER BY score DESC, exact DESC, b.code
     LIMIT :limit
 ) c
+-- the grid's primary worker's public contact (上岗公示), chosen as locate.sql does, looked up
+-- for the few candidates kept, not for every building the trigram search touched
+LEFT JOIN LATERAL (
+    SELECT gw.name, gw.phone, gw.supervision_phone
+    FROM grid_worker_grid gwg JOIN grid_worker gw ON gw.id = gwg.worker_id
+    WHERE gwg.grid_id = c.grid_id
+    ORDER BY gwg.is_primary DESC, gw.role = 'full_time' DESC, gw.id
+    LIMIT 1
+) w ON true
 ORDER BY q.ord, c.score DESC, c.exact DESC, c.building_code

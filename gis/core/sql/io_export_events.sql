@@ -3,5 +3,5 @@
 SELECT code, category, description, channel, address, reporter_name, reporter_phone,
        reported_at, geom
 FROM event
-WHERE gm_in_region(coalesce(community_code, subdistrict_code), :scope)
+WHERE gm_in_region(coalesce(community_code, subdistrict_code, region_code), :scope)
 ORDER BY code

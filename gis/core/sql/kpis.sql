@@ -10,7 +10,7 @@ WITH ev AS (
            CASE WHEN CAST(:level AS text) = 'grid' THEN g.name END AS grid_name
     FROM event e LEFT JOIN grid g ON g.id = e.grid_id
     WHERE e.reported_at >= :start AND e.reported_at < :end
-      AND gm_in_region(coalesce(e.community_code, e.subdistrict_code), :scope)
+      AND gm_in_region(coalesce(e.community_code, e.subdistrict_code, e.region_code), :scope)
 ),
 states AS (
     SELECT unit_code, jsonb_object_agg(status, n ORDER BY status) AS by_state

@@ -19,6 +19,6 @@ WHERE (CAST(:ids AS text[]) IS NULL OR e.code = ANY(CAST(:ids AS text[])))
   AND (CAST(:end AS timestamptz) IS NULL OR e.reported_at <= CAST(:end AS timestamptz))
   AND (CAST(:status AS text) IS NULL
        OR (CAST(:status AS text) = 'closed') = (e.status = 'closed'))
-  AND gm_in_region(coalesce(e.community_code, e.subdistrict_code), :scope)
+  AND gm_in_region(coalesce(e.community_code, e.subdistrict_code, e.region_code), :scope)
 ORDER BY e.reported_at DESC, e.code
 LIMIT :limit
