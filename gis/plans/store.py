@@ -28,7 +28,7 @@ from gis.plans.draft import Draft
 
 def _open_events(session: Session, grid_ids: list[int]) -> pd.Series:
     query = text("""SELECT grid_id, count(*) AS n FROM event
-                    WHERE grid_id = ANY(:ids) AND gm_event_open(status)
+                    WHERE grid_id = ANY(:ids) AND gm_event_not_closed(status)
                     GROUP BY grid_id""").bindparams(bindparam("ids", type_=ARRAY(INTEGER)))
     rows = session.execute(query, {"ids": grid_ids}).all()
     return pd.Series({r.grid_id: r.n for r in rows}, dtype="int64")
