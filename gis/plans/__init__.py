@@ -3,8 +3,10 @@
 ``create_plan`` (kind ``balance`` or ``merge``) reads the scope, drafts the grids from
 building atoms (gis.plans.cells / partition / groups) and stores them with their metrics and
 crosswalk; ``edit_plan`` redraws a draft by hand (gis.plans.edit), ``apply_plan`` and
-``reject_plan`` decide (gis.plans.apply). Every write locks the plan row first and bumps its
-``version`` (gis.plans.lock). Services flush, never commit.
+``reject_plan`` decide (gis.plans.apply). What apply changes is one change set
+(gis.plans.changes), shown before apply and written by it; gis.plans.staffing proposes the
+new grids' workers and takes the planner's picks (``set_plan_workers``). Every write locks
+the plan row first and bumps its ``version`` (gis.plans.lock). Services flush, never commit.
 """
 
 from __future__ import annotations
