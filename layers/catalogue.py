@@ -81,6 +81,7 @@ _GRID_ATTRS = (
     Attribute("community_name", "所属社区"),
     Attribute("households", "户数", "户"), Attribute("residents", "人口", "人"),
     Attribute("area_km2", "面积", "km²"), Attribute("open_events", "未办结事件", "件"),
+    Attribute("not_closed_events", "未结案事件", "件"),
     Attribute("worker_name", "网格员"), Attribute("worker_phone", "网格员电话"),
     Attribute("supervision_phone", "监督电话"),
 )

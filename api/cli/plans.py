@@ -58,18 +58,38 @@ def show(plan_id: int, crosswalk: Annotated[bool, typer.Option(help="print the c
 
 
 @plan_app.command("apply")
-def apply(plan_id: int) -> None:
+def apply(plan_id: int, confirm_unstaffed: Annotated[bool, typer.Option(
+        help="apply even when a new residential grid has no grid worker")] = False) -> None:
     """Apply a draft plan (one transaction; nothing changes on any error)."""
     with session() as s:
-        changes = plans.apply_plan(s, plan_id, actor=ACTOR)
+        changes = plans.apply_plan(s, plan_id, actor=ACTOR,
+                                   confirm_unstaffed=confirm_unstaffed)
+    c = changes["changes"]
     console.print(f"plan {plan_id} applied at {changes['applied_at']}")
-    console.print(f"retired: {', '.join(changes['grids_retired'])}")
-    console.print(f"created: {', '.join(changes['grids_created'])}")
-    console.print(f"buildings reassigned: {changes['buildings_reassigned']}, residents: "
-                  f"{changes['residents_reassigned']}, open events: "
-                  f"{len(changes['events_reassigned'])}")
+    console.print(f"retired: {', '.join(c['grids_retired'])}")
+    console.print(f"created: {', '.join(c['grids_created'])}")
+    console.print(f"buildings reassigned: {c['buildings_reassigned']}, households: "
+                  f"{c['households_reassigned']}, residents: {c['residents_reassigned']}, "
+                  f"not-closed events: {c['events_reassigned']}")
     for w in changes["workers_carried"]:
-        console.print(f"worker {w['worker_code']}: {w['from_grid']} → {w['to_grid']}")
+        console.print(f"worker {w['worker_code']} → {w['to_grid']} ({w['source']})")
+    for g in changes["unstaffed"]:
+        console.print(f"! #{g['seq']} {g['code']} ({g['kind']}) has no grid worker")
+
+
+@plan_app.command("workers")
+def workers(plan_id: int, picks: Annotated[list[str], typer.Argument(
+        help="SEQ=WORKER_CODE (SEQ= clears the pick)")]) -> None:
+    """Pick the grid worker of new grids of a draft plan, then show the plan."""
+    chosen: dict[int, str | None] = {}
+    for pick in picks:
+        seq, _, code = pick.partition("=")
+        if not seq.isdigit():
+            raise typer.BadParameter(f"'{pick}': write SEQ=WORKER_CODE, e.g. 3=W0012")
+        chosen[int(seq)] = code or None
+    with session() as s:
+        plans.set_plan_workers(s, plan_id, chosen, actor=ACTOR)
+        _print(plans.plan_report(s, plan_id))
 
 
 @plan_app.command("reject")
@@ -90,8 +110,14 @@ def _print(report: dict, *, crosswalk: bool = False) -> None:
     for key in m["before"]:
         table.add_row(key, str(m["before"][key]), str(m["after"][key]))
     console.print(table)
-    console.print(f"buildings moved {m['buildings_moved']}, residents reassigned "
-                  f"{m['residents_reassigned']}, open events reassigned {m['events_reassigned']}")
+    c = report.get("changes") or {}
+    if c:
+        console.print(f"on apply: {len(c['grids_retired'])} grids retired, "
+                      f"{len(c['grids_created'])} created; buildings reassigned "
+                      f"{c['buildings_reassigned']}, households {c['households_reassigned']}, "
+                      f"residents {c['residents_reassigned']}, not-closed events "
+                      f"{c['events_reassigned']}")
+    _print_staffing(report.get("staffing") or {})
     for note in m.get("notes", []) + [f"#{f['seq']} {f['flag']}: {f['reason']}"
                                       for f in m.get("flags", [])]:
         console.print(f"! {note}")
@@ -103,6 +129,22 @@ def _print(report: dict, *, crosswalk: bool = False) -> None:
             cw.add_row(*(str(row[c]) for c in ("old_theme", "old_code", "new_seq",
                                                "households", "share")))
         console.print(cw)
+
+
+def _print_staffing(staff: dict) -> None:
+    """New grids with their proposed workers, then one warning line per unstaffed grid."""
+    if staff.get("grids"):
+        table = Table(title="grid workers of the new grids")
+        for col in ("seq", "code", "kind", "workers"):
+            table.add_column(col)
+        for g in staff["grids"]:
+            names = ", ".join(f"{w['worker_code']} {w['worker_name']} ({w['source']})"
+                              for w in g["workers"]) or "—"
+            table.add_row(str(g["seq"]), str(g["code"]), str(g["kind"]), names)
+        console.print(table)
+    for g in staff.get("unstaffed", []):
+        console.print(f"! #{g['seq']} {g['code']} ({g['kind']}): no grid worker "
+                      "(无网格员; gridmap plan workers ID SEQ=WORKER_CODE)")
 
 
 def register(app: typer.Typer) -> None:

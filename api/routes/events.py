@@ -73,12 +73,15 @@ def create_events(items: Annotated[list[EventIn], Body()], session: SessionDep,
 def list_events(request: Request, session: SessionDep, caller: ReaderDep, reveal: RevealDep, *,
                 status: str | None = None, category: str | None = None,
                 grid: str | None = None, community: str | None = None,
-                open: bool = False, overdue: bool = False,
+                open: bool = False, overdue: bool = False, not_closed: bool = False,
                 bbox: BBoxParam = None, limit: Limit = 100, offset: Offset = 0) -> Geo:
     """Events as GeoJSON, newest first; reporters, and ID, phone and card numbers in
-    descriptions and addresses, masked unless revealed (``reveal=true``, audited)."""
+    descriptions and addresses, masked unless revealed (``reveal=true``, audited).
+    ``open=true``: open events (未办结); ``not_closed=true``: not yet closed (未结案,
+    resolved and verified ones too)."""
     frame = queries.list_events(session, status=status, category=category, grid_code=grid,
                                community_code=community, open_only=open, overdue=overdue,
+                               not_closed=not_closed,
                                bbox=bbox, limit=limit, offset=offset,
                                reveal=reveal, scope=caller.scope, actor=caller.name)
     return geojson_page(request, frame, limit=limit, offset=offset)

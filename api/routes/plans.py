@@ -92,14 +92,38 @@ def edit_plan(caller: PlannerDep, plan: CurrentPlan, body: PlanEdit, session: Se
     return plans.plan_report(session, plan.id)
 
 
+class WorkerPicks(BaseModel):
+    """The planner's grid worker (worker code) for new grids of the plan, keyed by the
+    grid's ``seq``; null clears a pick (the proposal applies again)."""
+
+    workers: dict[int, str | None] = Field(
+        description='e.g. {"3": "W0012", "5": null}', max_length=1000)
+
+
+@router.put("/api/v1/plans/{plan_id}/workers", response_model=PlanReport,
+            responses=errors(404, 409, 412), response_model_exclude_unset=True)
+def pick_plan_workers(caller: PlannerDep, plan: CurrentPlan, body: WorkerPicks,
+                      session: SessionDep, expected: IfMatch, response: Response) -> dict:
+    """Pick the grid worker of new grids of a draft (planner); the report's ``staffing``
+    shows the result. 404 unknown worker, 422 a seq that is not a new grid, 409 / 412 as for
+    edits."""
+    plans.set_plan_workers(session, plan.id, body.workers, actor=caller.name,
+                           expected=expected)
+    set_etag(response, plan.version)
+    return plans.plan_report(session, plan.id)
+
+
 @router.post("/api/v1/plans/{plan_id}/apply",
              response_model=AppliedPlan, responses=errors(404, 409, 412),
              response_model_exclude_unset=True)
 def apply_plan(caller: PlannerDep, plan: CurrentPlan, session: SessionDep, expected: IfMatch,
-               response: Response) -> dict:
-    """Apply a draft in one transaction; 409 when its grids changed meanwhile or another
-    write of the plan runs, 412 when If-Match is not its version."""
-    changes = plans.apply_plan(session, plan.id, actor=caller.name, expected=expected)
+               response: Response, confirm_unstaffed: bool = False) -> dict:
+    """Apply a draft in one transaction; its ``changes`` equal the report's before apply.
+    409 when its grids changed meanwhile, another write of the plan runs, or a new
+    residential grid has no grid worker and ``confirm_unstaffed`` is not true (the message
+    names the grids); 412 when If-Match is not its version."""
+    changes = plans.apply_plan(session, plan.id, actor=caller.name, expected=expected,
+                               confirm_unstaffed=confirm_unstaffed)
     set_etag(response, plan.version)
     return changes
 
@@ -119,10 +143,14 @@ def reject_plan(caller: PlannerDep, plan: CurrentPlan, session: SessionDep, expe
             response_model=GridHistory, responses=errors(404),
             response_model_exclude_unset=True)
 def building_grid_history(code: str, session: SessionDep, caller: ReaderDep,
-                          at: datetime | None = None) -> dict:
-    """Which unified grid building ``code`` was in, period by period (or at ``at``)."""
-    periods = plans.list_building_grid_history(session, code, at=at, scope=caller.scope)
-    return {"building": code, "at": at.isoformat() if at else None,
+                          at: datetime | None = None,
+                          theme: Literal["unified", "party", "security", "civil",
+                                         "urban"] = "unified") -> dict:
+    """Which grid of ``theme`` (default unified) building ``code`` was in, period by period
+    (or at ``at``); ended grids (a merge ends the thematic ones) still answer."""
+    periods = plans.list_building_grid_history(session, code, at=at, scope=caller.scope,
+                                               theme=theme)
+    return {"building": code, "at": at.isoformat() if at else None, "theme": theme,
             "periods": frames.records_from_frame(periods)}
 
 

@@ -42,4 +42,5 @@ class GridHistory(Open):
 
     building: str
     at: str | None
+    theme: str = "unified"
     periods: list[GridPeriod]

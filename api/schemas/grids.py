@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from api.schemas.common import Feature, FeatureCollection, Number, Open
 
 
@@ -20,6 +22,8 @@ class GridProperties(Open):
     buildings: int | None = None
     area_km2: Number | None = None
     open_events: int | None = None
+    not_closed_events: int | None = Field(None, description="events not yet closed (未结案), "
+                                                            "resolved and verified included")
     locked: bool | None = None
     version: int | None = None
     worker_name: str | None = None

@@ -21,6 +21,9 @@ class KpiItem(Open):
     satisfaction_rate: Number | None = None
     mean_satisfaction: Number | None = None
     overdue: int
+    not_closed: int | None = Field(None, description="events not yet closed (未结案: every "
+                                                     "state but closed, resolved and verified "
+                                                     "included)")
     escalated: int
     by_state: dict[str, int]
     by_category: dict[str, int]

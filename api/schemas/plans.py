@@ -26,7 +26,10 @@ class PlanMetrics(Open):
 
     before: LayerMetrics
     after: LayerMetrics
-    buildings_moved: int | None = None
+    buildings_moved: int | None = Field(None, description="buildings that change grid "
+                                                          "(= changes.buildings_reassigned)")
+    buildings_redrawn: int | None = Field(None, description="buildings leaving their old "
+                                                            "grid's successor (highlighted)")
     residents_reassigned: int | None = None
     households_reassigned: int | None = None
     events_reassigned: int | None = None
@@ -65,6 +68,60 @@ class CrosswalkRow(Open):
     share: Number | None = None
 
 
+class PlanChanges(Open):
+    """What applying the plan changes (draft: computed now by the code apply runs; applied:
+    what apply changed; rejected: empty). The same figures as ``AppliedPlan.changes``."""
+
+    grids_retired: list[str] = Field(default_factory=list,
+                                     description="codes of the grids ended (a merge also ends "
+                                                 "the merged thematic grids)")
+    grids_created: list[str] = Field(default_factory=list,
+                                     description="codes the new grids get")
+    buildings_reassigned: int = 0
+    households_reassigned: int = 0
+    residents_reassigned: int = 0
+    events_reassigned: int = Field(0, description="not-closed events (resolved and verified "
+                                                  "included) that change grid")
+
+
+class StaffWorker(Open):
+    """A worker proposed for (or linked to) a new grid, and why: planner, carried, community
+    or surplus."""
+
+    worker_id: int | None = None
+    worker_code: str | None = None
+    worker_name: str | None = None
+    source: str | None = None
+
+
+class StaffedGrid(Open):
+    """A new grid of the plan (``seq``; ``code`` it will get) and its proposed workers."""
+
+    seq: int
+    kind: str | None = None
+    code: str | None = None
+    community_code: str | None = None
+    workers: list[StaffWorker] = Field(default_factory=list)
+
+
+class UnstaffedGrid(Open):
+    """A new grid left without a grid worker (a warning; apply refuses residential ones
+    unless ``confirm_unstaffed=true``)."""
+
+    seq: int
+    kind: str | None = None
+    code: str | None = None
+
+
+class PlanStaffing(Open):
+    """Grid workers of the plan's new grids: ``grids`` (draft: the proposal), ``linked``
+    (applied: the links apply made) and ``unstaffed``."""
+
+    grids: list[StaffedGrid] = Field(default_factory=list)
+    linked: list[Open] = Field(default_factory=list)
+    unstaffed: list[UnstaffedGrid] = Field(default_factory=list)
+
+
 class PlanReport(Open):
     """A plan: state, rules, metrics before/after, proposed grids (GeoJSON), crosswalk."""
 
@@ -82,6 +139,8 @@ class PlanReport(Open):
     metrics: PlanMetrics
     grids: FeatureCollection[ProposedGridProperties]
     crosswalk: list[CrosswalkRow]
+    changes: PlanChanges = Field(default_factory=PlanChanges)
+    staffing: PlanStaffing = Field(default_factory=PlanStaffing)
 
 
 class AppliedPlan(Open):
@@ -92,6 +151,11 @@ class AppliedPlan(Open):
     grids_retired: list[str]
     grids_created: list[str]
     buildings_reassigned: int
+    households_reassigned: int
     residents_reassigned: int
-    events_reassigned: list[Open]
-    workers_carried: list[Open]
+    events_reassigned: list[Open] = Field(description="each event moved: event_code, "
+                                                      "from_grid, to_grid")
+    workers_carried: list[Open] = Field(description="each worker link made: worker_code, "
+                                                    "worker_name, to_grid, source")
+    unstaffed: list[UnstaffedGrid] = Field(default_factory=list)
+    changes: PlanChanges

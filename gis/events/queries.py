@@ -28,14 +28,17 @@ def list_events(session: Session, *, status: str | None = None, category: str | 
                 grid_code: str | None = None, community_code: str | None = None,
                 open_only: bool = False, overdue: bool = False, bbox: Any = None,
                 limit: int | None = 100, offset: int = 0, reveal: bool = False,
-                scope: str | None = None, actor: str = "anonymous") -> gpd.GeoDataFrame:
+                scope: str | None = None, actor: str = "anonymous",
+                not_closed: bool = False) -> gpd.GeoDataFrame:
     """Events (newest first) as a GeoDataFrame in EPSG:4490; personal data masked unless
-    ``reveal`` (audited); only those inside region ``scope`` (the caller's) when given."""
+    ``reveal`` (audited); only those inside region ``scope`` (the caller's) when given;
+    ``open_only`` keeps open ones (未办结), ``not_closed`` those not yet closed (未结案)."""
     if status is not None and status not in workflow.STATE_LABELS:
         raise InvalidInput(f"unknown status '{status}'; valid: "
                            f"{', '.join(workflow.STATE_LABELS)}")
     params = {"code": None, "status": status, "category": category, "grid": grid_code,
               "community": community_code, "open": open_only, "overdue": overdue,
+              "not_closed": not_closed,
               "scope": jurisdiction.scope_prefix(scope), **paging.bbox_params(bbox)}
     frame = paging.run_page(session, "event_list", params, limit=limit, offset=offset)
     _audit(session, reveal, actor, "events", len(frame))
@@ -94,6 +97,7 @@ def get_event(session: Session, code: str, *, reveal: bool = False,
     NotFound, or Forbidden when it lies outside region ``scope``."""
     params = {"code": code, "status": None, "category": None, "grid": None,
               "community": None, "open": False, "overdue": False, "scope": None,
+              "not_closed": False,
               **paging.NO_BBOX}
     frame = paging.one_row(paging.run_page(session, "event_list", params, limit=1, offset=0),
                             "event", code)

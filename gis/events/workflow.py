@@ -49,6 +49,11 @@ DONE_STATES: Final = ("resolved", "verified", "closed")
 OPEN_STATES: Final = tuple(s for s in TRANSITIONS if s not in DONE_STATES)
 """An event is open (未办结) until it is resolved. SQL asks ``gm_event_open(status)``
 (migration 0007), which holds this same list."""
+NOT_CLOSED_STATES: Final = tuple(s for s in TRANSITIONS if s != "closed")
+"""An event is not closed (未结案) until it is closed: resolved 办结 and verified 核查 events
+still wait for 核查/结案 and stay with a grid and its worker. SQL asks
+``gm_event_not_closed(status)`` (migration 0010), which holds this same rule; plans move every
+not-closed event of a retired grid."""
 ESCALATION: Final = ("grid", "community", "subdistrict", "department")
 ESCALATION_LABELS: Final = {"grid": "网格", "community": "社区", "subdistrict": "街道",
                             "department": "职能部门"}

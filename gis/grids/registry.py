@@ -26,8 +26,9 @@ def list_grids(session: Session, *, theme: str = "unified", community_code: str 
     ordered by code, one page.
 
     Columns: id, code, name, theme, kind, community_code, community_name, households,
-    residents, buildings, area_km2, open_events, locked, version, worker_name, worker_phone,
-    supervision_phone, geom. ``bbox`` is lon/lat; ``attrs["number_matched"]`` the total.
+    residents, buildings, area_km2, open_events, not_closed_events (未结案: resolved and
+    verified too), locked, version, worker_name, worker_phone, supervision_phone, geom.
+    ``bbox`` is lon/lat; ``attrs["number_matched"]`` the total.
     """
     _check_theme(theme)
     params = {"theme": theme, "community_code": community_code, "code": None,

@@ -3,8 +3,10 @@
 ``create_plan`` (kind ``balance`` or ``merge``) reads the scope, drafts the grids from
 building atoms (gis.plans.cells / partition / groups) and stores them with their metrics and
 crosswalk; ``edit_plan`` redraws a draft by hand (gis.plans.edit), ``apply_plan`` and
-``reject_plan`` decide (gis.plans.apply). Every write locks the plan row first and bumps its
-``version`` (gis.plans.lock). Services flush, never commit.
+``reject_plan`` decide (gis.plans.apply). What apply changes is one change set
+(gis.plans.changes), shown before apply and written by it; gis.plans.staffing proposes the
+new grids' workers and takes the planner's picks (``set_plan_workers``). Every write locks
+the plan row first and bumps its ``version`` (gis.plans.lock). Services flush, never commit.
 """
 
 from __future__ import annotations
@@ -17,7 +19,19 @@ from gis.access import jurisdiction
 from gis.core.errors import Forbidden, InvalidInput
 from gis.grids.household_rules import LoadRules, rules_with
 from gis.models import Plan
-from gis.plans import apply, atoms, balance, cells, edit, history, lock, merge, store
+from gis.plans import (
+    apply,
+    atoms,
+    balance,
+    cells,
+    changes,
+    edit,
+    history,
+    lock,
+    merge,
+    staffing,
+    store,
+)
 
 KINDS = ("balance", "merge")
 DEFAULT_THEMES = ("party", "security", "civil")
@@ -69,9 +83,28 @@ reject_plan = apply.reject_plan
 edit_plan = edit.edit_plan
 list_building_grid_history = history.list_building_grid_history
 lock_draft = lock.lock_draft
+change_set = changes.change_set
+plan_changes = changes.plan_changes
+plan_staffing = store.plan_staffing
+set_plan_workers = staffing.set_plan_workers
 
-__all__ = ["KINDS", "apply_plan", "check_plan_scope", "create_plan", "edit_plan", "get_plan",
-           "get_plan_in_scope",
-           "list_building_grid_history",
-           "list_crosswalk", "list_plan_grids", "lock_draft", "plan_report", "plan_review",
-           "reject_plan"]
+__all__ = [
+    "KINDS",
+    "apply_plan",
+    "change_set",
+    "check_plan_scope",
+    "create_plan",
+    "edit_plan",
+    "get_plan",
+    "get_plan_in_scope",
+    "list_building_grid_history",
+    "list_crosswalk",
+    "list_plan_grids",
+    "lock_draft",
+    "plan_changes",
+    "plan_report",
+    "plan_review",
+    "plan_staffing",
+    "reject_plan",
+    "set_plan_workers",
+]

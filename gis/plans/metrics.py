@@ -76,7 +76,8 @@ def crosswalk(draft: Draft) -> pd.DataFrame:
 
 
 def plan_metrics(draft: Draft, rules: LoadRules, open_events: pd.Series) -> dict:
-    """Before/after summaries and what moves; ``open_events`` counts open events per grid id."""
+    """Before/after summaries and what moves; ``open_events`` counts not-closed events per
+    grid id."""
     scope = draft.scope
     current = scope.grids[scope.grids["theme"] == "unified"]
     totals = scope.atoms.groupby("grid_id")["households"].sum()

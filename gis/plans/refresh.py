@@ -117,7 +117,7 @@ def refresh_plan(session: Session, plan: Plan, communities: list[str] | None = N
     retired = [int(g) for g in plan.params.get("retired", [])]
     events = session.execute(text(
         "SELECT count(*) FROM event WHERE grid_id = ANY(:ids) "
-        "AND gm_event_open(status)"), {"ids": retired}).scalar_one()
+        "AND gm_event_not_closed(status)"), {"ids": retired}).scalar_one()
     plan.metrics = {
         **plan.metrics,
         "after": load_summary(grids["households"], grids["compactness"], grids["kind"], rules),

@@ -21,14 +21,14 @@ from gis.core.errors import NotFound
 from gis.core.frames import copy_frame, feature_collection_from_frame, frame_from_sql
 from gis.grids.household_rules import LoadRules
 from gis.models import Plan
-from gis.plans import metrics
+from gis.plans import changes, metrics, staffing
 from gis.plans.cells import polsby_popper
 from gis.plans.draft import Draft
 
 
 def _open_events(session: Session, grid_ids: list[int]) -> pd.Series:
     query = text("""SELECT grid_id, count(*) AS n FROM event
-                    WHERE grid_id = ANY(:ids) AND gm_event_open(status)
+                    WHERE grid_id = ANY(:ids) AND gm_event_not_closed(status)
                     GROUP BY grid_id""").bindparams(bindparam("ids", type_=ARRAY(INTEGER)))
     rows = session.execute(query, {"ids": grid_ids}).all()
     return pd.Series({r.grid_id: r.n for r in rows}, dtype="int64")
@@ -162,7 +162,11 @@ def plan_report(session: Session, plan_id: int) -> dict:
     lon/lat) and the crosswalk."""
     plan = get_plan(session, plan_id)
     grids = list_plan_grids(session, plan_id)
-    figures = {k: v for k, v in (plan.metrics or {}).items() if k != "moved_building_ids"}
+    figures = {k: v for k, v in (plan.metrics or {}).items()
+               if k not in ("moved_building_ids", "changes", "workers_linked",
+                            "unstaffed_at_apply")}
+    summary = changes.plan_changes(session, plan)
+    figures.update(changes.metric_figures(plan, summary))
     return {"id": plan.id, "kind": plan.kind, "scope_code": plan.scope_code,
             "status": plan.status, "version": plan.version, "created_by": plan.created_by,
             "created_at": plan.created_at.isoformat() if plan.created_at else None,
@@ -170,7 +174,19 @@ def plan_report(session: Session, plan_id: int) -> dict:
             "themes": plan.params.get("themes", []), "rules": plan.params.get("rules"),
             "metrics": figures,
             "grids": feature_collection_from_frame(grids, id_column="seq"),
-            "crosswalk": list_crosswalk(session, plan_id).to_dict(orient="records")}
+            "crosswalk": list_crosswalk(session, plan_id).to_dict(orient="records"),
+            "changes": summary, "staffing": plan_staffing(session, plan)}
+
+
+def plan_staffing(session: Session, plan: Plan) -> dict:
+    """Workers of the plan's new grids: proposed (draft) or linked at apply; ``unstaffed``
+    lists the new grids without one (gis.plans.staffing)."""
+    if plan.status == "draft":
+        return staffing.staffing(session, plan)
+    if plan.status == "applied":
+        return {"grids": [], "linked": plan.metrics.get("workers_linked", []),
+                "unstaffed": plan.metrics.get("unstaffed_at_apply", [])}
+    return {"grids": [], "unstaffed": []}
 
 
 def plan_review(session: Session, plan_id: int) -> dict:

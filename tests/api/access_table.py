@@ -358,8 +358,12 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("GET", f"{API}/plans/{{plan_id}}"): [Case(roles=READERS, single=True, path=_plan)],
     ("POST", f"{API}/plans/{{plan_id}}/edits"): [
         Case(roles=PLANNER, single=True, path=_plan, json=lambda w, s: w.split_edit(s))],
-    ("POST", f"{API}/plans/{{plan_id}}/apply"): [Case(roles=PLANNER, single=True, path=_plan)],
+    ("POST", f"{API}/plans/{{plan_id}}/apply"): [Case(
+        roles=PLANNER, single=True, path=_plan,
+        query=lambda w, s: {"confirm_unstaffed": "true"})],
     ("POST", f"{API}/plans/{{plan_id}}/reject"): [Case(roles=PLANNER, single=True, path=_plan)],
+    ("PUT", f"{API}/plans/{{plan_id}}/workers"): [
+        Case(roles=PLANNER, single=True, path=_plan, json=lambda w, s: {"workers": {}})],
 }
 
 

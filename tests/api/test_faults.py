@@ -163,7 +163,7 @@ def test_plan_apply_killed_half_way_changes_nothing(forks: Forks, faults_db) -> 
     with engine.connect() as holder, engine.connect() as watch:
         # grids retired and new ones inserted, then the buildings' move waits here
         holder.execute(text("LOCK TABLE building IN SHARE MODE"))
-        pid = forks.run(["plan", "apply", str(plan_id)], env)
+        pid = forks.run(["plan", "apply", str(plan_id), "--confirm-unstaffed"], env)
         _kill_when(forks, pid, lambda: _waits_on(watch, "building"))
         holder.rollback()
     assert _grids(engine) == before

@@ -141,7 +141,7 @@ def test_an_edit_racing_an_apply_never_changes_the_applied_plan(
         url = f"/api/v1/plans/{plan['id']}"
         edit, applied = _together(
             race_client, (f"{url}/edits", planner, _split_kept(plan, _north(community))),
-            (f"{url}/apply", planner, None))
+            (f"{url}/apply?confirm_unstaffed=true", planner, None))
         pair = (edit.status_code, applied.status_code)
         assert pair in ((200, 409), (409, 200), (200, 200)), (edit.text, applied.text)
         stored = race_client.get(url, headers=planner).json()
@@ -159,7 +159,8 @@ def test_two_plans_of_one_community_applied_at_once_one_wins(
         community, planner = _community(race_engine)
         ids = [_draw(race_client, community, planner).json()["id"] for _ in range(2)]
         answers = _together(race_client,
-                            *[(f"/api/v1/plans/{i}/apply", planner, None) for i in ids])
+                            *[(f"/api/v1/plans/{i}/apply?confirm_unstaffed=true", planner, None)
+                              for i in ids])
         assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
         won = ids[[a.status_code for a in answers].index(200)]
         lost = ids[[a.status_code for a in answers].index(409)]

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.access import keys
-from tests.builders import make_region
+from tests.builders import make_region, make_worker
 from tests.plan_cases import PAST, make_lattice
 
 
@@ -33,7 +33,8 @@ def test_draw_review_apply_and_history(client: TestClient, session: Session) -> 
     assert page.status_code == 200 and "SyncViews" not in page.text  # rendered, not named
     assert page.text.count("L.map(") == 2 and "setView(src.getCenter()" in page.text
     assert "unpkg.com" not in page.text and "cdn.jsdelivr" not in page.text
-    applied = client.post(f"/api/v1/plans/{plan['id']}/apply", headers=planner)
+    applied = client.post(f"/api/v1/plans/{plan['id']}/apply", headers=planner,
+                          params={"confirm_unstaffed": "true"})
     assert applied.status_code == 200, applied.text
     assert len(applied.json()["grids_created"]) == 6
     history = client.get(f"/api/v1/buildings/{buildings[0].code}/grid-history",
@@ -159,7 +160,8 @@ def test_edit_over_http(client: TestClient, session: Session) -> None:
                       headers=planner)
     assert bad.status_code == 422 and bad.json()["code"] == "invalid_geometry"
     # flags are warnings for the planner: a plan holding them still applies, as before
-    applied = client.post(f"/api/v1/plans/{plan['id']}/apply", headers=planner)
+    applied = client.post(f"/api/v1/plans/{plan['id']}/apply", headers=planner,
+                          params={"confirm_unstaffed": "true"})
     assert applied.status_code == 200, applied.text
     assert len(applied.json()["grids_created"]) == len(props)  # every grid was redrawn
 
@@ -182,3 +184,41 @@ def test_grid_history_only_inside_the_keys_region(demo_client: TestClient,
                            headers=scoped).status_code == 404
     other = demo_client.get(f"/api/v1/buildings/{theirs}/grid-history", headers=everywhere)
     assert other.status_code == 200 and other.json()["periods"]
+
+
+def test_staffing_picks_and_apply_over_http(client: TestClient, session: Session) -> None:
+    """The report warns of new grids without a worker; apply names them (409) until the
+    planner picks a worker for each (PUT …/workers, If-Match) or confirms; the preview's
+    ``changes`` are what apply reports."""
+    community, grids, _ = make_lattice(session, valid_from=PAST)
+    make_worker(session, code="WA", grids=[grids["G1"]])
+    planner = _auth(session, region=community)
+    plan = client.post("/api/v1/plans", json={"kind": "balance", "scope": community},
+                       headers=planner).json()
+    url = f"/api/v1/plans/{plan['id']}"
+    gaps = [g["seq"] for g in plan["staffing"]["unstaffed"]]
+    assert len(gaps) == 5 and len(plan["staffing"]["grids"]) == 6
+    refused = client.post(f"{url}/apply", headers=planner)
+    assert refused.status_code == 409 and refused.json()["code"] == "conflict"
+    assert all(f"#{seq} (" in refused.json()["detail"] for seq in gaps)
+    for i in range(len(gaps)):
+        make_worker(session, code=f"WB{i}")
+    stale = client.put(f"{url}/workers", headers={**planner, "If-Match": '"9"'},
+                       json={"workers": {str(gaps[0]): "WB0"}})
+    assert stale.status_code == 412
+    unknown = client.put(f"{url}/workers", headers=planner, json={"workers": {"1": "nope"}})
+    assert unknown.status_code == 404
+    picked = client.put(f"{url}/workers", headers={**planner, "If-Match": '"1"'},
+                        json={"workers": {str(s): f"WB{i}" for i, s in enumerate(gaps)}})
+    assert picked.status_code == 200 and picked.headers["ETag"] == '"2"'
+    assert picked.json()["staffing"]["unstaffed"] == []
+    preview = picked.json()["changes"]
+    assert preview["buildings_reassigned"] == 50 and len(preview["grids_retired"]) == 4
+    assert picked.json()["metrics"]["buildings_moved"] == 50
+    viewer = _auth(session, role="viewer")
+    assert client.put(f"{url}/workers", headers=viewer,
+                      json={"workers": {}}).status_code == 403
+    applied = client.post(f"{url}/apply", headers={**planner, "If-Match": '"2"'})
+    assert applied.status_code == 200, applied.text
+    assert applied.json()["changes"] == preview and applied.json()["unstaffed"] == []
+    assert client.get(url, headers=planner).json()["changes"] == preview

@@ -33,7 +33,12 @@ def test_grid_open_events_equal_the_open_event_list(demo_client: TestClient,
         body = demo_client.get("/api/v1/events", headers=auth,
                                params={"open": "true", "grid": code, "limit": 1}).json()
         assert body["numberMatched"] == int(grids.set_index("code").open_events[code])
+        waiting = demo_client.get("/api/v1/events", headers=auth, params={
+            "not_closed": "true", "grid": code, "limit": 1}).json()
+        assert waiting["numberMatched"] == int(grids.set_index("code").not_closed_events[code])
     assert grids.open_events.iloc[-1] > 0
+    busy = grids.set_index("code").loc[busiest]
+    assert busy.not_closed_events > busy.open_events  # resolved/verified wait for 结案
 
 
 def test_demo_pages_and_masking(demo_client: TestClient, demo_session: Session) -> None:

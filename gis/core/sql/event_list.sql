@@ -1,6 +1,7 @@
 -- One page of events (EPSG:4490 points; null for events still without a location), with
 -- grid, community and worker names; number_matched counts all rows before paging.
--- :overdue true keeps only open events past due_at.
+-- :overdue true keeps only open events past due_at; :open only open ones (未办结), :not_closed
+-- only those not yet closed (未结案: resolved and verified too, migration 0011).
 SELECT e.id, e.code, e.category, e.description, e.channel, e.status, e.priority,
        e.address, e.reporter_name, e.reporter_phone, e.source_crs,
        g.code AS grid_code, g.name AS grid_name, e.grid_version,
@@ -21,6 +22,7 @@ WHERE (CAST(:code AS text) IS NULL OR e.code = CAST(:code AS text))
   AND (CAST(:grid AS text) IS NULL OR g.code = CAST(:grid AS text))
   AND (CAST(:community AS text) IS NULL OR e.community_code = CAST(:community AS text))
   AND (NOT CAST(:open AS boolean) OR gm_event_open(e.status))
+  AND (NOT CAST(:not_closed AS boolean) OR gm_event_not_closed(e.status))
   AND (NOT CAST(:overdue AS boolean) OR (gm_event_open(e.status) AND e.due_at < now()))
   -- jurisdiction: a unit code under the caller's region prefix (an unplaced event's unit is
   -- the region it was recorded in, region_code; NULL when recorded without a region)

@@ -29,6 +29,7 @@ SELECT p.id, p.code, p.name, p.theme, p.kind, p.community_code,
        -- geodesic area on the CGCS2000 ellipsoid (4490 is geographic, so the cast is exact)
        round((ST_Area(p.geom::geography) / 1e6)::numeric, 4)::float8 AS area_km2,
        COALESCE(ev.open_events, 0)::int AS open_events,
+       COALESCE(ev.not_closed_events, 0)::int AS not_closed_events,
        p.locked, p.version,
        w.name AS worker_name, w.phone AS worker_phone, w.supervision_phone,
        p.number_matched, p.geom
@@ -40,15 +41,17 @@ LEFT JOIN LATERAL (
     FROM gm_grid_buildings(p.id, p.theme, p.geom) AS b
 ) AS bl ON true
 LEFT JOIN LATERAL (
-    SELECT count(*) AS open_events
+    -- open (未办结) events are a subset of the not-closed (未结案) ones (migration 0010)
+    SELECT count(*) FILTER (WHERE gm_event_open(e.status)) AS open_events,
+           count(*) AS not_closed_events
     FROM (
-        SELECT 1 FROM event AS e1
+        SELECT e1.status FROM event AS e1
         WHERE p.theme = 'unified' AND e1.grid_id = p.id
-          AND gm_event_open(e1.status)
+          AND gm_event_not_closed(e1.status)
         UNION ALL
-        SELECT 1 FROM event AS e2
+        SELECT e2.status FROM event AS e2
         WHERE p.theme <> 'unified' AND e2.geom && p.geom AND ST_Intersects(p.geom, e2.geom)
-          AND gm_event_open(e2.status)
+          AND gm_event_not_closed(e2.status)
     ) AS e
 ) AS ev ON true
 LEFT JOIN LATERAL (

@@ -1,7 +1,8 @@
 -- Event KPIs per grid, community or subdistrict (:level) for events reported in
 -- [:start, :end): counts by state and category, 按期结案率 (closed by due_at / closed),
 -- mean hours to close, satisfaction rate (scores >= :satisfied_min / scores given), open
--- overdue events (at :now) and escalated events (吹哨 beyond the grid). One statement.
+-- overdue events (at :now), events not yet closed (未结案, gm_event_not_closed) and escalated
+-- events (吹哨 beyond the grid). One statement.
 WITH ev AS (
     SELECT CASE CAST(:level AS text) WHEN 'grid' THEN g.code
                 WHEN 'community' THEN e.community_code ELSE e.subdistrict_code END AS unit_code,
@@ -30,6 +31,7 @@ main AS (
            count(*) FILTER (WHERE satisfaction >= :satisfied_min) AS satisfied,
            avg(satisfaction) AS mean_satisfaction,
            count(*) FILTER (WHERE gm_event_open(status) AND due_at < :now) AS overdue,
+           count(*) FILTER (WHERE gm_event_not_closed(status)) AS not_closed,
            count(*) FILTER (WHERE escalation_level <> 'grid') AS escalated
     FROM ev GROUP BY unit_code
 )
@@ -39,7 +41,7 @@ SELECT m.unit_code, coalesce(m.grid_name, r.name) AS unit_name, m.events, m.clos
        round(m.mean_hours_to_close::numeric, 2) AS mean_hours_to_close,
        m.rated, round(m.satisfied::numeric / nullif(m.rated, 0), 4) AS satisfaction_rate,
        round(m.mean_satisfaction::numeric, 2) AS mean_satisfaction,
-       m.overdue, m.escalated, s.by_state, c.by_category
+       m.overdue, m.not_closed, m.escalated, s.by_state, c.by_category
 FROM main m
 JOIN states s ON s.unit_code IS NOT DISTINCT FROM m.unit_code
 JOIN cats c ON c.unit_code IS NOT DISTINCT FROM m.unit_code

@@ -52,6 +52,7 @@ def test_grid_kpis(session, scene):
     assert a["on_time_rate"] == 0.5 and a["mean_hours_to_close"] == 20.0
     assert a["satisfaction_rate"] == 0.5 and a["overdue"] == 1 and a["escalated"] == 1
     assert a["by_state"] == {"closed": 2, "in_progress": 1}
+    assert (a["not_closed"], b["not_closed"]) == (1, 1)  # in_progress; reported
     assert a["by_category"] == {"noise": 2, "parking": 1}
     assert b["on_time_rate"] == 1.0 and b["overdue"] == 0 and b["satisfaction_rate"] == 1.0
 

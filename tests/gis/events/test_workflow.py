@@ -29,6 +29,16 @@ def test_sql_open_states_are_the_python_ones(session):
     assert "resolved" not in workflow.OPEN_STATES and "returned" in workflow.OPEN_STATES
 
 
+def test_sql_not_closed_states_are_the_python_ones(session):
+    """gm_event_not_closed (migration 0010) answers exactly workflow.NOT_CLOSED_STATES."""
+    rows = session.execute(text("SELECT s, gm_event_not_closed(s) "
+                                "FROM unnest(CAST(:s AS text[])) s"),
+                           {"s": list(EVENT_STATES)}).all()
+    assert {s for s, not_closed in rows if not_closed} == set(workflow.NOT_CLOSED_STATES)
+    assert {"resolved", "verified"} <= set(workflow.NOT_CLOSED_STATES)
+    assert "closed" not in workflow.NOT_CLOSED_STATES
+
+
 def test_illegal_transition_lists_the_allowed_ones(session):
     event = make_event(session, category="sanitation")
     with pytest.raises(Conflict) as info:

@@ -43,6 +43,7 @@ def test_load_figures_match_hand_counts(session: Session, two_grids: dict) -> No
     west = frame.loc["G-W"]
     assert (west.households, west.residents, west.buildings) == (14, 34, 3)
     assert west.open_events == 2  # reported + in_progress; closed/verified/resolved are done
+    assert west.not_closed_events == 4  # resolved and verified still wait for 核查/结案
     assert (west.worker_name, west.worker_phone, west.supervision_phone) == \
         ("专职乙", "13911112222", "0518-88886666")
     assert west.community_name == "朝阳社区"

@@ -230,7 +230,8 @@ def test_apply_then_history_gives_old_and_new_grid(session: Session) -> None:
     worker = make_worker(session, grids=[grids["G1"]])
     event = make_event(session, grid=grids["G1"], geom=building_box(0, 0).centroid)
     plan = plans.create_plan(session, kind="balance", scope_code=community, created_by="t")
-    changes = plans.apply_plan(session, plan.id, actor="t", expected=1)
+    changes = plans.apply_plan(session, plan.id, actor="t", expected=1,
+                               confirm_unstaffed=True)
     assert plan.version == 2
     assert sorted(changes["grids_retired"]) == sorted(g.code for g in grids.values())
     assert len(changes["grids_created"]) == 6
@@ -273,7 +274,7 @@ def test_failure_in_the_middle_changes_nothing(session: Session) -> None:
         WHERE plan_id = :p AND seq = 3"""), {"p": plan.id})
     before = _snapshot(session)
     with pytest.raises(Conflict) as info:
-        plans.apply_plan(session, plan.id, actor="t")
+        plans.apply_plan(session, plan.id, actor="t", confirm_unstaffed=True)
     assert "nothing was changed" in info.value.message
     assert info.value.details["constraint"] == "ck_grid_geom_valid"
     assert _snapshot(session) == before
@@ -345,7 +346,7 @@ def test_applied_grids_pass_topology_qa(session: Session) -> None:
 
     community, _, _ = make_lattice(session, valid_from=PAST)
     plan = plans.create_plan(session, kind="balance", scope_code=community, created_by="t")
-    plans.apply_plan(session, plan.id, actor="t")
+    plans.apply_plan(session, plan.id, actor="t", confirm_unstaffed=True)
     issues = qa.list_qa_issues(session, scope_code=community, theme="unified")
     assert issues[~issues["check"].str.endswith("_sliver")].empty, issues[["check", "area_m2"]]
     assert issues["area_m2"].sum() < 1.0  # at most rounding crumbs
