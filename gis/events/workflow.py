@@ -52,7 +52,7 @@ OPEN_STATES: Final = tuple(s for s in TRANSITIONS if s not in DONE_STATES)
 NOT_CLOSED_STATES: Final = tuple(s for s in TRANSITIONS if s != "closed")
 """An event is not closed (未结案) until it is closed: resolved 办结 and verified 核查 events
 still wait for 核查/结案 and stay with a grid and its worker. SQL asks
-``gm_event_not_closed(status)`` (migration 0010), which holds this same rule; plans move every
+``gm_event_not_closed(status)`` (migration 0011), which holds this same rule; plans move every
 not-closed event of a retired grid."""
 ESCALATION: Final = ("grid", "community", "subdistrict", "department")
 ESCALATION_LABELS: Final = {"grid": "网格", "community": "社区", "subdistrict": "街道",

@@ -1,4 +1,4 @@
--- Not-closed events (gm_event_not_closed, migration 0010: resolved and verified ones still
+-- Not-closed events (gm_event_not_closed, migration 0011: resolved and verified ones still
 -- wait for 核查/结案) of the grids plan :plan retires (:retired): each goes to the proposed grid
 -- holding its point (lowest seq), or, without a point inside one, to the proposed grid taking
 -- most of its old grid's households (crosswalk share). One change set for preview and apply.

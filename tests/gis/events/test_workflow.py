@@ -30,7 +30,7 @@ def test_sql_open_states_are_the_python_ones(session):
 
 
 def test_sql_not_closed_states_are_the_python_ones(session):
-    """gm_event_not_closed (migration 0010) answers exactly workflow.NOT_CLOSED_STATES."""
+    """gm_event_not_closed (migration 0011) answers exactly workflow.NOT_CLOSED_STATES."""
     rows = session.execute(text("SELECT s, gm_event_not_closed(s) "
                                 "FROM unnest(CAST(:s AS text[])) s"),
                            {"s": list(EVENT_STATES)}).all()
