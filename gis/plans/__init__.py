@@ -3,7 +3,8 @@
 ``create_plan`` (kind ``balance`` or ``merge``) reads the scope, drafts the grids from
 building atoms (gis.plans.cells / partition / groups) and stores them with their metrics and
 crosswalk; ``edit_plan`` redraws a draft by hand (gis.plans.edit), ``apply_plan`` and
-``reject_plan`` decide (gis.plans.apply). Every write locks the plan row first and bumps its
+``reject_plan`` decide (gis.plans.apply); ``undo_edit`` takes the last edit back
+(gis.plans.undo). Every write locks the plan row first and bumps its
 ``version`` (gis.plans.lock). Services flush, never commit.
 """
 
@@ -17,7 +18,7 @@ from gis.access import jurisdiction
 from gis.core.errors import Forbidden, InvalidInput
 from gis.grids.household_rules import LoadRules, rules_with
 from gis.models import Plan
-from gis.plans import apply, atoms, balance, cells, edit, history, lock, merge, store
+from gis.plans import apply, atoms, balance, cells, history, listing, lock, merge, store, undo
 
 KINDS = ("balance", "merge")
 DEFAULT_THEMES = ("party", "security", "civil")
@@ -66,12 +67,15 @@ plan_report = store.plan_report
 plan_review = store.plan_review
 apply_plan = apply.apply_plan
 reject_plan = apply.reject_plan
-edit_plan = edit.edit_plan
+edit_plan = undo.edit_plan
+undo_edit = undo.undo_edit
+undo_depth = undo.undo_depth
+list_plans = listing.list_plans
 list_building_grid_history = history.list_building_grid_history
 lock_draft = lock.lock_draft
 
 __all__ = ["KINDS", "apply_plan", "check_plan_scope", "create_plan", "edit_plan", "get_plan",
            "get_plan_in_scope",
            "list_building_grid_history",
-           "list_crosswalk", "list_plan_grids", "lock_draft", "plan_report", "plan_review",
-           "reject_plan"]
+           "list_crosswalk", "list_plan_grids", "list_plans", "lock_draft", "plan_report",
+           "plan_review", "reject_plan", "undo_depth", "undo_edit"]
