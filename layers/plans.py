@@ -78,17 +78,19 @@ def load_classes(rules: LoadRules) -> tuple[LegendEntry, ...]:
     return (LegendEntry(f"低于下限（少于 {lo} 户）", "#6baed6"),
             LegendEntry(f"范围内（{lo}–{hi} 户；农村 {rules.rural_min}–{rules.rural_max} 户）",
                         "#fec44f"),
-            LegendEntry(f"超过上限（多于 {hi} 户）", "#e6550d"), NOT_JUDGED)
+            LegendEntry(f"超过上限（多于 {hi} 户）", "#e6550d"), NOT_JUDGED, RETIRED)
 
 
-STATUS_CLASS = {"undersized": 0, "ok": 1, "oversized": 2, "exempt": 3}
+RETIRED = LegendEntry("已撤销的原网格（方案已应用）", "#9e9e9e")
+STATUS_CLASS = {"undersized": 0, "ok": 1, "oversized": 2, "exempt": 3, "retired": 4}
 """gis.grids.grid_load statuses -> index into load_classes(...)."""
 
 
 def grid_layer(grids: gpd.GeoDataFrame, *, name: str, label: str = "code",
                rules: LoadRules | None = None) -> folium.GeoJson:
     """Grids (EPSG:4490) filled by their state under ``rules`` (default: the built-in ones;
-    exempt kinds and thematic grids grey), flagged ones outlined in red."""
+    exempt kinds and thematic grids light grey, retired ones dark grey), flagged ones
+    outlined in red."""
     rules = rules or LoadRules()
     frame = grids.copy()
     if label not in frame.columns:
@@ -98,6 +100,8 @@ def grid_layer(grids: gpd.GeoDataFrame, *, name: str, label: str = "code",
     checked = check_load(frame[["kind", "households"]].fillna({"households": 0}), rules=rules)
     themes = frame["theme"] if "theme" in frame else pd.Series("unified", index=frame.index)
     status = checked["status"].where(themes == "unified", "exempt")
+    if "current" in frame:  # a grid an applied plan retired: its households have moved on
+        status = status.where(frame["current"].astype(bool), "retired")
     colors = np.array([c.color for c in load_classes(rules)], dtype=object)
     frame["fill"] = colors[status.map(STATUS_CLASS).to_numpy(dtype=int)]
     flags = frame["flag"].astype(object) if "flag" in frame else pd.Series(

@@ -56,7 +56,7 @@ def out_of_range_layer(grids: gpd.GeoDataFrame, load: pd.DataFrame) -> folium.Ge
     """Grids (EPSG:4490) breaking their household range (``load``: gis.grids.grid_load),
     outlined thick, with households and reason; None when every grid is in range."""
     bad = load[load["status"].isin(list(RANGE_COLORS))][["code", "status", "reason"]]
-    frame = grids[["code", "households", "geometry"]].merge(bad, on="code")
+    frame = grids[["code", "households", grids.geometry.name]].merge(bad, on="code")
     if frame.empty:
         return None
     frame["label"] = frame["status"].map(RANGE_LABELS)

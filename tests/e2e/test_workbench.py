@@ -150,7 +150,8 @@ def _apply(page, engine: Engine, plan_id: int) -> None:  # type: ignore[no-untyp
     plan_grids = int(_one(engine, "SELECT count(*) FROM plan_grid WHERE plan_id = :p",
                           p=plan_id)[0])
     current = _one(engine, """
-        SELECT count(*) AS n, count(*) FILTER (WHERE valid_from > now() - interval '30 minutes') AS new
+        SELECT count(*) AS n,
+               count(*) FILTER (WHERE valid_from > now() - interval '30 minutes') AS new
         FROM grid WHERE community_code = :c AND theme = 'unified' AND valid_to IS NULL""",
                    c=KONGWANG)
     assert current.n == plan_grids and current.new == metrics["grids_new"]
