@@ -1,5 +1,6 @@
-"""The plan review page: current and proposed grids side by side on two synced maps, moved
-buildings highlighted on both, metrics before/after and the crosswalk table.
+"""A plan's review on the workbench (layers/workbench.py): current and proposed grids side by
+side on two synced maps, numbered, coloured by the plan's own household range, moved
+buildings highlighted on both; the metrics before/after and the crosswalk as HTML.
 
 folium's DualMap loads Leaflet.Sync from a CDN, which an intranet cannot reach, so the two
 maps live in one figure and a dozen lines of JavaScript (``SyncViews``) keep them aligned.
