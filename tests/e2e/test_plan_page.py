@@ -135,3 +135,24 @@ def test_an_edit_on_a_page_older_than_the_plan_is_refused(plan_page, live_plan):
     page.wait_for_function("document.getElementById('gm-status').textContent.includes('刷新')")
     assert _version(url, plan_id, key) == other.json()["version"]  # the stale edit did nothing
     assert offline.errors == [], offline.errors
+
+
+def test_reject_asks_first_and_then_rejects(plan_page, live_plan):  # type: ignore[no-untyped-def]
+    """驳回 opens the confirmation; 取消 leaves the draft alone, 确认 rejects it (last test
+    of the module: the plan is no longer a draft afterwards)."""
+    page, offline = plan_page
+    url, plan_id, key = live_plan
+    page.get_by_role("button", name="驳回").click()
+    dialog = page.get_by_role("dialog")
+    assert dialog.is_visible() and "方案作废" in dialog.inner_text()
+    dialog.get_by_role("button", name="取消").click()
+    assert not dialog.is_visible()
+    status = httpx.get(f"{url}/api/v1/plans/{plan_id}", timeout=10,
+                       headers={"Authorization": f"Bearer {key}"}).json()["status"]
+    assert status == "draft"
+    page.get_by_role("button", name="驳回").click()
+    with page.expect_navigation(timeout=30_000, wait_until="load"):
+        dialog.get_by_role("button", name="确认").click()
+    assert "已驳回" in page.locator("#gm-review").inner_text()
+    assert page.get_by_role("button", name="应用").is_disabled()
+    assert offline.errors == [] and offline.failed == [], (offline.errors, offline.failed)
