@@ -14,6 +14,8 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from gis.grids.household_rules import LoadRules
+
 
 @dataclass(frozen=True)
 class Attribute:
@@ -62,6 +64,11 @@ HOUSEHOLD_CLASSES = (
     LegendEntry("400–500 户", "#fec44f"),
     LegendEntry("超过 500 户（偏大，宜拆分）", "#e6550d"),
 )
+NOT_JUDGED = LegendEntry("不按户数评价（商业/工业/特殊网格，专题网格）", "#d9d9d9")
+"""Grids no household range applies to: exempt kinds (gis.grids.household_rules) and the
+thematic layers (党建/综治/民政/城管 grids are drawn by their own duties, not by 户)."""
+GRID_CLASSES = (*HOUSEHOLD_CLASSES, NOT_JUDGED)
+"""The grid layer's classes: HOUSEHOLD_CLASSES, then NOT_JUDGED (index 4)."""
 
 FACILITY_TYPES = MappingProxyType({
     # type -> (Chinese name, one-character icon, colour); icons are CSS circles, no icon font
@@ -90,7 +97,7 @@ LAYERS: MappingProxyType = MappingProxyType({layer.key: layer for layer in (
     Layer("grids", "网格（按户数分级）", "gis.grids.registry.list_grids", "polygon", _GRID_ATTRS,
           11, 20,
           MappingProxyType({"color": "#1f4e79", "weight": 1.5, "fillOpacity": 0.55}),
-          HOUSEHOLD_CLASSES, public=True, tile="grids"),
+          GRID_CLASSES, public=True, tile="grids"),
     Layer("grid_labels", "网格标注（编码/名称）", "gis.grids.registry.list_grids", "point",
           (Attribute("code", "网格编码"), Attribute("name", "网格名称")), 16, 20),
     Layer("communities", "社区边界", "gis.places.regions.list_regions", "polygon",
@@ -142,6 +149,14 @@ def get_layer(key: str) -> Layer:
         return LAYERS[key]
     except KeyError:
         raise KeyError(f"unknown layer {key!r}; known: {', '.join(LAYERS)}") from None
+
+
+def grid_class(households: pd.Series, kinds: pd.Series, themes: pd.Series, *,
+               exempt_kinds: tuple[str, ...] = LoadRules().exempt_kinds) -> np.ndarray:
+    """Index into GRID_CLASSES: the household class of a unified grid of a checked kind,
+    NOT_JUDGED (4) for exempt kinds and thematic grids."""
+    judged = (themes.to_numpy() == "unified") & ~kinds.isin(exempt_kinds).to_numpy()
+    return np.where(judged, household_class(households), len(HOUSEHOLD_CLASSES))
 
 
 def household_class(households: pd.Series) -> np.ndarray:

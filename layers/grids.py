@@ -13,10 +13,11 @@ THEME_LABELS = {"unified": "全科网格", "party": "党建网格", "security": 
 
 
 def grid_layer(grids: gpd.GeoDataFrame) -> folium.GeoJson:
-    """Grids (EPSG:4490, columns of gis.grids.registry.list_grids) coloured by household class."""
+    """Grids (EPSG:4490, columns of gis.grids.registry.list_grids) coloured by household class;
+    exempt kinds and thematic grids grey (catalogue.NOT_JUDGED), not judged by the 户 range."""
     layer = catalogue.get_layer("grids")
     data = grids.assign(
-        hh_class=catalogue.household_class(grids["households"]),
+        hh_class=catalogue.grid_class(grids["households"], grids["kind"], grids["theme"]),
         popup=page.popup_html(grids, layer.attributes, title_field="name"),
         label=page.escaped(grids["code"]) + " " + page.escaped(grids["name"]))
     colours = [entry.color for entry in layer.legend]

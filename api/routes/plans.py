@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from api.access import CurrentPlan, PlannerDep, PlanningCallerDep, ReaderDep
-from api.deps import SessionDep, SettingsDep
+from api.deps import PageCsrfDep, SessionDep, SettingsDep
 from api.etags import IfMatch, set_etag
 from api.schemas.buildings import GridHistory
 from api.schemas.common import errors
@@ -18,8 +18,10 @@ from api.schemas.plans import AppliedPlan, PlanReport
 from gis import plans
 from gis.core import frames
 from gis.grids import household_rules
-from layers import plans as plan_layers
+from layers import workbench as workbench_layers
 
+PageScope = Annotated[str | None, Query(pattern=r"^[0-9]{12}$",
+                                        description="community or subdistrict code")]
 router = APIRouter(tags=["plans"],
                    responses=errors(401, 403, 422))
 
@@ -113,6 +115,17 @@ def pick_plan_workers(caller: PlannerDep, plan: CurrentPlan, body: WorkerPicks,
     return plans.plan_report(session, plan.id)
 
 
+@router.post("/api/v1/plans/{plan_id}/undo", response_model=PlanReport,
+             responses=errors(404, 409, 412), response_model_exclude_unset=True)
+def undo_plan_edit(caller: PlannerDep, plan: CurrentPlan, session: SessionDep,
+                   expected: IfMatch, response: Response) -> dict:
+    """Take back the last manual edit of a draft (up to 10 in a row); 409 when there is none
+    to undo or another write of the plan runs, 412 when If-Match is not its version."""
+    plans.undo_edit(session, plan.id, actor=caller.name, expected=expected)
+    set_etag(response, plan.version)
+    return plans.plan_report(session, plan.id)
+
+
 @router.post("/api/v1/plans/{plan_id}/apply",
              response_model=AppliedPlan, responses=errors(404, 409, 412),
              response_model_exclude_unset=True)
@@ -154,8 +167,24 @@ def building_grid_history(code: str, session: SessionDep, caller: ReaderDep,
             "periods": frames.records_from_frame(periods)}
 
 
+@router.get("/map/plans", response_class=HTMLResponse, responses=errors(404))
+def workbench(caller: PlanningCallerDep, session: SessionDep, settings: SettingsDep,
+              csrf: PageCsrfDep, scope: PageScope = None,
+              plan: Annotated[int | None, Query(ge=1, description="plan to review")] = None,
+              ) -> str:
+    """The planner workbench: pick a community or subdistrict, see its problems, generate,
+    edit, undo, apply or reject plans (planners, within their region; 404 for a plan outside
+    it, 403 for an area outside it)."""
+    return workbench_layers.render_workbench(
+        session, caller, scope_code=scope, plan_id=plan,
+        rules=household_rules.rules_from(settings), csrf=csrf)
+
+
 @router.get("/map/plans/{plan_id}", response_class=HTMLResponse, responses=errors(404))
-def plan_map(caller: PlanningCallerDep, plan: CurrentPlan, session: SessionDep) -> str:
-    """Current and proposed grids side by side, moved buildings, metrics and crosswalk
-    (planners of the plan's region; 404 for a plan outside it)."""
-    return plan_layers.review_page(plans.plan_review(session, plan.id))
+def plan_map(caller: PlanningCallerDep, plan: CurrentPlan, session: SessionDep,
+             settings: SettingsDep, csrf: PageCsrfDep) -> str:
+    """The workbench showing plan ``plan_id`` (as ``/map/plans?plan=ID``; planners of the
+    plan's region, 404 for a plan outside it)."""
+    return workbench_layers.render_workbench(
+        session, caller, scope_code=None, plan_id=plan.id,
+        rules=household_rules.rules_from(settings), csrf=csrf)

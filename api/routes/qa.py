@@ -8,12 +8,13 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from api.access import PlanningCallerDep, ReaderDep
-from api.deps import SessionDep
+from api.deps import PageCsrfDep, SessionDep, SettingsDep
 from api.schemas.common import errors
 from api.schemas.qa import QaReport
 from gis.access import jurisdiction
 from gis.core import frames
-from gis.grids import qa, registry
+from gis.grids import grid_load, household_rules, qa, registry
+from layers import page, shell
 from layers import qa as qa_layers
 
 router = APIRouter(tags=["qa"],
@@ -34,12 +35,18 @@ def qa_report(session: SessionDep, caller: ReaderDep, scope: Scope = None,
 
 
 @router.get("/map/qa", response_class=HTMLResponse)
-def qa_map(session: SessionDep, caller: PlanningCallerDep, scope: Scope = None,
-           theme: str = "unified") -> str:
-    """The QA problems of one layer drawn over its grids (offline page; planners, within
-    their region: a region-limited planner's default scope is that region)."""
+def qa_map(session: SessionDep, caller: PlanningCallerDep, settings: SettingsDep,
+           csrf: PageCsrfDep, scope: Scope = None, theme: str = "unified") -> str:
+    """Grids out of their household range (with households and reason) and the topology
+    problems of one layer, drawn over its grids (offline page; planners, within their
+    region: a region-limited planner's default scope is that region)."""
     scope = jurisdiction.narrow(scope, caller.scope)
     issues = qa.list_qa_issues(session, theme=theme, scope_code=scope, scope=caller.scope)
     layer = registry.list_grids(session, theme=theme, community_code=None, scope=scope)
-    return qa_layers.qa_page(issues, layer, title=f"拓扑检查 {scope or ''} ({theme})",
-                             labels=qa.CHECKS)
+    load = grid_load.list_grid_load(session, theme=theme, scope_code=scope,
+                                    rules=household_rules.rules_from(settings),
+                                    scope=caller.scope)
+    fmap = qa_layers.qa_page(issues, layer, title=f"拓扑检查 {scope or ''} ({theme})",
+                             labels=qa.CHECKS, load=load)
+    shell.add_shell(fmap, caller, active="/map/plans", csrf=csrf)
+    return page.render(fmap)

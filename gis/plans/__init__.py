@@ -3,10 +3,11 @@
 ``create_plan`` (kind ``balance`` or ``merge``) reads the scope, drafts the grids from
 building atoms (gis.plans.cells / partition / groups) and stores them with their metrics and
 crosswalk; ``edit_plan`` redraws a draft by hand (gis.plans.edit), ``apply_plan`` and
-``reject_plan`` decide (gis.plans.apply). What apply changes is one change set
-(gis.plans.changes), shown before apply and written by it; gis.plans.staffing proposes the
-new grids' workers and takes the planner's picks (``set_plan_workers``). Every write locks
-the plan row first and bumps its ``version`` (gis.plans.lock). Services flush, never commit.
+``reject_plan`` decide (gis.plans.apply); ``undo_edit`` takes the last edit back
+(gis.plans.undo). What apply changes is one change set (gis.plans.changes), shown before apply
+and written by it; gis.plans.staffing proposes the new grids' workers and takes the planner's
+picks (``set_plan_workers``). Every write locks the plan row first and bumps its ``version``
+(gis.plans.lock). Services flush, never commit.
 """
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ from gis.plans import (
     changes,
     edit,
     history,
+    listing,
     lock,
     merge,
     staffing,
     store,
+    undo,
 )
 
 KINDS = ("balance", "merge")
@@ -80,7 +83,10 @@ plan_report = store.plan_report
 plan_review = store.plan_review
 apply_plan = apply.apply_plan
 reject_plan = apply.reject_plan
-edit_plan = edit.edit_plan
+edit_plan = undo.edit_plan
+undo_edit = undo.undo_edit
+undo_depth = undo.undo_depth
+list_plans = listing.list_plans
 list_building_grid_history = history.list_building_grid_history
 lock_draft = lock.lock_draft
 change_set = changes.change_set
@@ -100,6 +106,7 @@ __all__ = [
     "list_building_grid_history",
     "list_crosswalk",
     "list_plan_grids",
+    "list_plans",
     "lock_draft",
     "plan_changes",
     "plan_report",
@@ -107,4 +114,6 @@ __all__ = [
     "plan_staffing",
     "reject_plan",
     "set_plan_workers",
+    "undo_depth",
+    "undo_edit",
 ]

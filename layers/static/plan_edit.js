@@ -1,51 +1,31 @@
-// The plan review page's manual redraw (layers/plan_edit.py): Leaflet.draw on the proposed
-// map posts split/replace edits, clicked buildings move, two grid numbers merge; each
-// successful edit reloads the page. Each edit is sent as a change of the plan version this
-// page shows (If-Match): a plan changed meanwhile answers 412 and the page asks to reload.
-// The API key stays in this tab's sessionStorage.
-window.gridmapPlanEditor = function (map, grids, buildings, drawn, planId, keyName, color, version) {
-    L.drawLocal.draw.toolbar.buttons.polyline = '画线：沿线拆分网格 (split line)';
-    L.drawLocal.draw.toolbar.buttons.polygon = '画多边形：替换网格边界 (new boundary)';
+// The workbench's manual redraw (layers/plan_edit.py): Leaflet.draw on the proposed map
+// posts split/replace edits, clicked buildings move, two grid numbers merge; each successful
+// edit reloads the page. Each edit is sent as a change of the plan version this page shows
+// (If-Match): a plan changed meanwhile answers 412 and the page asks to reload. Writes go
+// through gm.send (the login cookie and the page's CSRF token): no API key on the page.
+window.gridmapPlanEditor = function (map, grids, buildings, drawn, planId, color, version) {
     var $ = function (id) { return document.getElementById(id); };
     var selected = {};
     function status(text, bad) {
         $('gm-status').textContent = text;
         $('gm-status').style.color = bad ? '#d7191c' : '#333';
     }
-    function showKey() {
-        $('gm-key-state').textContent = sessionStorage.getItem(keyName) ? '已保存' : '未保存';
-    }
-    $('gm-key-save').onclick = function () {
-        sessionStorage.setItem(keyName, $('gm-key').value.trim());
-        $('gm-key').value = '';
-        showKey();
-    };
-    showKey();
     function seq(id) {
         var v = parseInt($(id).value, 10);
         return isNaN(v) ? null : v;
     }
     function post(body) {
-        var key = sessionStorage.getItem(keyName);
-        if (!key) { status('请先粘贴并保存 API 密钥 (paste your API key first)', true); return; }
-        status('提交中… (posting)');
-        fetch('/api/v1/plans/' + planId + '/edits', {
-            method: 'POST', body: JSON.stringify(body),
-            headers: {'Content-Type': 'application/json', 'Authorization': 'Bearer ' + key,
-                      'If-Match': '"' + version + '"'}
-        }).then(function (r) {
-            return r.json().then(function (j) { return {ok: r.ok, code: r.status, body: j}; });
-        }).then(function (res) {
-            if (res.ok) { status('已调整，正在刷新… (done, reloading)'); window.location.reload(); return; }
-            var d = res.body.detail;
-            if (res.code === 412) {
-                status('方案已被他人修改，请刷新页面后重做 (the plan changed since this page loaded: reload): ' + d, true);
-                drawn.clearLayers();
+        status('提交中…');
+        gm.send('POST', '/api/v1/plans/' + planId + '/edits', body,
+                {'If-Match': '"' + version + '"'}).then(function (res) {
+            if (res.ok) { status('已调整，正在刷新…'); window.location.reload(); return; }
+            drawn.clearLayers();
+            if (res.status === 412) {
+                status('方案已被他人修改，请刷新页面后重做：' + gm.problem(res), true);
                 return;
             }
-            status('未能调整 (' + res.code + '): ' + (typeof d === 'string' ? d : JSON.stringify(d)), true);
-            drawn.clearLayers();
-        }).catch(function (err) { status('网络错误 (network error): ' + err, true); });
+            status('未能调整（' + res.status + '）：' + gm.problem(res), true);
+        }).catch(function (err) { status('网络错误：' + err, true); });
     }
     map.on(L.Draw.Event.CREATED, function (e) {
         var geom = e.layer.toGeoJSON().geometry;
@@ -76,4 +56,5 @@ window.gridmapPlanEditor = function (map, grids, buildings, drawn, planId, keyNa
     $('gm-merge').onclick = function () {
         if (seq('gm-seq') === null || seq('gm-merge-with') === null) { status('请填写两个网格#', true); return; }
         post({op: 'merge', seqs: [seq('gm-seq'), seq('gm-merge-with')]});
-    };};
+    };
+};

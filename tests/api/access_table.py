@@ -77,6 +77,13 @@ class World:
                                                created_by="access-matrix").id
         return sample.plan_id
 
+    def edited_plan(self, sample: Sample) -> int:
+        """The sample's plan after one split edit (so an undo has something to take back)."""
+        plan_id = self.plan(sample)
+        if not plans.get_plan(self.session, plan_id).params.get("undo"):
+            plans.edit_plan(self.session, plan_id, self.split_edit(sample), actor="matrix")
+        return plan_id
+
     def split_edit(self, sample: Sample) -> dict:
         """A split of the plan's first grid along the meridian through its middle."""
         row = self.session.execute(text(
@@ -282,6 +289,9 @@ TABLE: dict[tuple[str, str], list[Case]] = {
                                          query=lambda w, s: {"k": 0})],
     ("GET", "/map/qa"): [Case(roles=PLANNER, single=True, few=True, query=_scope)],
     ("GET", "/map/plans/{plan_id}"): [Case(roles=PLANNER, single=True, path=_plan)],
+    ("GET", "/map/plans"): [Case(roles=PLANNER, single=True, few=True, query=_scope),
+                            Case("plan", roles=PLANNER, single=True, few=True,
+                                 query=lambda w, s: {"plan": w.plan(s)})],
     ("GET", "/map/dispatch"): [Case("event", roles=INTAKE, single=True,
                                     query=lambda w, s: {"event": s.event}),
                                Case("console", roles=INTAKE)],
@@ -358,6 +368,8 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("GET", f"{API}/plans/{{plan_id}}"): [Case(roles=READERS, single=True, path=_plan)],
     ("POST", f"{API}/plans/{{plan_id}}/edits"): [
         Case(roles=PLANNER, single=True, path=_plan, json=lambda w, s: w.split_edit(s))],
+    ("POST", f"{API}/plans/{{plan_id}}/undo"): [Case(
+        roles=PLANNER, single=True, path=lambda w, s: {"plan_id": w.edited_plan(s)})],
     ("POST", f"{API}/plans/{{plan_id}}/apply"): [Case(
         roles=PLANNER, single=True, path=_plan,
         query=lambda w, s: {"confirm_unstaffed": "true"})],

@@ -1,8 +1,8 @@
-"""The plan review page (/map/plans/{id}) in a real headless Chromium, with no network:
-Leaflet.draw loads from gridmap's own URLs, its toolbar shows, and a line drawn on the
-proposed map splits the grid it crosses through the API (the page then reloads), sent as a
-change of the plan version the page shows (If-Match): on a plan changed since, a 412 and a
-prompt to reload.
+"""A plan on the workbench (/map/plans/{id}) in a real headless Chromium, with no network:
+Leaflet.draw loads from gridmap's own URLs with Chinese texts, and a line drawn on the
+proposed map splits the grid it crosses through the API (the page then reloads), written with
+the login cookie and the page's CSRF token (no API key on the page), as a change of the plan
+version the page shows (If-Match): on a plan changed since, a 412 and a prompt to reload.
 
 Same pattern as test_map_page.py: a database of its own with a committed lattice plan,
 uvicorn in a thread, every non-loopback request blocked and failing the test.
@@ -86,7 +86,9 @@ def test_draw_toolbar_loads_offline(plan_page):  # type: ignore[no-untyped-def]
     assert page.locator(".leaflet-draw-draw-polygon").is_visible()
     assert page.locator(".leaflet-draw-draw-marker").count() == 0
     assert page.locator("#gm-editor").is_visible()
-    assert "API 密钥" in page.locator("#gm-editor").inner_text()
+    assert "API 密钥" not in page.locator("#gm-editor").inner_text()
+    line_tool = page.locator(".leaflet-draw-draw-polyline")
+    assert line_tool.get_attribute("title") == "画线：沿线拆分网格"  # Chinese from the start
     # the toolbar's sprite comes from gridmap too (a 404 would land in offline.failed)
     page.wait_for_load_state("networkidle")
     page.screenshot(path="/tmp/gridmap-e2e-plan.png")  # for a person to look at after a run
@@ -97,20 +99,14 @@ def test_drawn_line_splits_the_grid_it_crosses(plan_page, live_plan):  # type: i
     page, offline = plan_page
     url, plan_id, key = live_plan
     before, version = _grid_count(url, plan_id, key), _version(url, plan_id, key)
-    # without a key nothing is posted and the panel says why
-    page.evaluate(f"{PROPOSED_MAP}.fire(L.Draw.Event.CREATED, {{layerType: 'polyline', "
-                  "layer: L.polyline([[34.59, 119.218], [34.62, 119.218]])})")
-    assert "API 密钥" in page.locator("#gm-status").inner_text()
-    page.fill("#gm-key", key)
-    page.click("#gm-key-save")
-    assert page.evaluate("sessionStorage.getItem('gridmap_api_key')") == key
     with (page.expect_response(lambda r: r.url.endswith(f"/api/v1/plans/{plan_id}/edits")
                                and r.request.method == "POST") as posted,
           page.expect_navigation(timeout=15_000)):
         page.evaluate(f"{PROPOSED_MAP}.fire(L.Draw.Event.CREATED, {{layerType: 'polyline',"
                       " layer: L.polyline([[34.59, 119.218], [34.62, 119.218]])})")
     assert posted.value.status == 200
-    assert posted.value.request.headers["authorization"] == f"Bearer {key}"
+    sent = posted.value.request.headers
+    assert "authorization" not in sent and sent["x-csrf-token"]  # the login cookie writes
     # the edit is a change of the version the page showed
     assert posted.value.request.headers["if-match"] == f'"{version}"'
     assert _grid_count(url, plan_id, key) == before + 1
@@ -126,8 +122,6 @@ def _line(lon: float) -> str:
 def test_an_edit_on_a_page_older_than_the_plan_is_refused(plan_page, live_plan):  # type: ignore[no-untyped-def]
     page, offline = plan_page
     url, plan_id, key = live_plan
-    page.fill("#gm-key", key)
-    page.click("#gm-key-save")
     # another planner edits the plan after this page loaded
     other = httpx.post(f"{url}/api/v1/plans/{plan_id}/edits", timeout=30,
                        headers={"Authorization": f"Bearer {key}"},
@@ -141,3 +135,24 @@ def test_an_edit_on_a_page_older_than_the_plan_is_refused(plan_page, live_plan):
     page.wait_for_function("document.getElementById('gm-status').textContent.includes('刷新')")
     assert _version(url, plan_id, key) == other.json()["version"]  # the stale edit did nothing
     assert offline.errors == [], offline.errors
+
+
+def test_reject_asks_first_and_then_rejects(plan_page, live_plan):  # type: ignore[no-untyped-def]
+    """驳回 opens the confirmation; 取消 leaves the draft alone, 确认 rejects it (last test
+    of the module: the plan is no longer a draft afterwards)."""
+    page, offline = plan_page
+    url, plan_id, key = live_plan
+    page.get_by_role("button", name="驳回").click()
+    dialog = page.get_by_role("dialog")
+    assert dialog.is_visible() and "方案作废" in dialog.inner_text()
+    dialog.get_by_role("button", name="取消").click()
+    assert not dialog.is_visible()
+    status = httpx.get(f"{url}/api/v1/plans/{plan_id}", timeout=10,
+                       headers={"Authorization": f"Bearer {key}"}).json()["status"]
+    assert status == "draft"
+    page.get_by_role("button", name="驳回").click()
+    with page.expect_navigation(timeout=30_000, wait_until="load"):
+        dialog.get_by_role("button", name="确认").click()
+    assert "已驳回" in page.locator("#gm-review").inner_text()
+    assert page.get_by_role("button", name="应用").is_disabled()
+    assert offline.errors == [] and offline.failed == [], (offline.errors, offline.failed)

@@ -86,3 +86,14 @@ def test_each_source_is_a_real_read_service(key: str):
     module_name, _, function = catalogue.get_layer(key).source.rpartition(".")
     assert callable(getattr(importlib.import_module(module_name), function, None)), \
         f"layer {key}: {module_name}.{function} does not exist"
+
+
+def test_thematic_and_exempt_grids_are_not_classed_by_households() -> None:
+    """/map?theme=party: party grids hold several unified grids' households by design; they
+    and exempt kinds (schools, markets…) are NOT_JUDGED, not "too big" or "too small"."""
+    households = pd.Series([900, 20, 900, 20])
+    kinds = pd.Series(["residential", "special", "residential", "residential"])
+    themes = pd.Series(["party", "unified", "unified", "unified"])
+    assert catalogue.grid_class(households, kinds, themes).tolist() == [4, 4, 3, 0]
+    assert catalogue.GRID_CLASSES[4] == catalogue.NOT_JUDGED
+    assert catalogue.get_layer("grids").legend == catalogue.GRID_CLASSES

@@ -10,7 +10,9 @@ from shapely import MultiPolygon, box
 from sqlalchemy.orm import Session
 
 from gis import plans
-from layers import assets, plan_edit
+from gis.access.callers import Caller
+from gis.grids.household_rules import LoadRules
+from layers import assets, catalogue, plan_edit, workbench, workbench_panel
 from layers import plans as plan_layers
 from tests.plan_cases import make_lattice
 
@@ -53,38 +55,79 @@ def test_metrics_and_crosswalk_tables() -> None:
     side = {"grids": 2, "in_range": 1, "share_in_range": 0.5, "min_households": 250,
             "max_households": 900, "mean_households": 575.0, "mean_compactness": 0.5}
     report = {"id": 7, "kind": "balance", "status": "draft",
-              "metrics": {"before": side, "after": {**side, "in_range": 2},
+              "metrics": {"before": side, "after": {**side, "in_range": 2, "share_in_range": 1},
                           "buildings_moved": 3, "notes": ["<b>"],
                           "flags": [{"seq": 1, "reason": "单栋建筑 900 户"}]}}
     out = plan_layers.metrics_html(report)
     assert "<td>1</td><td>2</td>" in out and "&lt;b&gt;" in out and "900" in out
+    assert "<td>50.0%</td><td>100.0%</td>" in out  # shares as percentages
+    assert "均衡调整" in out and "草稿" in out
+    assert "改变网格的建筑：<b data-metric='buildings_moved'>3</b>" in out
     table = plan_layers.crosswalk_html([{"old_theme": "party", "old_code": "P1", "new_seq": 2,
                                          "households": 40, "share": 0.25}])
-    assert "P1" in table and "0.25" in table
-    assert "empty" in plan_layers.crosswalk_html([])
+    assert "P1" in table and "25.0%" in table and "党建网格" in table and "#2" in table
+    assert "无" in plan_layers.crosswalk_html([])
+
+
+def test_exempt_thematic_and_retired_grids_are_not_judged_by_the_household_range() -> None:
+    frame = _grids([None, None, None]).assign(
+        households=[20, 20, 900], kind=["special", "residential", "residential"],
+        theme=["unified", "party", "unified"], current=[True, True, False])
+    fills = [f["properties"]["fill"] for f in plan_layers.grid_layer(frame, name="x")
+             .data["features"]]
+    assert fills == [catalogue.NOT_JUDGED.color, catalogue.NOT_JUDGED.color,
+                     plan_layers.RETIRED.color]
+    rules = LoadRules(residential_min=10, residential_max=30)
+    small = plan_layers.grid_layer(_grids([None]).assign(households=[20]), name="x",
+                                   rules=rules).data["features"][0]["properties"]["fill"]
+    assert small == plan_layers.load_classes(rules)[1].color  # in range under the plan's rules
+    assert "10–30 户" in plan_layers.load_classes(rules)[1].label
 
 
 def _asset_urls(page_html: str) -> list[str]:
     return re.findall(r'(?:src|href)="([^"]+)"', page_html)
 
 
-def test_draft_review_page_has_the_draw_editor_on_own_assets(session: Session) -> None:
+def test_draft_plan_on_the_workbench_has_the_chinese_draw_editor(session: Session) -> None:
     assert assets.has_leaflet_draw(), "Leaflet.draw missing: npm install (see layers/assets.py)"
     community, _, _ = make_lattice(session, merged_g3_g4=True)
     plan = plans.create_plan(session, kind="balance", scope_code=community, created_by="t")
-    out = plan_layers.review_page(plans.plan_review(session, plan.id))
+    caller = Caller(role="planner", region_code=community, key_id=1)
+
+    def render() -> str:
+        return workbench.render_workbench(session, caller, scope_code=None, plan_id=plan.id,
+                                          rules=LoadRules(), csrf="tok")
+    out = render()
     assert "new L.Control.Draw(" in out and "gridmapPlanEditor(" in out
-    # the panel's HTML sits in the script as a JSON string (non-ASCII escaped)
-    assert "gm-key" in out and json.dumps("粘贴 API 密钥（规划员）")[1:-1] in out
+    # Chinese texts are in place before the toolbar is built
+    assert out.index("L.drawLocal = ") < out.index("new L.Control.Draw(")
+    assert json.dumps("画线：沿线拆分网格")[1:-1] in out
+    assert "gm-key" not in out and "sessionStorage" not in out  # no key on the page
+    assert "imperial: false" in out and "L.control.scale({\"imperial\": true" not in out
     urls = _asset_urls(out)
     assert "/static/vendor/leaflet.draw/leaflet.draw.js" in urls
-    assert "/static/vendor/leaflet.draw/leaflet.draw.css" in urls
-    assert plan_edit.PLAN_EDIT_JS in urls
-    assert urls and all(u.startswith(("/static/", "data:")) for u in urls), urls
+    assert plan_edit.PLAN_EDIT_JS in urls and workbench.WORKBENCH_JS in urls
+    # assets from gridmap itself; links only to gridmap's pages
+    assert urls and all(u.startswith(("/static/", "data:", "/map")) for u in urls), urls
     # every building of the plan is selectable, every proposed grid carries its number
-    assert out.count('"code": "L') >= 50 and '"seq": ' in out
+    assert out.count('"code": "L') >= 50 and '"seq": ' in out and "gm-grid-number" in out
     # the editor posts its edits as changes of the version the page shows (If-Match)
     assert re.search(r'gridmapPlanEditor\([^;]*"#ff7f00",\s*1\);', out)
+    for button in ("生成方案", "撤销", "应用", "驳回"):
+        assert f">{button}</button>" in out, button
+    assert 'id="gm-undo" type="button" disabled' in out  # nothing to undo yet
     plans.reject_plan(session, plan.id, actor="t")
-    rejected = plan_layers.review_page(plans.plan_review(session, plan.id))
+    rejected = render()
     assert "L.Control.Draw" not in rejected and "gridmapPlanEditor(" not in rejected
+    assert 'id="gm-apply" type="button" disabled' in rejected and "已驳回" in rejected
+
+
+def test_grids_without_a_worker_are_listed_when_the_report_names_them() -> None:
+    side = dict.fromkeys(("grids", "in_range"), 0)
+    report = {"id": 3, "kind": "balance", "status": "draft", "version": 2, "crosswalk": [],
+              "metrics": {"before": side, "after": side}}
+    assert workbench_panel.staffing_html(report) == ""
+    report["unstaffed_grids"] = [{"seq": 4, "name": "新<4>"}, 7]
+    out = workbench_panel.staffing_html(report)
+    assert 'id="gm-staffing"' in out and "#4 新&lt;4&gt;" in out and "#7" in out
+    assert 'id="gm-staffing"' in workbench_panel.review_html(report, 0)
