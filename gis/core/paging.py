@@ -6,7 +6,10 @@ A page's frame carries the number of rows matching the filters (before paging) i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
 
 import geopandas as gpd
 import numpy as np
@@ -45,7 +48,8 @@ def parse_bbox(value: str | Sequence[float] | None) -> BBox | None:
 
 
 def bbox_params(bbox: str | Sequence[float] | None) -> dict[str, float | None]:
-    """Bound parameters ``minlon..maxlat`` for ``geom && ST_MakeEnvelope(..., 4490)``."""
+    """Bound parameters ``minlon..maxlat`` for ``ST_Intersects(geom, ST_MakeEnvelope(..., 4490))``
+    (OGC API and our lists select by intersection, not by envelope overlap)."""
     box = parse_bbox(bbox)
     if box is None:
         return dict(NO_BBOX)
@@ -85,6 +89,69 @@ def run_page(session: Session, name: str, params: dict, *, limit: int | None, of
     frame = frame.drop(columns=["number_matched"])
     frame.attrs["number_matched"] = matched
     return frame
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Filters on a list statement's output columns (OGC property filters, datetime).
+
+    ``equal`` maps column → value (compared as text); ``since``/``until`` bound column
+    ``time_column`` (inclusive). Column names must come from a fixed list the caller checked
+    (the collection's queryables): they are written into SQL as quoted identifiers, the
+    values only ever bound."""
+
+    equal: Mapping[str, str] = field(default_factory=dict)
+    time_column: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.equal) or self.since is not None or self.until is not None
+
+
+def run_filtered_page(session: Session, name: str, params: dict, filters: Filters, *,
+                      limit: int | None, offset: int, order: str = "code",
+                      geom_col: str | None = "geom") -> gpd.GeoDataFrame | pd.DataFrame:
+    """``run_page`` with ``filters`` applied to the statement's output: the statement runs
+    unpaged inside a CTE, the filters and paging (by ``order``) outside, and
+    ``number_matched`` counts the filtered rows. Costs the statement's unpaged run, so the
+    narrowing the statement can do itself (bbox, community, scope) belongs in ``params``."""
+    if not filters:
+        return run_page(session, name, params, limit=limit, offset=offset, geom_col=geom_col)
+    check_page(limit, offset)
+    columns = tuple(sorted(filters.equal))
+    query = _filtered(name, columns, filters.time_column if filters.since else None,
+                      filters.time_column if filters.until else None, order)
+    bound = {**params, "limit": None, "offset": 0, "page_limit": limit, "page_offset": offset,
+             "since": filters.since, "until": filters.until,
+             **{f"equal_{i}": str(filters.equal[c]) for i, c in enumerate(columns)}}
+    frame = frame_from_sql(session, query, bound, geom_col=geom_col)
+    matched = int(frame["filtered_matched"].iloc[0]) if len(frame) else 0
+    if not len(frame) and offset:
+        probe = frame_from_sql(session, query, {**bound, "page_limit": 1, "page_offset": 0},
+                               geom_col=geom_col)
+        matched = int(probe["filtered_matched"].iloc[0]) if len(probe) else 0
+    frame = frame.drop(columns=["number_matched", "filtered_matched"])
+    frame.attrs["number_matched"] = matched
+    return frame
+
+
+@cache
+def _filtered(name: str, columns: tuple[str, ...], since: str | None, until: str | None,
+              order: str) -> str:
+    """The filtered, paged wrapper of ``gis/core/sql/<name>.sql`` (built once per shape)."""
+    def quoted(column: str) -> str:
+        return '"' + column.replace('"', '""') + '"'
+    terms = [f"CAST(src.{quoted(c)} AS text) = :equal_{i}" for i, c in enumerate(columns)]
+    if since:
+        terms.append(f"src.{quoted(since)} >= :since")
+    if until:
+        terms.append(f"src.{quoted(until)} <= :until")
+    inner = sql.load(name).strip().rstrip(";")
+    return (f"WITH src AS ({inner})\n"
+                f"SELECT src.*, count(*) OVER () AS filtered_matched FROM src\n"
+                f"WHERE {' AND '.join(terms)}\n"
+                f"ORDER BY src.{quoted(order)} LIMIT :page_limit OFFSET :page_offset")
 
 
 def one_row(frame: pd.DataFrame, noun: str, code: str, hint: str = "") -> pd.DataFrame:

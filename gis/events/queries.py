@@ -28,16 +28,20 @@ def list_events(session: Session, *, status: str | None = None, category: str | 
                 grid_code: str | None = None, community_code: str | None = None,
                 open_only: bool = False, overdue: bool = False, bbox: Any = None,
                 limit: int | None = 100, offset: int = 0, reveal: bool = False,
-                scope: str | None = None, actor: str = "anonymous") -> gpd.GeoDataFrame:
+                scope: str | None = None, actor: str = "anonymous",
+                filters: paging.Filters | None = None) -> gpd.GeoDataFrame:
     """Events (newest first) as a GeoDataFrame in EPSG:4490; personal data masked unless
-    ``reveal`` (audited); only those inside region ``scope`` (the caller's) when given."""
+    ``reveal`` (audited); only those inside region ``scope`` (the caller's) when given.
+    ``filters`` (OGC properties, reported time) narrow the list; a filtered list is paged in
+    code order, as OGC collections are."""
     if status is not None and status not in workflow.STATE_LABELS:
         raise InvalidInput(f"unknown status '{status}'; valid: "
                            f"{', '.join(workflow.STATE_LABELS)}")
     params = {"code": None, "status": status, "category": category, "grid": grid_code,
               "community": community_code, "open": open_only, "overdue": overdue,
               "scope": jurisdiction.scope_prefix(scope), **paging.bbox_params(bbox)}
-    frame = paging.run_page(session, "event_list", params, limit=limit, offset=offset)
+    frame = paging.run_filtered_page(session, "event_list", params, filters or paging.Filters(),
+                                     limit=limit, offset=offset)
     _audit(session, reveal, actor, "events", len(frame))
     return _labelled(mask_frame(frame, reveal=reveal))
 

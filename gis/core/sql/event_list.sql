@@ -25,6 +25,6 @@ WHERE (CAST(:code AS text) IS NULL OR e.code = CAST(:code AS text))
   -- jurisdiction: a unit code under the caller's region prefix (unplaced events have none)
   AND gm_in_region(coalesce(e.community_code, e.subdistrict_code), :scope)
   AND (CAST(:minlon AS float8) IS NULL
-       OR e.geom && ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, 4490))
+       OR ST_Intersects(e.geom, ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, 4490)))
 ORDER BY e.reported_at DESC, e.id DESC
 LIMIT :limit OFFSET :offset
