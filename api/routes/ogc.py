@@ -29,13 +29,23 @@ from gis.core.errors import NotFound
 from gis.places import extents
 
 router = APIRouter(prefix="/ogc", tags=["OGC API Features"],
-                   responses=errors(400, 401, 403, 404))
+                   responses=errors(400, 401, 403, 404, 422))
 CONFORMANCE = ["http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
                "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
                "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
                "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
                "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters"]
 CrsParam = Annotated[str | None, Query(description="output CRS URI (default CRS84)")]
+# Documented here for clients and the OpenAPI document; read and checked by api/ogc.py from
+# the query string (with the collection's queryables, which vary by collection).
+BBox = Annotated[str | None, Query(description="lower corner, upper corner in bbox-crs "
+                                   "(default CRS84 lon/lat); features intersecting it")]
+BBoxCrs = Annotated[str | None, Query(alias="bbox-crs", description="CRS URI of bbox")]
+When = Annotated[str | None, Query(
+    alias="datetime", description="RFC 3339 instant or interval (start/end, '..' open)")]
+Limit = Annotated[str | None, Query(description="features per page, 1…max (clamped); "
+                                    "default 10")]
+Start = Annotated[str | None, Query(description="features to skip")]
 
 
 def _root(request: Request) -> str:
@@ -133,9 +143,12 @@ def get_queryables(collection: CollectionDep, collection_id: str, request: Reque
 @router.get("/collections/{collection_id}/items", response_class=GeoJSONResponse,
             response_model=Items)
 def list_items(collection: CollectionDep, request: Request, session: SessionDep,
-               caller: CallerDep, settings: SettingsDep, crs: CrsParam = None) -> GeoJSONResponse:
+               caller: CallerDep, settings: SettingsDep, *, crs: CrsParam = None,
+               bbox: BBox = None, bbox_crs: BBoxCrs = None, when: When = None,
+               limit: Limit = None, offset: Start = None) -> GeoJSONResponse:
     """Features of a collection: ``bbox`` (intersecting; ``bbox-crs``), ``datetime``,
-    queryable properties (``?community_code=…``), ``limit`` (clamped) and ``offset``."""
+    queryable properties (``?community_code=…``, see /queryables), ``limit`` (clamped) and
+    ``offset``."""
     target = ogc.output_crs(crs)
     query = ogc.item_query(collection, request.query_params, max_limit=settings.max_page_size)
     frame = collection.list_items(session, caller, query)
