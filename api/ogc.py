@@ -24,7 +24,7 @@ from pyproj.exceptions import CRSError
 from sqlalchemy.orm import Session
 
 from gis.access.callers import Caller
-from gis.core import dates, paging
+from gis.core import cql, dates, paging
 from gis.core.crs import STORAGE_SRID
 from gis.core.errors import BadQueryParameter, InvalidInput
 from gis.events import queries as event_queries
@@ -37,7 +37,7 @@ OUTPUT_EPSG = (STORAGE_SRID, 4326, *range(4534, 4555))
 """CGCS2000, WGS84 and the CGCS2000 3-degree Gauss-Kruger zones (75°E … 135°E)."""
 SUPPORTED_CRS = (CRS84, *(EPSG_URI.format(code) for code in OUTPUT_EPSG))
 STANDARD_PARAMS = frozenset({"bbox", "bbox-crs", "crs", "datetime", "limit", "offset", "f",
-                             "key"})
+                             "key", "filter", "filter-lang", "filter-crs"})
 """Part 1 and 2 parameters, ``f`` (format; json only) and ``key`` (an API key for clients
 that cannot send headers, masked in logs: api/logmask.py)."""
 DEFAULT_LIMIT = 10
@@ -66,12 +66,13 @@ class ItemQuery:
     offset: int
     equal: dict[str, str]
     during: tuple[datetime | None, datetime | None] | None
+    where: tuple[str, dict[str, Any]] | None = None
 
     def filters(self, time_column: str | None = None) -> paging.Filters:
         since, until = self.during or (None, None)
         return paging.Filters(equal=self.equal, time_column=time_column,
                               since=since if time_column else None,
-                              until=until if time_column else None)
+                              until=until if time_column else None, where=self.where)
 
 
 def _grids(session: Session, caller: Caller, q: ItemQuery) -> gpd.GeoDataFrame:
@@ -114,7 +115,8 @@ COLLECTIONS: dict[str, Collection] = {
         "datetime picks the grids in force then", _grids,
         lambda s, c, code: registry.get_grid(s, code), "Polygon",
         {"code": "string", "name": "string", "kind": "string", "community_code": "string",
-         "community_name": "string"}, temporal="validity"),
+         "community_name": "string", "households": "integer", "residents": "integer",
+         "buildings": "integer", "area_km2": "number"}, temporal="validity"),
     "regions": Collection(
         "行政区划 Admin units", "district, subdistricts and communities", _regions,
         lambda s, c, code: regions.get_region(s, code), "Polygon",
@@ -134,7 +136,8 @@ COLLECTIONS: dict[str, Collection] = {
         "建筑 Buildings", "buildings with standard addresses (API key needed)", _buildings,
         lambda s, c, code: buildings.get_building(s, code, scope=c.scope), "Polygon",
         {"code": "string", "address": "string", "compound": "string", "use": "string",
-         "community_code": "string", "grid_code": "string"}, keyed=True),
+         "community_code": "string", "grid_code": "string", "floors": "integer",
+         "households": "integer"}, keyed=True),
     "events": Collection(
         "未结事件 Open events", "events not yet resolved, personal data masked (API key "
         "needed); datetime selects by report time", _events, _event, "Point",
@@ -160,9 +163,19 @@ def item_query(collection: Collection, params: Mapping[str, str], *,
         return ItemQuery(bbox=_bbox(params), limit=_limit(params.get("limit"), max_limit),
                          offset=_whole(params.get("offset"), "offset", 0),
                          equal={k: v for k, v in params.items() if k in collection.queryables},
-                         during=during)
+                         during=during, where=_cql(collection, params))
     except InvalidInput as exc:
         raise BadQueryParameter(exc.message) from None
+
+
+def _cql(collection: Collection, params: Mapping[str, str]) -> tuple[str, dict] | None:
+    """The CQL2 ``filter`` (text or JSON per ``filter-lang``; geometry in CRS84)."""
+    if "filter" not in params:
+        return None
+    if params.get("filter-crs", CRS84) != CRS84:
+        raise BadQueryParameter(f"filter-crs: only {CRS84} is offered")
+    return cql.where_clause(params["filter"], lang=params.get("filter-lang", "cql2-text"),
+                            queryables=collection.queryables)
 
 
 def _whole(value: str | None, name: str, default: int) -> int:

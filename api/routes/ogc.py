@@ -8,7 +8,7 @@ are the objects' codes; coordinates CRS84 unless ``crs`` asks for another offere
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
@@ -34,7 +34,13 @@ CONFORMANCE = ["http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
                "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
                "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
                "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
-               "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters"]
+               "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+               "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+               "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+               "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+               "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+               "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+               "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions"]
 CrsParam = Annotated[str | None, Query(description="output CRS URI (default CRS84)")]
 # Documented here for clients and the OpenAPI document; read and checked by api/ogc.py from
 # the query string (with the collection's queryables, which vary by collection).
@@ -46,6 +52,11 @@ When = Annotated[str | None, Query(
 Limit = Annotated[str | None, Query(description="features per page, 1…max (clamped); "
                                     "default 10")]
 Start = Annotated[str | None, Query(description="features to skip")]
+Filter = Annotated[str | None, Query(alias="filter", description=(
+    "CQL2 filter over the queryables and `geometry` (CRS84), e.g. "
+    "`households > 300 AND S_INTERSECTS(geometry, POLYGON((…)))`"))]
+FilterLang = Annotated[str | None, Query(alias="filter-lang",
+                                         description="cql2-text (default) or cql2-json")]
 
 
 def _root(request: Request) -> str:
@@ -69,7 +80,8 @@ CollectionDep = Annotated[ogc.Collection, Depends(readable_collection)]
 
 def _describe(request: Request, collection_id: str, extent: extents.Extent | None) -> dict:
     found, href = ogc.COLLECTIONS[collection_id], f"{_root(request)}/collections/{collection_id}"
-    info = {"id": collection_id, "title": found.title, "description": found.description,
+    info: dict[str, Any] = {
+        "id": collection_id, "title": found.title, "description": found.description,
             "itemType": "feature", "crs": list(ogc.SUPPORTED_CRS), "storageCrs": ogc.CRS84,
             "links": [{"rel": "self", "type": "application/json", "href": href},
                       {"rel": "items", "type": GEOJSON, "href": f"{href}/items"},
@@ -145,7 +157,8 @@ def get_queryables(collection: CollectionDep, collection_id: str, request: Reque
 def list_items(collection: CollectionDep, request: Request, session: SessionDep,
                caller: CallerDep, settings: SettingsDep, *, crs: CrsParam = None,
                bbox: BBox = None, bbox_crs: BBoxCrs = None, when: When = None,
-               limit: Limit = None, offset: Start = None) -> GeoJSONResponse:
+               limit: Limit = None, offset: Start = None, cql: Filter = None,
+               cql_lang: FilterLang = None) -> GeoJSONResponse:
     """Features of a collection: ``bbox`` (intersecting; ``bbox-crs``), ``datetime``,
     queryable properties (``?community_code=…``, see /queryables), ``limit`` (clamped) and
     ``offset``."""

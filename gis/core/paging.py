@@ -10,14 +10,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
 from gis.core import crs, sql
-from gis.core.errors import InvalidInput, NotFound
+from gis.core.errors import BadQueryParameter, InvalidInput, NotFound
 from gis.core.frames import frame_from_sql
 
 BBox = tuple[float, float, float, float]
@@ -104,9 +106,12 @@ class Filters:
     time_column: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    where: tuple[str, Mapping[str, Any]] | None = None
+    """A condition over ``src`` with its bound values (gis.core.cql.where_clause)."""
 
     def __bool__(self) -> bool:
-        return bool(self.equal) or self.since is not None or self.until is not None
+        return (bool(self.equal) or self.since is not None or self.until is not None
+                or self.where is not None)
 
 
 def run_filtered_page(session: Session, name: str, params: dict, filters: Filters, *,
@@ -120,12 +125,22 @@ def run_filtered_page(session: Session, name: str, params: dict, filters: Filter
         return run_page(session, name, params, limit=limit, offset=offset, geom_col=geom_col)
     check_page(limit, offset)
     columns = tuple(sorted(filters.equal))
+    where, where_params = filters.where or (None, {})
     query = _filtered(name, columns, filters.time_column if filters.since else None,
-                      filters.time_column if filters.until else None, order)
+                      filters.time_column if filters.until else None, order, where)
     bound = {**params, "limit": None, "offset": 0, "page_limit": limit, "page_offset": offset,
              "since": filters.since, "until": filters.until,
-             **{f"equal_{i}": str(filters.equal[c]) for i, c in enumerate(columns)}}
-    frame = frame_from_sql(session, query, bound, geom_col=geom_col)
+             **{f"equal_{i}": str(filters.equal[c]) for i, c in enumerate(columns)},
+             **where_params}
+    try:
+        frame = frame_from_sql(session, query, bound, geom_col=geom_col)
+    except (DataError, pd.errors.DatabaseError) as exc:  # pandas wraps the database's error
+        cause = exc if isinstance(exc, DataError) else exc.__cause__
+        if not isinstance(cause, DataError):
+            raise
+        # a CQL2 literal PostgreSQL cannot read as its property's type ('many' as a number)
+        raise BadQueryParameter("filter compares a property with a value of another type "
+                                f"({type(cause.orig).__name__})") from None
     matched = int(frame["filtered_matched"].iloc[0]) if len(frame) else 0
     if not len(frame) and offset:
         probe = frame_from_sql(session, query, {**bound, "page_limit": 1, "page_offset": 0},
@@ -138,7 +153,7 @@ def run_filtered_page(session: Session, name: str, params: dict, filters: Filter
 
 @cache
 def _filtered(name: str, columns: tuple[str, ...], since: str | None, until: str | None,
-              order: str) -> str:
+              order: str, where: str | None) -> str:
     """The filtered, paged wrapper of ``gis/core/sql/<name>.sql`` (built once per shape)."""
     def quoted(column: str) -> str:
         return '"' + column.replace('"', '""') + '"'
@@ -147,6 +162,8 @@ def _filtered(name: str, columns: tuple[str, ...], since: str | None, until: str
         terms.append(f"src.{quoted(since)} >= :since")
     if until:
         terms.append(f"src.{quoted(until)} <= :until")
+    if where:
+        terms.append(f"({where})")
     inner = sql.load(name).strip().rstrip(";")
     return (f"WITH src AS ({inner})\n"
                 f"SELECT src.*, count(*) OVER () AS filtered_matched FROM src\n"

@@ -179,3 +179,48 @@ def test_keys_in_urls_are_masked_in_the_access_log(caplog: pytest.LogCaptureFixt
     assert "secret" not in record.getMessage() and "key=***&f=json" in record.getMessage()
     config = logmask.log_config()
     assert config["handlers"]["access"]["filters"] == ["mask_keys"]
+
+
+@pytest.mark.parametrize(("lang", "text", "expected"), [
+    ("cql2-text", f"community_code = '{OTHER}'", ["B", "T"]),
+    ("cql2-text", f"community_code = '{OTHER}' AND code <> 'T'", ["B"]),
+    ("cql2-text", "code IN ('A', 'T')", ["A", "T"]),
+    ("cql2-text", "name LIKE '%'", ["A", "B", "T"]),
+    ("cql2-text", "S_INTERSECTS(geometry, POLYGON((119.235 34.615, 119.25 34.615, "
+                  "119.25 34.63, 119.235 34.63, 119.235 34.615)))", []),
+    ("cql2-text", "S_INTERSECTS(geometry, POINT(119.205 34.605))", ["A"]),
+    ("cql2-json", '{"op": "=", "args": [{"property": "code"}, "B"]}', ["B"]),
+    ("cql2-json", '{"op": "and", "args": [{"op": ">=", "args": [{"property": "households"}, 0]},'
+                  ' {"op": "=", "args": [{"property": "community_code"}, "' + COMMUNITY + '"]}]}',
+     ["A"]),
+])
+def test_cql2_filters_agree_with_the_data(client: TestClient, scene: None, lang: str,
+                                          text: str, expected: list[str]) -> None:
+    assert _ids(client, "grids", filter=text, **{"filter-lang": lang}) == expected
+
+
+@pytest.mark.parametrize("params", [
+    {"filter": "code = "}, {"filter": "reporter_phone = '1'"},
+    {"filter": "code = 'A'", "filter-lang": "sql"},
+    {"filter": "{not json", "filter-lang": "cql2-json"},
+    {"filter": "code = 'A'", "filter-crs": "http://www.opengis.net/def/crs/EPSG/0/3857"},
+    {"filter": "code = 'A'; DROP TABLE grid"},
+])
+def test_bad_cql2_is_400(client: TestClient, scene: None, params: dict) -> None:
+    answer = client.get(ITEMS.format("grids"), params=params)
+    assert answer.status_code == 400, (params, answer.text)
+    assert "filter" in answer.json()["detail"]
+
+
+def test_cql2_on_masked_events_cannot_probe_personal_fields(client: TestClient, session: Session,
+                                                            scene: None) -> None:
+    auth = {"Authorization": f"Bearer {keys.create_key(session, role='viewer')}"}
+    answer = client.get(ITEMS.format("events"), params={"filter": "reporter_phone LIKE '138%'"},
+                        headers=auth)
+    assert answer.status_code == 400
+
+
+def test_cql2_literal_of_the_wrong_type_is_400_not_a_database_error(
+        client: TestClient, scene: None) -> None:
+    answer = client.get(ITEMS.format("grids"), params={"filter": "households = 'many'"})
+    assert answer.status_code == 400 and "type" in answer.json()["detail"]
