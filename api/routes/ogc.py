@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
 
 from api import access, ogc
 from api.deps import CallerDep, SessionDep, SettingsDep
-from api.responses import GEOJSON, GeoJSONResponse, geojson_feature, geojson_page
+from api.responses import GEOJSON, GeoJSONResponse, geojson_feature, geojson_page, page_links
 from api.schemas.common import errors
 from api.schemas.ogc import (
     CollectionInfo,
@@ -27,6 +28,7 @@ from api.schemas.ogc import (
 )
 from gis.core.errors import NotFound
 from gis.places import extents
+from layers import ogc_pages
 
 router = APIRouter(prefix="/ogc", tags=["OGC API Features"],
                    responses=errors(400, 401, 403, 404, 422))
@@ -57,6 +59,14 @@ Filter = Annotated[str | None, Query(alias="filter", description=(
     "`households > 300 AND S_INTERSECTS(geometry, POLYGON((…)))`"))]
 FilterLang = Annotated[str | None, Query(alias="filter-lang",
                                          description="cql2-text (default) or cql2-json")]
+
+
+def wants_html(request: Request) -> bool:
+    """``f=html``, or a browser asking for HTML without ``f`` (GIS clients ask for JSON)."""
+    f = request.query_params.get("f")
+    if f is not None:
+        return f == "html"
+    return "text/html" in request.headers.get("accept", "")
 
 
 def _root(request: Request) -> str:
@@ -96,19 +106,24 @@ def _readable_ids(caller: CallerDep) -> list[str]:
     return [cid for cid, c in ogc.COLLECTIONS.items() if not c.keyed or not caller.is_anonymous]
 
 
+TITLE, DESCRIPTION = "gridmap OGC API – Features", "网格化管理 GIS layers"
+
+
 @router.get("", response_model=Landing, response_model_exclude_unset=True)
-def landing_page(request: Request, caller: CallerDep) -> dict:
-    """Landing page: links to the API definition, conformance and collections."""
+def landing_page(request: Request, caller: CallerDep) -> dict | HTMLResponse:
+    """Landing page: links to the API definition, conformance and collections (JSON, or
+    HTML with ``f=html``)."""
     root, base = _root(request), str(request.base_url).rstrip("/")
-    return {"title": "gridmap OGC API – Features", "description": "网格化管理 GIS layers",
-            "links": [
-                {"rel": "self", "type": "application/json", "href": root},
-                {"rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0",
-                 "href": f"{base}/openapi.json"},
-                {"rel": "service-doc", "type": "text/html", "href": f"{base}/docs"},
-                {"rel": "conformance", "type": "application/json",
-                 "href": f"{root}/conformance"},
-                {"rel": "data", "type": "application/json", "href": f"{root}/collections"}]}
+    links = [{"rel": "self", "type": "application/json", "href": root},
+             {"rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0",
+              "href": f"{base}/openapi.json"},
+             {"rel": "service-doc", "type": "text/html", "href": f"{base}/docs"},
+             {"rel": "conformance", "type": "application/json", "href": f"{root}/conformance"},
+             {"rel": "data", "type": "application/json", "href": f"{root}/collections"},
+             {"rel": "alternate", "type": "text/html", "href": f"{root}?f=html"}]
+    if wants_html(request):
+        return HTMLResponse(ogc_pages.landing_html(TITLE, DESCRIPTION, links))
+    return {"title": TITLE, "description": DESCRIPTION, "links": links}
 
 
 @router.get("/conformance", response_model=Conformance, response_model_exclude_unset=True)
@@ -118,14 +133,19 @@ def conformance(caller: CallerDep) -> dict:
 
 
 @router.get("/collections", response_model=Collections, response_model_exclude_unset=True)
-def list_collections(request: Request, caller: CallerDep, session: SessionDep) -> dict:
+def list_collections(request: Request, caller: CallerDep,
+                     session: SessionDep) -> dict | HTMLResponse:
     """The collections this caller may read (buildings and events only with a key), each
-    with its extent (keyed ones: inside the caller's region)."""
+    with its extent (keyed ones: inside the caller's region); HTML with ``f=html``."""
     found = extents.collection_extents(session, scope=caller.scope)
-    return {"collections": [_describe(request, cid, found.get(cid))
-                            for cid in _readable_ids(caller)],
+    described = [_describe(request, cid, found.get(cid)) for cid in _readable_ids(caller)]
+    if wants_html(request):
+        return HTMLResponse(ogc_pages.collections_html(described))
+    return {"collections": described,
             "links": [{"rel": "self", "type": "application/json",
-                       "href": f"{_root(request)}/collections"}]}
+                       "href": f"{_root(request)}/collections"},
+                      {"rel": "alternate", "type": "text/html",
+                       "href": f"{_root(request)}/collections?f=html"}]}
 
 
 @router.get("/collections/{collection_id}", response_model=CollectionInfo,
@@ -158,13 +178,19 @@ def list_items(collection: CollectionDep, request: Request, session: SessionDep,
                caller: CallerDep, settings: SettingsDep, *, crs: CrsParam = None,
                bbox: BBox = None, bbox_crs: BBoxCrs = None, when: When = None,
                limit: Limit = None, offset: Start = None, cql: Filter = None,
-               cql_lang: FilterLang = None) -> GeoJSONResponse:
+               cql_lang: FilterLang = None) -> Response:
     """Features of a collection: ``bbox`` (intersecting; ``bbox-crs``), ``datetime``,
     queryable properties (``?community_code=…``, see /queryables), ``limit`` (clamped) and
     ``offset``."""
     target = ogc.output_crs(crs)
     query = ogc.item_query(collection, request.query_params, max_limit=settings.max_page_size)
     frame = collection.list_items(session, caller, query)
+    if wants_html(request):
+        matched = int(frame.attrs["number_matched"])
+        links = page_links(request, returned=len(frame), matched=matched, limit=query.limit,
+                           offset=query.offset)
+        return HTMLResponse(ogc_pages.items_html(frame, title=collection.title, links=links,
+                                                 matched=matched))
     answer = geojson_page(request, ogc.reproject(frame, target), limit=query.limit,
                           offset=query.offset, extra={"timeStamp": ogc.now_iso()})
     answer.headers["Content-Crs"] = f"<{target}>"

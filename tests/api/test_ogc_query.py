@@ -224,3 +224,17 @@ def test_cql2_literal_of_the_wrong_type_is_400_not_a_database_error(
         client: TestClient, scene: None) -> None:
     answer = client.get(ITEMS.format("grids"), params={"filter": "households = 'many'"})
     assert answer.status_code == 400 and "type" in answer.json()["detail"]
+
+
+def test_html_views_for_people(client: TestClient, scene: None) -> None:
+    landing = client.get("/ogc", params={"f": "html"})
+    assert landing.headers["content-type"].startswith("text/html") and "/ogc/collections" in \
+        landing.text
+    listing = client.get("/ogc/collections", headers={"Accept": "text/html"}).text
+    assert "facility_areas" in listing and "f=html" in listing
+    items = client.get(ITEMS.format("grids"), params={"f": "html", "limit": 2})
+    assert items.status_code == 200 and "leaflet" in items.text.lower()
+    assert "共 3 个要素" in items.text and "next" in items.text
+    assert "http://" not in items.text.replace("http://testserver", "")  # offline: no CDN
+    json_items = client.get(ITEMS.format("grids"), headers={"Accept": "application/geo+json"})
+    assert json_items.headers["content-type"].startswith("application/geo+json")
