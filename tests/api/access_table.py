@@ -222,7 +222,16 @@ def _tile(layer: str) -> Case:
     path = lambda w, s: {"layer": layer, **tile_xy(s.lon, s.lat, 15)}  # noqa: E731
     if layer == "buildings":  # bare footprints are public, attributes only in the region
         return Case(name=layer, public=True, path=path, check="tile", tile_layer=layer)
+    if layer == "events":  # open events of the key's region only
+        return Case(name=layer, path=path, check="tile", tile_layer=layer)
     return PUBLIC(layer, path=path, check="tile", tile_layer=layer)
+
+
+def _tilejson(layer: str) -> Case:
+    path = lambda w, s: {"layer": layer}  # noqa: E731
+    if layer == "events":
+        return Case(name=layer, path=path, regional=False)
+    return PUBLIC(layer, path=path)
 
 
 API = "/api/v1"
@@ -274,7 +283,9 @@ TABLE: dict[tuple[str, str], list[Case]] = {
         _ogc("facilities", what="item"), _ogc("buildings", what="item", single=True),
         _ogc("events", what="item", single=True)],
     ("GET", "/tiles/{layer}/{z}/{x}/{y}.pbf"): [
-        _tile("grids"), _tile("facilities"), _tile("buildings")],
+        _tile("grids"), _tile("facilities"), _tile("buildings"), _tile("events")],
+    ("GET", "/tiles/{layer}.json"): [_tilejson(layer) for layer in ("grids", "events")],
+    ("GET", "/tiles/style.json"): [PUBLIC()],
     ("GET", "/open311/discovery.{fmt}"): [PUBLIC(path=lambda w, s: {"fmt": "json"})],
     ("GET", "/open311/v2/services.{fmt}"): [PUBLIC(path=lambda w, s: {"fmt": "json"})],
     # maps: /map and /map/coverage public (footprints; building details only in the region)
