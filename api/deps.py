@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -49,6 +50,8 @@ async def check_page_size(request: Request, settings: SettingsDep) -> None:
     list route can forget it. Values that are not whole numbers are left to the route's own
     validation (a 422 there)."""
     limit = request.query_params.get("limit", "").strip()
+    if request.url.path.startswith("/ogc/"):
+        return  # OGC API clamps an oversized limit instead (api/ogc.py), as its standard asks
     if limit.isdigit():
         paging.check_page(int(limit), 0, max_size=settings.max_page_size)
 
@@ -119,8 +122,11 @@ def get_caller(request: Request, session: SessionDep, secret: ServerSecretDep,
     """The caller behind the bearer key (it wins), else behind the login cookie on a GET/HEAD,
     else the anonymous public. A bad, revoked or expired key is 401; a bad or stale cookie
     is just anonymous."""
+    client_key = None if credentials is not None else gis_client_key(request)
     if credentials is not None:
         caller = caller_of_key(request, session, credentials.credentials, secret)
+    elif client_key is not None:
+        caller = caller_of_key(request, session, client_key, secret)
     elif request.cookies.get(SESSION_COOKIE) and request.method in COOKIE_METHODS:
         caller = keys.caller_from_session(session, request.cookies[SESSION_COOKIE], secret)
     elif request.cookies.get(SESSION_COOKIE) and CSRF_HEADER.lower() in request.headers:
@@ -132,6 +138,27 @@ def get_caller(request: Request, session: SessionDep, secret: ServerSecretDep,
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
+GIS_CLIENT_PATHS = ("/ogc", "/tiles/")
+"""Reads where a key may also come as ``?key=`` or HTTP Basic: QGIS and GDAL of any version
+can send those but not always a Bearer header. Keys in URLs are masked in the access log
+(api/logmask.py)."""
+
+
+def gis_client_key(request: Request) -> str | None:
+    """The API key of a GIS client's read: ``?key=`` or the password (else the user name) of
+    HTTP Basic, on /ogc and /tiles GETs only; None otherwise."""
+    if request.method not in COOKIE_METHODS or not request.url.path.startswith(GIS_CLIENT_PATHS):
+        return None
+    if request.query_params.get("key"):
+        return request.query_params["key"]
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic" or not value:
+        return None
+    try:
+        user, _, password = base64.b64decode(value.strip(), validate=True).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        raise Unauthenticated("malformed HTTP Basic credentials") from None
+    return password or user or None
 
 
 def _same_origin(request: Request) -> bool:

@@ -19,6 +19,7 @@ log = logging.getLogger("gridmap.api")
 STATUS = {
     errors.NotFound: 404,
     errors.PayloadTooLarge: 413,
+    errors.BadQueryParameter: 400,
     errors.InvalidInput: 422,
     errors.OutsideJurisdiction: 422,
     errors.Conflict: 409,
@@ -87,9 +88,11 @@ def _headers(exc: errors.GridmapError) -> dict[str, str] | None:
     return None
 
 
-async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+    if request.url.path.startswith("/ogc"):  # OGC API answers bad parameters with 400
+        return JSONResponse(_body("; ".join(problems), "bad_parameter"), status_code=400)
     return JSONResponse(_body("; ".join(problems), "invalid_input"), status_code=422)
 
 

@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(python3 python3-venv python3-dev postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting)
 command -v npm >/dev/null || pkgs+=(npm)   # Leaflet.draw for the plan map comes from npm
-[ "${1:-}" = "--test" ] && pkgs+=(chromium fonts-wqy-microhei)
+[ "${1:-}" = "--test" ] && pkgs+=(chromium fonts-wqy-microhei gdal-bin)  # gdal-bin: OAPIF client tests
 missing=()
 for p in "${pkgs[@]}"; do
   case "$p" in

@@ -142,8 +142,10 @@ def run_server(app: str, *, host: str, port: int, workers: int | None = None,
     ``workers`` processes (default: one per CPU core), each with its own database pool."""
     import uvicorn
 
+    from api import logmask
+
     uvicorn.run(app, host=host, port=port, workers=workers or default_workers(),
-                log_level=log_level)
+                log_level=log_level, log_config=logmask.log_config())
 
 
 def default_workers() -> int:

@@ -177,8 +177,21 @@ def get_reader(request: Request, session: SessionDep, secret: ServerSecretDep, c
                       "reading service requests")
 
 
+def get_follower(request: Request, session: SessionDep, secret: ServerSecretDep,
+                 caller: CallerDep, api_key: Annotated[
+        str | None, Query(description="API key (optional: one request is public, redacted)")
+        ] = None) -> Caller:
+    """Who follows one request: anyone (a reporter, a client app), as GeoReport clients do
+    without a key; a key that is sent is checked and confines the answer to its region."""
+    if caller.is_anonymous and not api_key:
+        return caller
+    return key_holder(request, session, secret, caller, api_key, access.READER_ROLES,
+                      "reading a service request")
+
+
 ReporterDep = Annotated[Caller, Depends(get_reporter)]
 ReaderDep = Annotated[Caller, Depends(get_reader)]
+FollowerDep = Annotated[Caller, Depends(get_follower)]
 
 XML: dict[int | str, dict[str, Any]] = {200: {"content": {XML_TYPE: {}}}}
 XML_CREATED: dict[int | str, dict[str, Any]] = {201: {"content": {XML_TYPE: {}}}}
@@ -204,19 +217,28 @@ def list_services(fmt: Format) -> Response:
 
 
 @router.get("/v2/requests.{fmt}", response_model=ServiceRequests, responses=XML)
-def list_requests(session: SessionDep, fmt: Format, reader: ReaderDep, settings: SettingsDep,
-                  *, service_request_id: str | None = None, service_code: str | None = None,
-                  start_date: str | None = None, end_date: str | None = None,
-                  status: str | None = None) -> Response:
+def list_requests(request: Request, session: SessionDep, fmt: Format, reader: ReaderDep,
+                  settings: SettingsDep, *, service_request_id: str | None = None,
+                  service_code: str | None = None, start_date: str | None = None,
+                  end_date: str | None = None, status: str | None = None,
+                  page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+                  page_size: Annotated[int | None, Query(ge=1)] = None) -> Response:
     """Service requests in the key's region (no reporter data): by ids, or the last 90 days
     by default; ``service_request_id``, ``service_code`` and ``status`` take comma-delimited
-    lists. Needs a key that may read events (``api_key`` or Bearer). At most 1000 (or
-    GRIDMAP_MAX_PAGE_SIZE when smaller) newest requests."""
+    lists. Needs a key that may read events (``api_key`` or Bearer). Paged by ``page`` and
+    ``page_size`` (the common GeoReport extension; default and most: 1000, or
+    GRIDMAP_MAX_PAGE_SIZE when smaller), newest first; ``X-Total-Count`` says how many match
+    and a ``Link: <…>; rel="next"`` header points to the next page while there is one."""
+    size = min(page_size or open311.MAX_REQUESTS, open311.MAX_REQUESTS, settings.max_page_size)
     found = open311.list_requests(session, ids=service_request_id, service_code=service_code,
                                   start_date=start_date, end_date=end_date, status=status,
-                                  scope=reader.scope,
-                                  limit=min(open311.MAX_REQUESTS, settings.max_page_size))
-    return _answer(found, fmt, "service_requests")
+                                  scope=reader.scope, limit=size, offset=(page - 1) * size)
+    answer = _answer(found, fmt, "service_requests")
+    answer.headers["X-Total-Count"] = str(found.total)
+    if page * size < found.total:
+        following = request.url.include_query_params(page=page + 1, page_size=size)
+        answer.headers["Link"] = f'<{following}>; rel="next"'
+    return answer
 
 
 @router.post("/v2/requests.{fmt}", status_code=201, response_model=Receipts, responses=XML_CREATED)
@@ -234,8 +256,9 @@ def create_request(session: SessionDep, fmt: Format, fields: FieldsDep,
 @router.get("/v2/requests/{service_request_id}.{fmt}",
             response_model=ServiceRequests, responses=XML)
 def get_request(service_request_id: str, session: SessionDep, fmt: Format,
-                reader: ReaderDep) -> Response:
-    """One service request, as a one-element list; 404 when unknown or outside the key's
-    region (a key does not learn what exists elsewhere)."""
+                reader: FollowerDep) -> Response:
+    """One service request, as a one-element list, redacted (no reporter, personal numbers
+    masked), with or without a key, so a reporter or a client app can follow a case; with a
+    key, 404 also outside the key's region (a key does not learn what exists elsewhere)."""
     found = open311.get_request(session, service_request_id, scope=reader.scope)
     return _answer(found, fmt, "service_requests")

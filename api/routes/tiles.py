@@ -1,35 +1,73 @@
 """Mapbox Vector Tiles: ``/tiles/{layer}/{z}/{x}/{y}.pbf`` (grids, facilities public;
-buildings: footprints for everyone, attributes of the key's jurisdiction for key holders)."""
+buildings: footprints for everyone, attributes of the key's jurisdiction for key holders;
+open events: key holders of the region), their TileJSON and a MapLibre style.
+
+Each tile carries a strong ETag (a digest of its bytes): a client that sends it back in
+``If-None-Match`` gets 304 and no body.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+import hashlib
+
+from fastapi import APIRouter, Header, Request, Response
 
 from api.access import TileLayerDep
 from api.deps import CallerDep, SessionDep
 from api.schemas.common import errors
-from gis.tiles import mvt
+from api.schemas.tiles import Style, TileJSON
+from gis.places import extents
+from gis.tiles import mvt, tilejson
 
 router = APIRouter(tags=["tiles"],
                    responses=errors(401, 403, 422))
 
 
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _bounds(session: SessionDep, caller: CallerDep) -> tuple[float, float, float, float] | None:
+    return extents.collection_extents(session, scope=caller.scope)["grids"].box
+
+
+@router.get("/tiles/style.json", response_model=Style, summary="MapLibre 样式 (all tile layers)")
+def get_style(request: Request, session: SessionDep, caller: CallerDep) -> dict:
+    """A MapLibre style drawing the tile layers this caller may read."""
+    readable = [name for name, spec in mvt.TILE_LAYERS.items()
+                if spec.public or spec.footprints or not caller.is_anonymous]
+    return tilejson.style(_base(request), readable, _bounds(session, caller))
+
+
+@router.get("/tiles/{layer}.json", response_model=TileJSON, summary="TileJSON 3.0 of a layer")
+def get_tilejson(spec: TileLayerDep, request: Request, session: SessionDep,
+                 caller: CallerDep) -> dict:
+    """The layer's TileJSON: tile URL template, zoom range, fields, bounds."""
+    return tilejson.tilejson(spec, _base(request), _bounds(session, caller))
+
+
 @router.get("/tiles/{layer}/{z}/{x}/{y}.pbf", response_class=Response,
             summary="矢量瓦片 (Mapbox Vector Tile, EPSG:3857 XYZ)",
             responses={200: {"content": {mvt.MEDIA_TYPE: {}}},
-                       204: {"description": "the tile holds no feature"}})
+                       204: {"description": "the tile holds no feature"},
+                       304: {"description": "the tile is the one the client holds"}})
 def get_tile(spec: TileLayerDep, z: int, x: int, y: int, session: SessionDep,
-             caller: CallerDep, theme: str = "unified") -> Response:
-    """One tile of ``layer`` (grids | facilities | buildings); ``theme`` picks grids' theme.
+             caller: CallerDep, theme: str = "unified",
+             if_none_match: str | None = Header(None, max_length=200)) -> Response:
+    """One tile of ``layer`` (grids | facilities | buildings | events); ``theme`` picks grids'
+    theme.
 
     Buildings answer anonymous callers with bare footprints (geometry, no attribute) and key
     holders with the buildings of their jurisdiction, address, households and residents
-    included; from zoom 12.
+    included; from zoom 12. Events (open ones, no personal field) need a key; from zoom 10.
     """
     data = mvt.get_tile(session, caller, spec.name, z, x, y, theme=theme)
     # a keyed layer's tile depends on who asks: never in a shared cache, and a browser must
     # not hand the anonymous tile it cached to the same URL after login (or back)
     headers = ({"Cache-Control": "public, max-age=60"} if spec.public
                else {"Cache-Control": "private, max-age=60", "Vary": "Authorization, Cookie"})
+    headers["ETag"] = f'"{hashlib.blake2b(data, digest_size=12).hexdigest()}"'
+    if if_none_match is not None and headers["ETag"] in if_none_match:
+        return Response(status_code=304, headers=headers)
     return Response(content=data, status_code=200 if data else 204,
                     media_type=mvt.MEDIA_TYPE, headers=headers)

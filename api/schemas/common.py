@@ -87,6 +87,7 @@ class ErrorBody(Open):
 
 
 ERROR_DESCRIPTIONS = {
+    400: "a query parameter the standard does not know or cannot read (OGC API)",
     401: "no or unknown API key (Authorization: Bearer <key>)",
     403: "the key's role may not do this, or the object lies outside its region",
     404: "no such object (also outside the key's region, so nothing leaks)",

@@ -44,3 +44,10 @@ class Item(Feature[Properties]):
     """One feature of a collection, with links to itself and its collection."""
 
     links: list[Link] = Field(default_factory=list)
+
+
+class Queryables(Open):
+    """A collection's queryable properties as a JSON Schema (OGC API – Features Part 3)."""
+
+    properties: dict[str, dict]
+    type: str = "object"

@@ -87,3 +87,9 @@ class RateLimited(GridmapError):
     says in how many seconds the next one is allowed."""
 
     code = "rate_limited"
+
+
+class BadQueryParameter(InvalidInput):
+    """A query parameter a standard API (OGC API) must answer with 400: unknown, malformed."""
+
+    code = "bad_parameter"

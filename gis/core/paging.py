@@ -6,15 +6,20 @@ A page's frame carries the number of rows matching the filters (before paging) i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
 from gis.core import crs, sql
-from gis.core.errors import InvalidInput, NotFound
+from gis.core.errors import BadQueryParameter, InvalidInput, NotFound
 from gis.core.frames import frame_from_sql
 
 BBox = tuple[float, float, float, float]
@@ -45,7 +50,8 @@ def parse_bbox(value: str | Sequence[float] | None) -> BBox | None:
 
 
 def bbox_params(bbox: str | Sequence[float] | None) -> dict[str, float | None]:
-    """Bound parameters ``minlon..maxlat`` for ``geom && ST_MakeEnvelope(..., 4490)``."""
+    """Bound parameters ``minlon..maxlat`` for ``ST_Intersects(geom, ST_MakeEnvelope(..., 4490))``
+    (OGC API and our lists select by intersection, not by envelope overlap)."""
     box = parse_bbox(bbox)
     if box is None:
         return dict(NO_BBOX)
@@ -85,6 +91,84 @@ def run_page(session: Session, name: str, params: dict, *, limit: int | None, of
     frame = frame.drop(columns=["number_matched"])
     frame.attrs["number_matched"] = matched
     return frame
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Filters on a list statement's output columns (OGC property filters, datetime).
+
+    ``equal`` maps column → value (compared as text); ``since``/``until`` bound column
+    ``time_column`` (inclusive). Column names must come from a fixed list the caller checked
+    (the collection's queryables): they are written into SQL as quoted identifiers, the
+    values only ever bound."""
+
+    equal: Mapping[str, str] = field(default_factory=dict)
+    time_column: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    where: tuple[str, Mapping[str, Any]] | None = None
+    """A condition over ``src`` with its bound values (gis.core.cql.where_clause)."""
+
+    def __bool__(self) -> bool:
+        return (bool(self.equal) or self.since is not None or self.until is not None
+                or self.where is not None)
+
+
+def run_filtered_page(session: Session, name: str, params: dict, filters: Filters, *,
+                      limit: int | None, offset: int, order: str = "code",
+                      geom_col: str | None = "geom") -> gpd.GeoDataFrame | pd.DataFrame:
+    """``run_page`` with ``filters`` applied to the statement's output: the statement runs
+    unpaged inside a CTE, the filters and paging (by ``order``) outside, and
+    ``number_matched`` counts the filtered rows. Costs the statement's unpaged run, so the
+    narrowing the statement can do itself (bbox, community, scope) belongs in ``params``."""
+    if not filters:
+        return run_page(session, name, params, limit=limit, offset=offset, geom_col=geom_col)
+    check_page(limit, offset)
+    columns = tuple(sorted(filters.equal))
+    where, where_params = filters.where or (None, {})
+    query = _filtered(name, columns, filters.time_column if filters.since else None,
+                      filters.time_column if filters.until else None, order, where)
+    bound = {**params, "limit": None, "offset": 0, "page_limit": limit, "page_offset": offset,
+             "since": filters.since, "until": filters.until,
+             **{f"equal_{i}": str(filters.equal[c]) for i, c in enumerate(columns)},
+             **where_params}
+    try:
+        frame = frame_from_sql(session, query, bound, geom_col=geom_col)
+    except (DataError, pd.errors.DatabaseError) as exc:  # pandas wraps the database's error
+        cause = exc if isinstance(exc, DataError) else exc.__cause__
+        if not isinstance(cause, DataError):
+            raise
+        # a CQL2 literal PostgreSQL cannot read as its property's type ('many' as a number)
+        raise BadQueryParameter("filter compares a property with a value of another type "
+                                f"({type(cause.orig).__name__})") from None
+    matched = int(frame["filtered_matched"].iloc[0]) if len(frame) else 0
+    if not len(frame) and offset:
+        probe = frame_from_sql(session, query, {**bound, "page_limit": 1, "page_offset": 0},
+                               geom_col=geom_col)
+        matched = int(probe["filtered_matched"].iloc[0]) if len(probe) else 0
+    frame = frame.drop(columns=["number_matched", "filtered_matched"])
+    frame.attrs["number_matched"] = matched
+    return frame
+
+
+@cache
+def _filtered(name: str, columns: tuple[str, ...], since: str | None, until: str | None,
+              order: str, where: str | None) -> str:
+    """The filtered, paged wrapper of ``gis/core/sql/<name>.sql`` (built once per shape)."""
+    def quoted(column: str) -> str:
+        return '"' + column.replace('"', '""') + '"'
+    terms = [f"CAST(src.{quoted(c)} AS text) = :equal_{i}" for i, c in enumerate(columns)]
+    if since:
+        terms.append(f"src.{quoted(since)} >= :since")
+    if until:
+        terms.append(f"src.{quoted(until)} <= :until")
+    if where:
+        terms.append(f"({where})")
+    inner = sql.load(name).strip().rstrip(";")
+    return (f"WITH src AS ({inner})\n"
+                f"SELECT src.*, count(*) OVER () AS filtered_matched FROM src\n"
+                f"WHERE {' AND '.join(terms)}\n"
+                f"ORDER BY src.{quoted(order)} LIMIT :page_limit OFFSET :page_offset")
 
 
 def one_row(frame: pd.DataFrame, noun: str, code: str, hint: str = "") -> pd.DataFrame:

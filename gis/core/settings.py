@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     429 without any key check until the window moves on."""
     walk_speed_m_per_min: float = 50.0
     basemap_url: str | None = None  # XYZ tiles for /map, e.g. an intranet server; none = offline
+    cors_origins: list[str] = []
+    """Other sites whose pages may read gridmap's tiles, TileJSON and OGC API (a MapLibre map
+    on another intranet host): ``GRIDMAP_CORS_ORIGINS='["http://gis.intra"]'``; none by
+    default. Reads only (GET/HEAD); writes never come cross-site."""
     map_embed_max: int = 3000
     """Most buildings ``/map`` embeds as GeoJSON; a bigger district's buildings come as vector
     tiles (``/tiles/buildings/...``): the demo's 2,529 footprints are about 3 MB of page."""

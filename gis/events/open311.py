@@ -132,11 +132,12 @@ def _listed(value: str | None) -> list[str] | None:
 def list_requests(session: Session, *, ids: str | None = None, service_code: str | None = None,
                   start_date: str | None = None, end_date: str | None = None,
                   status: str | None = None, scope: str | None = None,
-                  limit: int = MAX_REQUESTS) -> list[dict[str, Any]]:
-    """GET requests: by ids, or filtered (default: the last 90 days, at most ``limit``), newest
-    first, only those inside region ``scope`` (the caller's; None: all). ``ids``,
-    ``service_code`` and ``status`` take comma-delimited lists. No reporter data. lat/long in
-    WGS84 (see ``_request``)."""
+                  limit: int = MAX_REQUESTS, offset: int = 0) -> Page:
+    """GET requests: by ids, or filtered (default: the last 90 days), newest first, one page
+    of ``limit`` from ``offset``, only those inside region ``scope`` (the caller's; None:
+    all). ``ids``, ``service_code`` and ``status`` take comma-delimited lists. No reporter
+    data. lat/long in WGS84 (see ``_request``). ``.total`` of the answer counts every match
+    (a page past the end counts 0)."""
     _refuse_nul((ids, service_code, start_date, end_date, status))
     statuses = _listed(status)
     if statuses and not set(statuses) <= set(STATUSES):
@@ -152,8 +153,17 @@ def list_requests(session: Session, *, ids: str | None = None, service_code: str
     rows = session.execute(statement, {
         "ids": id_list, "services": _listed(service_code), "start": start, "end": end,
         "status": statuses[0] if statuses and len(set(statuses)) == 1 else None,
-        "scope": jurisdiction.scope_prefix(scope), "limit": limit}).mappings().all()
-    return [_request(r) for r in rows]
+        "scope": jurisdiction.scope_prefix(scope), "limit": limit,
+        "offset": offset}).mappings().all()
+    return Page((_request(r) for r in rows), total=int(rows[0]["total"]) if rows else 0)
+
+
+class Page(list[dict[str, Any]]):
+    """One page of requests (a list, as GeoReport answers) that knows how many matched."""
+
+    def __init__(self, rows: Iterable[dict[str, Any]], *, total: int) -> None:
+        super().__init__(rows)
+        self.total = total
 
 
 def get_request(session: Session, code: str, *, scope: str | None = None) -> list[dict[str, Any]]:

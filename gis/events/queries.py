@@ -29,10 +29,13 @@ def list_events(session: Session, *, status: str | None = None, category: str | 
                 open_only: bool = False, overdue: bool = False, bbox: Any = None,
                 limit: int | None = 100, offset: int = 0, reveal: bool = False,
                 scope: str | None = None, actor: str = "anonymous",
-                not_closed: bool = False) -> gpd.GeoDataFrame:
+                not_closed: bool = False,
+                filters: paging.Filters | None = None) -> gpd.GeoDataFrame:
     """Events (newest first) as a GeoDataFrame in EPSG:4490; personal data masked unless
     ``reveal`` (audited); only those inside region ``scope`` (the caller's) when given;
-    ``open_only`` keeps open ones (未办结), ``not_closed`` those not yet closed (未结案)."""
+    ``open_only`` keeps open ones (未办结), ``not_closed`` those not yet closed (未结案).
+    ``filters`` (OGC properties, reported time) narrow the list; a filtered list is paged in
+    code order, as OGC collections are."""
     if status is not None and status not in workflow.STATE_LABELS:
         raise InvalidInput(f"unknown status '{status}'; valid: "
                            f"{', '.join(workflow.STATE_LABELS)}")
@@ -40,7 +43,8 @@ def list_events(session: Session, *, status: str | None = None, category: str | 
               "community": community_code, "open": open_only, "overdue": overdue,
               "not_closed": not_closed,
               "scope": jurisdiction.scope_prefix(scope), **paging.bbox_params(bbox)}
-    frame = paging.run_page(session, "event_list", params, limit=limit, offset=offset)
+    frame = paging.run_filtered_page(session, "event_list", params, filters or paging.Filters(),
+                                     limit=limit, offset=offset)
     _audit(session, reveal, actor, "events", len(frame))
     return _labelled(mask_frame(frame, reveal=reveal))
 

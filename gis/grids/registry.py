@@ -4,6 +4,7 @@ and the public contact of their primary grid worker. Geometry in EPSG:4490."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import geopandas as gpd
 from sqlalchemy.orm import Session
@@ -21,7 +22,9 @@ def _check_theme(theme: str) -> None:
 
 def list_grids(session: Session, *, theme: str = "unified", community_code: str | None = None,
                bbox: str | Sequence[float] | None = None, limit: int | None = None,
-               offset: int = 0, scope: str | None = None) -> gpd.GeoDataFrame:
+               offset: int = 0, scope: str | None = None,
+               valid_during: tuple[datetime | None, datetime | None] | None = None,
+               filters: paging.Filters | None = None) -> gpd.GeoDataFrame:
     """Current grids of ``theme`` (EPSG:4490) inside region ``scope`` (None: everywhere),
     ordered by code, one page.
 
@@ -29,18 +32,25 @@ def list_grids(session: Session, *, theme: str = "unified", community_code: str 
     residents, buildings, area_km2, open_events, not_closed_events (未结案: resolved and
     verified too), locked, version, worker_name, worker_phone, supervision_phone, geom.
     ``bbox`` is lon/lat; ``attrs["number_matched"]`` the total.
+    ``valid_during`` (start, end; None for an open end) gives the grids in force at some
+    moment of that period instead of now; ``filters`` narrow by output columns.
     """
     _check_theme(theme)
+    since, until = valid_during or (None, None)
+    if valid_during is not None and since is None and until is None:
+        since = datetime(1900, 1, 1, tzinfo=UTC)  # '../..': every grid there ever was
     params = {"theme": theme, "community_code": community_code, "code": None,
-              "scope": jurisdiction.scope_prefix(scope), **paging.bbox_params(bbox)}
-    return paging.run_page(session, "grid_list", params, limit=limit, offset=offset)
+              "scope": jurisdiction.scope_prefix(scope), **paging.bbox_params(bbox),
+              "at_from": since, "at_to": until}
+    return paging.run_filtered_page(session, "grid_list", params, filters or paging.Filters(),
+                                    limit=limit, offset=offset)
 
 
 def get_grid(session: Session, code: str, *, theme: str = "unified") -> gpd.GeoDataFrame:
     """The current grid ``code`` of ``theme`` as a one-row frame (columns of list_grids)."""
     _check_theme(theme)
     params = {"theme": theme, "community_code": None, "code": code, "scope": None,
-              **paging.NO_BBOX}
+              **paging.NO_BBOX, "at_from": None, "at_to": None}
     frame = paging.run_page(session, "grid_list", params, limit=None, offset=0)
     return paging.one_row(frame, "current grid", code,
                            f" in theme '{theme}' (the theme parameter picks another)")

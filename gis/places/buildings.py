@@ -15,7 +15,8 @@ from gis.core import paging, sql
 def list_buildings(session: Session, *, grid_code: str | None = None,
                    community_code: str | None = None,
                    bbox: str | Sequence[float] | None = None, limit: int | None = None,
-                   offset: int = 0, scope: str | None = None) -> gpd.GeoDataFrame:
+                   offset: int = 0, scope: str | None = None,
+                   filters: paging.Filters | None = None) -> gpd.GeoDataFrame:
     """Buildings (EPSG:4490) inside region ``scope`` (the caller's jurisdiction; None:
     everywhere) ordered by code, one page; ``grid_code`` is the unified grid.
 
@@ -24,7 +25,8 @@ def list_buildings(session: Session, *, grid_code: str | None = None,
     """
     params = {"code": None, "grid_code": grid_code, "community_code": community_code,
               "scope": jurisdiction.scope_prefix(scope), **paging.bbox_params(bbox)}
-    return paging.run_page(session, "building_list", params, limit=limit, offset=offset)
+    return paging.run_filtered_page(session, "building_list", params,
+                                    filters or paging.Filters(), limit=limit, offset=offset)
 
 
 def get_building(session: Session, code: str, *, scope: str | None = None) -> gpd.GeoDataFrame:

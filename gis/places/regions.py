@@ -14,7 +14,8 @@ from gis.models.admin import REGION_LEVELS
 
 def list_regions(session: Session, *, level: str | None = None,
                  parent_code: str | None = None, bbox: str | Sequence[float] | None = None,
-                 limit: int | None = None, offset: int = 0) -> gpd.GeoDataFrame:
+                 limit: int | None = None, offset: int = 0,
+                 filters: paging.Filters | None = None) -> gpd.GeoDataFrame:
     """Admin units (EPSG:4490) ordered by code, one page.
 
     Columns: id, code, name, level, parent_code, area_km2, geom.
@@ -24,7 +25,8 @@ def list_regions(session: Session, *, level: str | None = None,
         raise InvalidInput(f"unknown level '{level}': use one of {', '.join(REGION_LEVELS)}")
     params = {"code": None, "level": level, "parent_code": parent_code,
               **paging.bbox_params(bbox)}
-    return paging.run_page(session, "region_list", params, limit=limit, offset=offset)
+    return paging.run_filtered_page(session, "region_list", params, filters or paging.Filters(),
+                                    limit=limit, offset=offset)
 
 
 def get_region(session: Session, code: str) -> gpd.GeoDataFrame:

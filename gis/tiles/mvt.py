@@ -32,15 +32,32 @@ class TileLayer:
     public: bool
     min_zoom: int = 0
     footprints: bool = False
+    title: str = ""
+    fields: tuple[tuple[str, str], ...] = ()  # (attribute, TileJSON type) of each feature
+    geometry: str = "polygon"  # polygon | point (how a style draws it)
 
 
+_TEXT, _NUMBER, _FLAG = "String", "Number", "Boolean"
 TILE_LAYERS = {layer.name: layer for layer in (
-    TileLayer("grids", public=True),
-    TileLayer("facilities", public=True),
+    TileLayer("grids", public=True, title="网格 Grids", fields=(
+        ("code", _TEXT), ("name", _TEXT), ("theme", _TEXT), ("kind", _TEXT),
+        ("community_code", _TEXT), ("households", _NUMBER), ("residents", _NUMBER))),
+    TileLayer("facilities", public=True, title="设施 Facilities", geometry="point", fields=(
+        ("code", _TEXT), ("name", _TEXT), ("type", _TEXT), ("level", _TEXT),
+        ("capacity", _NUMBER), ("opening_hours", _TEXT), ("address", _TEXT),
+        ("phone", _TEXT), ("community_code", _TEXT))),
     # buildings carry households and residents: key holders only (anonymous callers get the
     # bare footprints, as the embedded /map shows them), and not as whole-city tiles (below
     # z12 one tile would hold every building of a county)
-    TileLayer("buildings", public=False, min_zoom=12, footprints=True),
+    TileLayer("buildings", public=False, min_zoom=12, footprints=True, title="建筑 Buildings",
+              fields=(("code", _TEXT), ("address", _TEXT), ("compound", _TEXT),
+                      ("floors", _NUMBER), ("households", _NUMBER), ("residents", _NUMBER),
+                      ("use", _TEXT), ("community_code", _TEXT), ("grid_code", _TEXT))),
+    # open events: key holders of the region only, no personal field at all
+    TileLayer("events", public=False, min_zoom=10, title="未结事件 Open events",
+              geometry="point", fields=(
+                  ("code", _TEXT), ("category", _TEXT), ("status", _TEXT), ("channel", _TEXT),
+                  ("priority", _NUMBER), ("community_code", _TEXT), ("overdue", _FLAG))),
 )}
 
 

@@ -214,11 +214,11 @@ def _scope(w: World, s: Sample) -> dict[str, Any]:
 
 
 def _ogc(collection: str, **kw: Any) -> Case:
-    public = collection != "buildings"
+    public = collection not in ("buildings", "events")
     item = {"items": lambda w, s: {"collection_id": collection},
             "item": lambda w, s: {"collection_id": collection, "feature_id": {
                 "buildings": s.building, "grids": s.grid, "regions": s.community,
-                "facilities": s.facility}[collection]},
+                "facilities": s.facility, "events": s.event}[collection]},
             "one": lambda w, s: {"collection_id": collection}}[kw.pop("what")]
     return Case(name=collection, public=public, regional=not public, path=item, **kw)
 
@@ -234,7 +234,16 @@ def _tile(layer: str) -> Case:
     path = lambda w, s: {"layer": layer, **tile_xy(s.lon, s.lat, 15)}  # noqa: E731
     if layer == "buildings":  # bare footprints are public, attributes only in the region
         return Case(name=layer, public=True, path=path, check="tile", tile_layer=layer)
+    if layer == "events":  # open events of the key's region only
+        return Case(name=layer, path=path, check="tile", tile_layer=layer)
     return PUBLIC(layer, path=path, check="tile", tile_layer=layer)
+
+
+def _tilejson(layer: str) -> Case:
+    path = lambda w, s: {"layer": layer}  # noqa: E731
+    if layer == "events":
+        return Case(name=layer, path=path, regional=False)
+    return PUBLIC(layer, path=path)
 
 
 API = "/api/v1"
@@ -272,15 +281,23 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("GET", "/ogc/conformance"): [PUBLIC()],
     ("GET", "/ogc/collections"): [PUBLIC()],
     ("GET", "/ogc/collections/{collection_id}"): [
-        _ogc(c, what="one") for c in ("grids", "regions", "facilities", "buildings")],
+        _ogc(c, what="one") for c in ("grids", "regions", "facilities", "facility_areas",
+                                      "buildings", "events")],
+    ("GET", "/ogc/collections/{collection_id}/queryables"): [
+        _ogc(c, what="one", check="none") for c in ("grids", "buildings", "events")],
     ("GET", "/ogc/collections/{collection_id}/items"): [
         _ogc("grids", what="items"), _ogc("facilities", what="items"),
-        _ogc("buildings", what="items", query=_bbox), _ogc("buildings", what="items")],
+        _ogc("facility_areas", what="items"),
+        _ogc("buildings", what="items", query=_bbox), _ogc("buildings", what="items"),
+        _ogc("events", what="items"), _ogc("events", what="items", query=_bbox)],
     ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"): [
         _ogc("grids", what="item"), _ogc("regions", what="item"),
-        _ogc("facilities", what="item"), _ogc("buildings", what="item", single=True)],
+        _ogc("facilities", what="item"), _ogc("buildings", what="item", single=True),
+        _ogc("events", what="item", single=True)],
     ("GET", "/tiles/{layer}/{z}/{x}/{y}.pbf"): [
-        _tile("grids"), _tile("facilities"), _tile("buildings")],
+        _tile("grids"), _tile("facilities"), _tile("buildings"), _tile("events")],
+    ("GET", "/tiles/{layer}.json"): [_tilejson(layer) for layer in ("grids", "events")],
+    ("GET", "/tiles/style.json"): [PUBLIC()],
     ("GET", "/open311/discovery.{fmt}"): [PUBLIC(path=lambda w, s: {"fmt": "json"})],
     ("GET", "/open311/v2/services.{fmt}"): [PUBLIC(path=lambda w, s: {"fmt": "json"})],
     # maps: /map and /map/coverage public (footprints; building details only in the region)

@@ -158,8 +158,39 @@ def test_region_key_reports_only_inside_its_region(client, session, area):
     assert inside.status_code == 201, inside.text
 
 
-@pytest.mark.parametrize("path", ["requests.json", "requests.xml", "requests/EV-N.json",
-                                  "requests/EV-N.xml"])
+@pytest.mark.parametrize("path", ["requests/EV-N.json", "requests/EV-N.xml"])
+def test_one_request_is_public_and_redacted(client, session, area, path):
+    """A reporter or a client app follows a case by its id without a key (GeoReport clients
+    send none); a key that is sent is still checked."""
+    make_event(session, code="EV-N", community_code=NORTH, grid=area,
+               description="电话13812345678")
+    response = client.get(f"{V2}/{path}")
+    assert response.status_code == 200 and "EV-N" in response.text
+    assert "13812345678" not in response.text and "138****5678" in response.text
+    unknown = client.get(f"{V2}/{path}", params={"api_key": "gm_deadbeef_nope"})
+    assert unknown.status_code == 401 and "gm_deadbeef_nope" not in unknown.text
+
+
+def test_paging_of_requests(client, session, area):
+    for i in range(5):
+        make_event(session, code=f"EV-P{i}", community_code=NORTH, grid=area)
+    key = make_key(session)
+    first = client.get(f"{V2}/requests.json", params={"api_key": key, "page_size": 2})
+    assert len(first.json()) == 2 and int(first.headers["X-Total-Count"]) >= 5
+    seen = [r["service_request_id"] for r in first.json()]
+    link = first.headers["Link"]
+    while link:
+        url = link[1:link.index(">")]
+        page = client.get(url)
+        seen += [r["service_request_id"] for r in page.json()]
+        link = page.headers.get("Link", "")
+    assert len(seen) == len(set(seen)) == int(first.headers["X-Total-Count"])
+    assert {f"EV-P{i}" for i in range(5)} <= set(seen)
+    last = client.get(f"{V2}/requests.json", params={"api_key": key, "page": 999})
+    assert last.json() == [] and "Link" not in last.headers
+
+
+@pytest.mark.parametrize("path", ["requests.json", "requests.xml"])
 def test_reading_requests_without_a_key_is_401(client, session, area, path):
     make_event(session, code="EV-N", community_code=NORTH, grid=area,
                description="电话13812345678")

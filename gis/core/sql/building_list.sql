@@ -12,6 +12,6 @@ WHERE (CAST(:code AS text) IS NULL OR b.code = :code)
   AND (CAST(:community_code AS text) IS NULL OR b.community_code = :community_code)
   AND gm_in_region(b.community_code, :scope)
   AND (CAST(:minlon AS float8) IS NULL
-       OR b.geom && ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, 4490))
+       OR ST_Intersects(b.geom, ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, 4490)))
 ORDER BY b.code
 LIMIT :limit OFFSET :offset

@@ -28,6 +28,6 @@ WHERE (CAST(:code AS text) IS NULL OR e.code = CAST(:code AS text))
   -- the region it was recorded in, region_code; NULL when recorded without a region)
   AND gm_in_region(coalesce(e.community_code, e.subdistrict_code, e.region_code), :scope)
   AND (CAST(:minlon AS float8) IS NULL
-       OR e.geom && ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, 4490))
+       OR ST_Intersects(e.geom, ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, 4490)))
 ORDER BY e.reported_at DESC, e.id DESC
 LIMIT :limit OFFSET :offset

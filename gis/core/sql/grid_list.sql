@@ -7,17 +7,24 @@
 -- ~10 ms (bitmap scan on idx_grid_geom, ix_building_grid_id per grid, the unused branch gated
 -- by a one-time filter); all 1,600 grids with geometry come back in ~0.4 s. :scope (a region
 -- prefix, jurisdiction.scope_prefix; NULL everywhere) keeps one region's grids (/map/qa).
+-- :at_from/:at_to (NULL both: the grids in force now) pick the grids valid in that period.
 WITH page AS (
     SELECT g.id, g.code, g.name, g.theme, g.kind, g.community_code, g.locked, g.version,
            g.geom, count(*) OVER () AS number_matched
     FROM grid AS g
-    WHERE g.valid_to IS NULL
+    WHERE (CASE WHEN CAST(:at_from AS timestamptz) IS NULL AND CAST(:at_to AS timestamptz) IS NULL
+                THEN g.valid_to IS NULL
+                -- in force at some moment of [at_from, at_to] (OGC datetime; open ends: NULL)
+                ELSE g.valid_from <= COALESCE(CAST(:at_to AS timestamptz), 'infinity')
+                     AND (g.valid_to IS NULL
+                          OR g.valid_to > COALESCE(CAST(:at_from AS timestamptz), '-infinity'))
+           END)
       AND g.theme = :theme
       AND (CAST(:community_code AS text) IS NULL OR g.community_code = :community_code)
       AND gm_in_region(g.community_code, :scope)
       AND (CAST(:code AS text) IS NULL OR g.code = :code)
       AND (CAST(:minlon AS float8) IS NULL
-           OR g.geom && ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, 4490))
+           OR ST_Intersects(g.geom, ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, 4490)))
     ORDER BY g.code
     LIMIT :limit OFFSET :offset
 )

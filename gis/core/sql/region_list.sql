@@ -7,6 +7,6 @@ WHERE (CAST(:code AS text) IS NULL OR r.code = :code)
   AND (CAST(:level AS text) IS NULL OR r.level = :level)
   AND (CAST(:parent_code AS text) IS NULL OR r.parent_code = :parent_code)
   AND (CAST(:minlon AS float8) IS NULL
-       OR r.geom && ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, 4490))
+       OR ST_Intersects(r.geom, ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, 4490)))
 ORDER BY r.code
 LIMIT :limit OFFSET :offset
