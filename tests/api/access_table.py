@@ -320,6 +320,10 @@ TABLE: dict[tuple[str, str], list[Case]] = {
         Case(roles=INTAKE, single=True, path=_event, json=lambda w, s: {"to": "accepted"})],
     ("POST", f"{API}/events/{{code}}/escalate"): [
         Case(roles=INTAKE, single=True, path=_event, json=lambda w, s: {"note": "吹哨"})],
+    ("GET", f"{API}/events/{{code}}/actions"): [Case(roles=INTAKE, single=True, path=_event)],
+    ("POST", f"{API}/events/{{code}}/duplicate-of"): [
+        Case(roles=DISPATCH, single=True, path=_event,
+             json=lambda w, s: {"original": s.resolved_event, "note": "同一处"})],
     ("POST", f"{API}/events/{{code}}/satisfaction"): [
         Case(roles=INTAKE, single=True, path=lambda w, s: {"code": s.resolved_event},
              json=lambda w, s: {"score": 5})],
