@@ -268,9 +268,11 @@ def escalate_event(session: Session, code: str, *, actor: str, note: str | None 
                        escalation_level=event.escalation_level)
     refused = allowed_actions(event, role=None)["escalate_refused"]
     if refused:
+        why = ("it is closed; reopen it before escalating" if event.status == "closed"
+               else "it is a duplicate; escalate its original" if event.duplicate_of
+               else f"it is already at the top level ({event.escalation_level})")
         raise Conflict(f"事件 {code} 不能再吹哨：{refused} (event {code} cannot be "
-                       f"escalated: it is at {event.escalation_level}, {event.status})",
-                       escalation_level=event.escalation_level)
+                       f"escalated: {why})", escalation_level=event.escalation_level)
     target = ESCALATION[ESCALATION.index(event.escalation_level) + 1]
     write_log(session, event, event.status, actor,
               f"吹哨：{here} → {ESCALATION_LABELS[target]}" + (f"：{note}" if note else ""),

@@ -279,6 +279,8 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("GET", "/map/plans/{plan_id}"): [Case(roles=PLANNER, single=True, path=_plan)],
     ("GET", "/map/dispatch"): [Case(roles=INTAKE, single=True,
                                     query=lambda w, s: {"event": s.event})],
+    ("GET", "/map/dispatch/case"): [Case(roles=INTAKE, single=True,
+                                         query=lambda w, s: {"event": s.event})],
     ("GET", "/map/dispatch/list"): [Case(roles=INTAKE,
                                          query=lambda w, s: {"grid": s.grid})],
     # buildings, households, residents, geocoding: any key, its region only
