@@ -41,8 +41,9 @@ def _options(choices: list[tuple[str, str]], current: str | None, blank: str | N
 
 def _select(name: str, label: str, choices: list[tuple[str, str]], current: str | None,
             blank: str | None = "全部") -> str:
-    return (f'<label class="gm-field">{html.escape(label)} <select name="{name}">'
-            f"{_options(choices, current, blank)}</select></label>")
+    return (f'<span class="gm-field"><label for="gm-f-{name}">{html.escape(label)}</label>'
+            f'<select id="gm-f-{name}" name="{name}">{_options(choices, current, blank)}'
+            "</select></span>")
 
 
 def _filters(wanted: queue.QueueFilter, picks: dict[str, pd.DataFrame]) -> str:
@@ -53,8 +54,8 @@ def _filters(wanted: queue.QueueFilter, picks: dict[str, pd.DataFrame]) -> str:
     c = picks["communities"]
     communities = list(zip(c["code"].astype(str), c["name"].astype(str), strict=True))
     dates = "".join(
-        f'<label class="gm-field">{label} <input type="date" name="{name}" '
-        f'value="{value.isoformat() if value else ""}"></label>'
+        f'<span class="gm-field"><label for="gm-f-{name}">{label}</label><input type="date" '
+        f'id="gm-f-{name}" name="{name}" value="{value.isoformat() if value else ""}"></span>'
         for name, label, value in (("since", "开始日期", wanted.since),
                                    ("until", "结束日期", wanted.until)))
     return (f'<form method="get" action="{URL}" class="gm-filters">'
@@ -124,6 +125,8 @@ def render_dispatch_list(session: Session, caller: Caller, wanted: queue.QueueFi
     title = f"事件清单 · {queue.VIEWS[wanted.view]}"
     fmap = page.base_map(page.frame_bounds(mapped) if len(mapped) else None, title=title,
                          basemap_url=basemap_url)
+    # Leaflet.markercluster needs the map's own maxZoom (there is no tile layer to give one)
+    fmap.options["max_zoom"] = 20
     if len(mapped):
         event_layers.event_cluster_layer(mapped).add_to(fmap)
         event_layers.event_heat_layer(mapped, show=False).add_to(fmap)
