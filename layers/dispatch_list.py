@@ -122,7 +122,7 @@ def render_dispatch_list(session: Session, caller: Caller, wanted: queue.QueueFi
     total = int(mapped.attrs["number_matched"])
     late = int(mapped["overdue_matched"].iloc[0]) if len(mapped) else 0
     rows = _page_rows(session, caller, wanted, mapped, page_no)
-    title = f"事件清单 · {queue.VIEWS[wanted.view]}"
+    title = f"{queue.VIEWS[wanted.view]}事件清单"
     fmap = page.base_map(page.frame_bounds(mapped) if len(mapped) else None, title=title,
                          basemap_url=basemap_url)
     # Leaflet.markercluster needs the map's own maxZoom (there is no tile layer to give one)

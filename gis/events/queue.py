@@ -20,7 +20,7 @@ from gis.core import paging
 from gis.core.errors import InvalidInput
 from gis.events import categories, labels, queries, workflow
 
-VIEWS: Final = {"open": "未办结", "overdue": "超期", "needs_location": "待定位", "all": "全部"}
+VIEWS: Final = {"open": "未结", "overdue": "超期", "needs_location": "待定位", "all": "全部"}
 
 
 @dataclass(frozen=True)
