@@ -56,8 +56,8 @@ def render_dispatch(session: Session, caller: Caller, code: str, *, reveal: bool
     """The dispatcher's map page for event ``code`` (HTML, offline-ready) with its case panel
     (actions, timeline); the event's personal data unmasked only with ``reveal`` (may_reveal
     decided it; gis/ audits it); ``csrf`` lets the panel's buttons write."""
-    event_frame = queries.get_event(session, code, reveal=reveal, scope=caller.scope,
-                                    actor=caller.name)
+    # masked here: the case panel reveals (and audits) the event's personal data once
+    event_frame = queries.get_event(session, code, scope=caller.scope, actor=caller.name)
     event = event_frame.iloc[0]
     located = event_frame.geometry.iloc[0] is not None
     grid_frame = registry.get_grid(session, event["grid_code"]) if event["grid_code"] else None

@@ -1,7 +1,8 @@
 """The dispatcher's lists: open, overdue and unplaced (待定位) events with filters, overdue
 first, and the choices its filters offer (grids by name, communities) inside a region.
 
-Geometry in EPSG:4490. Reporters are not read at all: the list shows no personal data.
+Geometry in EPSG:4490. Reporters are not read at all, and personal numbers in descriptions
+and addresses are masked: the list shows no personal data.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.access import jurisdiction
+from gis.access.privacy import mask_frame
 from gis.core import paging
 from gis.core.errors import InvalidInput
 from gis.events import categories, labels, queries, workflow
@@ -73,7 +75,8 @@ def list_queue(session: Session, wanted: QueueFilter, *, limit: int | None = 50,
               "channel": wanted.channel, "grid": wanted.grid, "community": wanted.community,
               "since": wanted.since, "until": wanted.until,
               "scope": jurisdiction.scope_prefix(scope)}
-    frame = paging.run_page(session, "event_queue", params, limit=limit, offset=offset)
+    frame = mask_frame(paging.run_page(session, "event_queue", params, limit=limit,
+                                       offset=offset))
     return frame.assign(status_label=frame["status"].map(workflow.STATE_LABELS),
                         category_label=frame["category"].map(queries.category_label),
                         channel_label=frame["channel"].map(labels.channel_label))

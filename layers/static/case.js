@@ -15,7 +15,10 @@
         var url = '/map/dispatch/case?event=' + encodeURIComponent(body().dataset.event) +
             (box.dataset.reveal === 'true' ? '&reveal=true' : '');
         return fetch(url, {credentials: 'same-origin', headers: {Accept: 'text/html'}})
-            .then(function (r) { return r.text(); })
+            .then(function (r) {
+                if (!r.ok) { throw new Error('reload'); }
+                return r.text();
+            })
             .then(function (html) { document.getElementById('gm-case-inner').innerHTML = html; });
     }
     // what each button sends: [confirmation text, path, body] or a message to show instead
@@ -48,7 +51,8 @@
         gm.send('POST', API + encodeURIComponent(body().dataset.event) + req[1], req[2])
             .then(function (res) {
                 if (!res.ok) { button.disabled = false; say(label + '未完成：' + gm.problem(res), true); return; }
-                return reload().then(function () { say(label + '：已完成'); });
+                return reload().then(function () { say(label + '：已完成'); },
+                                     function () { say(label + '：已完成；请刷新页面查看最新状态'); });
             })
             .catch(function () { button.disabled = false; say(label + '未完成：网络错误', true); });
     }
