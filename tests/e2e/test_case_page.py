@@ -134,6 +134,9 @@ def test_list_filters_to_the_overdue_case_of_a_grid(browser, live_case):  # type
         assert "办理此事件" in popup.inner_text() and "处置时限" in popup.inner_text()
         colour = dot.evaluate("d => getComputedStyle(d).backgroundColor")
         assert colour == "rgb(211, 47, 47)"  # overdue red
+        assert page.locator("canvas.leaflet-heatmap-layer").count() == 0
+        page.get_by_label("事件热力图").check()  # the heat map toggle
+        page.locator("canvas.leaflet-heatmap-layer").wait_for(state="attached", timeout=5_000)
         assert offline.errors == [] and offline.failed == [] and console == [], (
             offline.errors, offline.failed, console)
 
