@@ -2,7 +2,7 @@
 
 ``/map/dispatch?event=CODE`` shows the incident, its grid highlighted, the grid worker's
 contact card, facilities nearby, other open events within 300 m and the event's timeline.
-``/map/dispatch/list`` lists open events per grid (overdue first) with links to the map.
+The case panel (actions, timeline) is layers/case.py; the list page layers/dispatch_list.py.
 Data comes from gis/ (EPSG:4490, drawn as lon/lat); labels are Chinese. Reporters and personal
 numbers in descriptions and notes are masked unless the page was asked to reveal them
 (``reveal``, decided and audited through gis/; nearby events stay masked).
@@ -11,18 +11,19 @@ numbers in descriptions and notes are masked unless the page was asked to reveal
 from __future__ import annotations
 
 import html
-from datetime import datetime
+from typing import cast
 
 import folium
 import geopandas as gpd
 import pandas as pd
+from branca.element import CssLink, Figure, JavascriptLink
 from sqlalchemy.orm import Session
 
 from gis.access.callers import Caller
-from gis.events import queries, workflow
+from gis.events import queries
 from gis.grids import registry, workers
 from gis.places import facilities
-from layers import assets, catalogue, page
+from layers import case, catalogue, page, shell
 from layers import events as event_layers
 from layers import facilities as facility_layers
 
@@ -50,25 +51,13 @@ def _reveal_link(code: str, caller: Caller, reveal: bool) -> str:
             "显示完整联系信息（将记录查看留痕）</a></p>")
 
 
-def _timeline(code: str, event: pd.Series, log: list[dict]) -> str:
-    items = "".join(
-        f"<li><b>{html.escape(str(item['to_label']))}</b> {html.escape(item['at'][:16])} "
-        f"· {html.escape(item['actor'])}"
-        + (f"<br><small>{html.escape(item['note'])}</small>" if item.get("note") else "")
-        + "</li>" for item in log)
-    facts = (f"<p>{html.escape(str(event['category_label']))} · "
-             f"{html.escape(str(event['status_label']))}"
-             + (" · <b style='color:#d32f2f'>超期</b>" if event.get("overdue") else "")
-             + f"<br>{html.escape(str(event.get('description') or ''))}</p>")
-    return f"<h3>事件 {html.escape(code)}</h3>{facts}<h4>处置时间线</h4><ol>{items}</ol>"
-
-
 def render_dispatch(session: Session, caller: Caller, code: str, *, reveal: bool = False,
-                    basemap_url: str | None = None) -> str:
-    """The dispatcher's map page for event ``code`` (HTML, offline-ready); the event's
-    personal data unmasked only with ``reveal`` (may_reveal decided it; gis/ audits it)."""
-    event_frame = queries.get_event(session, code, reveal=reveal, scope=caller.scope,
-                                    actor=caller.name)
+                    basemap_url: str | None = None, csrf: str | None = None) -> str:
+    """The dispatcher's map page for event ``code`` (HTML, offline-ready) with its case panel
+    (actions, timeline); the event's personal data unmasked only with ``reveal`` (may_reveal
+    decided it; gis/ audits it); ``csrf`` lets the panel's buttons write."""
+    # masked here: the case panel reveals (and audits) the event's personal data once
+    event_frame = queries.get_event(session, code, scope=caller.scope, actor=caller.name)
     event = event_frame.iloc[0]
     located = event_frame.geometry.iloc[0] is not None
     grid_frame = registry.get_grid(session, event["grid_code"]) if event["grid_code"] else None
@@ -90,9 +79,13 @@ def render_dispatch(session: Session, caller: Caller, code: str, *, reveal: bool
     grid = grid_frame.iloc[0] if grid_frame is not None else None
     fmap.add_child(page.Panel(_card(grid, _duties(session, grid)), position="topleft",
                               css_class="gm-panel gm-card-panel"))
-    log = queries.list_event_log(session, code, reveal=reveal)
-    fmap.add_child(page.Panel(_timeline(code, event, log) + _reveal_link(code, caller, reveal),
+    fmap.add_child(page.Panel(case.case_panel(session, caller, code, reveal=reveal)
+                              + _reveal_link(code, caller, reveal),
                               position="bottomleft", css_class="gm-panel gm-timeline"))
+    shell.add_shell(fmap, caller, active="/map/dispatch", csrf=csrf)
+    figure = cast(Figure, fmap.get_root())
+    figure.header.add_child(CssLink(case.CASE_CSS), name="gm_case_css")
+    figure.header.add_child(JavascriptLink(case.CASE_JS), name="gm_case_js")
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     legend = [catalogue.Layer("incident", "事件", "", "point", (), 0, 20,
                               legend=event_layers.LEGEND),
@@ -122,46 +115,3 @@ def _add_surroundings(session: Session, fmap: folium.Map,
         event_layers.event_layer(labelled, name=f"{NEARBY_M:.0f} 米内未结事件").add_to(fmap)
     folium.Circle([point.y, point.x], radius=NEARBY_M, color="#d32f2f", weight=1,
                   fill=False, dash_array="4 4", interactive=False).add_to(fmap)
-
-
-def render_dispatch_list(session: Session, caller: Caller, *,
-                         grid_code: str | None = None) -> str:
-    """Open events per grid, overdue first, each linking to its dispatcher map (HTML)."""
-    frame = queries.list_events(session, open_only=True, grid_code=grid_code, limit=None,
-                               scope=caller.scope)
-    frame = frame.assign(grid_code=frame["grid_code"].fillna("（未分派）"))
-    frame = frame.sort_values(["grid_code", "overdue", "due_at"], ascending=[True, False, True])
-    sections = [_grid_section(code, group) for code, group in frame.groupby("grid_code",
-                                                                            sort=True)]
-    title = f"未结事件清单 · 网格 {grid_code}" if grid_code else "未结事件清单 · 全部网格"
-    body = "".join(sections) or "<p>没有未结事件。</p>"
-    return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
-            f'<title>{html.escape(title)}</title><link rel="icon" href="data:,">'
-            f'<link rel="stylesheet" href="{assets.GRIDMAP_CSS}"></head>'
-            f'<body class="gm-list"><h1>{html.escape(title)}</h1>'
-            f'<p>共 {len(frame)} 件，其中超期 {int(frame["overdue"].fillna(False).sum())} 件。'
-            f'</p>{body}</body></html>')
-
-
-def _grid_section(grid_code: str, group: pd.DataFrame) -> str:
-    head = ("<tr><th>事件编号</th><th>类别</th><th>状态</th><th>优先级</th><th>上报时间</th>"
-            "<th>处置时限</th><th>超期</th></tr>")
-    rows = []
-    for row in group.to_dict("records"):  # HTML rows of at most one page of events
-        link = f"/map/dispatch?event={html.escape(row['code'])}"
-        late = '<b class="gm-late">超期</b>' if row["overdue"] else ""
-        rows.append(
-            f'<tr><td><a href="{link}">{html.escape(row["code"])}</a></td>'
-            f'<td>{html.escape(row["category_label"])}</td>'
-            f'<td>{html.escape(row["status_label"])}</td>'
-            f'<td>{workflow.PRIORITIES.get(row["priority"], row["priority"])}</td>'
-            f'<td>{_when(row["reported_at"])}</td><td>{_when(row["due_at"])}</td>'
-            f"<td>{late}</td></tr>")
-    name = group["grid_name"].dropna()
-    label = f"{grid_code} {name.iloc[0]}" if len(name) else grid_code
-    return (f"<h2>{html.escape(label)}（{len(group)} 件）</h2>"
-            f'<table class="gm-table">{head}{"".join(rows)}</table>')
-
-
-def _when(value: datetime | None) -> str:
-    return "—" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%m-%d %H:%M")

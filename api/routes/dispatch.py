@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import FileResponse, HTMLResponse
 
-from api.access import DispatchCallerDep, PageEventIfAny, RevealDep
+from api.access import DispatchCallerDep, PageEvent, PageEventIfAny, RevealDep
 from api.deps import PageCsrfDep, SessionDep, SettingsDep
 from api.schemas.common import errors
-from layers import console, dispatch
+from gis.events.queue import QueueFilter
+from layers import case, console, dispatch, dispatch_list
 from layers import events as event_layers
 
 router = APIRouter(tags=["maps"],
@@ -21,22 +24,46 @@ def get_dispatch_map(caller: DispatchCallerDep, event: PageEventIfAny, session: 
                      csrf: PageCsrfDep) -> HTMLResponse:
     """Without ``event``: the dispatcher console (search, intake form, 待定位 queue). With
     ``event``: the incident, its grid, the worker's contact card, facilities and open events
-    nearby, and the event's timeline (dispatcher or grid worker; events of their region
-    only); personal data masked unless ``reveal=true`` (audited)."""
+    nearby, and its case panel: the actions the caller's role may take, the timeline
+    (dispatcher or grid worker; events of their region only); personal data masked unless
+    ``reveal=true`` (audited)."""
     if event is None:
         return HTMLResponse(console.render_console(session, caller, csrf=csrf,
                                                    basemap_url=settings.basemap_url))
     return HTMLResponse(dispatch.render_dispatch(session, caller, event.code, reveal=reveal,
-                                                 basemap_url=settings.basemap_url))
+                                                 basemap_url=settings.basemap_url, csrf=csrf))
+
+
+@router.get("/map/dispatch/case", response_class=HTMLResponse,
+            summary="事件办理面板 (the case panel, reloaded after each action)")
+def get_case_panel(caller: DispatchCallerDep, event: PageEvent, session: SessionDep,
+                   reveal: RevealDep) -> HTMLResponse:
+    """The case panel of ``/map/dispatch?event=CODE`` alone (an HTML fragment), which its
+    script reloads after each action."""
+    return HTMLResponse(case.case_panel_html(session, caller, event.code, reveal=reveal))
+
+
+def queue_filter(view: str | None = None, grid: str | None = None,
+                 community: str | None = None, status: str | None = None,
+                 category: str | None = None, channel: str | None = None,
+                 since: Annotated[str | None, Query(description="YYYY-MM-DD, Beijing")] = None,
+                 until: Annotated[str | None, Query(description="YYYY-MM-DD, Beijing")] = None
+                 ) -> QueueFilter:
+    """The list page's filter form (empty fields: any)."""
+    return QueueFilter.from_form(view=view, grid=grid, community=community, status=status,
+                                 category=category, channel=channel, since=since, until=until)
 
 
 @router.get("/map/dispatch/list", response_class=HTMLResponse,
-            summary="未结事件清单 (open events per grid)")
-def get_dispatch_list(session: SessionDep, caller: DispatchCallerDep,
-                      grid: str | None = None) -> HTMLResponse:
-    """Open events per grid (of the caller's region), overdue first, linking to the
-    dispatcher map."""
-    return HTMLResponse(dispatch.render_dispatch_list(session, caller, grid_code=grid))
+            summary="事件清单 (open, overdue and 待定位 events)")
+def get_dispatch_list(session: SessionDep, caller: DispatchCallerDep, settings: SettingsDep,
+                      csrf: PageCsrfDep, wanted: Annotated[QueueFilter, Depends(queue_filter)],
+                      page: Annotated[int, Query(ge=1, le=10_000)] = 1) -> HTMLResponse:
+    """Open, overdue or 待定位 events of the caller's region with filters (view, grid,
+    community, status, category, channel, since/until as Beijing dates), overdue first,
+    paged; markers coloured by state, clustered, a heat map to switch on."""
+    return HTMLResponse(dispatch_list.render_dispatch_list(
+        session, caller, wanted, page_no=page, basemap_url=settings.basemap_url, csrf=csrf))
 
 
 @router.get(event_layers.HEAT_JS_URL, include_in_schema=False)

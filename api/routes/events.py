@@ -12,9 +12,15 @@ from api.deps import SessionDep, SettingsDep
 from api.params import BBoxParam, Limit, Offset
 from api.responses import GeoJSONResponse, geojson_page
 from api.schemas.common import errors
-from api.schemas.events import EventBatch, EventCollection, EventFeature, OverdueList
+from api.schemas.events import (
+    EventActions,
+    EventBatch,
+    EventCollection,
+    EventFeature,
+    OverdueList,
+)
 from gis.access.callers import Caller
-from gis.events import intake, queries, workflow
+from gis.events import duplicates, intake, queries, workflow
 from gis.events.intake import EventIn, Location
 
 router = APIRouter(prefix="/api/v1/events", tags=["events"],
@@ -29,6 +35,16 @@ class TransitionIn(BaseModel):
 
 class NoteIn(BaseModel):
     note: str | None = Field(None, max_length=2000)
+
+
+class EscalateIn(NoteIn):
+    from_level: str | None = Field(
+        None, examples=["grid"], description="the level the caller saw: when someone "
+        "escalated since, 409 instead of a second raise")
+
+
+class DuplicateIn(NoteIn):
+    original: str = Field(min_length=1, max_length=40, description="the original's code")
 
 
 class ScoreIn(NoteIn):
@@ -106,20 +122,41 @@ def get_event(caller: ReaderDep, event: CurrentEvent, session: SessionDep,
              response_model=EventFeature, responses=errors(404, 409))
 def transition_event(caller: IntakeDep, event: CurrentEvent, change: TransitionIn,
                      session: SessionDep, settings: SettingsDep) -> Geo:
-    """Move the event to state ``to``; an illegal move is 409 listing the allowed ones."""
+    """Move the event to state ``to``; an illegal move is 409 listing the allowed ones, a
+    move the caller's role may not make 403 (``GET .../actions`` lists what it may); the
+    event's duplicates follow."""
     workflow.transition_event(session, event.code, change.to, actor=caller.name,
-                              note=change.note, scope=caller.scope,
+                              note=change.note, scope=caller.scope, role=caller.role,
                               time_limits=settings.event_time_limits)
     return _one(session, event.code, caller)
 
 
 @router.post("/{code}/escalate", response_class=Geo,
              response_model=EventFeature, responses=errors(404, 409))
-def escalate_event(caller: IntakeDep, event: CurrentEvent, body: NoteIn,
+def escalate_event(caller: IntakeDep, event: CurrentEvent, body: EscalateIn,
                    session: SessionDep) -> Geo:
-    """吹哨: raise the event one level (grid → community → subdistrict → department)."""
+    """吹哨: raise the event one level (grid → community → subdistrict → department); 409
+    at the top, or when it was raised since ``from_level``."""
     workflow.escalate_event(session, event.code, actor=caller.name, note=body.note,
-                            scope=caller.scope)
+                            scope=caller.scope, from_level=body.from_level)
+    return _one(session, event.code, caller)
+
+
+@router.get("/{code}/actions", response_model=EventActions, responses=errors(404))
+def get_event_actions(caller: IntakeDep, event: CurrentEvent, session: SessionDep) -> dict:
+    """What the caller's role may do with the event in its state now (the case page's
+    buttons; the same rule refuses other moves)."""
+    return workflow.event_actions(session, event.code, role=caller.role, scope=caller.scope)
+
+
+@router.post("/{code}/duplicate-of", response_class=Geo,
+             response_model=EventFeature, responses=errors(404, 409))
+def mark_duplicate(caller: DispatcherDep, event: CurrentEvent, body: DuplicateIn,
+                   session: SessionDep) -> Geo:
+    """Mark the event a duplicate (重复件) of ``original`` (both logged); its state and
+    closure follow the original's from then on."""
+    duplicates.mark_duplicate(session, event.code, body.original, actor=caller.name,
+                              note=body.note, scope=caller.scope)
     return _one(session, event.code, caller)
 
 

@@ -17,6 +17,7 @@ class EventProperties(Open):
     category_label: str | None = None
     description: str | None = None
     channel: str | None = None
+    channel_label: str | None = None
     status: str
     status_label: str | None = None
     priority: int | None = None
@@ -40,6 +41,7 @@ class EventProperties(Open):
     reported_at: str | None = None
     due_at: str | None = None
     closed_at: str | None = None
+    duplicate_of: str | None = Field(None, description="the original of a duplicate (重复件)")
     overdue: bool | None = None
 
 
@@ -52,6 +54,8 @@ class TimelineEntry(Open):
     note: str | None = None
     at: str
     to_label: str | None = None
+    actor_label: str | None = Field(None, description="who, for people (e.g. 调度员·张三)")
+    at_local: str | None = Field(None, description="when, Beijing time YYYY-MM-DD HH:MM")
 
 
 class Duplicate(Open):
@@ -70,6 +74,35 @@ class EventFeature(Feature[EventProperties]):
 
     timeline: list[TimelineEntry] = Field(default_factory=list)
     duplicates: list[Duplicate] = Field(default_factory=list)
+    marked_duplicates: list[str] = Field(
+        default_factory=list, description="events marked as duplicates (重复件) of this one")
+
+
+class TransitionOption(Open):
+    """A move the caller may make now: the state it leads to and its button."""
+
+    to: str
+    label: str
+    needs_note: bool = Field(description="退回 needs a reason")
+
+
+class EventActions(Open):
+    """What the caller's role may do with the event in its state now (the one rule the API
+    enforces): moves, 吹哨 (the next level, or why not), priority, callback, duplicate."""
+
+    code: str
+    status: str
+    status_label: str
+    transitions: list[TransitionOption]
+    escalation_level: str
+    escalation_label: str
+    escalate_to: str | None = None
+    escalate_label: str | None = None
+    escalate_refused: str | None = Field(None, description="why 吹哨 is not offered")
+    priority: int
+    may_prioritize: bool
+    may_rate: bool
+    may_mark_duplicate: bool
 
 
 EventCollection = FeatureCollection[EventProperties]

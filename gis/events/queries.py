@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 
 from gis.access import audit, jurisdiction
 from gis.access.privacy import mask_frame, mask_in_text, mask_text
-from gis.core import paging
+from gis.core import clock, paging
 from gis.core.errors import InvalidInput, NotFound
 from gis.core.frames import feature_collection_from_frame
-from gis.events import categories, workflow
-from gis.models import Event
+from gis.events import categories, labels, workflow
+from gis.models import ApiKey, Event
 
 
 def list_events(session: Session, *, status: str | None = None, category: str | None = None,
@@ -61,6 +61,9 @@ def _labelled(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                  frame["status"].map(workflow.STATE_LABELS))
     frame.insert(frame.columns.get_loc("category") + 1, "category_label",
                  frame["category"].map(category_label))
+    if "channel" in frame:
+        frame.insert(frame.columns.get_loc("channel") + 1, "channel_label",
+                     frame["channel"].map(labels.channel_label))
     return frame
 
 
@@ -90,7 +93,7 @@ def get_event_in_scope(session: Session, code: str, scope: str | None) -> EventR
         Event.community_code, Event.subdistrict_code, Event.region_code).label("unit"))
         .where(Event.code == code)).first()
     if row is None:
-        raise NotFound(f"no event with code '{code}'")
+        raise NotFound(f"事件 {code} 不存在 (no event with code '{code}')")
     jurisdiction.check_inside(row.unit, scope, f"event {code}")
     return EventRef(code=row.code, unit_code=row.unit)
 
@@ -122,9 +125,20 @@ def list_event_log(session: Session, code: str, *, reveal: bool = False
     notes = pd.Series([r["note"] for r in rows], dtype=object)
     if not reveal:
         notes = mask_text(notes)
-    return [{**r, "note": note, "at": r["at"].isoformat(),
+    names = _key_labels(session, labels.key_ids([r["actor"] for r in rows]))
+    return [{**r, "note": labels.note_text(note), "at": r["at"].isoformat(),
+             "at_local": clock.local_text(r["at"]),
+             "actor_label": labels.actor_label(r["actor"], names),
              "to_label": workflow.STATE_LABELS.get(r["to_status"], r["to_status"])}
             for r, note in zip(rows, notes, strict=True)]
+
+
+def _key_labels(session: Session, ids: list[int]) -> dict[int, str]:
+    """The labels of API keys ``ids`` (those that have one)."""
+    if not ids:
+        return {}
+    rows = session.execute(select(ApiKey.id, ApiKey.label).where(ApiKey.id.in_(ids)))
+    return {key_id: label for key_id, label in rows if label}
 
 
 def event_feature(session: Session, code: str, *, reveal: bool = False,
@@ -137,7 +151,15 @@ def event_feature(session: Session, code: str, *, reveal: bool = False,
                    else mask_in_text(d["description"])}
                   for d in workflow.duplicate_hints(session, code, scope=scope)]
     return {**feature, "timeline": list_event_log(session, code, reveal=reveal),
-            "duplicates": duplicates}
+            "duplicates": duplicates,
+            "marked_duplicates": duplicate_codes(session, code)}
+
+
+def duplicate_codes(session: Session, code: str) -> list[str]:
+    """Codes of the events marked as duplicates (重复件) of event ``code``."""
+    original = select(Event.id).where(Event.code == code).scalar_subquery()
+    return list(session.scalars(select(Event.code).where(Event.duplicate_of == original)
+                                .order_by(Event.code)))
 
 
 def summarize_events(session: Session, codes: list[str]) -> list[dict[str, Any]]:

@@ -5,6 +5,10 @@ verified 核查 → closed 结案; returned 退回 (needs a reason) and reopened
 unhappy satisfaction callback, score 1–2). ``needs_location`` holds address-only events a
 dispatcher still has to place. Every change writes ``event_log`` with who and when.
 
+Who may make which move: ``allowed_transitions`` (role and state), the one rule behind both
+the case page's buttons and the API's refusal. A duplicate (重复件, ``mark_duplicate``) makes
+no moves of its own: its state and closure follow its original's.
+
 Time limits (hours from report to closure, 处置时限) come from ``gis.events.categories`` and can be
 overridden per category with ``GRIDMAP_EVENT_TIME_LIMITS='{"noise": 12, "parking": 4}'``, read
 once into ``Settings.event_time_limits`` and passed down as ``time_limits``.
@@ -22,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from gis.access import jurisdiction
 from gis.core import db, sql
-from gis.core.errors import Conflict, InvalidInput, NotFound
+from gis.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from gis.core.frames import frame_from_sql
 from gis.events import categories
 from gis.models import Event, EventLog
@@ -44,6 +48,17 @@ TRANSITIONS: Final[dict[str, tuple[str, ...]]] = {
     "returned": ("accepted", "closed"),
     "reopened": ("accepted", "dispatched"),
 }
+ACTION_LABELS: Final = {
+    "accepted": "受理", "dispatched": "派遣", "in_progress": "处置", "resolved": "办结",
+    "verified": "核查", "closed": "结案", "returned": "退回", "reopened": "重办",
+    "reported": "上报",
+}
+"""The button of each move, by the state it leads to."""
+WORKER_MOVES: Final = frozenset({
+    ("reported", "accepted"), ("dispatched", "in_progress"), ("dispatched", "returned"),
+    ("in_progress", "resolved")})
+"""A grid worker takes what they found (受理), works and finishes what was sent to them;
+dispatching, checking, closing and reopening stay with the dispatch centre (and admin)."""
 DONE_STATES: Final = ("resolved", "verified", "closed")
 """Work done (办结) and after: checked (核查), closed (结案)."""
 OPEN_STATES: Final = tuple(s for s in TRANSITIONS if s not in DONE_STATES)
@@ -94,6 +109,76 @@ def write_log(session: Session, event: Event, to_status: str, actor: str,
                          actor=actor, note=note))
 
 
+def may_move(role: str | None, from_status: str, to: str) -> bool:
+    """Whether ``role`` may move an event from ``from_status`` to ``to`` (the table allowing
+    it); ``None`` is the system itself (imports, tests), admin and dispatcher may make every
+    move of the table, a grid worker ``WORKER_MOVES``."""
+    if to not in TRANSITIONS.get(from_status, ()):
+        return False
+    return role in (None, "admin", "dispatcher") or (
+        role == "grid_worker" and (from_status, to) in WORKER_MOVES)
+
+
+def allowed_transitions(status: str, *, role: str | None, satisfaction: int | None = None,
+                        duplicate: bool = False) -> tuple[str, ...]:
+    """The states ``role`` may move an event in ``status`` to now: none for a duplicate
+    (it follows its original), reopening (重办) only after an unhappy callback."""
+    if duplicate:
+        return ()
+    unhappy = satisfaction is not None and satisfaction <= UNHAPPY_MAX
+    return tuple(to for to in TRANSITIONS.get(status, ())
+                 if may_move(role, status, to) and (to != "reopened" or unhappy))
+
+
+def next_escalation(level: str) -> str | None:
+    """The level above ``level`` (吹哨), None at the top."""
+    index = ESCALATION.index(level)
+    return ESCALATION[index + 1] if index + 1 < len(ESCALATION) else None
+
+
+def allowed_actions(event: Event, *, role: str | None) -> dict[str, Any]:
+    """What ``role`` may do with ``event`` now: moves (state, button, whether a reason is
+    needed), 吹哨 (the next level, or why not), priority, callback, marking as duplicate."""
+    duplicate = event.duplicate_of is not None
+    moves = allowed_transitions(event.status, role=role, satisfaction=event.satisfaction,
+                                duplicate=duplicate)
+    upper = next_escalation(event.escalation_level)
+    if duplicate:
+        why_not = "重复件随原件处置"
+    elif event.status == "closed":
+        why_not = "事件已结案"
+    elif upper is None:
+        why_not = f"已在最高层级（{ESCALATION_LABELS[event.escalation_level]}）"
+    else:
+        why_not = None
+    return {
+        "status": event.status, "status_label": STATE_LABELS[event.status],
+        "transitions": [{"to": to, "label": ACTION_LABELS[to],
+                         "needs_note": to == "returned"} for to in moves],
+        "escalation_level": event.escalation_level,
+        "escalation_label": ESCALATION_LABELS[event.escalation_level],
+        "escalate_to": None if why_not else upper,
+        "escalate_label": None if why_not or upper is None else ESCALATION_LABELS[upper],
+        "escalate_refused": why_not,
+        "priority": event.priority, "may_prioritize": not duplicate and event.status != "closed",
+        "may_rate": event.status in DONE_STATES and not duplicate,
+        "may_mark_duplicate": role in ("admin", "dispatcher") and not duplicate
+        and event.status != "closed",
+    }
+
+
+def event_actions(session: Session, code: str, *, role: str | None,
+                  scope: str | None = None) -> dict[str, Any]:
+    """``allowed_actions`` of event ``code`` for ``role`` (NotFound; Forbidden outside
+    region ``scope``), with its code."""
+    event = session.scalar(select(Event).where(Event.code == code)
+                           .execution_options(populate_existing=True))
+    if event is None:
+        raise NotFound(f"事件 {code} 不存在 (no event with code '{code}')")
+    check_event_scope(event, scope)
+    return {"code": code, **allowed_actions(event, role=role)}
+
+
 def check_event_scope(event: Event, scope: str | None) -> None:
     """Forbidden unless the event's community (or subdistrict) lies in region ``scope``; an
     unplaced event lies in the region it was recorded in (``region_code``; with none, only
@@ -103,34 +188,58 @@ def check_event_scope(event: Event, scope: str | None) -> None:
                            f"event {event.code}")
 
 
-def _locked_event(session: Session, code: str, scope: str | None = None) -> Event:
-    event = session.scalar(select(Event).where(Event.code == code).with_for_update())
+def locked_event(session: Session, code: str, scope: str | None = None) -> Event:
+    """Event ``code`` locked for update: NotFound, or Forbidden outside region ``scope``."""
+    event = session.scalar(select(Event).where(Event.code == code).with_for_update()
+                           .execution_options(populate_existing=True))
     if event is None:
-        raise NotFound(f"no event with code '{code}'")
+        raise NotFound(f"事件 {code} 不存在 (no event with code '{code}')")
     check_event_scope(event, scope)
     return event
 
 
+def _check_move(session: Session, event: Event, to: str, role: str | None) -> None:
+    """Conflict or Forbidden (naming what is allowed) unless ``role`` may move ``event``."""
+    if event.duplicate_of is not None:
+        original = event_code(session, event.duplicate_of)
+        raise Conflict(f"事件 {event.code} 是 {original} 的重复件，随原件处置；请处理原件 "
+                       f"(event {event.code} is a duplicate of {original}: act on the original)",
+                       status=event.status, allowed=[], original=original)
+    table = TRANSITIONS.get(event.status, ())
+    if to not in table:
+        shown = ", ".join(f"{s} ({STATE_LABELS[s]})" for s in table) or "none"
+        raise Conflict(f"event {event.code} is {event.status} ({STATE_LABELS[event.status]}); "
+                       f"it cannot go to '{to}'. Allowed next states: {shown}",
+                       status=event.status, allowed=list(table))
+    if not may_move(role, event.status, to):
+        mine = allowed_transitions(event.status, role=role, satisfaction=event.satisfaction)
+        shown = ", ".join(f"{s} ({ACTION_LABELS[s]})" for s in mine) or "none"
+        raise Forbidden(f"角色 {role} 不能{ACTION_LABELS.get(to, to)}此事件 (role '{role}' may "
+                        f"not move event {event.code} from {event.status} to '{to}'); "
+                        f"allowed for you: {shown}", allowed=list(mine))
+
+
+def event_code(session: Session, event_id: int) -> str:
+    """The code of the event with row id ``event_id`` (for messages)."""
+    return str(session.scalar(select(Event.code).where(Event.id == event_id)))
+
+
 def transition_event(session: Session, code: str, to: str, *, actor: str,
                      note: str | None = None, scope: str | None = None,
-                     time_limits: TimeLimits | None = None) -> Event:
+                     role: str | None = None, time_limits: TimeLimits | None = None) -> Event:
     """Move event ``code`` to state ``to`` if the table allows it (else Conflict listing the
-    allowed states); returned needs a reason, reopened an unhappy satisfaction score (and a
-    new due time under ``time_limits``).
-    ``scope`` (here and below): the caller's region code; events outside are Forbidden."""
-    event = _locked_event(session, code, scope)
-    allowed = TRANSITIONS.get(event.status, ())
-    if to not in allowed:
-        shown = ", ".join(f"{s} ({STATE_LABELS[s]})" for s in allowed) or "none"
-        raise Conflict(f"event {code} is {event.status} ({STATE_LABELS[event.status]}); it "
-                       f"cannot go to '{to}'. Allowed next states: {shown}",
-                       status=event.status, allowed=list(allowed))
+    allowed states) and ``role`` may (else Forbidden; None: the system); returned needs a
+    reason, reopened an unhappy satisfaction score (and a new due time under ``time_limits``).
+    Its duplicates follow. ``scope`` (here and below): the caller's region code; events
+    outside are Forbidden."""
+    event = locked_event(session, code, scope)
+    _check_move(session, event, to, role)
     if to == "returned" and not (note and note.strip()):
-        raise InvalidInput("returning an event (退回) needs a reason in 'note'")
+        raise InvalidInput("退回需要填写原因 (returning an event needs a reason in 'note')")
     if to == "reopened" and (event.satisfaction is None or event.satisfaction > UNHAPPY_MAX):
         raise Conflict(f"event {code} can be reopened only after an unhappy satisfaction "
                        f"callback (score 1–{UNHAPPY_MAX}); its score is {event.satisfaction}",
-                       status=event.status, allowed=list(allowed))
+                       status=event.status, allowed=list(TRANSITIONS[event.status]))
     now = datetime.now(UTC)
     if to == "closed":
         event.closed_at = now
@@ -140,23 +249,41 @@ def transition_event(session: Session, code: str, to: str, *, actor: str,
     write_log(session, event, to, actor, note, from_status=event.status)
     event.status = to
     session.flush()
+    follow_original(session, event, actor=actor)
     return event
 
 
+def follow_original(session: Session, original: Event, *, actor: str) -> int:
+    """Give ``original``'s state, closure and due time to its duplicates that differ, each
+    change logged (one statement); returns how many followed."""
+    result = session.execute(sql.statement("event_follow_original"), {
+        "id": original.id, "status": original.status, "closed_at": original.closed_at,
+        "due_at": original.due_at, "actor": actor, "note": f"随原件 {original.code} 处置"})
+    return db.rowcount(result)
+
+
 def escalate_event(session: Session, code: str, *, actor: str, note: str | None = None,
-                   scope: str | None = None) -> Event:
-    """吹哨报到: raise the event one level (grid → community → subdistrict → department)."""
-    event = _locked_event(session, code, scope)
-    if event.status == "closed":
-        raise Conflict(f"event {code} is closed; reopen it before escalating", allowed=[])
-    level = ESCALATION.index(event.escalation_level)
-    if level == len(ESCALATION) - 1:
-        raise Conflict(f"event {code} is already escalated to the top level "
-                       f"({ESCALATION_LABELS['department']})", allowed=[])
-    target = ESCALATION[level + 1]
+                   scope: str | None = None, from_level: str | None = None) -> Event:
+    """吹哨报到: raise the event one level (grid → community → subdistrict → department).
+    ``from_level``: the level the caller saw; when someone escalated since (a second click,
+    another dispatcher), Conflict instead of a second raise."""
+    event = locked_event(session, code, scope)
+    here = ESCALATION_LABELS[event.escalation_level]
+    if from_level is not None and from_level != event.escalation_level:
+        raise Conflict(f"事件 {code} 已吹哨至{here}，未再次升级 (event {code} was escalated "
+                       f"to {event.escalation_level} meanwhile; not raised again)",
+                       escalation_level=event.escalation_level)
+    refused = allowed_actions(event, role=None)["escalate_refused"]
+    if refused:
+        why = ("it is closed; reopen it before escalating" if event.status == "closed"
+               else "it is a duplicate; escalate its original" if event.duplicate_of
+               else f"it is already at the top level ({event.escalation_level})")
+        raise Conflict(f"事件 {code} 不能再吹哨：{refused} (event {code} cannot be "
+                       f"escalated: {why})", escalation_level=event.escalation_level)
+    target = ESCALATION[ESCALATION.index(event.escalation_level) + 1]
     write_log(session, event, event.status, actor,
-              f"吹哨 escalated {event.escalation_level} → {target}"
-              + (f": {note}" if note else ""), from_status=event.status)
+              f"吹哨：{here} → {ESCALATION_LABELS[target]}" + (f"：{note}" if note else ""),
+              from_status=event.status)
     event.escalation_level = target
     session.flush()
     return event
@@ -167,13 +294,14 @@ def rate_event(session: Session, code: str, score: int, *, actor: str,
     """Record the satisfaction callback (1–5) of a resolved, verified or closed event."""
     if not 1 <= score <= 5:
         raise InvalidInput(f"satisfaction must be 1..5; got {score}")
-    event = _locked_event(session, code, scope)
+    event = locked_event(session, code, scope)
     if event.status in OPEN_STATES:
-        raise Conflict(f"event {code} is {event.status}; satisfaction is asked after it is "
-                       "resolved", status=event.status, allowed=[])
+        raise Conflict(f"事件 {code} 尚未办结，办结后才能回访 (event {code} is {event.status}; "
+                       "satisfaction is asked after it is resolved)",
+                       status=event.status, allowed=[])
     event.satisfaction = score
-    write_log(session, event, event.status, actor, f"满意度 satisfaction {score}/5"
-              + (f": {note}" if note else ""), from_status=event.status)
+    write_log(session, event, event.status, actor, f"满意度回访：{score} 分（满分 5 分）"
+              + (f"：{note}" if note else ""), from_status=event.status)
     session.flush()
     return event
 
@@ -183,9 +311,10 @@ def prioritize_event(session: Session, code: str, priority: int, *, actor: str,
     """Set the priority (1 紧急 urgent, 2 一般 normal, 3 较低 low)."""
     if priority not in PRIORITIES:
         raise InvalidInput(f"priority must be one of {sorted(PRIORITIES)} (1 = urgent)")
-    event = _locked_event(session, code, scope)
-    write_log(session, event, event.status, actor, f"priority {event.priority} → {priority}"
-              + (f": {note}" if note else ""), from_status=event.status)
+    event = locked_event(session, code, scope)
+    before = PRIORITIES.get(event.priority, str(event.priority))
+    write_log(session, event, event.status, actor, f"优先级：{before} → {PRIORITIES[priority]}"
+              + (f"：{note}" if note else ""), from_status=event.status)
     event.priority = priority
     session.flush()
     return event

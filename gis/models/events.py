@@ -41,6 +41,9 @@ class Event(Base):
         # 0010: an unplaced event's unit is the region it was recorded in)
         Index("ix_event_unit_prefix",
               text("(coalesce(community_code, subdistrict_code, region_code)) text_pattern_ops")),
+        # duplicates (重复件) looked up by their original (migration 0012)
+        Index("ix_event_duplicate_of", "duplicate_of",
+              postgresql_where=text("duplicate_of IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,6 +73,9 @@ class Event(Base):
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     geom: Mapped[WKBElement | None] = mapped_column(geometry("POINT"))
+    duplicate_of: Mapped[int | None] = mapped_column(
+        ForeignKey("event.id", ondelete="SET NULL"))
+    """The original this event duplicates; its state follows the original's."""
 
 
 class EventLog(Base):

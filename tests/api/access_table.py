@@ -312,6 +312,8 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("GET", "/map/dispatch"): [Case("event", roles=INTAKE, single=True,
                                     query=lambda w, s: {"event": s.event}),
                                Case("console", roles=INTAKE)],
+    ("GET", "/map/dispatch/case"): [Case(roles=INTAKE, single=True,
+                                         query=lambda w, s: {"event": s.event})],
     ("GET", "/map/dispatch/list"): [Case(roles=INTAKE,
                                          query=lambda w, s: {"grid": s.grid})],
     # buildings, households, residents, geocoding: any key, its region only
@@ -362,6 +364,10 @@ TABLE: dict[tuple[str, str], list[Case]] = {
         Case(roles=INTAKE, single=True, path=_event, json=lambda w, s: {"to": "accepted"})],
     ("POST", f"{API}/events/{{code}}/escalate"): [
         Case(roles=INTAKE, single=True, path=_event, json=lambda w, s: {"note": "吹哨"})],
+    ("GET", f"{API}/events/{{code}}/actions"): [Case(roles=INTAKE, single=True, path=_event)],
+    ("POST", f"{API}/events/{{code}}/duplicate-of"): [
+        Case(roles=DISPATCH, single=True, path=_event,
+             json=lambda w, s: {"original": s.resolved_event, "note": "同一处"})],
     ("POST", f"{API}/events/{{code}}/satisfaction"): [
         Case(roles=INTAKE, single=True, path=lambda w, s: {"code": s.resolved_event},
              json=lambda w, s: {"score": 5})],

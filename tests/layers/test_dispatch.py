@@ -47,7 +47,8 @@ def incident(session):
 
 def _unescape_json(body: str) -> str:
     """Folium writes panel HTML and GeoJSON as JSON with \\uXXXX escapes: read them back."""
-    return re.sub(r"\\u([0-9a-f]{4})", lambda m: chr(int(m.group(1), 16)), body)
+    body = re.sub(r"\\u([0-9a-f]{4})", lambda m: chr(int(m.group(1), 16)), body)
+    return body.replace('\\"', '"').replace("\\/", "/")
 
 
 def _auth(session, role="dispatcher"):
@@ -83,11 +84,12 @@ def test_dispatch_page_needs_a_key_and_a_known_event(client, session, incident):
 
 
 def test_dispatch_list_puts_overdue_first_and_links(client, session, incident):
-    body = client.get("/map/dispatch/list", params={"grid": "G-D1"},
-                      headers=_auth(session, "grid_worker")).text
+    body = _unescape_json(client.get("/map/dispatch/list", params={"grid": "G-D1"},
+                                     headers=_auth(session, "grid_worker")).text)
     assert "共 3 件，其中超期 1 件" in body
-    assert body.index("EV-NEAR") < body.index("EV-MAIN")
-    assert 'href="/map/dispatch?event=EV-FAR"' in body
+    table = body[body.index('<table class="gm-table gm-queue">'):]
+    assert table.index("EV-NEAR") < table.index("EV-MAIN")
+    assert 'href="/map/dispatch?event=EV-FAR"' in table
 
 
 def test_nearby_events_are_open_ones_within_300_m(session, incident):

@@ -8,7 +8,7 @@ SELECT e.id, e.code, e.category, e.description, e.channel, e.status, e.priority,
        e.community_code, com.name AS community_name, e.subdistrict_code, e.region_code,
        w.name AS worker_name, w.phone AS worker_phone,
        e.escalation_level, e.satisfaction, e.external_id,
-       e.reported_at, e.due_at, e.closed_at,
+       e.reported_at, e.due_at, e.closed_at, orig.code AS duplicate_of,
        (gm_event_open(e.status) AND e.due_at < now()) AS overdue,
        count(*) OVER () AS number_matched,
        e.geom
@@ -16,6 +16,7 @@ FROM event e
 LEFT JOIN grid g ON g.id = e.grid_id
 LEFT JOIN region com ON com.code = e.community_code
 LEFT JOIN grid_worker w ON w.id = e.worker_id
+LEFT JOIN event orig ON orig.id = e.duplicate_of
 WHERE (CAST(:code AS text) IS NULL OR e.code = CAST(:code AS text))
   AND (CAST(:status AS text) IS NULL OR e.status = CAST(:status AS text))
   AND (CAST(:category AS text) IS NULL OR e.category = CAST(:category AS text))

@@ -48,7 +48,7 @@ LEFT JOIN LATERAL (
     FROM gm_grid_buildings(p.id, p.theme, p.geom) AS b
 ) AS bl ON true
 LEFT JOIN LATERAL (
-    -- open (未办结) events are a subset of the not-closed (未结案) ones (migration 0010)
+    -- open (未办结) events are a subset of the not-closed (未结案) ones (migration 0011)
     SELECT count(*) FILTER (WHERE gm_event_open(e.status)) AS open_events,
            count(*) AS not_closed_events
     FROM (
