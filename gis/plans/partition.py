@@ -41,7 +41,7 @@ def metis_parts(adj: sparse.csr_matrix, households: np.ndarray, k: int, *,
         return np.zeros(n, dtype=np.int64)
     k = min(k, n)
     # a building without households still weighs a little, so METIS spreads them too
-    vweights = (np.asarray(households, dtype=np.int64) * 10 + 1).tolist()
+    vweights = (np.rint(np.asarray(households, dtype=float) * 10).astype(np.int64) + 1).tolist()
     eweights = np.maximum(1, np.rint(adj.data)).astype(np.int64).tolist()
     options = pymetis.Options(seed=seed, contig=1)  # contiguous parts
     graph = pymetis.CSRAdjacency(adj.indptr.tolist(), adj.indices.tolist())

@@ -82,16 +82,20 @@ def _copy_grids(session: Session, plan_id: int, grids: gpd.GeoDataFrame) -> np.n
         "flag": out["flag"], "source_grid_id": out["source_grid_id"], "geom": list(geoms)})
     copy_frame(session, frame, "plan_grid")
     # kept grids keep their stored shape exactly; new ones are clipped to the stored community
-    # outline (the metric round trip moves edges by millimetres)
+    # outline (the metric round trip moves edges by millimetres) and lose the crumbs (< 1 m²)
+    # that round trip and clip can leave: one polygon per grid (gis.plans.shaping)
     session.execute(text("""
         UPDATE plan_grid pg SET geom = g.geom FROM grid g
         WHERE pg.plan_id = :p AND g.id = pg.source_grid_id"""), {"p": plan_id})
     session.execute(text("""
         UPDATE plan_grid pg
-        SET geom = ST_Multi(ST_CollectionExtract(ST_Intersection(pg.geom, r.geom), 3))
+        SET geom = COALESCE((SELECT ST_Multi(ST_Union(d.geom)) FROM ST_Dump(ST_CollectionExtract(
+                       CASE WHEN ST_CoveredBy(pg.geom, r.geom) THEN pg.geom
+                            ELSE ST_Intersection(pg.geom, r.geom) END, 3)) d
+                   WHERE ST_Area(d.geom::geography) >= :crumb), pg.geom)
         FROM region r
         WHERE pg.plan_id = :p AND pg.source_grid_id IS NULL AND r.code = pg.community_code
-          AND NOT ST_CoveredBy(pg.geom, r.geom)"""), {"p": plan_id})
+        """), {"p": plan_id, "crumb": MIN_PART_M2})
     rows = session.execute(text("SELECT id, seq FROM plan_grid WHERE plan_id = :p ORDER BY seq"),
                            {"p": plan_id}).all()
     return np.array([r.id for r in rows], dtype=np.int64)
@@ -212,8 +216,11 @@ def write_geometries(session: Session, plan_id: int, ids: list[int],
             for g in out]
     session.execute(text("""
         UPDATE plan_grid pg
-        SET geom = ST_Multi(ST_CollectionExtract(ST_Intersection(x.geom, r.geom), 3))
+        SET geom = COALESCE((SELECT ST_Multi(ST_Union(d.geom)) FROM ST_Dump(ST_CollectionExtract(
+                       ST_Intersection(x.geom, r.geom), 3)) d
+                   WHERE ST_Area(d.geom::geography) >= :crumb),
+                   ST_Multi(ST_CollectionExtract(ST_Intersection(x.geom, r.geom), 3)))
         FROM unnest(CAST(:ids AS int[]), CAST(:wkbs AS bytea[])) AS u(id, wkb)
         CROSS JOIN LATERAL (SELECT ST_GeomFromEWKB(u.wkb) AS geom) x, region r
         WHERE pg.plan_id = :p AND pg.id = u.id AND r.code = pg.community_code"""),
-        {"p": plan_id, "ids": list(ids), "wkbs": wkbs})
+        {"p": plan_id, "ids": list(ids), "wkbs": wkbs, "crumb": MIN_PART_M2})

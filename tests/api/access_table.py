@@ -277,6 +277,7 @@ TABLE: dict[tuple[str, str], list[Case]] = {
                                          query=lambda w, s: {"k": 0})],
     ("GET", "/map/qa"): [Case(roles=PLANNER, single=True, few=True, query=_scope)],
     ("GET", "/map/plans/{plan_id}"): [Case(roles=PLANNER, single=True, path=_plan)],
+    ("GET", "/map/plans/{plan_id}/report"): [Case(roles=PLANNER, single=True, path=_plan)],
     ("GET", "/map/dispatch"): [Case(roles=INTAKE, single=True,
                                     query=lambda w, s: {"event": s.event})],
     ("GET", "/map/dispatch/list"): [Case(roles=INTAKE,
@@ -342,6 +343,11 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("POST", f"{API}/plans"): [Case(roles=PLANNER, single=True, json=lambda w, s: {
         "kind": "balance", "scope": s.community})],
     ("GET", f"{API}/plans/{{plan_id}}"): [Case(roles=READERS, single=True, path=_plan)],
+    ("GET", f"{API}/plans/{{plan_id}}/report"): [Case(roles=PLANNER, single=True, path=_plan)],
+    ("GET", f"{API}/plans/{{plan_id}}/report.xlsx"): [
+        Case(roles=PLANNER, single=True, path=_plan, check="none")],
+    ("GET", f"{API}/plans/compare"): [Case(roles=PLANNER, single=True, query=lambda w, s: {
+        "a": w.plan(s), "b": w.plan(s)})],
     ("POST", f"{API}/plans/{{plan_id}}/edits"): [
         Case(roles=PLANNER, single=True, path=_plan, json=lambda w, s: w.split_edit(s))],
     ("POST", f"{API}/plans/{{plan_id}}/apply"): [Case(roles=PLANNER, single=True, path=_plan)],
