@@ -40,6 +40,20 @@ TOTAL_LABELS = {
 KIND_LABELS = {"balance": "均衡调整", "merge": "多格合一"}
 
 
+def options_text(options: dict) -> str:
+    """The plan's drawing options in words: barriers and load weights."""
+    weights = options.get("weights") or {}
+    used = {k: v for k, v in weights.items() if v}
+    load = ("户数" if not used else "户数 + " + " + ".join(
+        f"{v} × {WEIGHT_LABELS.get(k, k)}" for k, v in used.items()) + "（范围按折算户数计）")
+    barriers = "道路（车行道以上）、铁路和水域为界" if options.get("barriers") else "水域为界"
+    return f"负荷：{load}；分界：{barriers}"
+
+
+WEIGHT_LABELS = {"events_per_month": "每月事件数", "special": "特殊人群人数",
+                 "area_ha": "面积（公顷）"}
+
+
 def _cell(value: Any) -> Any:
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
@@ -65,7 +79,7 @@ def _summary(sheet: Worksheet, report: dict) -> None:
             ("方案类型", KIND_LABELS.get(report["kind"], report["kind"])),
             ("状态", report["status"]), ("范围", scope),
             ("编制人", report["created_by"]), ("编制时间 (北京时间)", report["created_at"]),
-            ("坐标系", report["crs_note"])]
+            ("坐标系", report["crs_note"]), ("编制条件", options_text(report["options"]))]
     for label, value in head:
         sheet.append([label, value])
     sheet.append([])
