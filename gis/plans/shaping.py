@@ -48,7 +48,8 @@ def group_graph(scope: Scope, idx: np.ndarray, area: shapely.Geometry, *,
                          shapely.length(clipped),
                          shapely.get_coordinates(shapely.centroid(
                              np.where(shapely.is_empty(clipped),
-                                      scope.atoms["cell"].to_numpy()[idx], clipped))))
+                                      scope.atoms["cell"].to_numpy()[idx], clipped))),
+                         compound=compound)
     return adj, metis, units
 
 

@@ -69,3 +69,21 @@ def test_reports_of_another_region_do_not_exist(client: TestClient, session: Ses
     viewer = _auth(session, role="viewer", region=community)
     assert client.get(f"/api/v1/plans/{plan}/report", headers=viewer).status_code == 403
     assert client.get(f"/api/v1/plans/{plan}/report").status_code == 401
+
+
+def test_plan_options_reach_the_report(client: TestClient, session: Session) -> None:
+    community, _, _ = make_lattice(session)
+    planner = _auth(session, region=community)
+    body = {"kind": "balance", "scope": community, "barriers": True,
+            "weights": {"events_per_month": 1, "special": 2, "area_ha": 1}}
+    res = client.post("/api/v1/plans", json=body, headers=planner)
+    assert res.status_code == 201, res.text
+    sheet = client.get(f"/api/v1/plans/{res.json()['id']}/report", headers=planner).json()
+    assert sheet["options"]["barriers"] is True
+    assert sheet["options"]["weights"] == {"events_per_month": 1.0, "special": 2.0,
+                                           "area_ha": 1.0}
+    page = client.get(f"/map/plans/{res.json()['id']}/report", headers=planner).text
+    assert "2.0 × 特殊人群人数" in page and "铁路" in page
+    bad = client.post("/api/v1/plans", json={**body, "weights": {"special": -1}},
+                      headers=planner)
+    assert bad.status_code == 422

@@ -6,11 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shapely
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis import plans
-from gis.plans import atoms, load, shaping
+from gis.plans import atoms, load, partition, shaping
 
 DEMO_SUBDISTRICT = "320706013000"
 
@@ -104,3 +106,33 @@ def test_weighted_plan_records_its_weights(demo_session: Session) -> None:
                              created_by="t", weights=load.SUGGESTED)
     assert plan.params["weights"] == load.SUGGESTED.model_dump()
     assert not_one_polygon(demo_session, plan.id) == []
+
+
+def _path(n: int) -> sparse.csr_matrix:
+    """A path graph 0-1-…-(n-1) with unit shared boundaries."""
+    i = np.arange(n - 1)
+    return sparse.csr_matrix((np.ones(2 * (n - 1)), (np.r_[i, i + 1], np.r_[i + 1, i])),
+                             shape=(n, n))
+
+
+def test_a_split_compound_is_made_whole_when_the_range_allows() -> None:
+    compound = np.array([None, "甲小区", "甲小区", None], dtype=object)
+    h = np.array([2, 2, 2, 2])
+    labels = partition.keep_compounds(np.array([0, 0, 1, 1]), _path(4), h, compound, (1, 10))
+    assert labels.tolist() == [0, 0, 0, 1]
+    # 4-4 would become 6-2: out of a 4-4 range, so the compound stays split
+    kept = partition.keep_compounds(np.array([0, 0, 1, 1]), _path(4), h, compound, (4, 4))
+    assert kept.tolist() == [0, 0, 1, 1]
+
+
+def test_a_compound_move_never_cuts_a_part_in_two() -> None:
+    # moving node 1 (the compound's piece in part 1) would leave part 1 as 0 and 2, apart
+    compound = np.array([None, "乙小区", None, "乙小区", "乙小区"], dtype=object)
+    labels = np.array([1, 1, 1, 0, 0])
+    out = partition.keep_compounds(labels, _path(5), np.ones(5), compound, (0, 100))
+    assert out.tolist() == [1, 1, 1, 0, 0]
+    # once node 2 belongs to part 0 as well, node 1 may join: both parts stay in one piece
+    out = partition.keep_compounds(np.array([1, 1, 0, 0, 0]), _path(5), np.ones(5), compound,
+                                   (0, 100))
+    assert out.tolist() == [1, 0, 0, 0, 0]
+    assert all(connected_components(_path(5)[out == k][:, out == k])[0] == 1 for k in (0, 1))
