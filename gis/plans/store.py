@@ -137,11 +137,14 @@ def get_plan_in_scope(session: Session, plan_id: int, scope: str | None) -> Plan
 
 
 def list_plan_grids(session: Session, plan_id: int) -> gpd.GeoDataFrame:
-    """Proposed grids of a plan (EPSG:4490) with residents, buildings and the kept grid's code."""
+    """Proposed grids of a plan (EPSG:4490) with residents, buildings and the kept grid's code;
+    a grid of one polygon (every drafted grid: gis.plans.shaping) comes out as a Polygon."""
     return frame_from_sql(session, """
         SELECT pg.id, pg.seq, pg.name, pg.community_code, pg.kind, pg.households,
                COALESCE(sum(b.residents), 0)::int AS residents, count(pb.building_id) AS buildings,
-               pg.compactness, pg.flag, pg.source_grid_id, g.code AS source_grid_code, pg.geom
+               pg.compactness, pg.flag, pg.source_grid_id, g.code AS source_grid_code,
+               CASE WHEN ST_NumGeometries(pg.geom) = 1 THEN ST_GeometryN(pg.geom, 1)
+                    ELSE pg.geom END AS geom
         FROM plan_grid pg
         LEFT JOIN plan_building pb ON pb.plan_grid_id = pg.id
         LEFT JOIN building b ON b.id = pb.building_id

@@ -29,6 +29,9 @@ def test_report_json_xlsx_page_and_compare(client: TestClient, session: Session)
     community, _, _ = make_lattice(session)
     planner = _auth(session, region=community)
     a, b = _plan(client, planner, community), _plan(client, planner, community, "merge")
+    kinds = {f["geometry"]["type"] for f in client.get(
+        f"/api/v1/plans/{a}", headers=planner).json()["grids"]["features"]}
+    assert kinds == {"Polygon"}  # one polygon per planned grid, also on the way out
     sheet = client.get(f"/api/v1/plans/{a}/report", headers=planner)
     assert sheet.status_code == 200, sheet.text
     body = sheet.json()
