@@ -43,7 +43,12 @@ GRID_ATTRS = (Attribute("code", "网格编码"), Attribute("households", "户数
 
 def flag_label(flags: pd.Series) -> pd.Series:
     """``不连片：网格被分成几块 (noncontiguous)`` for each flag (NA stays NA)."""
-    return flags.map(FLAG_LABELS).fillna(flags) + " (" + flags + ")"
+    # only the flagged rows are joined: with pyarrow strings an all-NA column cannot be added
+    out = pd.Series(None, index=flags.index, dtype=object)
+    named = flags.notna().to_numpy(dtype=bool)
+    text = flags[named].astype(str)
+    out[named] = text.map(FLAG_LABELS).fillna(text) + " (" + text + ")"
+    return out
 
 
 class SyncViews(MacroElement):

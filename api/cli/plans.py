@@ -19,33 +19,37 @@ plan_app = typer.Typer(help="Grid plans: balance, 多格合一 merge, review, ap
 Scope = Annotated[str, typer.Option(help="community or subdistrict code (12 digits)")]
 MinH = Annotated[int | None, typer.Option(help="residential minimum households (300)")]
 MaxH = Annotated[int | None, typer.Option(help="residential maximum households (500)")]
+Barriers = Annotated[bool, typer.Option(help="roads wider than a lane, railways and water "
+                                             "part grids")]
 ACTOR = "cli"
 
 
 def _draw(kind: str, scope: str, themes: tuple[str, ...], min_h: int | None,
-          max_h: int | None) -> None:
+          max_h: int | None, barriers: bool = False) -> None:
     used = household_rules.rules_with(household_rules.rules_from(get_settings()),
                                       residential_min=min_h, residential_max=max_h)
     with session() as s:
         plan = plans.create_plan(s, kind=kind, scope_code=scope, created_by=ACTOR,
-                                 themes=themes, rules=used)
+                                 themes=themes, rules=used, barriers=barriers)
         _print(plans.plan_report(s, plan.id))
 
 
 @plan_app.command("balance")
-def balance(scope: Scope, min_households: MinH = None, max_households: MaxH = None) -> None:
+def balance(scope: Scope, min_households: MinH = None, max_households: MaxH = None,
+            barriers: Barriers = False) -> None:
     """Draw a plan that splits oversized and merges undersized grids, changing little else."""
-    _draw("balance", scope, (), min_households, max_households)
+    _draw("balance", scope, (), min_households, max_households, barriers)
 
 
 @plan_app.command("merge")
 def merge(scope: Scope,
           themes: Annotated[str, typer.Option(help="comma-separated thematic layers")] =
           "party,security,civil",
-          min_households: MinH = None, max_households: MaxH = None) -> None:
+          min_households: MinH = None, max_households: MaxH = None,
+          barriers: Barriers = False) -> None:
     """Draw a unified layer (多格合一) from the thematic layers."""
     chosen = tuple(t.strip() for t in themes.split(",") if t.strip())
-    _draw("merge", scope, chosen, min_households, max_households)
+    _draw("merge", scope, chosen, min_households, max_households, barriers)
 
 
 @plan_app.command("show")

@@ -20,6 +20,7 @@ from api.routes import (
             maps,
             ogc,
             open311,
+            plan_reports,
             plans,
             qa,
             regions,
@@ -28,8 +29,10 @@ from api.routes import (
             workers,
 )
 
-# grid_load before the grids router: /grids/load must not match /grids/{code}
-ROUTERS: list[APIRouter] = [health.router, grid_load.router, qa.router, plans.router]
+# grid_load before the grids router: /grids/load must not match /grids/{code}; plan_reports
+# before plans: /plans/compare must not match /plans/{plan_id}
+ROUTERS: list[APIRouter] = [health.router, grid_load.router, qa.router, plan_reports.router,
+                            plans.router]
 ROUTERS += [regions.router, grids.router, buildings.router, facilities.router,
             workers.router, residents.router, ogc.router]
 ROUTERS += [locate.router, geocode.router, events.router, open311.router,

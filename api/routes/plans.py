@@ -18,6 +18,7 @@ from api.schemas.plans import AppliedPlan, PlanReport
 from gis import plans
 from gis.core import frames
 from gis.grids import household_rules
+from gis.plans.load import LoadWeights
 from layers import workbench as workbench_layers
 
 PageScope = Annotated[str | None, Query(pattern=r"^[0-9]{12}$",
@@ -39,6 +40,11 @@ class PlanRequest(BaseModel):
     rural_min: int | None = None
     rural_max: int | None = None
     seed: int = 0
+    barriers: bool = Field(False, description="roads wider than a lane, railways and water "
+                                              "part grids (no grid crosses them)")
+    weights: LoadWeights | None = Field(None, description="load beyond households: events a "
+                                                          "month, special groups, area (see "
+                                                          "README: 网格负荷权重)")
 
 
 @router.post("/api/v1/plans", status_code=201, response_model=PlanReport, responses=errors(404),
@@ -53,7 +59,8 @@ def create_plan(body: PlanRequest, session: SessionDep, caller: PlannerDep,
                                       rural_min=body.rural_min, rural_max=body.rural_max)
     plan = plans.create_plan(session, kind=body.kind, scope_code=body.scope,
                              created_by=caller.name, themes=body.themes, rules=used,
-                             seed=body.seed, scope=caller.scope)
+                             seed=body.seed, scope=caller.scope, barriers=body.barriers,
+                             weights=body.weights)
     set_etag(response, plan.version)
     return plans.plan_report(session, plan.id)
 

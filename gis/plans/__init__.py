@@ -28,6 +28,7 @@ from gis.plans import (
     changes,
     history,
     listing,
+    load,
     lock,
     merge,
     staffing,
@@ -41,19 +42,24 @@ DEFAULT_THEMES = ("party", "security", "civil")
 
 def create_plan(session: Session, *, kind: str, scope_code: str, created_by: str,
                 themes: Sequence[str] = (), rules: LoadRules | None = None, seed: int = 0,
-                segment_m: float | None = cells.SEGMENT_M, scope: str | None = None) -> Plan:
+                segment_m: float | None = cells.SEGMENT_M, scope: str | None = None,
+                barriers: bool = False, weights: load.LoadWeights | None = None) -> Plan:
     """Draft and store a ``balance`` or ``merge`` plan for community/subdistrict ``scope_code``.
 
     ``themes`` (merge only, default party/security/civil) are the thematic layers merged;
     ``rules`` default to the built-in ones (callers pass ``household_rules.rules_from``).
     ``scope`` is the caller's region: a plan must lie inside it (check_plan_scope).
+    ``barriers``: roads wider than a lane and railways part grids like water (atoms.load_scope);
+    ``weights``: the load beyond households (gis.plans.load; default households only).
     """
     check_plan_scope(scope_code, scope)
     if kind not in KINDS:
         raise InvalidInput(f"unknown plan kind '{kind}': use balance or merge")
     rules = rules or rules_with()
     chosen = tuple(themes or DEFAULT_THEMES) if kind == "merge" else ()
-    area = atoms.load_scope(session, scope_code, themes=chosen, segment_m=segment_m)
+    area = atoms.load_scope(session, scope_code, themes=chosen, segment_m=segment_m,
+                            barriers=barriers)
+    load.attach_load(session, area, weights)
     if area.atoms.empty:
         raise InvalidInput(f"no buildings in {scope_code}: a plan is drawn from buildings")
     if kind == "balance":
@@ -62,7 +68,8 @@ def create_plan(session: Session, *, kind: str, scope_code: str, created_by: str
         draft = merge.plan_merge(area, rules, seed=seed)
     return store.save_draft(session, draft, created_by=created_by, rules=rules,
                             params={"themes": list(chosen), "seed": seed,
-                                    "segment_m": segment_m})
+                                    "segment_m": segment_m, "barriers": barriers,
+                                    "weights": (weights or load.LoadWeights()).model_dump()})
 
 
 def check_plan_scope(scope_code: str, scope: str | None) -> None:

@@ -101,14 +101,44 @@ def load_water(session: Session, area: BaseGeometry) -> BaseGeometry | None:
     return None if frame.empty else shapely.union_all(frame.geometry.to_numpy())
 
 
+BARRIER_ROADS = ("main", "secondary", "primary", "trunk", "motorway", "railway", "rail")
+"""road_edge kinds wider than a lane (and railways): barriers when the planner asks."""
+BARRIER_HALF_WIDTH_M = 1.0
+"""Barrier lines are widened by this (m) each side so they cut the cells they cross."""
+
+
+def load_barriers(session: Session, area: BaseGeometry) -> BaseGeometry | None:
+    """Roads wider than a lane and railways (BARRIER_ROADS) meeting ``area``, as lines in
+    EPSG:4490, or None."""
+    frame = frame_from_sql(session, "SELECT geom FROM road_edge WHERE kind = ANY(:kinds) "
+                           "AND geom && ST_GeomFromEWKB(:box)",
+                           {"box": _envelope_ewkb(area), "kinds": list(BARRIER_ROADS)})
+    return None if frame.empty else shapely.union_all(frame.geometry.to_numpy())
+
+
+def _barrier(session: Session, area: BaseGeometry, epsg: int, water: BaseGeometry | None,
+             roads: bool) -> BaseGeometry | None:
+    """Water, and with ``roads`` the barrier roads widened, in metric CRS ``epsg``."""
+    parts = [] if water is None else [gpd.GeoSeries([water], crs=4490).to_crs(epsg)[0]]
+    lines = load_barriers(session, area) if roads else None
+    if lines is not None:
+        metric = gpd.GeoSeries([lines], crs=4490).to_crs(epsg)[0]
+        parts.append(shapely.buffer(metric, BARRIER_HALF_WIDTH_M, cap_style="flat"))
+    return shapely.union_all(parts) if parts else None
+
+
 def _envelope_ewkb(geom: shapely.Geometry) -> bytes:
     return shapely.to_wkb(shapely.set_srid(shapely.envelope(geom), 4490), include_srid=True)
 
 
 def load_scope(session: Session, scope_code: str, *, themes: tuple[str, ...] = (),
                segment_m: float | None = cells.SEGMENT_M,
-               only: list[str] | None = None) -> Scope:
-    """Communities, grids (unified and ``themes``), atoms with cells and their adjacency.
+               only: list[str] | None = None, barriers: bool = False) -> Scope:
+    """Communities, grids (unified and ``themes``), atoms with cells and their adjacency;
+    each atom's ``load`` is its households (gis.plans.load weighs more).
+
+    ``barriers``: roads wider than a lane and railways cut the cells like water does, so
+    buildings across them are not adjacent and no grid crosses them.
 
     ``only``: keep just these communities of the scope. Cells never cross a community
     (attach_cells), and the metric CRS and water are still those of the whole scope, so
@@ -119,7 +149,8 @@ def load_scope(session: Session, scope_code: str, *, themes: tuple[str, ...] = (
                            f"got {', '.join(sorted(unknown))}")
     communities = load_communities(session, scope_code)
     epsg = crs.metric_epsg_of(communities.total_bounds)
-    water = load_water(session, communities.geometry.union_all())
+    outline = communities.geometry.union_all()
+    water = _barrier(session, outline, epsg, load_water(session, outline), barriers)
     if only is not None:
         communities = communities[communities["code"].isin(only)]
     codes = communities["code"].tolist()
@@ -128,7 +159,8 @@ def load_scope(session: Session, scope_code: str, *, themes: tuple[str, ...] = (
         code=scope_code, epsg=epsg, themes=themes,
         communities=_to_metric(communities, epsg), grids=_to_metric(grids, epsg),
         atoms=load_atoms(session, codes, themes).to_crs(epsg),
-        water=None if water is None else gpd.GeoSeries([water], crs=4490).to_crs(epsg)[0])
+        water=water)
+    scope.atoms["load"] = scope.atoms["households"].astype(float)
     attach_cells(scope, segment_m=segment_m)
     return scope
 

@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 
 from gis.grids.household_rules import LoadRules, grid_count
-from gis.plans import groups
+from gis.plans import groups, shaping
 from gis.plans.atoms import Scope
 from gis.plans.cells import label_pieces, pieces_per_label
 from gis.plans.draft import Draft
@@ -33,7 +33,8 @@ MAX_CUT_OFF_JOINS = 8
 def grid_table(scope: Scope, rules: LoadRules) -> pd.DataFrame:
     """Current unified grids with households, bounds, movability and status."""
     grids = scope.grids[scope.grids["theme"] == "unified"].copy()
-    totals = scope.atoms.groupby("grid_id")["households"].sum()
+    # the load (households, or weighted: gis.plans.load) is what the range bounds
+    totals = scope.atoms.groupby("grid_id")["load"].sum()
     grids["households"] = grids["id"].map(totals).fillna(0).astype(int)
     grids["bounds"] = grids["kind"].map(rules.bounds)
     grids["movable"] = ~grids["locked"] & grids["bounds"].notna()
@@ -194,11 +195,15 @@ def _partition(scope: Scope, members: pd.DataFrame, seed: int
                ) -> tuple[np.ndarray, groups.GroupResult]:
     idx = np.flatnonzero(scope.atoms["grid_id"].isin(members.index).fillna(False).to_numpy())
     bounds = members.nlargest(1, "households")["bounds"].iloc[0]
-    cells = scope.atoms["cell"].to_numpy()[idx]
-    units = groups.Units(scope.atoms["households"].to_numpy()[idx], shapely.area(cells),
-                         shapely.length(cells),
-                         shapely.get_coordinates(shapely.centroid(cells)))
-    return idx, groups.partition_group(scope.adjacency[idx][:, idx], units, bounds, seed=seed)
+    adj, metis, units = shaping.group_graph(scope, idx, _group_area(scope, members))
+    return idx, groups.partition_group(adj, units, bounds, metis_adj=metis, seed=seed)
+
+
+def _group_area(scope: Scope, group: pd.DataFrame) -> shapely.Geometry:
+    """The ground a group redraws (metric CRS): its grids inside their community, even where
+    an old one strayed over the community's edge."""
+    outline = scope.communities.set_index("code").geometry[group["community_code"].iloc[0]]
+    return shapely.intersection(shapely.union_all(group.geometry.to_numpy()), outline)
 
 
 def _redraw(draft: Draft, grids: pd.DataFrame, members: list[int], nbrs: pd.DataFrame,
@@ -232,11 +237,8 @@ def _redraw(draft: Draft, grids: pd.DataFrame, members: list[int], nbrs: pd.Data
         taken.add(extra)
         idx, result = _partition(scope, grids.loc[members], seed)
     group = grids.loc[members]
-    community = group["community_code"].iloc[0]
-    # each new grid lies inside its community, even where an old one strayed over the edge
-    outline = scope.communities.set_index("code").geometry[community]
-    area = shapely.intersection(shapely.union_all(group.geometry.to_numpy()), outline)
-    draft.add_group(idx, result, area, community, group.nlargest(1, "households")["kind"].iloc[0])
+    draft.add_group(idx, result, _group_area(scope, group), group["community_code"].iloc[0],
+                    group.nlargest(1, "households")["kind"].iloc[0])
     draft.retired.update(int(g) for g in members)
 
 

@@ -13,8 +13,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gis.plans import groups
+from gis.plans import groups, shaping
 from gis.plans.atoms import Scope
+
+ISOLATED_REASON = ("被水域或其他网格隔开、仅以一点与本网格相接的建筑群单独成网格 (buildings on "
+                   "ground touching their grid only at a point, cut off by water or other "
+                   "grids: a grid of their own, so every grid is one polygon)")
 
 
 @dataclass
@@ -43,18 +47,18 @@ class Draft:
     def add_group(self, atom_idx: np.ndarray, result: groups.GroupResult,
                   area: shapely.Geometry, community_code: str, kind: str) -> None:
         """New grids from a partitioned group, tiling ``area`` (metric CRS)."""
-        n = len(result.flags)
         if (self.part[atom_idx] >= 0).any():  # groups must never share a building
             raise RuntimeError("a building was placed in two redrawn groups")
-        cells = self.scope.atoms["cell"].to_numpy()[atom_idx]
-        polys = groups.tile_parts(cells, result.labels, area, n)
+        polys, labels, isolated = self._shapes(atom_idx, result, area)
         base = len(self.rows)
-        self.part[atom_idx] = base + result.labels
-        for i in range(n):
+        self.part[atom_idx] = base + labels
+        flags = [*result.flags, *["undersized"] * isolated]
+        reasons = [*result.reasons, *[ISOLATED_REASON] * isolated]
+        for i in range(len(polys)):
             self.rows.append({"community_code": community_code, "kind": kind,
-                              "source_grid_id": None, "flag": result.flags[i],
-                              "reason": result.reasons[i], "name": None,
-                              "geometry": polys[i]})
+                              "source_grid_id": None, "flag": flags[i],
+                              "reason": reasons[i], "name": None, "geometry": polys[i]})
+        self.cut_off += isolated
         if result.cut_off:
             self.cut_off += len(result.cut_off)
             self.notes.append(f"{community_code}: {len(result.cut_off)} 处被水域或其他网格隔开、"
@@ -62,6 +66,26 @@ class Draft:
                               f"({len(result.cut_off)} cluster(s) of buildings cut off by "
                               "water or other grids, with no adjacent grid free to join, "
                               "became grids of their own, flagged undersized)")
+
+    def _shapes(self, atom_idx: np.ndarray, result: groups.GroupResult,
+                area: shapely.Geometry) -> tuple[np.ndarray, np.ndarray, int]:
+        """(one polygon per part, part per atom, how many parts were added): the tiling made
+        one polygon each (gis.plans.shaping); a piece of ground with buildings that touches
+        no grid of the group along a boundary becomes a grid of its own, flagged; buildings
+        follow the ground their part was given (by point on surface)."""
+        n = len(result.flags)
+        cells = self.scope.atoms["cell"].to_numpy()[atom_idx]
+        polys, isolated = shaping.one_polygon(groups.tile_parts(cells, result.labels, area, n))
+        points = shapely.point_on_surface(self.scope.atoms.geometry.to_numpy()[atom_idx])
+        if isolated.size:
+            labels = shaping.relabel(points, result.labels, np.r_[polys, isolated])
+            held = np.bincount(labels, minlength=n + len(isolated))[n:] > 0
+            if (~held).any():
+                self.notes.append(f"{int((~held).sum())} 块无建筑、与相邻网格仅点接的零碎用地未划入"
+                                  "网格 (pieces of ground with no buildings touching no grid "
+                                  "along a boundary left out)")
+            polys = np.r_[polys, isolated[held]]
+        return polys, shaping.relabel(points, result.labels, polys), len(polys) - n
 
     def grids(self) -> gpd.GeoDataFrame:
         """The proposed grids (metric CRS) with households, residents and buildings."""

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from gis.core import crs, sql, vertices
 from gis.core.errors import InvalidGeometry, InvalidInput, NotFound
 from gis.models import AuditLog, Plan
-from gis.plans import atoms, groups, lock
+from gis.plans import atoms, groups, lock, shaping
 from gis.plans.refresh import refresh_plan
 from gis.plans.store import write_geometries
 
@@ -232,4 +232,8 @@ def _retile(session: Session, plan: Plan, ids: list[int], community: str) -> Non
     area = shapely.make_valid(ground.to_crs(scope.epsg).geometry.iloc[0], method="structure",
                               keep_collapsed=False)
     polys = groups.tile_parts(scope.atoms["cell"].to_numpy()[keep], labels, area, len(ids))
+    # one polygon each where that loses no ground (a piece touching no other grid along an
+    # edge stays with its grid, which refresh then flags)
+    single, isolated = shaping.one_polygon(polys)
+    polys = single if isolated.size == 0 else polys
     write_geometries(session, plan.id, ids, polys, crs=scope.epsg)

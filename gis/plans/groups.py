@@ -27,6 +27,8 @@ class Units:
     cell_area: np.ndarray
     cell_perim: np.ndarray
     xy: np.ndarray
+    compound: np.ndarray | None = None
+    """Compound (小区) name per atom (None/empty: none): kept whole where the range allows."""
 
 
 @dataclass
@@ -123,6 +125,8 @@ def _place_component(result: GroupResult, members: np.ndarray,
     count = grid_count(int(h.sum()), bounds)
     labels = _best_labels(adj, metis_adj, h, units.cell_area[members],
                           units.cell_perim[members], bounds, count.k, seed)
+    if units.compound is not None:
+        labels = partition.keep_compounds(labels, adj, h, units.compound[members], bounds)
     offset = len(result.flags)
     _, labels = np.unique(labels, return_inverse=True)
     result.labels[members] = offset + labels

@@ -16,7 +16,7 @@ import shapely
 from scipy import sparse
 
 from gis.grids.household_rules import LoadRules
-from gis.plans import groups
+from gis.plans import groups, shaping
 from gis.plans.atoms import Scope
 from gis.plans.draft import Draft
 
@@ -73,11 +73,6 @@ def _kept_area(kept: pd.DataFrame, community: str) -> shapely.Geometry:
 def _partition(draft: Draft, idx: np.ndarray, weights: sparse.csr_matrix,
                outline: shapely.Geometry, community: str, bounds: tuple[int, int], kind: str,
                seed: int) -> None:
-    scope = draft.scope
-    cells = scope.atoms["cell"].to_numpy()[idx]
-    units = groups.Units(scope.atoms["households"].to_numpy()[idx], shapely.area(cells),
-                         shapely.length(cells),
-                         shapely.get_coordinates(shapely.centroid(cells)))
-    result = groups.partition_group(scope.adjacency[idx][:, idx], units, bounds,
-                                    metis_adj=weights[idx][:, idx], seed=seed)
+    adj, metis, units = shaping.group_graph(draft.scope, idx, outline, metis_adj=weights)
+    result = groups.partition_group(adj, units, bounds, metis_adj=metis, seed=seed)
     draft.add_group(idx, result, outline, community, kind)

@@ -20,8 +20,9 @@ def load_summary(households: pd.Series, compactness: pd.Series, kinds: pd.Series
     """Grids, grids in range (of those with a range), min/max/mean households, mean PP."""
     bounds = kinds.map(rules.bounds)
     checked = bounds.notna()
-    lo = bounds[checked].map(lambda b: b[0])
-    hi = bounds[checked].map(lambda b: b[1])
+    # floats: with no checked grid the map gives an empty column of pyarrow strings (pandas 3)
+    lo = bounds[checked].map(lambda b: b[0]).astype(float)
+    hi = bounds[checked].map(lambda b: b[1]).astype(float)
     h = households[checked]
     in_range = int(((h >= lo) & (h <= hi)).sum())
     return {"grids": len(households), "checked": int(checked.sum()), "in_range": in_range,

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import pymetis
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
@@ -41,7 +42,7 @@ def metis_parts(adj: sparse.csr_matrix, households: np.ndarray, k: int, *,
         return np.zeros(n, dtype=np.int64)
     k = min(k, n)
     # a building without households still weighs a little, so METIS spreads them too
-    vweights = (np.asarray(households, dtype=np.int64) * 10 + 1).tolist()
+    vweights = (np.rint(np.asarray(households, dtype=float) * 10).astype(np.int64) + 1).tolist()
     eweights = np.maximum(1, np.rint(adj.data)).astype(np.int64).tolist()
     options = pymetis.Options(seed=seed, contig=1)  # contiguous parts
     graph = pymetis.CSRAdjacency(adj.indptr.tolist(), adj.indices.tolist())
@@ -84,6 +85,52 @@ def make_contiguous(labels: np.ndarray, adj: sparse.csr_matrix,
         move = stray[frag] & (target[frag] >= 0)
         labels[move] = target[frag[move]]
     return labels
+
+
+def keep_compounds(labels: np.ndarray, adj: sparse.csr_matrix, households: np.ndarray,
+                   compound: np.ndarray, bounds: Bounds) -> np.ndarray:
+    """Make split compounds (小区) whole where the range allows: each piece of a compound
+    outside the part holding most of its households joins that part when the total range
+    violation does not grow and both parts stay contiguous in ``adj``."""
+    labels = labels.copy()
+    text = pd.Series(compound, dtype=object).fillna("").astype(str).to_numpy()
+    named = text != ""
+    names = text[named]
+    for name in np.unique(names):  # a few compounds per group
+        members = np.flatnonzero(named)[names == name]
+        if np.unique(labels[members]).size < 2:
+            continue
+        weight = np.bincount(labels[members], weights=households[members] + 1e-6)
+        main = int(np.argmax(weight))
+        for part in np.unique(labels[members]):
+            move = members[labels[members] == part]
+            if part != main and _better_whole(labels, move, int(part), main, adj, households,
+                                              bounds):
+                labels[move] = main
+    return labels
+
+
+def _better_whole(labels: np.ndarray, move: np.ndarray, part: int, main: int,
+                  adj: sparse.csr_matrix, households: np.ndarray, bounds: Bounds) -> bool:
+    """Whether moving atoms ``move`` from ``part`` to ``main`` keeps the range violation
+    and both parts' contiguity."""
+    h = np.asarray(households, dtype=float)
+    before = np.array([h[labels == part].sum(), h[labels == main].sum()])
+    moved = h[move].sum()
+    after = before + np.array([-moved, moved])
+    if np.sum(violation(after, bounds)) > np.sum(violation(before, bounds)):
+        return False
+    trial = labels.copy()
+    trial[move] = main
+    return all(_connected(np.flatnonzero(trial == lab), adj) for lab in (part, main))
+
+
+def _connected(nodes: np.ndarray, adj: sparse.csr_matrix) -> bool:
+    """Whether ``nodes`` form one piece of ``adj`` (none: trivially)."""
+    if nodes.size <= 1:
+        return True
+    n_comp, _ = connected_components(adj[nodes][:, nodes], directed=False)
+    return bool(n_comp == 1)
 
 
 @dataclass

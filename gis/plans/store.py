@@ -82,16 +82,20 @@ def _copy_grids(session: Session, plan_id: int, grids: gpd.GeoDataFrame) -> np.n
         "flag": out["flag"], "source_grid_id": out["source_grid_id"], "geom": list(geoms)})
     copy_frame(session, frame, "plan_grid")
     # kept grids keep their stored shape exactly; new ones are clipped to the stored community
-    # outline (the metric round trip moves edges by millimetres)
+    # outline (the metric round trip moves edges by millimetres) and lose the crumbs (< 1 m²)
+    # that round trip and clip can leave: one polygon per grid (gis.plans.shaping)
     session.execute(text("""
         UPDATE plan_grid pg SET geom = g.geom FROM grid g
         WHERE pg.plan_id = :p AND g.id = pg.source_grid_id"""), {"p": plan_id})
     session.execute(text("""
         UPDATE plan_grid pg
-        SET geom = ST_Multi(ST_CollectionExtract(ST_Intersection(pg.geom, r.geom), 3))
+        SET geom = COALESCE((SELECT ST_Multi(ST_Union(d.geom)) FROM ST_Dump(ST_CollectionExtract(
+                       CASE WHEN ST_CoveredBy(pg.geom, r.geom) THEN pg.geom
+                            ELSE ST_Intersection(pg.geom, r.geom) END, 3)) d
+                   WHERE ST_Area(d.geom::geography) >= :crumb), pg.geom)
         FROM region r
         WHERE pg.plan_id = :p AND pg.source_grid_id IS NULL AND r.code = pg.community_code
-          AND NOT ST_CoveredBy(pg.geom, r.geom)"""), {"p": plan_id})
+        """), {"p": plan_id, "crumb": MIN_PART_M2})
     rows = session.execute(text("SELECT id, seq FROM plan_grid WHERE plan_id = :p ORDER BY seq"),
                            {"p": plan_id}).all()
     return np.array([r.id for r in rows], dtype=np.int64)
@@ -133,11 +137,14 @@ def get_plan_in_scope(session: Session, plan_id: int, scope: str | None) -> Plan
 
 
 def list_plan_grids(session: Session, plan_id: int) -> gpd.GeoDataFrame:
-    """Proposed grids of a plan (EPSG:4490) with residents, buildings and the kept grid's code."""
+    """Proposed grids of a plan (EPSG:4490) with residents, buildings and the kept grid's code;
+    a grid of one polygon (every drafted grid: gis.plans.shaping) comes out as a Polygon."""
     return frame_from_sql(session, """
         SELECT pg.id, pg.seq, pg.name, pg.community_code, pg.kind, pg.households,
                COALESCE(sum(b.residents), 0)::int AS residents, count(pb.building_id) AS buildings,
-               pg.compactness, pg.flag, pg.source_grid_id, g.code AS source_grid_code, pg.geom
+               pg.compactness, pg.flag, pg.source_grid_id, g.code AS source_grid_code,
+               CASE WHEN ST_NumGeometries(pg.geom) = 1 THEN ST_GeometryN(pg.geom, 1)
+                    ELSE pg.geom END AS geom
         FROM plan_grid pg
         LEFT JOIN plan_building pb ON pb.plan_grid_id = pg.id
         LEFT JOIN building b ON b.id = pb.building_id
@@ -228,8 +235,11 @@ def write_geometries(session: Session, plan_id: int, ids: list[int],
             for g in out]
     session.execute(text("""
         UPDATE plan_grid pg
-        SET geom = ST_Multi(ST_CollectionExtract(ST_Intersection(x.geom, r.geom), 3))
+        SET geom = COALESCE((SELECT ST_Multi(ST_Union(d.geom)) FROM ST_Dump(ST_CollectionExtract(
+                       ST_Intersection(x.geom, r.geom), 3)) d
+                   WHERE ST_Area(d.geom::geography) >= :crumb),
+                   ST_Multi(ST_CollectionExtract(ST_Intersection(x.geom, r.geom), 3)))
         FROM unnest(CAST(:ids AS int[]), CAST(:wkbs AS bytea[])) AS u(id, wkb)
         CROSS JOIN LATERAL (SELECT ST_GeomFromEWKB(u.wkb) AS geom) x, region r
         WHERE pg.plan_id = :p AND pg.id = u.id AND r.code = pg.community_code"""),
-        {"p": plan_id, "ids": list(ids), "wkbs": wkbs})
+        {"p": plan_id, "ids": list(ids), "wkbs": wkbs, "crumb": MIN_PART_M2})

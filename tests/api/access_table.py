@@ -314,6 +314,7 @@ TABLE: dict[tuple[str, str], list[Case]] = {
                                Case("console", roles=INTAKE)],
     ("GET", "/map/dispatch/case"): [Case(roles=INTAKE, single=True,
                                          query=lambda w, s: {"event": s.event})],
+    ("GET", "/map/plans/{plan_id}/report"): [Case(roles=PLANNER, single=True, path=_plan)],
     ("GET", "/map/dispatch/list"): [Case(roles=INTAKE,
                                          query=lambda w, s: {"grid": s.grid})],
     # buildings, households, residents, geocoding: any key, its region only
@@ -389,6 +390,11 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("POST", f"{API}/plans"): [Case(roles=PLANNER, single=True, json=lambda w, s: {
         "kind": "balance", "scope": s.community})],
     ("GET", f"{API}/plans/{{plan_id}}"): [Case(roles=READERS, single=True, path=_plan)],
+    ("GET", f"{API}/plans/{{plan_id}}/report"): [Case(roles=PLANNER, single=True, path=_plan)],
+    ("GET", f"{API}/plans/{{plan_id}}/report.xlsx"): [
+        Case(roles=PLANNER, single=True, path=_plan, check="none")],
+    ("GET", f"{API}/plans/compare"): [Case(roles=PLANNER, single=True, query=lambda w, s: {
+        "a": w.plan(s), "b": w.plan(s)})],
     ("POST", f"{API}/plans/{{plan_id}}/edits"): [
         Case(roles=PLANNER, single=True, path=_plan, json=lambda w, s: w.split_edit(s))],
     ("POST", f"{API}/plans/{{plan_id}}/undo"): [Case(
