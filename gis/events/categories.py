@@ -6,6 +6,7 @@ limit is the hours from report to closure before an event counts as overdue (超
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -40,3 +41,34 @@ BY_CODE: Final[dict[str, Category]] = {c.code: c for c in CATEGORIES}
 def get_category(code: str) -> Category | None:
     """The category with ``code``, or None when the code is unknown."""
     return BY_CODE.get(code)
+
+
+CATEGORY_LABELS: Final[dict[str, str]] = {c.code: c.label_zh for c in CATEGORIES}
+CHANNEL_LABELS: Final[dict[str, str]] = {
+    # the codes of gis.models.events.EVENT_CHANNELS
+    "12345": "12345热线", "patrol": "网格巡查", "resident_app": "居民随手拍",
+    "city_management": "数字城管", "open311": "Open311接口", "other": "其他",
+}
+
+
+def code_from_name(value: str, labels: Mapping[str, str]) -> str:
+    """The code ``value`` names: a code of ``labels`` as it is, or the code whose Chinese label
+    ``value`` is (surrounding blanks ignored); anything else unchanged, for the caller's check
+    to refuse with the list of valid codes. The API keeps codes; people may type names."""
+    text = value.strip()
+    if text in labels:
+        return text
+    for code, label in labels.items():
+        if label == text:
+            return code
+    return value
+
+
+def category_code(value: str) -> str:
+    """A category code from its code or Chinese name (环境卫生 -> sanitation)."""
+    return code_from_name(value, CATEGORY_LABELS)
+
+
+def channel_code(value: str) -> str:
+    """A channel code from its code or Chinese name (网格巡查 -> patrol)."""
+    return code_from_name(value, CHANNEL_LABELS)

@@ -30,7 +30,10 @@ def list_events(session: Session, *, status: str | None = None, category: str | 
                 limit: int | None = 100, offset: int = 0, reveal: bool = False,
                 scope: str | None = None, actor: str = "anonymous") -> gpd.GeoDataFrame:
     """Events (newest first) as a GeoDataFrame in EPSG:4490; personal data masked unless
-    ``reveal`` (audited); only those inside region ``scope`` (the caller's) when given."""
+    ``reveal`` (audited); only those inside region ``scope`` (the caller's) when given.
+    ``status`` and ``category`` are codes or their Chinese names (受理, 环境卫生)."""
+    status = None if status is None else workflow.state_code(status)
+    category = None if category is None else categories.category_code(category)
     if status is not None and status not in workflow.STATE_LABELS:
         raise InvalidInput(f"unknown status '{status}'; valid: "
                            f"{', '.join(workflow.STATE_LABELS)}")
