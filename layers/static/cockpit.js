@@ -21,7 +21,7 @@
     function number(v, digits) {
         return v === null || v === undefined ? '—' : Number(v).toFixed(digits || 0);
     }
-    function percent(v) { return v === null || v === undefined ? '—' : (v * 100).toFixed(1) + ' %'; }
+    function percent(v) { return v === null || v === undefined ? '—' : (v * 100).toFixed(2) + ' %'; }
     function colorOf(item) {
         if (!item || item.on_time_rate === null || item.on_time_rate === undefined) {
             return NONE_COLOR;
@@ -106,7 +106,7 @@
         ['closed', '已结案', function (t) { return number(t.closed) + ' 件'; }],
         ['on_time_rate', '按期结案率', function (t) { return percent(t.on_time_rate); }],
         ['mean_hours_to_close', '平均结案时长', function (t) {
-            return t.mean_hours_to_close === null ? '—' : number(t.mean_hours_to_close, 1) + ' 小时';
+            return t.mean_hours_to_close === null ? '—' : number(t.mean_hours_to_close, 2) + ' 小时';
         }],
         ['satisfaction_rate', '满意率', function (t) { return percent(t.satisfaction_rate); }],
         ['overdue', '超期', function (t) { return number(t.overdue) + ' 件'; }],
