@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from anyio import to_thread
 from fastapi import Depends, FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 
 from api import deps, errors
 from api.bodylimit import BodySizeLimit
@@ -15,6 +16,10 @@ from api.routes import ROUTERS
 from api.schemas.common import errors as error_answers
 from gis.core import db
 from gis.core.settings import Settings, get_settings
+
+
+GZIP_MIN_BYTES = 1024
+"""Answers smaller than this leave uncompressed (gzip's header would outweigh the saving)."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -44,6 +49,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limits = RateLimits(settings)
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes,
                        max_upload_bytes=settings.max_upload_bytes)
+    # outermost: pages, GeoJSON, tiles and static assets leave gzip-compressed when the
+    # browser asks (Accept-Encoding); streamed bodies are compressed chunk by chunk, and
+    # ETags (plan versions for If-Match, not byte hashes) stay as they are
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=6)
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -25,7 +25,8 @@ def test_cockpit_page_loads_echarts_and_its_script_offline(demo_client, demo_ses
                 "/static/gridmap/cockpit.css"):
         assert url in page.text
         assert demo_client.get(url).status_code == 200
-    assert "开始日期" in page.text and "导出Excel" in page.text and 'aria-current="page"' in page.text
+    assert "开始日期" in page.text and "导出Excel" in page.text
+    assert 'aria-current="page"' in page.text
     assert demo_client.get("/map/cockpit", follow_redirects=False).status_code in (303, 401)
 
 
@@ -88,3 +89,13 @@ def test_excel_export_is_refused_outside_the_region(demo_client, demo_session):
     answer = demo_client.get("/map/cockpit/export.xlsx", params={"region": SOUTH},
                              headers=north)
     assert answer.status_code == 403
+
+
+def test_pages_and_assets_leave_gzip_compressed(demo_client, demo_session):
+    auth = _auth(demo_session)
+    for url in ("/map/cockpit", "/static/vendor/echarts/echarts.min.js", "/api/v1/regions"):
+        answer = demo_client.get(url, headers={**auth, "Accept-Encoding": "gzip"})
+        assert answer.status_code == 200 and answer.headers["content-encoding"] == "gzip", url
+        assert int(answer.num_bytes_downloaded) < len(answer.content), url
+    plain = demo_client.get("/map/cockpit", headers={**auth, "Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and "数字驾驶舱" in plain.text
