@@ -127,6 +127,7 @@
     function drill(item) {
         if (!item.unit_code || state.path.length >= 2) { return false; }
         state.path.push({code: item.unit_code, name: unitName(item)});
+        document.querySelector('.gm-cockpit').scrollTop = 0;
         showCrumbs();
         load();
         return true;
@@ -184,7 +185,9 @@
             onEachFeature: function (f, layer) {
                 var item = byCode[f.properties.code];
                 var name = f.properties.name || f.properties.code;
-                layer.bindTooltip(name, {sticky: true});
+                layer.bindTooltip(name + '\n' + number(item ? item.events : 0) + ' 件',
+                                  {permanent: true, direction: 'center',
+                                   className: 'gm-cockpit-label'});
                 layer.on('click', function () {
                     if (!(item && drill(item))) {
                         layer.bindPopup(popupHtml(name, item)).openPopup();
