@@ -17,7 +17,6 @@ from api.schemas.common import errors as error_answers
 from gis.core import db
 from gis.core.settings import Settings, get_settings
 
-
 GZIP_MIN_BYTES = 1024
 """Answers smaller than this leave uncompressed (gzip's header would outweigh the saving)."""
 
