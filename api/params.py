@@ -23,8 +23,9 @@ class KpiQuery:
 
     level: Annotated[str, Query(description="grid, community or subdistrict")] = "grid"
     region: Annotated[str | None, Query(
-        max_length=12, description="a region code (街道 or 社区): only its events count "
-                                   "(inside the caller's region)")] = None
+        pattern=r"^[0-9]{12}$", examples=["320706013001"],
+        description="a 12-digit region code (街道 or 社区): only its events count (inside the "
+                    "caller's region)")] = None
     start: Annotated[date | None, Query(alias="from", description="first day (default: 30 "
                                                                   "days ago)")] = None
     end: Annotated[date | None, Query(alias="to", description="last day (default: today)")

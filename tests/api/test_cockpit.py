@@ -53,6 +53,9 @@ def test_a_scoped_key_reads_its_own_part_of_a_larger_region(demo_client, demo_se
     assert refused.status_code == 403
     bad = demo_client.get("/api/v1/kpis", params={"trend": "month"}, headers=north)
     assert bad.status_code == 422 and "day, week" in bad.json()["detail"]
+    for region in ("%_", "", "3207"):  # a pattern or a part is no region code
+        answer = demo_client.get("/api/v1/kpis", params={"region": region}, headers=north)
+        assert answer.status_code == 422, region
 
 
 @pytest.mark.parametrize("level, region", [("community", None), ("grid", SOUTH)])
