@@ -23,10 +23,12 @@ VECTORGRID := layers/static/vendor/node_modules/leaflet.vectorgrid/dist/Leaflet.
 # these needs a build step, and swagger-ui-dist's @scarf/scarf postinstall would phone home
 SWAGGER_UI := layers/static/vendor/node_modules/swagger-ui-dist/swagger-ui-bundle.js
 REDOC := layers/static/vendor/node_modules/redoc/bundles/redoc.standalone.js
-NPM_ASSETS := $(DRAW) $(VECTORGRID) $(SWAGGER_UI) $(REDOC)
+# Apache ECharts (the 数字驾驶舱's charts on /map/cockpit): same folder, same command
+ECHARTS := layers/static/vendor/node_modules/echarts/dist/echarts.min.js
+NPM_ASSETS := $(DRAW) $(VECTORGRID) $(SWAGGER_UI) $(REDOC) $(ECHARTS)
 $(NPM_ASSETS) &:
 	npm install --prefix layers/static/vendor --no-audit --no-fund --no-save --ignore-scripts \
-		leaflet-draw@1.0.4 leaflet.vectorgrid@1.3.0 swagger-ui-dist@5.35.0 redoc@2.5.4
+		leaflet-draw@1.0.4 leaflet.vectorgrid@1.3.0 swagger-ui-dist@5.35.0 redoc@2.5.4 echarts@6.0.0
 
 install: sysdeps $(BIN)/.installed $(NPM_ASSETS)
 

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from anyio import to_thread
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 
 from api import deps, errors
 from api.bodylimit import BodySizeLimit
@@ -16,6 +17,9 @@ from api.routes import ROUTERS
 from api.schemas.common import errors as error_answers
 from gis.core import db
 from gis.core.settings import Settings, get_settings
+
+GZIP_MIN_BYTES = 1024
+"""Answers smaller than this leave uncompressed (gzip's header would outweigh the saving)."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -49,6 +53,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "HEAD"], allow_headers=["Authorization"],
                            expose_headers=["ETag", "Content-Crs"])
+    # outermost: pages, GeoJSON, tiles and static assets leave gzip-compressed when the
+    # browser asks (Accept-Encoding); streamed bodies are compressed chunk by chunk, and
+    # ETags (plan versions for If-Match, not byte hashes) stay as they are
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=6)
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -12,6 +12,8 @@ and geojson-vt, ISC), see ``VECTORGRID_DIR``. The API pages ``/docs`` and ``/red
 UI (npm ``swagger-ui-dist``, Apache-2.0) and ReDoc (npm ``redoc``, its self-contained
 ``bundles/redoc.standalone.js``, MIT) from the same npm command and folder (``SWAGGER_UI_DIR``,
 ``REDOC_DIR``): the CDN copies FastAPI links by default leave both pages blank on an intranet.
+The 数字驾驶舱 draws its charts with Apache ECharts (npm ``echarts``, Apache-2.0, its
+``dist/echarts.min.js``; ``ECHARTS_DIR``), from the same command and folder.
 ReDoc's bundle is served as ``redoc_bundle()`` makes it, without its one outside request.
 ``make_offline`` points every folium element's ``default_js``/``default_css`` at gridmap's
 own URLs and refuses a link it has no copy of.
@@ -49,6 +51,9 @@ SWAGGER_UI_DIR = NODE_MODULES / "swagger-ui-dist"
 """Where the same npm command's ``swagger-ui-dist@5.35.0`` puts Swagger UI."""
 REDOC_DIR = NODE_MODULES / "redoc" / "bundles"
 """Where the same npm command's ``redoc@2.5.4`` puts ReDoc's bundles."""
+ECHARTS_DIR = NODE_MODULES / "echarts" / "dist"
+"""Where the same npm command's ``echarts@6.0.0`` puts Apache ECharts (the 数字驾驶舱's charts)."""
+ECHARTS_URL = f"{VENDOR}/echarts"
 SWAGGER_UI = f"{VENDOR}/swagger-ui"
 API_DOCS_LINKS = {
     # the keyword arguments of fastapi.openapi.docs.get_swagger_ui_html / get_redoc_html
@@ -85,6 +90,11 @@ def has_api_docs_assets() -> bool:
             and (REDOC_DIR / "redoc.standalone.js").is_file())
 
 
+def has_echarts() -> bool:
+    """Whether Apache ECharts was installed (by the same npm command as Leaflet.draw)."""
+    return (ECHARTS_DIR / "echarts.min.js").is_file()
+
+
 REDOC_OUTSIDE_LOGO = b"https://cdn.redoc.ly/redoc/logo-mini.svg"
 
 
@@ -106,7 +116,8 @@ def asset_dirs() -> list[AssetDir]:
     draw = [AssetDir(f"{VENDOR}/leaflet.draw", LEAFLET_DRAW_DIR)] if has_leaflet_draw() else []
     grid = [AssetDir(f"{VENDOR}/leaflet.vectorgrid", VECTORGRID_DIR)] if has_vectorgrid() else []
     docs = [AssetDir(SWAGGER_UI, SWAGGER_UI_DIR)] if has_api_docs_assets() else []
-    return [*draw, *grid, *docs,
+    charts = [AssetDir(ECHARTS_URL, ECHARTS_DIR)] if has_echarts() else []
+    return [*draw, *grid, *docs, *charts,
         AssetDir(f"{VENDOR}/leaflet", Path(xstatic.pkg.leaflet.BASE_DIR)),
         AssetDir(f"{VENDOR}/jquery", Path(xstatic.pkg.jquery.BASE_DIR)),
         AssetDir(f"{VENDOR}/leaflet.markercluster",

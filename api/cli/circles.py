@@ -16,6 +16,7 @@ from api.cli import common
 from api.cli.common import session
 from gis.models.facilities import FACILITY_TYPES
 from gis.network import circles, coverage, siting
+from layers import catalogue
 
 console = Console()  # the tables go to stdout; messages stay on stderr
 
@@ -69,6 +70,12 @@ def _rate(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f} %"
 
 
+def _type_name(code: str) -> str:
+    """A facility type as people read it: 卫生服务站 (clinic)."""
+    known = catalogue.FACILITY_TYPES.get(code)
+    return f"{known[0]} ({code})" if known else code
+
+
 def _print(results: list[dict], minutes: float, speed: float, level: str) -> None:
     table = Table(title=f"{minutes:g} 分钟步行（{speed:g} 米/分钟 = {minutes * speed:g} 米）覆盖")
     # units in the headers keep the cells short enough for an 80-column terminal
@@ -77,12 +84,13 @@ def _print(results: list[dict], minutes: float, speed: float, level: str) -> Non
         table.add_column(col, justify="left" if col == "type" else "right")
     for r in results:
         summ = r["cover"]["summary"]
-        table.add_row(r["type"], str(r["circles"]), str(r["skipped"]), f"{r['area_ha']:.1f}",
-                      f"{summ['covered_households']:,}", f"{summ['households']:,}",
+        table.add_row(_type_name(r["type"]), str(r["circles"]), str(r["skipped"]),
+                      f"{r['area_ha']:.1f}", f"{summ['covered_households']:,}",
+                      f"{summ['households']:,}",
                       _rate(summ["rate"]), f"{r['seconds']:.2f}")
     console.print(table)
     for r in results:
-        units = Table(title=f"{r['type']}: coverage per {level}")
+        units = Table(title=f"{_type_name(r['type'])}: coverage per {level}")
         for col in ("code", "name", "households", "covered", "rate"):
             units.add_column(col)
         for u in r["cover"]["units"]:

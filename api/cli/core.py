@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from api.cli.common import console, engine, session
 from gis.access import keys
-from gis.core import db, embedded, schema
+from gis.core import clock, db, embedded, schema
 from gis.core.settings import get_settings
 
 db_app = typer.Typer(help="The embedded PostGIS cluster under .gridmap/ (or the configured one).",
@@ -109,7 +109,7 @@ def _cell(value: object) -> str:
     if value is None:
         return "-"
     if isinstance(value, datetime):
-        return value.astimezone(keys.LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+        return clock.local_text(value)
     return str(value)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -10,6 +11,7 @@ from rich.table import Table
 
 from api.cli.common import session
 from gis import plans
+from gis.core import clock
 from gis.core.settings import get_settings
 from gis.grids import household_rules
 
@@ -69,7 +71,8 @@ def apply(plan_id: int, confirm_unstaffed: Annotated[bool, typer.Option(
         changes = plans.apply_plan(s, plan_id, actor=ACTOR,
                                    confirm_unstaffed=confirm_unstaffed)
     c = changes["changes"]
-    console.print(f"plan {plan_id} applied at {changes['applied_at']}")
+    at = clock.local_text(datetime.fromisoformat(changes["applied_at"]))
+    console.print(f"plan {plan_id} applied at {at} (Beijing time)")
     console.print(f"retired: {', '.join(c['grids_retired'])}")
     console.print(f"created: {', '.join(c['grids_created'])}")
     console.print(f"buildings reassigned: {c['buildings_reassigned']}, households: "

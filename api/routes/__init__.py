@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from api.routes import (
             buildings,
             circles,
+            cockpit,
             dispatch,
             docs,
             events,
@@ -37,5 +38,5 @@ ROUTERS += [regions.router, grids.router, buildings.router, facilities.router,
             workers.router, residents.router, ogc.router]
 ROUTERS += [locate.router, geocode.router, events.router, open311.router,
             kpis.router, dispatch.router]
-ROUTERS += [maps.router, login.router, tiles.router, circles.router]
+ROUTERS += [maps.router, cockpit.router, login.router, tiles.router, circles.router]
 ROUTERS += [io.router, docs.router]

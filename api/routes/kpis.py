@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from api.access import KeyedCallerDep
 from api.deps import SessionDep
+from api.params import KpiQueryDep
 from api.schemas.common import errors
 from api.schemas.kpis import Kpis
 from gis.events import kpis
@@ -19,15 +17,10 @@ router = APIRouter(prefix="/api/v1", tags=["kpis"],
 
 @router.get("/kpis", response_model=Kpis,
             response_model_exclude_unset=True)
-def list_kpis(session: SessionDep, caller: KeyedCallerDep,
-              level: Annotated[str, Query(description="grid, community or subdistrict")]
-              = "grid",
-              start: Annotated[date | None, Query(alias="from",
-                                                  description="first day (default: 30 "
-                                                              "days ago)")] = None,
-              end: Annotated[date | None, Query(alias="to",
-                                                description="last day (default: today)")]
-              = None) -> dict:
-    """Per unit: events by state and category, 按期结案率 on_time_rate, mean_hours_to_close,
-    satisfaction_rate, overdue and escalated counts; only events in the caller's region."""
-    return kpis.list_kpis(session, level=level, start=start, end=end, scope=caller.scope)
+def list_kpis(session: SessionDep, caller: KeyedCallerDep, query: KpiQueryDep) -> dict:
+    """Per unit and in ``total``: events by state, category and channel, 按期结案率
+    on_time_rate, mean_hours_to_close, satisfaction_rate, overdue and escalated counts; only
+    events in the caller's region (and in ``region`` when given); ``trend`` adds events per
+    day or week. The same figures as an Excel file: ``/map/cockpit/export.xlsx``."""
+    return kpis.list_kpis(session, level=query.level, start=query.start, end=query.end,
+                          scope=caller.scope, region=query.region, trend=query.trend)

@@ -27,13 +27,28 @@ class KpiItem(Open):
     escalated: int
     by_state: dict[str, int]
     by_category: dict[str, int]
+    by_channel: dict[str, int] = Field(default_factory=dict)
+
+
+class KpiPeriod(Open):
+    """Events reported in one day or week (``period``: its first day, ISO date, UTC)."""
+
+    period: str
+    events: int
+    closed: int
+    closed_on_time: int
+    overdue: int
 
 
 class Kpis(Open):
-    """``GET /api/v1/kpis``: the level, the period (ISO dates, inclusive) and one item per
-    unit."""
+    """``GET /api/v1/kpis``: the level, the period (ISO dates, inclusive), the region asked
+    for, one item per unit, ``total`` (the whole region asked for, or the caller's) and, when
+    asked for, the trend by day or week."""
 
     level: str
     from_: str = Field(alias="from")
     to: str
+    region: str | None = None
     items: list[KpiItem]
+    total: KpiItem | None = None
+    trend: list[KpiPeriod] | None = None

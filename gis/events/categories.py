@@ -6,6 +6,7 @@ limit is the hours from report to closure before an event counts as overdue (超
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -42,8 +43,40 @@ def get_category(code: str) -> Category | None:
     return BY_CODE.get(code)
 
 
+CATEGORY_LABELS: Final[dict[str, str]] = {c.code: c.label_zh for c in CATEGORIES}
 CHANNEL_LABELS: Final[dict[str, str]] = {
+    # the codes of gis.models.events.EVENT_CHANNELS
     "12345": "12345热线", "patrol": "网格员巡查", "resident_app": "居民随手拍",
-    "city_management": "城管平台", "open311": "Open311", "other": "其他",
+    "city_management": "城管平台", "open311": "Open311 接口", "other": "其他渠道",
 }
-"""Chinese names of the intake channels (gis.models.events.EVENT_CHANNELS), for people."""
+"""Chinese names of the intake channels, for people (one list: pages, timelines, exports)."""
+CHANNEL_ALIASES: Final[dict[str, str]] = {
+    "网格巡查": "patrol", "巡查": "patrol", "数字城管": "city_management", "热线": "12345",
+    "12345": "12345", "其他": "other", "Open311": "open311",
+}
+"""Other names people type for channels (accepted as input, never shown)."""
+
+
+def code_from_name(value: str, labels: Mapping[str, str],
+                   aliases: Mapping[str, str] | None = None) -> str:
+    """The code ``value`` names: a code of ``labels`` as it is, or the code whose Chinese label
+    (or alias) ``value`` is (surrounding blanks ignored); anything else unchanged, for the
+    caller's check to refuse with the list of valid codes. The API keeps codes; people may
+    type names."""
+    text = value.strip()
+    if text in labels:
+        return text
+    for code, label in labels.items():
+        if label == text:
+            return code
+    return (aliases or {}).get(text, value)
+
+
+def category_code(value: str) -> str:
+    """A category code from its code or Chinese name (环境卫生 -> sanitation)."""
+    return code_from_name(value, CATEGORY_LABELS)
+
+
+def channel_code(value: str) -> str:
+    """A channel code from its code or Chinese name (网格员巡查 or 网格巡查 -> patrol)."""
+    return code_from_name(value, CHANNEL_LABELS, CHANNEL_ALIASES)

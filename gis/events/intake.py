@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 from geoalchemy2 import WKTElement
 from geoalchemy2.shape import from_shape
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from shapely import Point
 from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from gis.access import jurisdiction
 from gis.core import crs, dates
 from gis.core.errors import Conflict, InvalidInput, NotFound, OutsideJurisdiction
-from gis.events import workflow
+from gis.events import categories, workflow
 from gis.grids import assign
 from gis.models import Event, EventLog
 from gis.models.events import EVENT_CHANNELS
@@ -48,15 +48,27 @@ class Reporter(BaseModel):
 class EventIn(BaseModel):
     """One incoming event: a location or an address (or both) is required."""
 
-    category: str = Field(max_length=40, examples=["sanitation"])
+    category: str = Field(max_length=40, examples=["sanitation"],
+                          description="a category code or its Chinese name (环境卫生)")
     description: str | None = Field(None, max_length=2000)
-    channel: str = Field("other", examples=["12345"])
+    channel: str = Field("other", examples=["12345"],
+                         description="a channel code or its Chinese name (网格巡查)")
     location: Location | None = None
     address: str | None = Field(None, max_length=200, examples=["朝阳东路12号3栋"])
     reporter: Reporter | None = None
     priority: int = Field(2, ge=1, le=3, description="1 紧急 urgent, 2 一般, 3 较低")
     external_id: str | None = Field(None, max_length=64)
     reported_at: datetime | None = None
+
+    @field_validator("category", mode="after")
+    @classmethod
+    def _category_code(cls, value: str) -> str:
+        return categories.category_code(value)  # 环境卫生 as well as sanitation
+
+    @field_validator("channel", mode="after")
+    @classmethod
+    def _channel_code(cls, value: str) -> str:
+        return categories.channel_code(value)  # 网格巡查 as well as patrol
 
 
 def _check_items(items: list[EventIn]) -> None:

@@ -2,9 +2,11 @@
 
 For events reported in a date range: events by state and category, on-time closure rate
 (按期结案率 = closed no later than due_at / closed), mean hours from report to closure,
-satisfaction rate (scores >= 4 / scores given), open overdue events and escalated events.
-One SQL statement (gis/core/sql/kpis.sql). A row with ``unit_code`` null gathers events that no
-unit holds (e.g. still ``needs_location``).
+satisfaction rate (scores >= 4 / scores given), open overdue events, escalated events and
+events by channel. One SQL statement (gis/core/sql/kpis.sql); the trend by day or week is
+another (kpi_trend.sql). A row with ``unit_code`` null gathers events that no unit holds (e.g.
+still ``needs_location``). Both read only the events inside the region asked for, which must
+lie inside the caller's (``gm_in_region``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from gis.core.errors import InvalidInput
 from gis.events import workflow
 
 LEVELS = ("grid", "community", "subdistrict")
+TRENDS = ("day", "week")
 DEFAULT_DAYS = 30
 
 
@@ -34,21 +37,53 @@ def _range(start: date | None, end: date | None) -> tuple[date, date]:
 
 def list_kpis(session: Session, *, level: str = "grid", start: date | None = None,
               end: date | None = None, now: datetime | None = None,
-              scope: str | None = None) -> dict[str, Any]:
-    """KPIs per unit of ``level`` for events reported from ``start`` to ``end`` (both
-    inclusive, UTC days; default the last 30 days); overdue is counted at ``now``. With
-    ``scope`` (a region code) only the events inside that region count."""
+              scope: str | None = None, region: str | None = None,
+              trend: str | None = None) -> dict[str, Any]:
+    """KPIs per unit of ``level`` and in ``total`` for events reported from ``start`` to
+    ``end`` (both inclusive, UTC days; default the last 30 days); overdue is counted at
+    ``now``. Only the events inside both ``region`` (a region code) and the caller's
+    ``scope`` count: Forbidden when the two do not meet. With ``trend`` (day or week) the
+    answer carries the events per period of the same region as ``trend``."""
     if level not in LEVELS:
         raise InvalidInput(f"level must be one of {', '.join(LEVELS)}; got '{level}'")
+    if trend is not None and trend not in TRENDS:
+        raise InvalidInput(f"trend must be one of {', '.join(TRENDS)}; got '{trend}'")
+    area = _area(region, scope)
     first, last = _range(start, end)
-    params = {"level": level,
+    params = {"level": level, "region": region,
               "start": datetime.combine(first, time.min, tzinfo=UTC),
               "end": datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC),
               "now": now or datetime.now(UTC), "satisfied_min": workflow.SATISFIED_MIN,
-              "scope": jurisdiction.scope_prefix(scope)}
-    rows = session.execute(text(sql.load("kpis")), params).mappings().all()
-    return {"level": level, "from": first.isoformat(), "to": last.isoformat(),
-            "items": [_jsonable(r) for r in rows]}
+              "scope": jurisdiction.scope_prefix(area)}
+    statement = text(sql.load("kpis"))
+    rows = session.execute(statement, params).mappings().all()
+    total = session.execute(statement, {**params, "level": "total"}).mappings().all()
+    answer: dict[str, Any] = {"level": level, "from": first.isoformat(), "to": last.isoformat(),
+                              "region": region, "items": [_jsonable(r) for r in rows],
+                              "total": _jsonable(total[0]) if total else _empty(region)}
+    if trend is not None:
+        answer["trend"] = _trend(session, {**params, "unit": trend})
+    return answer
+
+
+def _area(region: str | None, scope: str | None) -> str | None:
+    """The smaller of two nested regions: a 社区 key asking for its 街道 reads its 社区."""
+    if region is not None and scope is not None and jurisdiction.inside(scope, region):
+        return scope
+    return jurisdiction.narrow(region, scope, "region")
+
+
+def _empty(region: str | None) -> dict[str, Any]:
+    zero = dict.fromkeys(("events", "closed", "closed_on_time", "rated", "overdue",
+                          "escalated"), 0)
+    return {"unit_code": region, "unit_name": None, **zero, "on_time_rate": None,
+            "mean_hours_to_close": None, "satisfaction_rate": None, "mean_satisfaction": None,
+            "by_state": {}, "by_category": {}, "by_channel": {}}
+
+
+def _trend(session: Session, params: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = session.execute(text(sql.load("kpi_trend")), params).mappings().all()
+    return [dict(r) for r in rows]
 
 
 def _jsonable(row: Any) -> dict[str, Any]:

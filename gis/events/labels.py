@@ -11,12 +11,9 @@ import re
 from collections.abc import Mapping
 from typing import Final
 
-from gis.events import workflow
+from gis.events import categories, workflow
 
-CHANNEL_LABELS: Final = {
-    "12345": "12345热线", "patrol": "网格员巡查", "resident_app": "居民随手拍",
-    "city_management": "城管平台", "open311": "Open311 接口", "other": "其他渠道",
-}
+CHANNEL_LABELS: Final = categories.CHANNEL_LABELS  # one list of channel names
 ROLE_LABELS: Final = {
     "admin": "管理员", "planner": "规划员", "dispatcher": "调度员", "grid_worker": "网格员",
     "viewer": "查看者", "supervisor": "督查员", "resident": "居民", "cli": "命令行",

@@ -35,7 +35,10 @@ def list_events(session: Session, *, status: str | None = None, category: str | 
     ``reveal`` (audited); only those inside region ``scope`` (the caller's) when given;
     ``open_only`` keeps open ones (未办结), ``not_closed`` those not yet closed (未结案).
     ``filters`` (OGC properties, reported time) narrow the list; a filtered list is paged in
-    code order, as OGC collections are."""
+    code order, as OGC collections are. ``status`` and ``category`` are codes or their
+    Chinese names (受理, 环境卫生)."""
+    status = None if status is None else workflow.state_code(status)
+    category = None if category is None else categories.category_code(category)
     if status is not None and status not in workflow.STATE_LABELS:
         raise InvalidInput(f"unknown status '{status}'; valid: "
                            f"{', '.join(workflow.STATE_LABELS)}")

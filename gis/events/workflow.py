@@ -94,6 +94,12 @@ def time_limit_hours(category: str, time_limits: TimeLimits | None = None) -> fl
     return float(known.time_limit_hours if known else categories.BY_CODE["other"].time_limit_hours)
 
 
+def state_code(value: str) -> str:
+    """A state code from its code or Chinese name (受理 -> accepted); see
+    ``categories.code_from_name``."""
+    return categories.code_from_name(value, STATE_LABELS)
+
+
 def check_category(category: str, *, where: str = "") -> None:
     """InvalidInput listing the valid category codes unless ``category`` is one of them."""
     if categories.get_category(category) is None:
@@ -230,8 +236,9 @@ def transition_event(session: Session, code: str, to: str, *, actor: str,
     """Move event ``code`` to state ``to`` if the table allows it (else Conflict listing the
     allowed states) and ``role`` may (else Forbidden; None: the system); returned needs a
     reason, reopened an unhappy satisfaction score (and a new due time under ``time_limits``).
-    Its duplicates follow. ``scope`` (here and below): the caller's region code; events
-    outside are Forbidden."""
+    Its duplicates follow. ``to`` may be a state's Chinese name (受理). ``scope`` (here and
+    below): the caller's region code; events outside are Forbidden."""
+    to = state_code(to)
     event = locked_event(session, code, scope)
     _check_move(session, event, to, role)
     if to == "returned" and not (note and note.strip()):

@@ -1,7 +1,9 @@
 """Export a KIND to GeoJSON, GeoPackage, zipped Shapefile or CSV, in the import field names.
 
 What is exported imports again unchanged (round trip): lists are comma-separated, times are
-ISO 8601 text, geometry is EPSG:4490 lon/lat (CSV: lon/lat columns for points, else WKT).
+ISO 8601 text with their offset, except in CSV, a file for people, where they are Beijing time
+``2026-12-03 15:03`` (the importer reads naive times as Asia/Shanghai), geometry is EPSG:4490
+lon/lat (CSV: lon/lat columns for points, else WKT).
 Personal fields are masked unless ``reveal`` (gis.access.privacy: a masked ID number leaves
 with its birth date cut to the year, personal numbers in free text are masked). Every export of
 a personal kind, masked or not, is audited: who, which kind, how many rows, from where. A key
@@ -25,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from gis.access import audit, jurisdiction, privacy
 from gis.access.callers import ANONYMOUS, Caller
-from gis.core import frames, sql
+from gis.core import clock, frames, sql
 from gis.core.crs import STORAGE_SRID
 from gis.core.errors import Forbidden, InvalidInput
 from gis.io.kinds import Kind, get_kind
@@ -103,7 +105,7 @@ def export_file(session: Session, kind: str, path: str | Path, *,
     frame = export_frame(session, kind, theme=theme, reveal=reveal, actor=actor, scope=scope)
     spec = get_kind(kind)
     if fmt == "CSV":
-        _csv(frame).to_csv(path, index=False, encoding="utf-8-sig")
+        _csv(_local_times(frame, spec)).to_csv(path, index=False, encoding="utf-8-sig")
     elif fmt == "Shapefile":
         _shapefile(frame, spec, path)
     else:
@@ -111,6 +113,17 @@ def export_file(session: Session, kind: str, path: str | Path, *,
         pyogrio.write_dataframe(frame, path, driver="GPKG" if fmt == "GeoPackage" else
                                 "GeoJSON", **layer)
     return len(frame)
+
+
+def _local_times(frame: pd.DataFrame, spec: Kind) -> pd.DataFrame:
+    """Date-and-time columns as Beijing time ``YYYY-MM-DD HH:MM`` (blank when missing)."""
+    columns = [f.name for f in spec.fields if f.kind == "datetime" and f.name in frame.columns]
+    if not columns:
+        return frame
+    frame = frame.copy()
+    for column in columns:
+        frame[column] = clock.local_text_series(frame[column], blank="")
+    return frame
 
 
 def _csv(frame: pd.DataFrame) -> pd.DataFrame:

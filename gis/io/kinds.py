@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from gis.core.errors import InvalidInput
+from gis.events.categories import CHANNEL_LABELS
 from gis.models.admin import GRID_KINDS, GRID_THEMES, REGION_LEVELS, WORKER_ROLES
 from gis.models.buildings import RESIDENT_CATEGORIES
 from gis.models.events import EVENT_CHANNELS
@@ -79,6 +80,8 @@ class Kind:
 _CODE = Field("code", required=True, length=32)
 _COMMUNITY = Field("community_code", length=12)
 _GENDERS = {"男": "M", "女": "F", "m": "M", "f": "F", "male": "M", "female": "F"}
+_CHANNEL_NAMES = {label: code for code, label in CHANNEL_LABELS.items()}
+"""Files may name channels in Chinese (网格巡查), as people type them; stored as codes."""
 
 KINDS: Final[dict[str, Kind]] = {k.name: k for k in (
     Kind("regions", "region", (
@@ -129,7 +132,8 @@ KINDS: Final[dict[str, Kind]] = {k.name: k for k in (
         personal=("name", "id_number", "phone")),
     Kind("events", "event", (
         Field("code", required=True, length=40), Field("category", required=True, length=40),
-        Field("description"), Field("channel", choices=EVENT_CHANNELS, default="other"),
+        Field("description"), Field("channel", choices=EVENT_CHANNELS, default="other",
+                                    aliases=_CHANNEL_NAMES),
         Field("address", length=200), Field("reporter_name", length=50),
         Field("reporter_phone", length=20), Field("reported_at", kind="datetime"),
     ), POINT, geometry_required=False, personal=("reporter_name", "reporter_phone")),

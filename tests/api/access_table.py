@@ -8,6 +8,7 @@ and bodies are filled from a ``Sample`` (one object of each kind in one communit
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import re
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import mapbox_vector_tile
+import openpyxl
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -262,6 +264,7 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("GET", "/static/vendor/leaflet.markercluster"): [PUBLIC()],
     ("GET", "/static/gridmap"): [PUBLIC()],
     ("GET", "/static/vendor/swagger-ui"): [PUBLIC()],
+    ("GET", "/static/vendor/echarts"): [PUBLIC()],
     ("GET", "/static/api-docs/redoc.standalone.js"): [PUBLIC()],
     ("GET", "/map/login"): [PUBLIC()],
     ("POST", "/map/login"): [Case(regional=False, ok=frozenset({303}),
@@ -315,6 +318,12 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("GET", "/map/dispatch/case"): [Case(roles=INTAKE, single=True,
                                          query=lambda w, s: {"event": s.event})],
     ("GET", "/map/plans/{plan_id}/report"): [Case(roles=PLANNER, single=True, path=_plan)],
+    # the 数字驾驶舱 reads /api/v1/kpis in the browser: the page itself holds no rows
+    ("GET", "/map/cockpit"): [Case(regional=False)],
+    ("GET", "/map/cockpit/export.xlsx"): [
+        Case("all", query=lambda w, s: {"level": "community"}),
+        Case("region", single=True,
+             query=lambda w, s: {"level": "grid", "region": s.community})],
     ("GET", "/map/dispatch/list"): [Case(roles=INTAKE,
                                          query=lambda w, s: {"grid": s.grid})],
     # buildings, households, residents, geocoding: any key, its region only
@@ -344,7 +353,9 @@ TABLE: dict[tuple[str, str], list[Case]] = {
                                    Case("scope", roles=READERS, query=_scope)],
     ("GET", f"{API}/qa"): [Case("all", roles=READERS, few=True),
                            Case("scope", roles=READERS, few=True, query=_scope)],
-    ("GET", f"{API}/kpis"): [Case(query=lambda w, s: {"level": "community"})],
+    ("GET", f"{API}/kpis"): [
+        Case(query=lambda w, s: {"level": "community"}),
+        Case("region", single=True, query=lambda w, s: {"level": "grid", "region": s.community})],
     ("GET", f"{API}/coverage"): [Case(roles=READERS)],
     ("GET", f"{API}/coverage/sites"): [Case(roles=READERS, query=lambda w, s: {"k": 1})],
     # import (planner, rows of its region only) and export (public kinds for anyone)
@@ -434,6 +445,16 @@ def _code_region(code: str, index: dict[str, str | None]) -> Iterator[str | None
         yield index[code]
     elif GRID_CODE.match(code):
         yield code[:12]
+
+
+def regions_in_workbook(data: bytes, index: dict[str, str | None]) -> Iterator[str | None]:
+    """Region of every unit row of a KPI workbook (first column: 单位代码, of each sheet)."""
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    for sheet in book.worksheets:
+        rows = sheet.iter_rows(values_only=True)
+        header = next(rows, ())
+        if header and header[0] == "单位代码":
+            yield from regions_in_json([{"unit_code": row[0]} for row in rows], index)
 
 
 def regions_in_text(body: str, index: dict[str, str | None]) -> Iterator[str | None]:

@@ -40,6 +40,7 @@ from tests.api.access_table import (
     regions_in_json,
     regions_in_text,
     regions_in_tile,
+    regions_in_workbook,
 )
 
 REFUSED = frozenset({401, 403, 404})
@@ -168,6 +169,8 @@ def _regions(case: Case, answer: httpx.Response,
     if case.check == "tile":
         return list(regions_in_tile(answer.content, index))
     kind = answer.headers.get("content-type", "")
+    if "spreadsheetml" in kind:
+        return list(regions_in_workbook(answer.content, index))
     if "json" in kind:
         return list(regions_in_json(answer.json(), index))
     return list(regions_in_text(answer.text, index))

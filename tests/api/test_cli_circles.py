@@ -27,7 +27,7 @@ def cli_demo(demo_engine: Engine, base_settings: Settings,
 def test_circles_command_caches_and_prints_coverage(cli_demo: Engine) -> None:
     result = CliRunner().invoke(app, ["circles", "--type", "party_center", "--sites", "1"])
     assert result.exit_code == 0, result.output
-    assert "party_center" in result.stdout and "%" in result.stdout
+    assert "党群服务中心 (party_center)" in result.stdout and "%" in result.stdout
     assert "建议新增 #1" in result.stdout
     with cli_demo.connect() as conn:
         cached = conn.execute(text(

@@ -1,12 +1,14 @@
--- Event KPIs per grid, community or subdistrict (:level) for events reported in
+-- Event KPIs per grid, community or subdistrict (:level; 'total': one row for :region) for events reported in
 -- [:start, :end): counts by state and category, 按期结案率 (closed by due_at / closed),
 -- mean hours to close, satisfaction rate (scores >= :satisfied_min / scores given), open
--- overdue events (at :now), events not yet closed (未结案, gm_event_not_closed) and escalated
--- events (吹哨 beyond the grid). One statement.
+-- overdue events (at :now), events not yet closed (未结案, gm_event_not_closed), escalated
+-- events (吹哨 beyond the grid) and counts by channel. Only events inside :scope
+-- (gm_in_region; the caller's region or a smaller one). One statement.
 WITH ev AS (
     SELECT CASE CAST(:level AS text) WHEN 'grid' THEN g.code
-                WHEN 'community' THEN e.community_code ELSE e.subdistrict_code END AS unit_code,
-           e.status, e.category, e.reported_at, e.due_at, e.closed_at, e.satisfaction,
+                WHEN 'community' THEN e.community_code
+                WHEN 'total' THEN CAST(:region AS text) ELSE e.subdistrict_code END AS unit_code,
+           e.status, e.category, e.channel, e.reported_at, e.due_at, e.closed_at, e.satisfaction,
            e.escalation_level,
            CASE WHEN CAST(:level AS text) = 'grid' THEN g.name END AS grid_name
     FROM event e LEFT JOIN grid g ON g.id = e.grid_id
@@ -20,6 +22,10 @@ states AS (
 cats AS (
     SELECT unit_code, jsonb_object_agg(category, n ORDER BY category) AS by_category
     FROM (SELECT unit_code, category, count(*) AS n FROM ev GROUP BY 1, 2) c GROUP BY 1
+),
+chans AS (
+    SELECT unit_code, jsonb_object_agg(channel, n ORDER BY channel) AS by_channel
+    FROM (SELECT unit_code, channel, count(*) AS n FROM ev GROUP BY 1, 2) c GROUP BY 1
 ),
 main AS (
     SELECT unit_code, max(grid_name) AS grid_name, count(*) AS events,
@@ -41,9 +47,10 @@ SELECT m.unit_code, coalesce(m.grid_name, r.name) AS unit_name, m.events, m.clos
        round(m.mean_hours_to_close::numeric, 2) AS mean_hours_to_close,
        m.rated, round(m.satisfied::numeric / nullif(m.rated, 0), 4) AS satisfaction_rate,
        round(m.mean_satisfaction::numeric, 2) AS mean_satisfaction,
-       m.overdue, m.not_closed, m.escalated, s.by_state, c.by_category
+       m.overdue, m.not_closed, m.escalated, s.by_state, c.by_category, ch.by_channel
 FROM main m
 JOIN states s ON s.unit_code IS NOT DISTINCT FROM m.unit_code
 JOIN cats c ON c.unit_code IS NOT DISTINCT FROM m.unit_code
+JOIN chans ch ON ch.unit_code IS NOT DISTINCT FROM m.unit_code
 LEFT JOIN region r ON r.code = m.unit_code
 ORDER BY m.unit_code NULLS LAST

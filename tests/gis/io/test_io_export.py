@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -154,3 +155,25 @@ def test_demo_district_moves_to_an_empty_database(demo_session: Session, session
         report = io.import_file(session, kind, tmp_path / f"{kind}.gpkg")
         assert report.written == report.read == len(before), kind
         same_features(before, io.export_frame(session, kind, reveal=True))
+
+
+def test_csv_times_are_beijing_minutes_and_geojson_keeps_iso(session, tmp_path: Path) -> None:
+    seed(session, tmp_path, "events", ".csv")
+    io.export_file(session, "events", tmp_path / "events.csv", reveal=True)
+    shown = pd.read_csv(tmp_path / "events.csv", dtype=str, encoding="utf-8-sig")
+    assert sorted(shown["reported_at"]) == ["2026-05-01 08:30", "2026-05-02 10:00"]
+    io.export_file(session, "events", tmp_path / "events.geojson", reveal=True)
+    features = json.loads((tmp_path / "events.geojson").read_text())["features"]
+    kept = sorted(f["properties"]["reported_at"] for f in features)
+    assert "T" in kept[0] and kept[0].endswith("+00:00")  # ISO 8601 with its offset
+    assert pd.Timestamp(kept[0]) == pd.Timestamp("2026-05-01T00:30:00Z")
+
+
+def test_event_files_may_name_channels_in_chinese(session, tmp_path: Path) -> None:
+    seed(session, tmp_path, "events", ".csv")
+    path = tmp_path / "chinese.csv"
+    path.write_text("code,category,channel,lon,lat\nE9,sanitation,网格巡查,119.2011,34.6012\n",
+                    encoding="utf-8")
+    assert io.import_file(session, "events", path).written == 1
+    channel = session.execute(text("SELECT channel FROM event WHERE code = 'E9'")).scalar_one()
+    assert channel == "patrol"
