@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 from fastapi import FastAPI, Request
@@ -11,6 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from gis.access import privacy
 from gis.core import errors
 from layers import login
 
@@ -75,7 +78,9 @@ async def _gridmap_error(request: Request, exc: Exception) -> Response:
     if is_page(request) and (status in (401, 403)
                              or "text/html" in request.headers.get("accept", "")):
         return _page_error(request, exc, status)
-    return JSONResponse(_body(exc.message, exc.code, **exc.details), status_code=status,
+    # a message may quote what the caller sent ("unknown channel '…'"): no personal number
+    message = privacy.mask_in_text(exc.message) or exc.message
+    return JSONResponse(_body(message, exc.code, **exc.details), status_code=status,
                         headers=_headers(exc))
 
 
@@ -89,8 +94,44 @@ def _headers(exc: errors.GridmapError) -> dict[str, str] | None:
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-    return JSONResponse(_body("; ".join(problems), "invalid_input"), status_code=422)
+    return JSONResponse(_body(validation_problems(exc), "invalid_input"), status_code=422)
+
+
+HIDDEN = "…"
+"""Stands in for what the caller sent, wherever a validation message would repeat it."""
+_SHORTEST_HIDDEN = 4
+"""Sent strings shorter than this are left in messages ('a', 'id' would erase words)."""
+
+
+def validation_problems(exc: RequestValidationError) -> str:
+    """'loc: msg; …' of every problem, never what the caller sent: pydantic's ``input`` and
+    ``ctx`` are left out, sent values that a message or a location repeats (a union's tag, a
+    validator's ``ValueError``, a dict's key) become '…', and any personal number left is
+    masked (gis.access.privacy): the body may be logged, and may reach someone else."""
+    return privacy.mask_in_text("; ".join(_problem(e) for e in exc.errors())) or ""
+
+
+def _problem(error: Mapping[str, Any]) -> str:
+    loc = [str(p) for p in error["loc"]]
+    # a dict's key, sent by the caller, sits just before pydantic's '[key]' marker
+    loc = [HIDDEN if loc[i + 1:i + 2] == ["[key]"] else part for i, part in enumerate(loc)]
+    message = str(error["msg"])
+    for sent in sorted(set(_sent_strings(error.get("input"))), key=len, reverse=True):
+        message = message.replace(sent, HIDDEN)
+    return f"{'.'.join(loc)}: {message}"
+
+
+def _sent_strings(value: object, depth: int = 0) -> Iterator[str]:
+    """The scalar values inside ``value`` (what one field of a request held), as text."""
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        if len(str(value)) >= _SHORTEST_HIDDEN:
+            yield str(value)
+    elif isinstance(value, Mapping) and depth < 3:
+        for item in value.values():
+            yield from _sent_strings(item, depth + 1)
+    elif isinstance(value, Sequence) and not isinstance(value, (bytes, str)) and depth < 3:
+        for item in value:
+            yield from _sent_strings(item, depth + 1)
 
 
 async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
