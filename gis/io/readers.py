@@ -52,7 +52,8 @@ def read_file(path: Path, kind: Kind, *, layer: str | None = None,
 
     The geometry is in the file's CRS (None when the file declares none, as CSV never does);
     attribute-only kinds come back as a plain DataFrame. ``limits`` are checked before the
-    rows are read: a zip's directory, the number of features (PayloadTooLarge).
+    rows are read: a zip's members, unpacked and measured, and the number of features
+    (PayloadTooLarge).
     """
     limits = limits or ImportLimits()
     path = Path(path)
