@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -65,7 +66,7 @@ def _page_error(request: Request, exc: errors.GridmapError, status: int) -> Resp
     if status == 401 and request.url.path != login.LOGIN_URL:  # no redirect loop on a bad header
         return RedirectResponse(login.login_href(here), status_code=303)
     caller = getattr(request.state, "caller", None)
-    page = login.notice_page(PAGE_TITLES.get(status, "无法显示"), exc.message,
+    page = login.notice_page(PAGE_TITLES.get(status, "无法显示"), mask_quoted(exc.message),
                              next_url=here if status == 403 else None, caller=caller)
     return HTMLResponse(page, status_code=status, headers=_headers(exc))
 
@@ -78,10 +79,19 @@ async def _gridmap_error(request: Request, exc: Exception) -> Response:
     if is_page(request) and (status in (401, 403)
                              or "text/html" in request.headers.get("accept", "")):
         return _page_error(request, exc, status)
-    # a message may quote what the caller sent ("unknown channel '…'"): no personal number
-    message = privacy.mask_in_text(exc.message) or exc.message
-    return JSONResponse(_body(message, exc.code, **exc.details), status_code=status,
-                        headers=_headers(exc))
+    return JSONResponse(_body(mask_quoted(exc.message), exc.code, **exc.details),
+                        status_code=status, headers=_headers(exc))
+
+
+_ID_OR_MOBILE = re.compile(r"(?<!\d)(?:\d{17}[\dXx]|1[3-9]\d{9})(?!\d)")
+"""An 18-digit ID number or a mobile phone: never a code of gridmap's (grid codes have 15
+digits, region codes 12), so a message quoting one quotes what a caller sent."""
+
+
+def mask_quoted(message: str) -> str:
+    """``message`` with the ID numbers and mobile phones it quotes (a caller's input: "unknown
+    channel '…'") masked as gis.access.privacy masks them; grid and region codes stay."""
+    return _ID_OR_MOBILE.sub(lambda m: privacy.mask_in_text(m.group()) or "", message)
 
 
 def _headers(exc: errors.GridmapError) -> dict[str, str] | None:

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from api import access
 from api.deps import CallerDep, ServerSecretDep, SessionDep, SettingsDep, caller_of_key
-from api.errors import STATUS, validation_problems
+from api.errors import STATUS, mask_quoted, validation_problems
 from api.schemas.open311 import (
     Discovery,
     Open311Errors,
@@ -35,7 +35,6 @@ from api.schemas.open311 import (
     ServiceRequests,
     Services,
 )
-from gis.access import privacy
 from gis.access.callers import Caller
 from gis.core import errors
 from gis.events import open311
@@ -118,9 +117,8 @@ def _answer(data: Any, fmt: Format, root: str, status_code: int = 200) -> Respon
 
 
 def _error(status: int, description: str, fmt: Format) -> Response:
-    """GeoReport's error array; a description quoting what was sent has its personal numbers
-    masked."""
-    description = privacy.mask_in_text(description) or description
+    """GeoReport's error array; ID numbers and phones a description quotes are masked."""
+    description = mask_quoted(description)
     answer = _answer([{"code": status, "description": description}], fmt, "errors", status)
     if status == 401:
         answer.headers["WWW-Authenticate"] = "Bearer"
