@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 from fastapi import FastAPI, Request
@@ -11,6 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from gis.access import privacy
 from gis.core import errors
 from layers import login
 
@@ -63,7 +67,7 @@ def _page_error(request: Request, exc: errors.GridmapError, status: int) -> Resp
     if status == 401 and request.url.path != login.LOGIN_URL:  # no redirect loop on a bad header
         return RedirectResponse(login.login_href(here), status_code=303)
     caller = getattr(request.state, "caller", None)
-    page = login.notice_page(PAGE_TITLES.get(status, "无法显示"), exc.message,
+    page = login.notice_page(PAGE_TITLES.get(status, "无法显示"), mask_quoted(exc.message),
                              next_url=here if status == 403 else None, caller=caller)
     return HTMLResponse(page, status_code=status, headers=_headers(exc))
 
@@ -76,8 +80,19 @@ async def _gridmap_error(request: Request, exc: Exception) -> Response:
     if is_page(request) and (status in (401, 403)
                              or "text/html" in request.headers.get("accept", "")):
         return _page_error(request, exc, status)
-    return JSONResponse(_body(exc.message, exc.code, **exc.details), status_code=status,
-                        headers=_headers(exc))
+    return JSONResponse(_body(mask_quoted(exc.message), exc.code, **exc.details),
+                        status_code=status, headers=_headers(exc))
+
+
+_ID_OR_MOBILE = re.compile(r"(?<!\d)(?:\d{17}[\dXx]|1[3-9]\d{9})(?!\d)")
+"""An 18-digit ID number or a mobile phone: never a code of gridmap's (grid codes have 15
+digits, region codes 12), so a message quoting one quotes what a caller sent."""
+
+
+def mask_quoted(message: str) -> str:
+    """``message`` with the ID numbers and mobile phones it quotes (a caller's input: "unknown
+    channel '…'") masked as gis.access.privacy masks them; grid and region codes stay."""
+    return _ID_OR_MOBILE.sub(lambda m: privacy.mask_in_text(m.group()) or "", message)
 
 
 def _headers(exc: errors.GridmapError) -> dict[str, str] | None:
@@ -90,10 +105,46 @@ def _headers(exc: errors.GridmapError) -> dict[str, str] | None:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
     if request.url.path.startswith("/ogc"):  # OGC API answers bad parameters with 400
-        return JSONResponse(_body("; ".join(problems), "bad_parameter"), status_code=400)
-    return JSONResponse(_body("; ".join(problems), "invalid_input"), status_code=422)
+        return JSONResponse(_body(validation_problems(exc), "bad_parameter"), status_code=400)
+    return JSONResponse(_body(validation_problems(exc), "invalid_input"), status_code=422)
+
+
+HIDDEN = "…"
+"""Stands in for what the caller sent, wherever a validation message would repeat it."""
+_SHORTEST_HIDDEN = 4
+"""Sent strings shorter than this are left in messages ('a', 'id' would erase words)."""
+
+
+def validation_problems(exc: RequestValidationError) -> str:
+    """'loc: msg; …' of every problem, never what the caller sent: pydantic's ``input`` and
+    ``ctx`` are left out, sent values that a message or a location repeats (a union's tag, a
+    validator's ``ValueError``, a dict's key) become '…', and any personal number left is
+    masked (gis.access.privacy): the body may be logged, and may reach someone else."""
+    return privacy.mask_in_text("; ".join(_problem(e) for e in exc.errors())) or ""
+
+
+def _problem(error: Mapping[str, Any]) -> str:
+    loc = [str(p) for p in error["loc"]]
+    # a dict's key, sent by the caller, sits just before pydantic's '[key]' marker
+    loc = [HIDDEN if loc[i + 1:i + 2] == ["[key]"] else part for i, part in enumerate(loc)]
+    message = str(error["msg"])
+    for sent in sorted(set(_sent_strings(error.get("input"))), key=len, reverse=True):
+        message = message.replace(sent, HIDDEN)
+    return f"{'.'.join(loc)}: {message}"
+
+
+def _sent_strings(value: object, depth: int = 0) -> Iterator[str]:
+    """The scalar values inside ``value`` (what one field of a request held), as text."""
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        if len(str(value)) >= _SHORTEST_HIDDEN:
+            yield str(value)
+    elif isinstance(value, Mapping) and depth < 3:
+        for item in value.values():
+            yield from _sent_strings(item, depth + 1)
+    elif isinstance(value, Sequence) and not isinstance(value, (bytes, str)) and depth < 3:
+        for item in value:
+            yield from _sent_strings(item, depth + 1)
 
 
 async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:

@@ -99,8 +99,10 @@ def main() -> None:
 class Forks:
     """The test side: ask the parent for servers and commands, kill and reap them."""
 
-    def __init__(self, proc: subprocess.Popen[str]) -> None:
+    def __init__(self, proc: subprocess.Popen[str], log: Path) -> None:
         self.proc = proc
+        self.log = log
+        """Where the children's output (uvicorn's log, tracebacks) goes."""
 
     def _ask(self, command: dict[str, Any]) -> dict[str, int]:
         assert self.proc.stdin is not None and self.proc.stdout is not None
@@ -141,7 +143,7 @@ def forks(log: Path) -> Iterator[Forks]:
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
                                 text=True)
     try:
-        yield Forks(proc)
+        yield Forks(proc, log)
     finally:
         assert proc.stdin is not None
         proc.stdin.close()

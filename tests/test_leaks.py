@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import logging
+import zipfile
 
 import httpx
 
@@ -32,3 +34,20 @@ def test_the_scan_reads_error_bodies_only() -> None:
     for status in (200, 404):
         scan.on_response(httpx.Response(status, text="电话 13987654321", request=request))
     assert scan.leaks == ["GET /api/v1/events/x 404 body: 139876…(11 digits)"]
+
+
+def test_the_scan_reads_answers_for_id_numbers_unless_revealed() -> None:
+    scan = LeakScan()
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("residents.dbf", b"\x03\x00" + b"32070619900307123X" + b"\x00")
+    for url, content in [("/api/v1/residents", "身份证 32070619900307123X".encode()),
+                         ("/api/v1/residents?reveal=true", b"32070619900307123X"),
+                         ("/api/v1/workers", b"13987654321"),  # public contact phones
+                         ("/tiles/buildings/15/1/2.pbf", b"\x1a\x0532070619900307123x\x00"),
+                         ("/api/v1/export/residents", packed.getvalue())]:
+        request = httpx.Request("GET", "http://testserver" + url)
+        scan.on_response(httpx.Response(200, content=content, request=request))
+    assert scan.leaks == ["GET /api/v1/residents 200 answer: 320706…(18 digits)",
+                          "GET /tiles/buildings/15/1/2.pbf 200 answer: 320706…(18 digits)",
+                          "GET /api/v1/export/residents 200 answer: 320706…(18 digits)"]

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from api import access
 from api.deps import CallerDep, ServerSecretDep, SessionDep, SettingsDep, caller_of_key
-from api.errors import STATUS
+from api.errors import STATUS, mask_quoted, validation_problems
 from api.schemas.open311 import (
     Discovery,
     Open311Errors,
@@ -75,9 +75,7 @@ class Open311Route(APIRoute):
                     answer.headers["Retry-After"] = str(exc.details["retry_after"])
                 return answer
             except RequestValidationError as exc:
-                problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
-                                     for e in exc.errors())
-                return _error(400, problems, fmt)
+                return _error(400, validation_problems(exc), fmt)
 
         return route
 
@@ -119,6 +117,8 @@ def _answer(data: Any, fmt: Format, root: str, status_code: int = 200) -> Respon
 
 
 def _error(status: int, description: str, fmt: Format) -> Response:
+    """GeoReport's error array; ID numbers and phones a description quotes are masked."""
+    description = mask_quoted(description)
     answer = _answer([{"code": status, "description": description}], fmt, "errors", status)
     if status == 401:
         answer.headers["WWW-Authenticate"] = "Bearer"

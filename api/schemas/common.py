@@ -94,7 +94,9 @@ ERROR_DESCRIPTIONS = {
     409: "conflict: illegal state change, or the data changed meanwhile",
     412: "If-Match names a version that is no longer current: reload and redo the change",
     413: "request body, upload or archive too large (GRIDMAP_MAX_BODY_BYTES, …)",
-    422: "invalid input (bad parameters, coordinates, geometry or body)",
+    422: ("invalid input (bad parameters, coordinates, geometry or body); the detail names "
+          "each field and rule ('body.location.lat: Input should be a valid number'), never "
+          "the value sent"),
     429: "too many requests from this key or address; see the Retry-After header",
     504: "the database stopped the request at its statement_timeout; ask for less at once",
 }

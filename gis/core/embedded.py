@@ -130,8 +130,9 @@ def status(cluster: Cluster) -> str:
     return "running" if done.returncode == 0 else "stopped"
 
 
-def init(cluster: Cluster) -> None:
-    """Create the data folder with initdb (trust auth on the private socket only)."""
+def init(cluster: Cluster, *, sync: bool = True) -> None:
+    """Create the data folder with initdb (trust auth on the private socket only); without
+    ``sync`` initdb does not wait for the files to reach the disk (throw-away clusters)."""
     cluster.home.mkdir(parents=True, exist_ok=True)
     cluster.socket_dir.mkdir(exist_ok=True)
     user = _run_user()
@@ -140,7 +141,8 @@ def init(cluster: Cluster) -> None:
             shutil.chown(path, user)
     done = _as_server_user(
         [str(cluster.bin_dir / "initdb"), "-D", str(cluster.data), "-U", _superuser(),
-         "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8"], cluster,
+         "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", *([] if sync else ["--no-sync"])],
+        cluster,
     )
     if done.returncode != 0:
         raise DatabaseUnavailable(f"initdb failed: {done.stderr.strip().splitlines()[-1:]}")

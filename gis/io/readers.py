@@ -7,7 +7,6 @@ explanation.
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 from typing import Any, Final
 
@@ -53,7 +52,8 @@ def read_file(path: Path, kind: Kind, *, layer: str | None = None,
 
     The geometry is in the file's CRS (None when the file declares none, as CSV never does);
     attribute-only kinds come back as a plain DataFrame. ``limits`` are checked before the
-    rows are read: a zip's directory, the number of features (PayloadTooLarge).
+    rows are read: a zip's members, unpacked and measured, and the number of features
+    (PayloadTooLarge).
     """
     limits = limits or ImportLimits()
     path = Path(path)
@@ -64,8 +64,8 @@ def read_file(path: Path, kind: Kind, *, layer: str | None = None,
         return _read_osm(path, kind)
     options: dict = {}
     if fmt == "Shapefile":
-        archives.check_zip(path, limits)
-        layer = layer or _zip_layer(path)
+        names = archives.check_zip(path, limits)
+        layer = layer or _zip_layer(path, names)
     elif fmt == "GeoPackage":
         layer = layer or _gpkg_layer(path, kind)
     elif fmt == "CSV":
@@ -137,14 +137,9 @@ def _no_geometry_message(path: Path, fmt: str, kind: Kind) -> str:
     return f"'{path.name}' has no geometry column: {kind.name} need one"
 
 
-def _zip_layer(path: Path) -> str | None:
-    """The one Shapefile inside the zip (None lets GDAL open it); MalformedFile otherwise."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-    except zipfile.BadZipFile as exc:
-        raise MalformedFile(f"'{path.name}' is not a valid zip archive; zip the .shp, .shx, "
-                            ".dbf and .prj files of one Shapefile together") from exc
+def _zip_layer(path: Path, names: list[str]) -> str | None:
+    """The one Shapefile among the zip's member ``names`` (None lets GDAL open it);
+    MalformedFile otherwise."""
     shapes = [Path(n).stem for n in names if n.lower().endswith(".shp")]
     if not shapes:
         listed = ", ".join(names[:5]) or "nothing"

@@ -3,6 +3,8 @@
 -- the caller's region; NULL = everywhere) and never for :details false (anonymous callers).
 -- Missing attributes are NULL, which ST_AsMVT omits: bare footprints, as the embedded map
 -- shows them. One statement for all callers, so they cannot drift.
+-- An address holding a run of 7 or more digits (a phone or an ID number typed into it; no
+-- house number is that long) is left out: tiles are not masked by gis.access.privacy.
 -- The && filter on the envelope transformed to 4490 uses the GiST index on building.geom.
 WITH bounds AS (
     SELECT ST_TileEnvelope(:z, :x, :y) AS env,
@@ -14,7 +16,9 @@ features AS (
     FROM building AS b
     CROSS JOIN bounds
     LEFT JOIN LATERAL (
-        SELECT b.code, b.address, b.compound, b.floors, b.households, b.residents, b.use,
+        SELECT b.code,
+               CASE WHEN b.address ~ '\d([ -]?\d){6,}' THEN NULL ELSE b.address END AS address,
+               b.compound, b.floors, b.households, b.residents, b.use,
                b.community_code, g.code AS grid_code
         FROM (SELECT 1) AS one
         LEFT JOIN grid AS g ON g.id = b.grid_id
