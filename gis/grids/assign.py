@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from gis.core import bulkwrite, crs, dates, db, sql
 from gis.core.errors import InvalidCoordinates, OutsideJurisdiction, UnknownCRS
+from gis.grids import locate_index
 
 MAX_OUTSIDE_M = 50.0
 """How far outside the grids a point may be and still go to the nearest grid (metres)."""
@@ -122,6 +123,17 @@ def locate(session: Session, lon: float, lat: float, *, crs: str = "EPSG:4490",
     """
     x, y = storage_point(lon, lat, crs)
     at = dates.check_moment(at, "at")
+    if at is None:  # most points: the process's copy of the current grids (locate_index)
+        found = locate_index.covering_grid(session, x, y)
+        if found is not None:
+            return _answer(found, x, y, 0.0, on_boundary=False)
+    return locate_in_database(session, x, y, at=at)
+
+
+def locate_in_database(session: Session, x: float, y: float, *,
+                       at: datetime | None = None) -> dict[str, Any]:
+    """``locate`` of the CGCS2000 point (x, y) by gis/core/sql/locate.sql alone, every rule
+    decided by PostGIS (``locate`` asks gis.grids.locate_index first)."""
     row = session.execute(sql.statement("locate"),
                           {"lon": x, "lat": y, "at": at}).mappings().first()
     if row is None:
@@ -133,10 +145,12 @@ def locate(session: Session, lon: float, lat: float, *, crs: str = "EPSG:4490",
             f"the point is {distance:.0f} m outside the nearest grid ({row['grid_code']}), "
             f"more than {MAX_OUTSIDE_M:.0f} m: it is outside this jurisdiction "
             "(超出辖区范围)", distance_m=round(distance, 2), nearest_grid=row["grid_code"])
-    return _answer(row, x, y, distance)
+    return _answer(row, x, y, distance,
+                   on_boundary=float(row["edge_distance_m"]) <= BOUNDARY_M)
 
 
-def _answer(row: Any, x: float, y: float, distance: float) -> dict[str, Any]:
+def _answer(row: Any, x: float, y: float, distance: float, *,
+            on_boundary: bool) -> dict[str, Any]:
     worker = None
     if row["worker_id"] is not None:
         worker = {"name": row["worker_name"], "phone": row["worker_phone"],
@@ -149,7 +163,7 @@ def _answer(row: Any, x: float, y: float, distance: float) -> dict[str, Any]:
         "community": {"code": row["community_code"], "name": row["community_name"]},
         "subdistrict": {"code": row["subdistrict_code"], "name": row["subdistrict_name"]},
         "worker": worker,
-        "on_boundary": float(row["edge_distance_m"]) <= BOUNDARY_M,
+        "on_boundary": on_boundary,
         "outside": distance > 0.0,
         "distance_m": round(distance, 2),
     }
