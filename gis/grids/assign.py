@@ -54,6 +54,11 @@ BOUNDARY_M = 1.0
 """A point this close to its grid's edge is flagged ``on_boundary`` (metres)."""
 
 
+_LONLAT_SPELLINGS = frozenset({"EPSG:4490", "EPSG:4326", "4490", "4326", "OGC:CRS84"})
+"""The usual spellings of the lon/lat CRSs taken as they are, known without asking pyproj
+(parsing a CRS and naming its authority cost about 0.2 ms, a request's worth of locate)."""
+
+
 def storage_point(lon: float, lat: float, source_crs: str | None = "EPSG:4490"
                   ) -> tuple[float, float]:
     """One point in ``source_crs`` (EPSG code, 'gcj02', 'bd09') as checked CGCS2000 lon/lat.
@@ -72,6 +77,10 @@ def storage_points(lon: np.ndarray, lat: np.ndarray, source_crs: str | None = "E
 
     InvalidCoordinates names the first bad point (``index`` in its details, 0-based).
     """
+    if str(source_crs or "EPSG:4490").strip().upper() in _LONLAT_SPELLINGS:
+        x, y = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+        _check(x, y, source_crs)
+        return x, y
     parsed = crs.parse_crs(source_crs)
     if isinstance(parsed, str):  # gcj02 / bd09: check what the caller sent, then convert
         _check(lon, lat, source_crs)
