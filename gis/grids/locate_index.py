@@ -88,8 +88,9 @@ def _build(session: Session, database: str, version: int) -> GridIndex | None:
         rows = [dict(r) for r in session.execute(sql.statement("locate_index")).mappings()]
         if not rows:
             return None
+        # not shapely.prepare()d: request threads share the copy, shapely releases the GIL
+        # in predicates, and GEOS's prepared geometries are not thread-safe (libgeos#825)
         grids = shapely.from_wkb([bytes(r.pop("wkb")) for r in rows])
-        shapely.prepare(grids)
         index = GridIndex(database=database, version=int(rows[0].pop("version")),
                           tree=shapely.STRtree(grids), grids=grids,
                           edges=shapely.boundary(grids), rows=tuple(rows))
