@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Connection, event, text
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
 from api import ratelimits
 from gis.access import keys
 from gis.access.callers import Caller
-from gis.core import paging
+from gis.core import db, paging
 from gis.core.errors import Forbidden, Unauthenticated
 from gis.core.settings import Settings
 
@@ -26,14 +26,34 @@ async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request: committed once when the handler returns, rolled back on any
     error. Used with ``scope="function"`` (SessionDep), so the commit runs before the answer is
     sent: a 2xx means the write is durable, and a failed commit becomes the error answer
-    (503/409 by api/errors.py) instead of a 2xx for a lost write."""
-    with request.app.state.sessionmaker() as session:
+    (503/409 by api/errors.py) instead of a 2xx for a lost write. Making a session does no I/O,
+    so it is made on the event loop; the end (commit or rollback, and the connection back to
+    the pool) takes one trip to the thread pool, none when the request never used it."""
+    session = request.app.state.sessionmaker()
+    try:
+        yield session
+    except Exception:
+        await run_in_threadpool(_end, session, commit=False)
+        raise
+    except BaseException:  # cancelled: end it here, awaiting is no longer possible
+        _end(session, commit=False)
+        raise
+    if session.in_transaction():
+        await run_in_threadpool(_end, session, commit=True)
+    else:
+        session.close()
+
+
+def _end(session: Session, *, commit: bool) -> None:
+    with session:
+        if not commit:
+            session.rollback()
+            return
         try:
-            yield session
             session.commit()
         except Exception:
             session.rollback()
@@ -59,7 +79,6 @@ async def check_page_size(request: Request, settings: SettingsDep) -> None:
 READ_METHODS = frozenset({"GET", "HEAD"})
 LONG_PREFIXES = ("/api/v1/import/", "/api/v1/plans", "/map/plans")
 """Writes under these paths (imports; plan drafts, edits and applies) get the long timeout."""
-_SET_TIMEOUT = text("SELECT set_config('statement_timeout', :ms, true)")
 
 
 def statement_timeout(method: str, path: str, settings: Settings) -> tuple[str, int]:
@@ -71,25 +90,22 @@ def statement_timeout(method: str, path: str, settings: Settings) -> tuple[str, 
     return "write", settings.statement_timeout_write_ms
 
 
-def set_statement_timeout(request: Request, session: SessionDep,
-                          settings: SettingsDep) -> Iterator[None]:
-    """``SET LOCAL statement_timeout`` for the request's kind, at the start of each of the
-    session's transactions (or at once when one is open), installed for the whole app by
-    create_app. A statement cut off answers 504 (api.errors)."""
+async def set_statement_timeout(request: Request, session: SessionDep,
+                                settings: SettingsDep) -> AsyncIterator[None]:
+    """The request kind's ``statement_timeout`` for each of the session's transactions
+    (gis.core.db.set_statement_timeout: set on the connection only when it runs under another
+    value), installed for the whole app by create_app. A statement cut off answers 504
+    (api.errors)."""
     kind, ms = statement_timeout(request.method, request.url.path, settings)
     request.state.statement_timeout = (kind, ms)
-    params = {"ms": str(ms)}
-
-    def apply(_: Session, __: SessionTransaction, connection: Connection) -> None:
-        connection.execute(_SET_TIMEOUT, params)
-
-    if session.in_transaction():
-        session.execute(_SET_TIMEOUT, params)
-    event.listen(session, "after_begin", apply)
+    if session.in_transaction():  # a session shared across requests (the tests')
+        await run_in_threadpool(db.set_statement_timeout, session, ms)
+    else:
+        session.info[db.TIMEOUT_KEY] = ms
     try:
         yield
-    finally:  # a session shared across requests (the tests') must not keep this request's
-        event.remove(session, "after_begin", apply)
+    finally:  # a session shared across requests must not keep this request's
+        session.info.pop(db.TIMEOUT_KEY, None)
 
 
 SESSION_COOKIE = "gridmap_key"

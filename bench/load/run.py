@@ -14,6 +14,10 @@ BENCH_LOAD_CONCURRENCY (16) keep-alive connections:
                served the same way (bench/load/floor_app.py), same concurrency and time.
   floor_psycopg2_locate  the locate SQL itself (gis/core/sql/locate.sql) from psycopg2 alone:
                one connection per thread, no HTTP, no Python of ours.
+  locate_vs_floor_paired  locate alone on ours and SELECT 1 on the floor, both servers up,
+               in BENCH_LOAD_PAIR_ROUNDS (6) alternating slices of BENCH_LOAD_PAIR_SECONDS
+               (4): the ratio of the two in the same minute, which a busy shared machine
+               does not blur as it blurs phases a minute apart.
 
 The database sessions the server opened during the mix and closed again (from
 pg_stat_database.sessions and pg_stat_activity, read after the statistics settle) show
@@ -64,6 +68,9 @@ SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "60"))
 PEER_SECONDS = float(os.environ.get("BENCH_LOAD_PEER_SECONDS", "15"))
 MAX_REQUESTS = int(os.environ.get("BENCH_LOAD_MAX_REQUESTS", "200000"))
 WORKERS = os.environ.get("BENCH_LOAD_WORKERS")  # unset: gridmap serve's default
+PAIR_ROUNDS = int(os.environ.get("BENCH_LOAD_PAIR_ROUNDS", "6"))
+PAIR_SECONDS = float(os.environ.get("BENCH_LOAD_PAIR_SECONDS", "4"))
+PAIR_POOL = 8
 SECRET = "bench-load-server-secret"
 STATS_SETTLE_S = 11.0
 SUBDISTRICT = "320706013000"
@@ -98,7 +105,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(command: list[str], engine: Engine, log: Path) -> Iterator[str]:
+def server(command: list[str], engine: Engine, log: Path,
+           extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """A server subprocess (``{port}`` in ``command``) on ``engine``'s database."""
     port = free_port()
     # the load is one dispatcher key writing ~20 events/s: above the default per-key write
@@ -106,7 +114,8 @@ def server(command: list[str], engine: Engine, log: Path) -> Iterator[str]:
     env = {**os.environ, "GRIDMAP_SECRET_KEY": SECRET, "GRIDMAP_RATE_LIMIT_WRITES": "100000/minute",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
                                                         os.environ.get("PYTHONPATH")])),
-           "GRIDMAP_DATABASE_URL": engine.url.render_as_string(hide_password=False)}
+           "GRIDMAP_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+           **(extra_env or {})}
     with log.open("ab") as out:
         proc = subprocess.Popen([c.replace("{port}", str(port)) for c in command], cwd=ROOT,
                                 env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -223,6 +232,39 @@ def lost_writes(engine: Engine, outcomes: list[client.Outcome]) -> dict:
     return {"acknowledged": len(codes), "found": int(found), "lost": len(codes) - int(found)}
 
 
+def paired(engine: Engine, log: Path, points: np.ndarray, key: str) -> dict:
+    """Locate alone on ours and SELECT 1 on the floor, both servers up, in PAIR_ROUNDS
+    alternating slices of PAIR_SECONDS: both see the same machine (on a shared one the load
+    moves within seconds). Each server's pool is PAIR_POOL so that both fit the embedded
+    cluster's max_connections. Returns both summaries and the ratios of each round."""
+    env = {"GRIDMAP_DB_POOL_SIZE": str(PAIR_POOL)}
+    runs: dict[str, list[client.Outcome]] = {"locate": [], "select1": []}
+    walls = {"locate": 0.0, "select1": 0.0}
+    rounds = []
+    with server(ours_command(), engine, log, env) as ours, \
+            server(floor_command(), engine, log, env) as floor:
+        for base, kind in ((ours, "locate"), (floor, "select1")):
+            drive(base, mix_requests(points, [], key, [kind]), 3)  # warm-up, untimed
+        for _ in range(PAIR_ROUNDS):
+            this = {}
+            for base, kind in ((ours, "locate"), (floor, "select1")):
+                started = time.perf_counter()
+                result, outcomes = drive(base, mix_requests(points, [], key, [kind]),
+                                         PAIR_SECONDS)
+                walls[kind] += time.perf_counter() - started
+                runs[kind] += outcomes
+                this[kind] = result[kind]
+            rounds.append({"per_s_ratio": round(this["locate"]["per_s"]
+                                                / this["select1"]["per_s"], 3),
+                           "p99_ratio": round(this["locate"]["p99_ms"]
+                                              / this["select1"]["p99_ms"], 2)})
+    out = {kind: summarize(runs[kind], walls[kind])[kind] for kind in runs}
+    ratios = {k: sorted(r[k] for r in rounds) for k in ("per_s_ratio", "p99_ratio")}
+    return out | {"rounds": rounds, "pool_size": PAIR_POOL, "slice_seconds": PAIR_SECONDS,
+                  "median_per_s_ratio": ratios["per_s_ratio"][len(rounds) // 2],
+                  "median_p99_ratio": ratios["p99_ratio"][len(rounds) // 2]}
+
+
 def psycopg2_locate(engine: Engine, points: np.ndarray, seconds: float) -> dict:
     """The locate SQL from psycopg2 alone, CONCURRENCY threads with a connection each."""
     statement = re.sub(r"(?<!:):(\w+)", r"%(\1)s", sql.load("locate"))
@@ -297,6 +339,8 @@ def main() -> dict:
             print(f"floor SELECT 1: {floor['select1']}", flush=True)
         bare = psycopg2_locate(engine, points, PEER_SECONDS)
         print(f"floor psycopg2 locate SQL: {bare}", flush=True)
+        pairs = paired(engine, log, points, key)
+        print(f"locate / SELECT 1 in alternating slices: {pairs}", flush=True)
     finally:
         dbs.drop_database(settings, engine)
     load_after = os.getloadavg()
@@ -309,7 +353,7 @@ def main() -> dict:
                      "demo": "seed 42", "tiles": f"{len(tiles)} tiles at z{ZOOM}"},
         "mix": mix, "locate_only": locate_only["locate"] | {"all": locate_only["all"]},
         "floor_select1": floor["select1"] | {"all": floor["all"]},
-        "floor_psycopg2_locate": bare,
+        "floor_psycopg2_locate": bare, "locate_vs_floor_paired": pairs,
         "targets_p99_ms": TARGETS_P99_MS, "targets_met": met,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                     "loadavg_before": [round(v, 2) for v in load_before],

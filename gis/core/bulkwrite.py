@@ -71,6 +71,9 @@ def indexes_rebuilt(session: Session, table: str, *, lock_timeout: str = LOCK_TI
     if not _lock(session, table, lock_timeout):
         yield False
         return
+    # deferred triggers still pending on a table the foreign keys point at (migration 0013's
+    # on grid, after grids were written in this transaction) forbid altering it: run them now
+    session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
     indexes = session.execute(text(_INDEXES), {"table": table}).mappings().all()
     constraints = session.execute(text(_CONSTRAINTS), {"table": table}).mappings().all()
     for row in [*constraints, *indexes]:

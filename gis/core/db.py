@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Engine, Result, create_engine, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Connection, CursorResult, Engine, Result, create_engine, event, text
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
+from sqlalchemy.pool import Pool
 
 from gis.core import embedded
 from gis.core.settings import Settings
@@ -41,6 +42,58 @@ def make_engine(settings: Settings, *, start: bool = True) -> Engine:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+TIMEOUT_KEY = "gridmap_statement_timeout_ms"
+"""``Session.info`` key: the ``statement_timeout`` (ms) each of the session's transactions
+runs under (set by the server per request kind, api.deps); absent, the connection's own."""
+_SET_TIMEOUT = text("SELECT set_config('statement_timeout', :ms, false)")
+
+
+def set_statement_timeout(session: Session, ms: int) -> None:
+    """Run ``session``'s transactions under ``statement_timeout`` = ``ms``, this one included
+    when it is open (a statement of it then sets the value: one round trip)."""
+    session.info[TIMEOUT_KEY] = ms
+    if session.in_transaction():
+        _apply_timeout(session, None, session.connection())
+
+
+def _apply_timeout(session: Session, _: SessionTransaction | None,
+                   connection: Connection) -> None:
+    """At the start of each transaction of a session that asks for a timeout: set it on the
+    connection unless the connection already runs under it. The value is set for the
+    connection (not SET LOCAL), so a pooled connection keeps it and the next request of the
+    same kind pays no round trip; any rollback forgets what was set (a rolled-back SET is
+    undone), so the next transaction sets it again."""
+    ms = session.info.get(TIMEOUT_KEY)
+    if ms is None or connection.info.get(TIMEOUT_KEY) == ms:
+        return
+    connection.execute(_SET_TIMEOUT, {"ms": str(ms)})
+    connection.info[TIMEOUT_KEY] = ms
+
+
+def _forget_timeout(conn: Connection, *_: object) -> None:
+    if not (conn.invalidated or conn.closed):  # an invalidated one is discarded, info and all
+        conn.info.pop(TIMEOUT_KEY, None)
+
+
+_PSYCOPG2_IDLE = 0
+"""psycopg2.extensions.TRANSACTION_STATUS_IDLE: connected, no transaction open."""
+
+
+def _forget_timeout_on_reset(dbapi_connection: Any, connection_record: Any,
+                             reset_state: Any) -> None:
+    # called before the pool's rollback of a returned connection, also after a commit, when
+    # there is nothing left to undo (psycopg2: idle, not in a transaction)
+    status = getattr(dbapi_connection, "get_transaction_status", None)
+    if status is None or status() != _PSYCOPG2_IDLE:
+        connection_record.info.pop(TIMEOUT_KEY, None)
+
+
+event.listen(Session, "after_begin", _apply_timeout)
+event.listen(Engine, "rollback", _forget_timeout)
+event.listen(Engine, "rollback_savepoint", _forget_timeout)
+event.listen(Pool, "reset", _forget_timeout_on_reset)
 
 
 @contextmanager

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from gis.core import bulkwrite, crs, dates, db, sql
 from gis.core.errors import InvalidCoordinates, OutsideJurisdiction, UnknownCRS
+from gis.grids import locate_index
 
 MAX_OUTSIDE_M = 50.0
 """How far outside the grids a point may be and still go to the nearest grid (metres)."""
@@ -53,6 +54,11 @@ BOUNDARY_M = 1.0
 """A point this close to its grid's edge is flagged ``on_boundary`` (metres)."""
 
 
+_LONLAT_SPELLINGS = frozenset({"EPSG:4490", "EPSG:4326", "4490", "4326", "OGC:CRS84"})
+"""The usual spellings of the lon/lat CRSs taken as they are, known without asking pyproj
+(parsing a CRS and naming its authority cost about 0.2 ms, a request's worth of locate)."""
+
+
 def storage_point(lon: float, lat: float, source_crs: str | None = "EPSG:4490"
                   ) -> tuple[float, float]:
     """One point in ``source_crs`` (EPSG code, 'gcj02', 'bd09') as checked CGCS2000 lon/lat.
@@ -71,6 +77,10 @@ def storage_points(lon: np.ndarray, lat: np.ndarray, source_crs: str | None = "E
 
     InvalidCoordinates names the first bad point (``index`` in its details, 0-based).
     """
+    if str(source_crs or "EPSG:4490").strip().upper() in _LONLAT_SPELLINGS:
+        x, y = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+        _check(x, y, source_crs)
+        return x, y
     parsed = crs.parse_crs(source_crs)
     if isinstance(parsed, str):  # gcj02 / bd09: check what the caller sent, then convert
         _check(lon, lat, source_crs)
@@ -122,6 +132,17 @@ def locate(session: Session, lon: float, lat: float, *, crs: str = "EPSG:4490",
     """
     x, y = storage_point(lon, lat, crs)
     at = dates.check_moment(at, "at")
+    if at is None:  # most points: the process's copy of the current grids (locate_index)
+        found = locate_index.covering_grid(session, x, y)
+        if found is not None:
+            return _answer(found, x, y, 0.0, on_boundary=False)
+    return locate_in_database(session, x, y, at=at)
+
+
+def locate_in_database(session: Session, x: float, y: float, *,
+                       at: datetime | None = None) -> dict[str, Any]:
+    """``locate`` of the CGCS2000 point (x, y) by gis/core/sql/locate.sql alone, every rule
+    decided by PostGIS (``locate`` asks gis.grids.locate_index first)."""
     row = session.execute(sql.statement("locate"),
                           {"lon": x, "lat": y, "at": at}).mappings().first()
     if row is None:
@@ -133,10 +154,12 @@ def locate(session: Session, lon: float, lat: float, *, crs: str = "EPSG:4490",
             f"the point is {distance:.0f} m outside the nearest grid ({row['grid_code']}), "
             f"more than {MAX_OUTSIDE_M:.0f} m: it is outside this jurisdiction "
             "(超出辖区范围)", distance_m=round(distance, 2), nearest_grid=row["grid_code"])
-    return _answer(row, x, y, distance)
+    return _answer(row, x, y, distance,
+                   on_boundary=float(row["edge_distance_m"]) <= BOUNDARY_M)
 
 
-def _answer(row: Any, x: float, y: float, distance: float) -> dict[str, Any]:
+def _answer(row: Any, x: float, y: float, distance: float, *,
+            on_boundary: bool) -> dict[str, Any]:
     worker = None
     if row["worker_id"] is not None:
         worker = {"name": row["worker_name"], "phone": row["worker_phone"],
@@ -149,7 +172,7 @@ def _answer(row: Any, x: float, y: float, distance: float) -> dict[str, Any]:
         "community": {"code": row["community_code"], "name": row["community_name"]},
         "subdistrict": {"code": row["subdistrict_code"], "name": row["subdistrict_name"]},
         "worker": worker,
-        "on_boundary": float(row["edge_distance_m"]) <= BOUNDARY_M,
+        "on_boundary": on_boundary,
         "outside": distance > 0.0,
         "distance_m": round(distance, 2),
     }
