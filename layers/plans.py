@@ -43,7 +43,10 @@ GRID_ATTRS = (Attribute("code", "网格编码"), Attribute("households", "户数
 
 def flag_label(flags: pd.Series) -> pd.Series:
     """``不连片：网格被分成几块 (noncontiguous)`` for each flag (NA stays NA)."""
-    return flags.map(FLAG_LABELS).fillna(flags) + " (" + flags + ")"
+    # element-wise: an all-empty column and pandas' string dtype do not add up (pandas 3)
+    return pd.Series([None if f is None or f is pd.NA or f != f else
+                      f"{FLAG_LABELS.get(f, f)} ({f})" for f in flags.astype(object)],
+                     index=flags.index, dtype=object)
 
 
 class SyncViews(MacroElement):
@@ -160,7 +163,8 @@ METRIC_ROWS = (("网格数", "grids"), ("户数在范围内的网格", "in_range
                ("平均紧凑度 (Polsby-Popper)", "mean_compactness"))
 MOVE_ROWS = (("撤销（退役）网格", "grids_retired"), ("新建网格", "grids_new"),
              ("改变网格的建筑", "buildings_moved"), ("改变网格的户数", "households_reassigned"),
-             ("改变网格的居民", "residents_reassigned"), ("转派的未办结事件", "events_reassigned"))
+             ("改变网格的居民", "residents_reassigned"),
+             ("改变网格的未结案事件", "events_reassigned"))
 """What applying a plan changes, as the plan report counts it (metrics of gis.plans)."""
 
 
