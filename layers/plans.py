@@ -44,9 +44,8 @@ GRID_ATTRS = (Attribute("code", "网格编码"), Attribute("households", "户数
 def flag_label(flags: pd.Series) -> pd.Series:
     """``不连片：网格被分成几块 (noncontiguous)`` for each flag (NA stays NA)."""
     # element-wise: an all-empty column and pandas' string dtype do not add up (pandas 3)
-    return pd.Series([None if f is None or f is pd.NA or f != f else
-                      f"{FLAG_LABELS.get(f, f)} ({f})" for f in flags.astype(object)],
-                     index=flags.index, dtype=object)
+    return pd.Series([f"{FLAG_LABELS.get(f, f)} ({f})" if isinstance(f, str) else None
+                      for f in flags.astype(object)], index=flags.index, dtype=object)
 
 
 class SyncViews(MacroElement):

@@ -18,6 +18,7 @@ from gis.plans.listing import KIND_LABELS, STATUS_LABELS
 from layers import plans as plan_layers
 from layers import workbench_staffing as staff
 
+
 def _e(value: object) -> str:
     return html.escape("" if value is None or value is pd.NA else str(value))
 

@@ -74,8 +74,9 @@ def staffing_html(report: dict, candidates: list[dict]) -> str:
     ordered = sorted(grids, key=lambda g: (bool(g.get("workers")), int(g["seq"])))
     rows = "".join(_grid_item(g, candidates) for g in ordered)
     gaps = len(unstaffed(report))
-    return (f'<details open id="gm-staffing"><summary><b>新网格的网格员</b>（{len(grids)} 个新网格，'
-            f"无网格员 {gaps} 个）</summary><ul class='gm-staff-list'>{rows}</ul></details>")
+    return (f'<details open id="gm-staffing"><summary><b>新网格的网格员</b>'
+            f"（{len(grids)} 个新网格，无网格员 {gaps} 个）</summary>"
+            f"<ul class='gm-staff-list'>{rows}</ul></details>")
 
 
 def _grid_item(grid: dict, candidates: list[dict]) -> str:

@@ -26,7 +26,6 @@ from gis.plans import (
     balance,
     cells,
     changes,
-    edit,
     history,
     listing,
     lock,
