@@ -116,6 +116,10 @@ def test_draft_plan_on_the_workbench_has_the_chinese_draw_editor(session: Sessio
     for button in ("生成方案", "撤销", "应用", "驳回"):
         assert f">{button}</button>" in out, button
     assert 'id="gm-undo" type="button" disabled' in out  # nothing to undo yet
+    # the lattice has no grid workers: every new grid says so in its popup and the panel
+    popup = json.dumps("<th>网格员</th><td>无网格员</td>")[1:-1]
+    assert popup.replace("<", "\\u003c").replace(">", "\\u003e") in out
+    assert 'id="gm-staffing"' in out and 'aria-label="网格员（#1）"' in out
     plans.reject_plan(session, plan.id, actor="t")
     rejected = render()
     assert "L.Control.Draw" not in rejected and "gridmapPlanEditor(" not in rejected
