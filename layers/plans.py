@@ -38,7 +38,7 @@ FLAG_LEGEND = (LegendEntry("红色实线框：户数超出范围", FLAG_COLOR),
 GRID_ATTRS = (Attribute("code", "网格编码"), Attribute("households", "户数", "户"),
               Attribute("residents", "人口", "人"), Attribute("buildings", "建筑", "栋"),
               Attribute("compactness", "紧凑度 (Polsby-Popper)"),
-              Attribute("flag_label", "提示"))
+              Attribute("worker", "网格员"), Attribute("flag_label", "提示"))
 
 
 def flag_label(flags: pd.Series) -> pd.Series:
@@ -165,7 +165,8 @@ METRIC_ROWS = (("网格数", "grids"), ("户数在范围内的网格", "in_range
                ("平均紧凑度 (Polsby-Popper)", "mean_compactness"))
 MOVE_ROWS = (("撤销（退役）网格", "grids_retired"), ("新建网格", "grids_new"),
              ("改变网格的建筑", "buildings_moved"), ("改变网格的户数", "households_reassigned"),
-             ("改变网格的居民", "residents_reassigned"), ("转派的未办结事件", "events_reassigned"))
+             ("改变网格的居民", "residents_reassigned"),
+             ("改变网格的未结案事件", "events_reassigned"))
 """What applying a plan changes, as the plan report counts it (metrics of gis.plans)."""
 
 
@@ -221,6 +222,14 @@ def _editor(right: folium.Map, proposed_layer: folium.GeoJson, review: dict) -> 
                          review["report"]["version"])
 
 
+def workers_by_seq(report: dict) -> dict[int, str]:
+    """A draft's new grids (seq) and their proposed workers' names; "无网格员" for none."""
+    grids = (report.get("staffing") or {}).get("grids") or []
+    return {int(g["seq"]): "、".join(str(w.get("worker_name") or w.get("worker_code"))
+                                     for w in g.get("workers") or []) or "无网格员"
+            for g in grids}
+
+
 def second_map(left: folium.Map) -> folium.Map:
     """A map beside ``left`` in the same page (right half), with a metric scale only."""
     right = folium.Map(location=left.location, zoom_start=13, tiles=None, width="50%",
@@ -246,7 +255,8 @@ def add_review(left: folium.Map, right: folium.Map, review: dict) -> None:
         grid_layer(layer, name=f"专题网格 {THEME_LABELS.get(str(theme), theme)}",
                    rules=rules).add_to(left)
     proposed = proposed.assign(code=proposed["source_grid_code"].fillna(
-        "新#" + proposed["seq"].astype(str)))
+        "新#" + proposed["seq"].astype(str)), worker=proposed["seq"].map(
+        workers_by_seq(review["report"])))
     proposed_layer = grid_layer(proposed, name="方案网格", rules=rules)
     proposed_layer.add_to(right)
     if not review["moved"].empty:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from gis import plans
 from gis.access import jurisdiction
 from gis.access.callers import Caller
+from gis.core import frames
 from gis.grids import grid_load, qa, registry
 from gis.grids.household_rules import LoadRules
 from gis.places import regions
@@ -28,6 +29,7 @@ from layers import assets, page, shell
 from layers import plans as plan_layers
 from layers import qa as qa_layers
 from layers import workbench_panel as panel
+from layers import workbench_staffing as staff
 
 WORKBENCH_JS = f"{assets.STATIC}/gridmap/workbench.js"
 PANEL_PX = 330
@@ -105,13 +107,23 @@ def _side_panel(session: Session, caller: Caller, scope: str | None, rules: Load
     parts = [panel.picker_html(_areas(session, caller.scope), scope)]
     if review is not None:
         report = review["report"]
-        parts += [panel.review_html(report, plans.undo_depth(review["plan"])),
+        parts += [panel.review_html(report, plans.undo_depth(review["plan"]),
+                                    _staffing(session, review)),
                   panel.confirm_html(report)]
     parts += [panel.qa_html(load, state["issues"], qa.CHECKS),
               panel.generate_html(scope, rules, locked), panel.plans_html(listing, scope,
                                                                         plan_id)]
     return ('<aside class="gm-bench" aria-label="网格调整工作台"><h3>网格调整工作台</h3>'
             + "".join(parts) + "</aside>")
+
+
+def _staffing(session: Session, review: dict) -> str:
+    """The staffing panel of a draft: its new grids' workers and the workers to pick from."""
+    plan = review["plan"]
+    if plan.status != "draft":
+        return ""
+    candidates = frames.records_from_frame(plans.list_worker_candidates(session, plan))
+    return staff.staffing_html(review["report"], candidates)
 
 
 def _add_frame(fmap: folium.Map, caller: Caller, side: str, maps: list[str],

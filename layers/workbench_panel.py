@@ -16,10 +16,7 @@ from gis.core.clock import local_text_series
 from gis.grids.household_rules import LoadRules
 from gis.plans.listing import KIND_LABELS, STATUS_LABELS
 from layers import plans as plan_layers
-
-UNSTAFFED_FIELDS = ("unstaffed_grids", "grids_without_worker", "unstaffed")
-"""Where a plan report may list its grids left without a grid worker (the staffing API is
-another part's: the panel shows the list when the report carries one of these fields)."""
+from layers import workbench_staffing as staff
 
 
 def _e(value: object) -> str:
@@ -91,39 +88,20 @@ def plans_html(listing: pd.DataFrame, scope: str | None, chosen: int | None) -> 
             f"<th>创建时间</th></tr>{rows}</table></details>")
 
 
-def staffing_html(report: dict) -> str:
-    """Hook for staffing new grids: the grids the report lists as without a grid worker."""
-    staffing = report.get("staffing") or {}
-    found = staffing.get("unstaffed") or next(
-        (v for f in UNSTAFFED_FIELDS for v in (report.get(f), report["metrics"].get(f)) if v),
-        None)
-    if not found:
-        return ""
-    items = "".join(_grid_item(g) for g in found)
-    return (f'<section id="gm-staffing" data-hook="assign-worker"><h4>无网格员的网格</h4>'
-            f"<ul>{items}</ul></section>")
-
-
-def _grid_item(grid: object) -> str:
-    if isinstance(grid, dict):
-        label = grid.get("name") or grid.get("code") or ""
-        return f"<li>#{_e(grid.get('seq'))} {_e(label)} ({_e(grid.get('kind') or '')})</li>"
-    return f"<li>#{_e(grid)}</li>"
-
-
-def review_html(report: dict, undo_depth: int) -> str:
-    """The chosen plan: metrics, what applying changes, 撤销 / 应用 / 驳回, crosswalk."""
+def review_html(report: dict, undo_depth: int, staffing: str = "") -> str:
+    """The chosen plan: metrics, what applying changes, the ``staffing`` panel
+    (layers/workbench_staffing.py), 撤销 / 应用 / 驳回, crosswalk."""
     draft = report["status"] == "draft"
     off = "" if draft else " disabled"
     undo_off = "" if draft and undo_depth else " disabled"
     return (f'<section id="gm-review" data-plan="{int(report["id"])}" '
             f'data-version="{int(report["version"])}">{plan_layers.metrics_html(report)}'
-            f"{staffing_html(report)}<div class='gm-actions'>"
+            f"<div class='gm-actions'>"
             f'<button id="gm-undo" type="button"{undo_off}>撤销</button> '
             f'<button id="gm-apply" type="button"{off}>应用</button> '
             f'<button id="gm-reject" type="button"{off}>驳回</button>'
             f'<span class="gm-hint">可撤销 {undo_depth} 步</span></div>'
-            f'<div id="gm-plan-status" role="status"></div>'
+            f'<div id="gm-plan-status" role="status"></div>{staffing}'
             f"<details><summary>对照表（原网格 → 新网格）</summary>"
             f"{plan_layers.crosswalk_html(report['crosswalk'])}</details></section>")
 
@@ -134,11 +112,6 @@ def confirm_html(report: dict) -> str:
             f'<h3 id="gm-confirm-title"></h3><ul id="gm-confirm-apply" hidden>'
             f"{plan_layers.moves_html(report['metrics'])}</ul>"
             f'<p id="gm-confirm-reject" hidden>方案作废，现状网格、建筑和事件都不变。</p>'
-            f'<p id="gm-confirm-unstaffed" hidden>注意：{_unstaffed_count(report)} 个新网格尚无'
-            f"网格员（见“无网格员的网格”），确认后仍将应用。</p>"
+            f"{staff.confirm_unstaffed_html(report)}"
             f'<button id="gm-confirm-ok" type="button">确认</button> '
             f'<button id="gm-confirm-cancel" type="button">取消</button></dialog>')
-
-
-def _unstaffed_count(report: dict) -> int:
-    return len((report.get("staffing") or {}).get("unstaffed") or [])

@@ -14,7 +14,7 @@ from api.deps import PageCsrfDep, SessionDep, SettingsDep
 from api.etags import IfMatch, set_etag
 from api.schemas.buildings import GridHistory
 from api.schemas.common import errors
-from api.schemas.plans import AppliedPlan, PlanReport
+from api.schemas.plans import AppliedPlan, PlanReport, WorkerCandidates
 from gis import plans
 from gis.core import frames
 from gis.grids import household_rules
@@ -120,6 +120,17 @@ def pick_plan_workers(caller: PlannerDep, plan: CurrentPlan, body: WorkerPicks,
                            expected=expected)
     set_etag(response, plan.version)
     return plans.plan_report(session, plan.id)
+
+
+@router.get("/api/v1/plans/{plan_id}/worker-candidates", response_model=WorkerCandidates,
+            responses=errors(404), response_model_exclude_unset=True)
+def plan_worker_candidates(caller: PlannerDep, plan: CurrentPlan, session: SessionDep) -> dict:
+    """Grid workers of the plan's communities the planner may pick for its new grids
+    (planner; 404 for a plan outside the key's region), free ones first; ``seqs`` are the
+    new grids the current proposal gives each."""
+    workers = plans.list_worker_candidates(session, plan)
+    return {"plan_id": plan.id,
+            "workers": frames.records_from_frame(workers.drop(columns="worker_id"))}
 
 
 @router.post("/api/v1/plans/{plan_id}/undo", response_model=PlanReport,

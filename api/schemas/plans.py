@@ -122,6 +122,25 @@ class PlanStaffing(Open):
     unstaffed: list[UnstaffedGrid] = Field(default_factory=list)
 
 
+class WorkerCandidate(Open):
+    """A grid worker of the plan's communities, with the new grids (``seqs``) the proposal
+    gives them (empty: free)."""
+
+    worker_code: str
+    worker_name: str | None = None
+    role: str | None = None
+    community_code: str | None = None
+    seqs: list[int] = Field(default_factory=list)
+
+
+class WorkerCandidates(Open):
+    """``GET /api/v1/plans/{id}/worker-candidates``: whom the planner may pick for new grids
+    (``PUT /api/v1/plans/{id}/workers`` takes their ``worker_code``)."""
+
+    plan_id: int
+    workers: list[WorkerCandidate] = Field(default_factory=list)
+
+
 class PlanReport(Open):
     """A plan: state, rules, metrics before/after, proposed grids (GeoJSON), crosswalk."""
 

@@ -99,6 +99,7 @@ change_set = changes.change_set
 plan_changes = changes.plan_changes
 plan_staffing = store.plan_staffing
 set_plan_workers = staffing.set_plan_workers
+list_worker_candidates = staffing.list_worker_candidates
 
 __all__ = [
     "KINDS",
@@ -113,6 +114,7 @@ __all__ = [
     "list_crosswalk",
     "list_plan_grids",
     "list_plans",
+    "list_worker_candidates",
     "lock_draft",
     "plan_changes",
     "plan_report",

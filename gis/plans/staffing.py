@@ -23,9 +23,9 @@ from gis.core.errors import Conflict, InvalidInput, NotFound
 from gis.models import AuditLog, Plan
 from gis.plans import changes, lock
 
-SOURCE_LABELS = {"planner": "规划员指定", "carried": "原网格带入", "community": "本社区空闲",
-                 "surplus": "多人网格调剂"}
-"""Why a worker is proposed for a grid."""
+SOURCE_LABELS = {"planner": "规划指定", "carried": "原网格员随迁", "community": "社区空闲",
+                 "surplus": "富余调剂"}
+"""Why a worker is proposed for a grid (shown on the workbench)."""
 
 
 def _overlap(session: Session, plan: Plan, retired: list[int]) -> pd.DataFrame:
@@ -149,6 +149,35 @@ def staffing(session: Session, plan: Plan, links: pd.DataFrame | None = None) ->
         if mine.empty:
             unstaffed.append({k: entry[k] for k in ("seq", "kind", "code")})
     return {"grids": out, "unstaffed": unstaffed}
+
+
+def list_worker_candidates(session: Session, plan: Plan,
+                           links: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Workers the planner may pick for the new grids of ``plan``: every worker linked to a
+    grid (in force or ended) of the plan's communities, one row each with worker_code,
+    worker_name, role, community_code and ``seqs`` (new grids the proposal gives them; empty
+    for a free worker; empty for a decided plan), free ones first, then by code."""
+    if links is None:
+        links = propose(session, plan) if plan.status == "draft" else pd.DataFrame(
+            {"seq": pd.Series(dtype=int), "worker_id": pd.Series(dtype=int)})
+    workers = pd.read_sql(text("""
+        SELECT w.id AS worker_id, w.code AS worker_code, w.name AS worker_name, w.role,
+               min(g.community_code) AS community_code
+        FROM grid_worker w JOIN grid_worker_grid wg ON wg.worker_id = w.id
+        JOIN grid g ON g.id = wg.grid_id
+        WHERE g.community_code IN (SELECT DISTINCT community_code FROM plan_grid
+                                   WHERE plan_id = :p)
+        GROUP BY w.id ORDER BY w.code"""), session.connection(), params={"p": plan.id})
+    new = set(_grids(session, plan).query("new")["seq"].astype(int))
+    mine: dict[int, list[int]] = {}
+    for worker, seq in zip(links["worker_id"].astype(int), links["seq"].astype(int),
+                           strict=True):  # one row per proposed link: a few dozen
+        if seq in new:
+            mine.setdefault(worker, []).append(seq)
+    workers["seqs"] = [sorted(mine.get(int(w), [])) for w in workers["worker_id"]]
+    workers["free"] = [not s for s in workers["seqs"]]
+    workers = workers.sort_values(["free", "worker_code"], ascending=[False, True])
+    return workers.drop(columns="free").reset_index(drop=True)
 
 
 def check_staffed(session: Session, plan: Plan, links: pd.DataFrame, *,

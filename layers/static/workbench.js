@@ -34,11 +34,11 @@
             say('gm-generate-status', '网络错误：' + err, true);
         });
     }
-    function planWrite(action, done) {
+    function planWrite(action, done, method, body) {
         var review = $('gm-review');
         var id = review.getAttribute('data-plan'), version = review.getAttribute('data-version');
         say('gm-plan-status', '提交中…');
-        return gm.send('POST', '/api/v1/plans/' + id + '/' + action, null,
+        return gm.send(method || 'POST', '/api/v1/plans/' + id + '/' + action, body || null,
                        {'If-Match': '"' + version + '"'}).then(function (res) {
             if (!res.ok) {
                 var hint = res.status === 412 ? '方案已被他人修改，请刷新页面：' : '';
@@ -48,6 +48,16 @@
             say('gm-plan-status', done(res.body));
             window.location.reload();
         }).catch(function (err) { say('gm-plan-status', '网络错误：' + err, true); });
+    }
+    // a worker chosen for a new grid: PUT …/workers {seq: code} (null takes a pick back)
+    function pickWorker(select) {
+        var seq = select.getAttribute('data-seq'), code = select.value || null;
+        if (code === null && !select.hasAttribute('data-picked')) { return; }
+        var picks = {};
+        picks[seq] = code;
+        planWrite('workers', function () {
+            return code ? '已为网格 #' + seq + ' 指定网格员。' : '已取消网格 #' + seq + ' 的指定。';
+        }, 'PUT', {workers: picks});
     }
     function applied(body) {
         return '已应用：撤销 ' + body.grids_retired.length + ' 个网格，新建 ' +
@@ -59,10 +69,10 @@
             ? '应用方案 ' + id + '，将会：' : '驳回方案 ' + id + '？';
         $('gm-confirm-apply').hidden = action !== 'apply';
         $('gm-confirm-reject').hidden = action === 'apply';
-        // grids without a grid worker (#gm-staffing) are named in the dialog: confirming
-        // applies anyway, which the API only does when told so (confirm_unstaffed)
-        var unstaffed = action === 'apply' && $('gm-staffing');
-        $('gm-confirm-unstaffed').hidden = !unstaffed;
+        // grids still without a grid worker are named in the dialog: confirming applies
+        // anyway, which the API only does when told so (confirm_unstaffed); none: no flag
+        var unstaffed = action === 'apply' && !!$('gm-confirm-unstaffed');
+        if ($('gm-confirm-unstaffed')) { $('gm-confirm-unstaffed').hidden = !unstaffed; }
         $('gm-confirm-ok').onclick = function () {
             dialog.close();
             planWrite(unstaffed ? 'apply?confirm_unstaffed=true' : action,
@@ -90,6 +100,9 @@
         on('gm-undo', function () { planWrite('undo', function () { return '已撤销上一步调整。'; }); });
         on('gm-apply', function () { confirmThen('apply'); });
         on('gm-reject', function () { confirmThen('reject'); });
+        document.querySelectorAll('#gm-staffing select[data-seq]').forEach(function (select) {
+            select.addEventListener('change', function () { pickWorker(select); });
+        });
         document.querySelectorAll('#gm-out-of-range tr[data-grid]').forEach(function (row) {
             row.addEventListener('click', function () { zoomToGrid(row.getAttribute('data-grid')); });
         });

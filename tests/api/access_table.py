@@ -414,6 +414,8 @@ TABLE: dict[tuple[str, str], list[Case]] = {
         roles=PLANNER, single=True, path=_plan,
         query=lambda w, s: {"confirm_unstaffed": "true"})],
     ("POST", f"{API}/plans/{{plan_id}}/reject"): [Case(roles=PLANNER, single=True, path=_plan)],
+    ("GET", f"{API}/plans/{{plan_id}}/worker-candidates"): [
+        Case(roles=PLANNER, single=True, path=_plan)],
     ("PUT", f"{API}/plans/{{plan_id}}/workers"): [
         Case(roles=PLANNER, single=True, path=_plan, json=lambda w, s: {"workers": {}})],
 }

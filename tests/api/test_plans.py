@@ -222,3 +222,36 @@ def test_staffing_picks_and_apply_over_http(client: TestClient, session: Session
     assert applied.status_code == 200, applied.text
     assert applied.json()["changes"] == preview and applied.json()["unstaffed"] == []
     assert client.get(url, headers=planner).json()["changes"] == preview
+
+
+def test_worker_candidates_are_the_communitys_workers_with_their_proposed_grids(
+        client: TestClient, session: Session) -> None:
+    """GET …/worker-candidates: the workers of the plan's community (free ones first) with
+    the new grids the proposal gives each; planners of the plan's region only."""
+    community, grids, _ = make_lattice(session, valid_from=PAST)
+    make_worker(session, code="WA", name="甲", grids=[grids["G1"]])
+    make_worker(session, code="WB", name="乙", grids=[grids["G2"]])
+    _, elsewhere, _ = make_lattice(session, code="320706913002", north=0.05, prefix="M")
+    make_worker(session, code="WX", grids=[elsewhere["G1"]])
+    planner = _auth(session, region=community)
+    plan = client.post("/api/v1/plans", json={"kind": "balance", "scope": community},
+                       headers=planner).json()
+    url = f"/api/v1/plans/{plan['id']}/worker-candidates"
+    res = client.get(url, headers=planner)
+    assert res.status_code == 200, res.text
+    body = res.json()
+    assert body["plan_id"] == plan["id"]
+    assert [w["worker_code"] for w in body["workers"]] == ["WA", "WB"]
+    proposed = {w["worker_code"]: [g["seq"]] for g in plan["staffing"]["grids"]
+                for w in g["workers"]}
+    assert {w["worker_code"]: w["seqs"] for w in body["workers"]} == proposed
+    assert all(w["community_code"] == community and w["worker_name"] for w in body["workers"])
+    gap = plan["staffing"]["unstaffed"][0]["seq"]
+    picked = client.put(f"/api/v1/plans/{plan['id']}/workers", json={"workers": {
+        str(gap): "WA"}}, headers={**planner, "If-Match": '"1"'})
+    assert picked.status_code == 200, picked.text
+    after = {w["worker_code"]: w["seqs"] for w in client.get(url, headers=planner)
+             .json()["workers"]}
+    assert after["WA"] == [gap]
+    assert client.get(url, headers=_auth(session, role="viewer")).status_code == 403
+    assert client.get(url, headers=_auth(session, region="320706913002")).status_code == 404

@@ -65,8 +65,8 @@ def test_undo_takes_back_the_last_edits_one_by_one(client: TestClient,
     assert client.post(f"{url}/undo", headers=planner).status_code == 409
     viewer = _auth(session, role="viewer")
     assert client.post(f"{url}/undo", headers=viewer).status_code == 403
-    # an undone plan applies as drawn
-    applied = client.post(f"{url}/apply", headers=planner, params={"confirm_unstaffed": True})
+    # an undone plan applies as drawn (the lattice has no grid workers: confirmed)
+    applied = client.post(f"{url}/apply", headers=planner, params={"confirm_unstaffed": "true"})
     assert applied.status_code == 200 and client.post(f"{url}/undo",
                                                       headers=planner).status_code == 409
 

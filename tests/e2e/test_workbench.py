@@ -1,6 +1,8 @@
 """The planner's task on the workbench (/map/plans) in a real headless Chromium, with the mouse:
 pick 孔望社区, 生成方案 (balance), move one building, 撤销 it, split a grid with a drawn line,
-应用 after the confirmation; then the database holds the applied grids.
+pick a grid worker for every new grid left without one, 应用 after the confirmation; then the
+database agrees with the numbers shown before apply, every residential grid has a worker, no
+not-closed event stays on a retired grid and every planned grid is one polygon.
 
 A committed demo district of its own (the plan is applied for real), uvicorn in a thread,
 every non-loopback request blocked, page errors and console errors failing the test.
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import pandas as pd
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
@@ -47,6 +50,11 @@ def live_demo(base_settings: Settings) -> Iterator[tuple[str, Engine, str]]:
 def _one(engine: Engine, sql: str, **params: object):  # type: ignore[no-untyped-def]
     with engine.connect() as conn:
         return conn.execute(text(sql), params).one()
+
+
+def _all(engine: Engine, sql: str, **params: object) -> list:
+    with engine.connect() as conn:
+        return list(conn.execute(text(sql), params).all())
 
 
 def _building_to_move(engine: Engine, plan_id: int):  # type: ignore[no-untyped-def]
@@ -134,28 +142,125 @@ def _split(page, engine: Engine, plan_id: int) -> None:  # type: ignore[no-untyp
                     p=plan_id)[0]) == before + 1
 
 
+def _pick_worker(page, seq: int) -> str:  # type: ignore[no-untyped-def]
+    """Choose a worker for new grid #``seq`` in its labelled select (a free one if any);
+    returns the worker code chosen."""
+    select = page.get_by_label(f"网格员（#{seq}）", exact=True)
+    options = select.locator("option")
+    texts, values = options.all_inner_texts(), [options.nth(i).get_attribute("value")
+                                                for i in range(options.count())]
+    workers = [(t, v) for t, v in zip(texts, values, strict=True) if v]
+    assert workers, f"no worker to pick for #{seq}: {texts}"
+    code = next((v for t, v in workers if "空闲" in t), workers[0][1])
+    _reloaded(page, lambda: select.select_option(value=code))
+    return str(code)
+
+
+def _staff(page, engine: Engine, plan_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Pick a worker for each new grid the panel marks as without one (unstaffed first); with
+    none marked, change the worker of the first new grid. The panel then shows the pick as
+    规划指定 and the plan keeps it."""
+    panel = page.locator("#gm-staffing")
+    assert "新网格的网格员" in panel.inner_text()
+    marked = [int(s) for s in panel.locator("li.gm-unstaffed").evaluate_all(
+        "els => els.map(e => e.getAttribute('data-seq'))")]
+    unstaffed = {g["seq"] for g in _report(page, plan_id)["staffing"]["unstaffed"]}
+    assert set(marked) == unstaffed  # the page marks exactly the report's gaps
+    first = panel.locator("li[data-seq]").first.get_attribute("data-seq")
+    todo, picked = (marked or [int(first or 0)]), {}
+    for _ in range(30):  # a pick may take a carried worker from another grid: a few rounds
+        if not todo:
+            break
+        seq = todo[0]
+        picked[seq] = _pick_worker(page, seq)
+        todo = [int(s) for s in page.locator("#gm-staffing li.gm-unstaffed").evaluate_all(
+            "els => els.map(e => e.getAttribute('data-seq'))")]
+    assert todo == [] and "无网格员 0 个" in page.locator("#gm-staffing").inner_text()
+    chosen = dict(_all(engine, """
+        SELECT p.seq::int, w.code FROM plan, jsonb_each_text(plan.params -> 'workers') p(seq, id)
+        JOIN grid_worker w ON w.id = p.id::int WHERE plan.id = :p""", p=plan_id))
+    for seq, code in picked.items():
+        assert chosen.get(seq) == code, (seq, code, chosen)
+        item = page.locator(f"#gm-staffing li[data-seq='{seq}']").inner_text()
+        assert "规划指定" in item, item
+
+
+def _report(page, plan_id: int) -> dict:  # type: ignore[no-untyped-def]
+    """The plan report as the logged-in page reads it (login cookie)."""
+    res = page.request.get(f"{page.url.split('/map')[0]}/api/v1/plans/{plan_id}")
+    assert res.ok, res.status
+    return dict(res.json())
+
+
+def _state(engine: Engine) -> dict[str, pd.DataFrame]:
+    """Buildings' and events' grids and the grids in force, to diff around an apply."""
+    with engine.connect() as conn:
+        return {"buildings": pd.read_sql(text("SELECT id, grid_id, households, residents "
+                                              "FROM building"), conn).set_index("id"),
+                "events": pd.read_sql(text("SELECT id, grid_id FROM event"), conn)
+                .set_index("id"),
+                "grids": pd.read_sql(text("SELECT id, code FROM grid WHERE valid_to IS NULL"),
+                                     conn).set_index("id")}
+
+
+def _changed(before: dict, after: dict) -> dict[str, int]:
+    """What the database shows changed, under the names of the confirmation's figures."""
+    def moved(key: str) -> pd.DataFrame:
+        old, new = before[key]["grid_id"], after[key]["grid_id"]
+        return before[key][old.fillna(-1).ne(new.reindex(old.index).fillna(-1))]
+    buildings, g0, g1 = moved("buildings"), before["grids"], after["grids"]
+    return {"grids_retired": int((~g0.index.isin(g1.index)).sum()),
+            "grids_new": int((~g1.index.isin(g0.index)).sum()),
+            "buildings_moved": len(buildings),
+            "households_reassigned": int(buildings["households"].sum()),
+            "residents_reassigned": int(buildings["residents"].sum()),
+            "events_reassigned": len(moved("events"))}
+
+
 def _apply(page, engine: Engine, plan_id: int) -> None:  # type: ignore[no-untyped-def]
+    """应用 with the confirmation; the figures it shows are what the database shows after."""
     metrics = _one(engine, "SELECT metrics FROM plan WHERE id = :p", p=plan_id)[0]
     page.get_by_role("button", name="应用").click()
     dialog = page.get_by_role("dialog")
     assert dialog.is_visible()
     listed = dialog.inner_text()
-    for key in ("grids_retired", "grids_new", "buildings_moved", "residents_reassigned"):
-        assert page.locator(f"#gm-confirm-apply [data-metric={key}]").inner_text() == \
-            str(metrics[key]), key
-    assert f"新建网格：{metrics['grids_new']}" in listed
+    shown = {key: int(page.locator(f"#gm-confirm-apply [data-metric={key}]").inner_text())
+             for key in ("grids_retired", "grids_new", "buildings_moved",
+                         "households_reassigned", "residents_reassigned", "events_reassigned")}
+    assert shown["grids_new"] == metrics["grids_new"] and shown["buildings_moved"] > 0
+    assert "改变网格的未结案事件" in listed and "仍无网格员" not in listed
+    assert page.locator("#gm-confirm-unstaffed").count() == 0  # so no confirm_unstaffed
+    before = _state(engine)
     with page.expect_navigation(timeout=60_000, wait_until="load"):
         dialog.get_by_role("button", name="确认").click()
     assert "已应用" in page.locator("#gm-review").inner_text()
+    assert _one(engine, "SELECT status FROM plan WHERE id = :p", p=plan_id)[0] == "applied"
+    assert _changed(before, _state(engine)) == shown
+    _check_database(engine, plan_id, before)
+
+
+def _check_database(engine: Engine, plan_id: int, before: dict) -> None:
+    """After apply: the plan's grids are Kongwang's, each staffed if residential, each one
+    polygon; no not-closed event on a grid the plan retired."""
     plan_grids = int(_one(engine, "SELECT count(*) FROM plan_grid WHERE plan_id = :p",
                           p=plan_id)[0])
     current = _one(engine, """
         SELECT count(*) AS n,
-               count(*) FILTER (WHERE valid_from > now() - interval '30 minutes') AS new
-        FROM grid WHERE community_code = :c AND theme = 'unified' AND valid_to IS NULL""",
+               count(*) FILTER (WHERE kind = 'residential' AND NOT EXISTS (
+                   SELECT 1 FROM grid_worker_grid wg WHERE wg.grid_id = g.id)) AS unstaffed,
+               count(*) FILTER (WHERE ST_NumGeometries(ST_Multi(geom)) <> 1) AS pieces
+        FROM grid g WHERE community_code = :c AND theme = 'unified' AND valid_to IS NULL""",
                    c=KONGWANG)
-    assert current.n == plan_grids and current.new == metrics["grids_new"]
-    assert _one(engine, "SELECT status FROM plan WHERE id = :p", p=plan_id)[0] == "applied"
+    assert current.n == plan_grids and current.unstaffed == 0 and current.pieces == 0
+    assert _one(engine, """SELECT count(*) FROM plan_grid WHERE plan_id = :p
+                           AND ST_NumGeometries(ST_Multi(geom)) <> 1""", p=plan_id)[0] == 0
+    retired = [int(r[0]) for r in _all(engine, """SELECT id FROM grid WHERE id = ANY(:ids)
+                                               AND valid_to IS NOT NULL""",
+                                       ids=[int(i) for i in before["grids"].index])]
+    assert retired
+    stranded = _one(engine, """SELECT count(*) FROM event WHERE grid_id = ANY(:r)
+                               AND gm_event_not_closed(status)""", r=retired)[0]
+    assert stranded == 0
 
 
 def test_planner_balances_kongwang_on_one_page(browser, live_demo):  # type: ignore[no-untyped-def]
@@ -173,6 +278,7 @@ def test_planner_balances_kongwang_on_one_page(browser, live_demo):  # type: ign
         assert page.locator(".leaflet-control-scale-imperial").count() == 0
         _move_and_undo(page, engine, plan_id)
         _split(page, engine, plan_id)
+        _staff(page, engine, plan_id)
         _apply(page, engine, plan_id)
         page.screenshot(path="/tmp/gridmap-e2e-workbench.png")
         assert page.evaluate("sessionStorage.length") == 0  # no key kept in the page

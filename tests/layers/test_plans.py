@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from gis import plans
 from gis.access.callers import Caller
 from gis.grids.household_rules import LoadRules
-from layers import assets, catalogue, plan_edit, workbench, workbench_panel
+from layers import assets, catalogue, plan_edit, workbench, workbench_panel, workbench_staffing
 from layers import plans as plan_layers
 from tests.plan_cases import make_lattice
 
@@ -116,18 +116,47 @@ def test_draft_plan_on_the_workbench_has_the_chinese_draw_editor(session: Sessio
     for button in ("生成方案", "撤销", "应用", "驳回"):
         assert f">{button}</button>" in out, button
     assert 'id="gm-undo" type="button" disabled' in out  # nothing to undo yet
+    # the lattice has no grid workers: every new grid says so in its popup and the panel
+    popup = json.dumps("<th>网格员</th><td>无网格员</td>")[1:-1]
+    assert popup.replace("<", "\\u003c").replace(">", "\\u003e") in out
+    assert 'id="gm-staffing"' in out and 'aria-label="网格员（#1）"' in out
     plans.reject_plan(session, plan.id, actor="t")
     rejected = render()
     assert "L.Control.Draw" not in rejected and "gridmapPlanEditor(" not in rejected
     assert 'id="gm-apply" type="button" disabled' in rejected and "已驳回" in rejected
 
 
-def test_grids_without_a_worker_are_listed_when_the_report_names_them() -> None:
+def test_staffing_panel_lists_every_new_grid_unstaffed_first_with_a_labelled_select() -> None:
     side = dict.fromkeys(("grids", "in_range"), 0)
+    community = "320706013003"
+    staffing = {"grids": [
+        {"seq": 2, "kind": "residential", "code": "C002", "community_code": community,
+         "workers": [{"worker_code": "W1", "worker_name": "王<一>", "source": "carried"}]},
+        {"seq": 4, "kind": "residential", "code": "C004", "community_code": community,
+         "workers": []},
+        {"seq": 5, "kind": "commercial", "code": "C005", "community_code": community,
+         "workers": [{"worker_code": "W2", "worker_name": "李二", "source": "planner"}]}],
+        "unstaffed": [{"seq": 4, "kind": "residential", "code": "C004"}]}
     report = {"id": 3, "kind": "balance", "status": "draft", "version": 2, "crosswalk": [],
-              "metrics": {"before": side, "after": side}}
-    assert workbench_panel.staffing_html(report) == ""
-    report["unstaffed_grids"] = [{"seq": 4, "name": "新<4>"}, 7]
-    out = workbench_panel.staffing_html(report)
-    assert 'id="gm-staffing"' in out and "#4 新&lt;4&gt;" in out and "#7" in out
-    assert 'id="gm-staffing"' in workbench_panel.review_html(report, 0)
+              "metrics": {"before": side, "after": side}, "staffing": staffing}
+    candidates = [{"worker_code": "W3", "worker_name": "赵三", "community_code": community,
+                   "seqs": []},
+                  {"worker_code": "W1", "worker_name": "王<一>", "community_code": community,
+                   "seqs": [2]},
+                  {"worker_code": "W9", "worker_name": "别社区", "community_code": "x",
+                   "seqs": []}]
+    out = workbench_staffing.staffing_html(report, candidates)
+    assert out.index('data-seq="4"') < out.index('data-seq="2"') < out.index('data-seq="5"')
+    assert 'class="gm-unstaffed"' in out and "无网格员 1 个" in out and "⚠ 无网格员" in out
+    assert 'aria-label="网格员（#4）"' in out and "王&lt;一&gt;（原网格员随迁）" in out
+    assert "李二（规划指定）" in out and "赵三 W3（空闲）" in out and "（方案#2）" in out
+    assert "别社区" not in out  # the community's workers only
+    assert '<option value="W1" selected>' in out and 'data-picked="1"' in out
+    assert "恢复建议（取消指定）" in out  # a planner's pick can be taken back
+    assert 'id="gm-staffing"' in workbench_panel.review_html(report, 0, out)
+    dialog = workbench_panel.confirm_html(report)
+    assert 'id="gm-confirm-unstaffed"' in dialog and "#4 C004（住宅）" in dialog
+    assert "C002" not in dialog and "C005" not in dialog
+    report["staffing"] = {**staffing, "unstaffed": []}
+    assert "gm-confirm-unstaffed" not in workbench_panel.confirm_html(report)
+    assert workbench_staffing.staffing_html({**report, "status": "applied"}, candidates) == ""
