@@ -23,10 +23,13 @@ VECTORGRID := layers/static/vendor/node_modules/leaflet.vectorgrid/dist/Leaflet.
 # these needs a build step, and swagger-ui-dist's @scarf/scarf postinstall would phone home
 SWAGGER_UI := layers/static/vendor/node_modules/swagger-ui-dist/swagger-ui-bundle.js
 REDOC := layers/static/vendor/node_modules/redoc/bundles/redoc.standalone.js
-NPM_ASSETS := $(DRAW) $(VECTORGRID) $(SWAGGER_UI) $(REDOC)
+# PMTiles readers (a pmtiles:// basemap, layers/basemaps.py): same folder, same command
+PMTILES_JS := layers/static/vendor/node_modules/protomaps-leaflet/dist/protomaps-leaflet.js
+NPM_ASSETS := $(DRAW) $(VECTORGRID) $(SWAGGER_UI) $(REDOC) $(PMTILES_JS)
 $(NPM_ASSETS) &:
 	npm install --prefix layers/static/vendor --no-audit --no-fund --no-save --ignore-scripts \
-		leaflet-draw@1.0.4 leaflet.vectorgrid@1.3.0 swagger-ui-dist@5.35.0 redoc@2.5.4
+		leaflet-draw@1.0.4 leaflet.vectorgrid@1.3.0 swagger-ui-dist@5.35.0 redoc@2.5.4 \
+		pmtiles@4.5.0 protomaps-leaflet@5.1.0
 
 install: sysdeps $(BIN)/.installed $(NPM_ASSETS)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urldefrag, urlencode
 
@@ -30,9 +31,11 @@ from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from gis.core import crs
+from gis.core.errors import NotFound
 from layers import assets
 
 BASEMAP_JS = f"{assets.STATIC}/gridmap/basemap.js"
+PMTILES_SCHEME = "pmtiles://"
 _TIANDITU = ("https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
              "&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
              "&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&{key}")
@@ -52,11 +55,30 @@ class Tiles:
 
 @dataclass(frozen=True)
 class Basemap:
-    """Tile layers drawn bottom first, and the CRS their images are in (wgs84 or gcj02)."""
+    """Tile layers drawn bottom first, and the CRS their images are in (wgs84 or gcj02);
+    ``archive``: a local PMTiles file drawn instead (served at ``ARCHIVE_URL``)."""
 
     name: str
     tiles: tuple[Tiles, ...]
     crs: str = "wgs84"
+    archive: Path | None = None
+
+
+ARCHIVE_URL = "/map/basemap.pmtiles"
+"""Where gridmap serves a ``pmtiles://`` basemap archive (with HTTP range requests)."""
+
+
+def archive_path(spec: str | None) -> Path:
+    """The local PMTiles file of a ``pmtiles://PATH`` spec; NotFound when none is configured
+    or the file is missing. PATH is absolute (``pmtiles:///srv/base.pmtiles``) or relative
+    to the working directory."""
+    url = urldefrag(spec or "")[0]
+    if not url.startswith(PMTILES_SCHEME):
+        raise NotFound("no PMTiles basemap is configured (GRIDMAP_BASEMAP_URL=pmtiles://PATH)")
+    path = Path(url[len(PMTILES_SCHEME):]).expanduser()
+    if not path.is_file():
+        raise NotFound("the configured PMTiles basemap file does not exist")
+    return path
 
 
 def _tianditu(key: str) -> Basemap:
@@ -88,6 +110,8 @@ def from_spec(spec: str | None, *, attribution: str = "内网底图") -> Basemap
         return OSM
     if url == "tianditu":
         return _tianditu(options.get("key", ""))
+    if url.startswith(PMTILES_SCHEME):
+        return Basemap("pmtiles", (), archive=Path(url[len(PMTILES_SCHEME):]))
     return Basemap("custom", (Tiles(url, options.get("subdomains", "abc"), attribution),),
                    crs=options.get("crs", "wgs84"))
 
@@ -100,6 +124,11 @@ def add_basemap(fmap: folium.Map, basemap: Basemap | None) -> None:
                                 name="gm_basemap")
     if basemap is None:
         return
+    if basemap.archive is not None and isinstance(figure, Figure):
+        for name, url in (("pmtiles_js", assets.PMTILES_JS),
+                          ("protomaps_leaflet_js", assets.PROTOMAPS_LEAFLET_JS)):
+            figure.header.add_child(Element(f'<script src="{url}"></script>'), name=name)
+        fmap.add_child(ArchiveLayer(ARCHIVE_URL))
     for i, tiles in enumerate(basemap.tiles):
         options: dict[str, Any] = {"subdomains": tiles.subdomains} if tiles.subdomains else {}
         folium.TileLayer(tiles.url, attr=html.escape(tiles.attribution),
@@ -107,6 +136,31 @@ def add_basemap(fmap: folium.Map, basemap: Basemap | None) -> None:
                          max_native_zoom=tiles.max_native_zoom, overlay=i > 0,
                          control=i == 0, **options).add_to(fmap)
     fmap.add_child(BasemapCrs(basemap.crs))
+
+
+class ArchiveLayer(MacroElement):
+    """A PMTiles archive under the map: raster tiles with pmtiles' Leaflet layer, vector tiles
+    (a Protomaps basemap extract) drawn by protomaps-leaflet in its light flavour, in Chinese."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            var source = new pmtiles.PMTiles({{ this.url|tojson }});
+            source.getHeader().then(function (h) {
+                var layer = h.tileType === pmtiles.TileType.Mvt
+                    ? protomapsL.leafletLayer({url: {{ this.url|tojson }}, flavor: 'light',
+                                               lang: 'zh', maxDataZoom: h.maxZoom})
+                    : pmtiles.leafletRasterLayer(source, {maxNativeZoom: h.maxZoom});
+                layer.addTo(map);
+            });
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self._name = "ArchiveLayer"
+        self.url = url
 
 
 class BasemapCrs(MacroElement):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
@@ -15,8 +16,9 @@ from api.main import create_app
 from gis.core import crs
 from gis.core.settings import Settings
 from tests import dbs
+from tests.basemap_archive import make_raster_archive
 from tests.e2e.live import PYTESTMARK, Offline, offline_page, serve
-from tests.layers.scene import make_scene
+from tests.layers.scene import EAST, NORTH, SOUTH, WEST, make_scene
 
 pytestmark = PYTESTMARK
 
@@ -103,3 +105,21 @@ def test_amap_positions_convert_back_to_storage(browser, scene_settings: Setting
                              "return [p.lng, p.lat]; })()")
     assert on_map == pytest.approx([gx, gy], abs=1e-9)
     assert back == pytest.approx([lon, lat], abs=1e-8)
+
+
+def test_local_pmtiles_basemap_is_drawn_offline(browser, scene_settings: Settings,  # type: ignore[no-untyped-def]
+                                                tmp_path: Path):
+    archive = make_raster_archive(tmp_path / "base.pmtiles", (WEST, SOUTH, EAST, NORTH))
+    settings = scene_settings.model_copy(update={"basemap_url": f"pmtiles://{archive}"})
+    with serve(create_app(settings)) as url, offline_page(browser) as (page, offline):
+        ranges: list[str] = []
+        page.on("request", lambda r: ranges.append(r.headers.get("range", ""))
+                if r.url.endswith("/map/basemap.pmtiles") else None)
+        page.goto(f"{url}/map", wait_until="load")
+        page.wait_for_selector(".leaflet-tile-pane img[src^='blob:']", state="attached",
+                               timeout=15_000)
+        drawn = page.locator(".leaflet-tile-pane img[src^='blob:']").count()
+        assert offline.errors == []
+    assert drawn >= 1
+    assert ranges and all(r.startswith("bytes=") for r in ranges)
+    # offline_page fails the test on any request to another host
