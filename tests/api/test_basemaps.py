@@ -1,14 +1,20 @@
-"""``GRIDMAP_BASEMAP_URL=pmtiles://PATH``: gridmap serves the archive by byte ranges at
-/map/basemap.pmtiles and the pages draw it with the PMTiles readers from /static."""
+"""Basemaps through the app: ``GRIDMAP_BASEMAP_URL=pmtiles://PATH`` (gridmap serves the
+archive by byte ranges at /map/basemap.pmtiles, the pages draw it with the PMTiles readers
+from /static), and 高德 (the overview embeds the stored shapes shifted to GCJ-02)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import numpy as np
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
+from gis.core import crs
 from layers import assets, basemaps
 from tests.basemap_archive import make_raster_archive
+from tests.layers.scene import EAST, MID, NORTH, WEST, make_scene
 
 BOX = (119.20, 34.60, 119.22, 34.62)
 
@@ -40,3 +46,32 @@ def test_archive_is_served_by_byte_ranges_and_drawn_by_the_pages(client: TestCli
     assert f'<script src="{assets.PROTOMAPS_LEAFLET_JS}">' in page
     assert f"new pmtiles.PMTiles(\"{basemaps.ARCHIVE_URL}\")" in page
     assert "L.tileLayer" not in page
+
+
+PAIR = re.compile(r"\[(1[01]\d\.\d+), ([23]\d\.\d+)\]")
+
+
+def lonlat_pairs(page: str) -> np.ndarray:
+    """Every [lon, lat] pair of the page's embedded GeoJSON (the scene is near 119.2, 34.6)."""
+    return np.array([(float(x), float(y)) for x, y in PAIR.findall(page)])
+
+
+def nearest(pairs: np.ndarray, lon: float, lat: float) -> float:
+    return float(np.abs(pairs - (lon, lat)).max(axis=1).min())
+
+
+def test_amap_overview_embeds_the_stored_shapes_shifted_to_gcj02(client: TestClient,
+                                                                 session: Session):
+    make_scene(session)
+    configure(client, "amap")
+    pairs = lonlat_pairs(client.get("/map").text)
+    assert len(pairs) > 10
+    corners = [(WEST, MID), (EAST, MID), (EAST, NORTH), (WEST, NORTH),  # grid BIG
+               (119.205, 34.612), (119.207, 34.614), (119.212, 34.615)]  # B-N1, clinic
+    for lon, lat in corners:
+        gx, gy = (float(v) for v in crs.wgs84_to_gcj02(lon, lat))
+        assert nearest(pairs, gx, gy) < 2e-6, (lon, lat)
+        assert nearest(pairs, lon, lat) > 1e-3  # nothing is left where it is stored
+    configure(client, None)
+    plain = lonlat_pairs(client.get("/map").text)
+    assert all(nearest(plain, lon, lat) < 2e-6 for lon, lat in corners)
