@@ -1,6 +1,7 @@
 """Basemaps in a real browser: default pages reach no other host; a configured preset asks
 for exactly the tile URLs its provider documents (requests blocked and recorded here); on
-高德 (GCJ-02) the page's coordinate helper turns map positions back into storage ones."""
+高德 (GCJ-02) the page's coordinate helper turns map positions back into storage ones; a local
+``pmtiles://`` archive (raster or vector) is drawn from gridmap alone."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from api.main import create_app
 from gis.core import crs
 from gis.core.settings import Settings
+from gis.tiles import archive
 from tests import dbs
 from tests.basemap_archive import make_raster_archive
 from tests.e2e.live import PYTESTMARK, Offline, offline_page, serve
@@ -109,8 +112,8 @@ def test_amap_positions_convert_back_to_storage(browser, scene_settings: Setting
 
 def test_local_pmtiles_basemap_is_drawn_offline(browser, scene_settings: Settings,  # type: ignore[no-untyped-def]
                                                 tmp_path: Path):
-    archive = make_raster_archive(tmp_path / "base.pmtiles", (WEST, SOUTH, EAST, NORTH))
-    settings = scene_settings.model_copy(update={"basemap_url": f"pmtiles://{archive}"})
+    base = make_raster_archive(tmp_path / "base.pmtiles", (WEST, SOUTH, EAST, NORTH))
+    settings = scene_settings.model_copy(update={"basemap_url": f"pmtiles://{base}"})
     with serve(create_app(settings)) as url, offline_page(browser) as (page, offline):
         ranges: list[str] = []
         page.on("request", lambda r: ranges.append(r.headers.get("range", ""))
@@ -123,3 +126,19 @@ def test_local_pmtiles_basemap_is_drawn_offline(browser, scene_settings: Setting
     assert drawn >= 1
     assert ranges and all(r.startswith("bytes=") for r in ranges)
     # offline_page fails the test on any request to another host
+
+
+def test_vector_pmtiles_basemap_is_drawn_by_protomaps_leaflet(browser,  # type: ignore[no-untyped-def]
+                                                              scene_settings: Settings,
+                                                              tmp_path: Path):
+    engine = create_engine(scene_settings.database_url or "")
+    path = tmp_path / "v.pmtiles"
+    with Session(engine) as session:  # gridmap's own archive: vector tiles, as a Protomaps one
+        archive.export_archive(session, path, layers=["grids"], zooms=(12, 16))
+    engine.dispose()
+    settings = scene_settings.model_copy(update={"basemap_url": f"pmtiles://{path}"})
+    with serve(create_app(settings)) as url, offline_page(browser) as (page, offline):
+        page.goto(f"{url}/map", wait_until="load")
+        page.wait_for_selector(".leaflet-tile-pane canvas", state="attached", timeout=15_000)
+        page.wait_for_timeout(500)
+        assert offline.errors == [] and offline.failed == []
