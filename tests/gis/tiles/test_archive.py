@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import gzip
+import sys
 from pathlib import Path
 
 import mapbox_vector_tile
@@ -13,8 +14,9 @@ from pmtiles.tile import Compression, TileType
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from api.cli import app
+from api.cli import app, main
 from gis.core.errors import InvalidInput, NotFound
+from gis.core.settings import get_settings
 from gis.tiles import archive
 from tests import dbs
 from tests.layers.scene import BIG, EAST, NORTH, SMALL, SOUTH, WEST, make_scene
@@ -102,3 +104,19 @@ def test_gridmap_export_tiles_command(demo_engine, base_settings, monkeypatch, t
         layers = set().union(*(decoded(d) for _, d in all_tiles(reader.get_bytes)))
     assert layers == {"grids", "facilities"}
     assert wrong.exit_code != 0 and ".pmtiles" in wrong.output
+
+
+def test_a_basemap_setting_that_cannot_work_is_one_line(monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]):
+    monkeypatch.setenv("GRIDMAP_BASEMAP", "tianditu")  # no GRIDMAP_TIANDITU_KEY
+    monkeypatch.delenv("GRIDMAP_TIANDITU_KEY", raising=False)
+    monkeypatch.setattr(sys, "argv", ["gridmap", "export", "tiles", "x.pmtiles"])
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(SystemExit) as exited:
+            main()
+    finally:
+        get_settings.cache_clear()
+    err = capsys.readouterr().err
+    assert exited.value.code == 1 and err.count("\n") == 1
+    assert "GRIDMAP_TIANDITU_KEY" in err and "Traceback" not in err
