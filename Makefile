@@ -25,10 +25,13 @@ SWAGGER_UI := layers/static/vendor/node_modules/swagger-ui-dist/swagger-ui-bundl
 REDOC := layers/static/vendor/node_modules/redoc/bundles/redoc.standalone.js
 # Apache ECharts (the 数字驾驶舱's charts on /map/cockpit): same folder, same command
 ECHARTS := layers/static/vendor/node_modules/echarts/dist/echarts.min.js
-NPM_ASSETS := $(DRAW) $(VECTORGRID) $(SWAGGER_UI) $(REDOC) $(ECHARTS)
+# PMTiles readers (a pmtiles:// basemap, layers/basemaps.py): same folder, same command
+PMTILES_JS := layers/static/vendor/node_modules/protomaps-leaflet/dist/protomaps-leaflet.js
+NPM_ASSETS := $(DRAW) $(VECTORGRID) $(SWAGGER_UI) $(REDOC) $(ECHARTS) $(PMTILES_JS)
 $(NPM_ASSETS) &:
 	npm install --prefix layers/static/vendor --no-audit --no-fund --no-save --ignore-scripts \
-		leaflet-draw@1.0.4 leaflet.vectorgrid@1.3.0 swagger-ui-dist@5.35.0 redoc@2.5.4 echarts@6.0.0
+		leaflet-draw@1.0.4 leaflet.vectorgrid@1.3.0 swagger-ui-dist@5.35.0 redoc@2.5.4 \
+		echarts@6.0.0 pmtiles@4.5.0 protomaps-leaflet@5.1.0
 
 install: sysdeps $(BIN)/.installed $(NPM_ASSETS)
 

@@ -55,6 +55,12 @@ ECHARTS_DIR = NODE_MODULES / "echarts" / "dist"
 """Where the same npm command's ``echarts@6.0.0`` puts Apache ECharts (the 数字驾驶舱's charts)."""
 ECHARTS_URL = f"{VENDOR}/echarts"
 SWAGGER_UI = f"{VENDOR}/swagger-ui"
+PMTILES_DIR = NODE_MODULES / "pmtiles" / "dist"
+PROTOMAPS_LEAFLET_DIR = NODE_MODULES / "protomaps-leaflet" / "dist"
+"""Where the same npm command's ``pmtiles@4.5.0`` (BSD-3-Clause) and ``protomaps-leaflet@5.1.0``
+(BSD-3-Clause) put their browser bundles: a ``pmtiles://`` basemap (layers.basemaps)."""
+PMTILES_JS = f"{VENDOR}/pmtiles/pmtiles.js"
+PROTOMAPS_LEAFLET_JS = f"{VENDOR}/protomaps-leaflet/protomaps-leaflet.js"
 API_DOCS_LINKS = {
     # the keyword arguments of fastapi.openapi.docs.get_swagger_ui_html / get_redoc_html
     "swagger_js_url": f"{SWAGGER_UI}/swagger-ui-bundle.js",
@@ -117,7 +123,9 @@ def asset_dirs() -> list[AssetDir]:
     grid = [AssetDir(f"{VENDOR}/leaflet.vectorgrid", VECTORGRID_DIR)] if has_vectorgrid() else []
     docs = [AssetDir(SWAGGER_UI, SWAGGER_UI_DIR)] if has_api_docs_assets() else []
     charts = [AssetDir(ECHARTS_URL, ECHARTS_DIR)] if has_echarts() else []
-    return [*draw, *grid, *docs, *charts,
+    pmtiles = [AssetDir(f"{VENDOR}/{name}", folder) for name, folder in (
+        ("pmtiles", PMTILES_DIR), ("protomaps-leaflet", PROTOMAPS_LEAFLET_DIR)) if folder.is_dir()]
+    return [*draw, *grid, *docs, *charts, *pmtiles,
         AssetDir(f"{VENDOR}/leaflet", Path(xstatic.pkg.leaflet.BASE_DIR)),
         AssetDir(f"{VENDOR}/jquery", Path(xstatic.pkg.jquery.BASE_DIR)),
         AssetDir(f"{VENDOR}/leaflet.markercluster",

@@ -20,7 +20,7 @@ from branca.element import CssLink, Element, Figure, MacroElement
 from jinja2 import Template
 
 from gis.core import frames
-from layers import assets
+from layers import assets, basemaps
 from layers.catalogue import Attribute, Layer, LegendEntry
 
 Bounds = tuple[float, float, float, float]
@@ -31,8 +31,10 @@ def base_map(bounds: Bounds | None, *, title: str, basemap_url: str | None = Non
              basemap_attribution: str = "内网底图") -> folium.Map:
     """A folium map with no external basemap (neutral background) unless ``basemap_url``.
 
-    ``basemap_url`` is an XYZ template such as an intranet tile server's
-    ``http://tiles.intra/{z}/{x}/{y}.png``; gridmap's own layers show either way.
+    ``basemap_url`` is a basemap spec (layers.basemaps: ``Settings.basemap_url`` as is): an
+    XYZ template such as an intranet tile server's ``http://tiles.intra/{z}/{x}/{y}.png``, or
+    a preset (天地图, 高德, OSM). gridmap's own layers show either way; with a GCJ-02 basemap
+    (高德) ``render`` shifts them to GCJ-02 so they sit on the image.
     """
     figure = Figure(title=html.escape(title))
     fmap = folium.Map(location=_centre(bounds), zoom_start=13, tiles=None, control_scale=False,
@@ -45,9 +47,7 @@ def base_map(bounds: Bounds | None, *, title: str, basemap_url: str | None = Non
     # no favicon request: the browser would otherwise log a 404 on every page
     figure.header.add_child(Element('<link rel="icon" href="data:,">'), name="favicon")
     figure.html.add_child(Element(f'<div class="gm-title">{html.escape(title)}</div>'))
-    if basemap_url:
-        folium.TileLayer(basemap_url, attr=html.escape(basemap_attribution), name="底图",
-                         max_zoom=20, overlay=False, control=True).add_to(fmap)
+    basemaps.add_basemap(fmap, basemaps.from_spec(basemap_url, attribution=basemap_attribution))
     if bounds is not None:
         minx, miny, maxx, maxy = bounds
         fmap.fit_bounds([[miny, minx], [maxy, maxx]])
@@ -62,8 +62,13 @@ def _centre(bounds: Bounds | None) -> list[float]:
 
 
 def render(fmap: folium.Map) -> str:
-    """The page's HTML; every script and stylesheet is served by gridmap itself."""
+    """The page's HTML; every script and stylesheet is served by gridmap itself.
+
+    With a GCJ-02 basemap everything the page embeds is shifted to GCJ-02 here, whatever order
+    the page was built in (layers.basemaps.shift_page).
+    """
     root = fmap.get_root()
+    basemaps.shift_page(root)
     assets.make_offline(root)
     return root.render()
 

@@ -8,6 +8,7 @@ import traceback
 from pathlib import Path
 
 import typer
+from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
 from api.cli import assign, circles, core, demo, io, plans, qa
@@ -37,6 +38,9 @@ def main() -> None:
         app()
     except GridmapError as exc:
         _fail(exc.message)
+    except ValidationError as exc:  # a setting (GRIDMAP_...) that cannot work; no input echoed
+        _fail("; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}"
+                        for e in exc.errors()))
     except KeyboardInterrupt:
         print("gridmap: interrupted", file=sys.stderr)
         sys.exit(130)

@@ -9,13 +9,14 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from api.cli import tiles
 from api.cli.common import console, session
 from gis import io
 from gis.core.errors import ImportRejected
 from gis.core.settings import get_settings
 from gis.io.report import ImportReport
 
-KIND_HELP = f"one of: {', '.join(io.KINDS)}"
+KIND_HELP = f"one of: {', '.join(io.KINDS)}; export also: tiles (a .pmtiles archive)"
 SHOWN = 50
 
 
@@ -82,8 +83,16 @@ def export(
     theme: Annotated[str | None, typer.Option(help="grids of one theme only")] = None,
     reveal: Annotated[bool, typer.Option(
         "--reveal", help="export personal data (ID numbers, phones, names) unmasked")] = False,
+    layers: Annotated[str, typer.Option(help=tiles.LAYERS_HELP)] = "grids,buildings,facilities",
+    zoom: Annotated[str, typer.Option(help=tiles.ZOOM_HELP)] = "12-17",
 ) -> None:
-    """Export KIND to FILE (format from the extension) in the import field names, EPSG:4490."""
+    """Export KIND to FILE (format from the extension) in the import field names, EPSG:4490.
+
+    `export tiles FILE.pmtiles --layers grids,buildings --zoom 12-17` writes gridmap's vector tiles (as /tiles serves them to a key holder) into one PMTiles archive.
+    """  # noqa: E501 (typer rewraps help text)
+    if kind == "tiles":
+        tiles.export_tiles(file, layers=layers, zoom=zoom, theme=theme)
+        return
     with session() as s:
         count = io.export_file(s, kind, file, theme=theme, reveal=reveal)
     console.print(f"{count} {kind} written to {file}" + ("" if reveal or not io.get_kind(

@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from api.routes import (
+            basemaps,
             buildings,
             circles,
             cockpit,
@@ -38,5 +39,6 @@ ROUTERS += [regions.router, grids.router, buildings.router, facilities.router,
             workers.router, residents.router, ogc.router]
 ROUTERS += [locate.router, geocode.router, events.router, open311.router,
             kpis.router, dispatch.router]
-ROUTERS += [maps.router, cockpit.router, login.router, tiles.router, circles.router]
+ROUTERS += [maps.router, cockpit.router, login.router, tiles.router, circles.router,
+            basemaps.router]
 ROUTERS += [io.router, docs.router]

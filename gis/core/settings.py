@@ -2,9 +2,11 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Self
+from urllib.parse import parse_qsl, urldefrag, urlencode
 
 from limits import parse_many
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -56,7 +58,21 @@ class Settings(BaseSettings):
     """Wrong, revoked or expired keys per client address; past it, requests with a key are
     429 without any key check until the window moves on."""
     walk_speed_m_per_min: float = 50.0
-    basemap_url: str | None = None  # XYZ tiles for /map, e.g. an intranet server; none = offline
+    basemap: str | None = None
+    """A basemap preset: ``tianditu`` (天地图, needs ``tianditu_key``), ``amap`` (高德, GCJ-02),
+    ``osm``, or ``none``; unset means ``basemap_url`` if given, else none (offline)."""
+    basemap_url: str | None = None
+    """An XYZ tile URL (e.g. an intranet server). After validation it holds the *basemap spec*
+    that layers.basemaps reads and page builders pass on: a preset name (``amap``, ``osm``,
+    ``tianditu#key=K``) or the URL with ``#subdomains=…&crs=…`` when those are set."""
+    basemap_subdomains: str | None = None
+    """Values of ``{s}`` in ``basemap_url``, one character each (e.g. ``1234``); Leaflet's
+    default is ``abc``."""
+    basemap_crs: str | None = None
+    """``gcj02`` when ``basemap_url``'s tiles are drawn in GCJ-02 (an AMap mirror); default
+    WGS84/CGCS2000."""
+    tianditu_key: str | None = None
+    """天地图 browser key (``tk``); it is visible in the page's tile URLs, as Tianditu intends."""
     cors_origins: list[str] = []
     """Other sites whose pages may read gridmap's tiles, TileJSON and OGC API (a MapLibre map
     on another intranet host): ``GRIDMAP_CORS_ORIGINS='["http://gis.intra"]'``; none by
@@ -89,9 +105,49 @@ class Settings(BaseSettings):
             raise ValueError(f"not a rate limit: {value!r} (write e.g. '20/minute')") from exc
         return value
 
+    @model_validator(mode="after")
+    def _basemap_spec(self) -> Self:
+        """Fold the basemap settings into one spec in ``basemap_url`` (see there)."""
+        self.basemap_url = basemap_spec(self.basemap, self.basemap_url,
+                                        subdomains=self.basemap_subdomains,
+                                        crs=self.basemap_crs, tianditu_key=self.tianditu_key)
+        return self
+
     def home_dir(self) -> Path:
         """Absolute path of the embedded home (the socket path must be absolute)."""
         return self.home.expanduser().resolve()
+
+
+BASEMAP_PRESETS = ("tianditu", "amap", "osm")
+BASEMAP_CRSES = ("wgs84", "gcj02")
+
+
+def basemap_spec(name: str | None, url: str | None, *, subdomains: str | None = None,
+                 crs: str | None = None, tianditu_key: str | None = None) -> str | None:
+    """The basemap spec of these settings (None: no basemap); ValueError naming the fix."""
+    name = (name or "").strip().lower()
+    if name == "none" or (not name and not url):
+        return None
+    if name == "tianditu":
+        if not tianditu_key:
+            raise ValueError("GRIDMAP_BASEMAP=tianditu needs GRIDMAP_TIANDITU_KEY (天地图 key)")
+        return "tianditu#" + urlencode({"key": tianditu_key})
+    if name in BASEMAP_PRESETS:
+        return name
+    if name:
+        raise ValueError(f"unknown basemap {name!r}: use one of "
+                         f"{', '.join(BASEMAP_PRESETS)}, none, or set GRIDMAP_BASEMAP_URL")
+    base, fragment = urldefrag(url or "")
+    if base in BASEMAP_PRESETS or base == "tianditu":
+        return url  # already a spec (settings validated twice)
+    options = dict(parse_qsl(fragment))
+    if subdomains:
+        options.setdefault("subdomains", subdomains)
+    if crs:
+        options.setdefault("crs", crs.lower())
+    if options.get("crs", "wgs84") not in BASEMAP_CRSES:
+        raise ValueError(f"GRIDMAP_BASEMAP_CRS must be one of {', '.join(BASEMAP_CRSES)}")
+    return base + ("#" + urlencode(options) if options else "")
 
 
 @lru_cache

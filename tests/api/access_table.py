@@ -266,6 +266,10 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("GET", "/static/vendor/swagger-ui"): [PUBLIC()],
     ("GET", "/static/vendor/echarts"): [PUBLIC()],
     ("GET", "/static/api-docs/redoc.standalone.js"): [PUBLIC()],
+    ("GET", "/static/vendor/pmtiles"): [PUBLIC()],
+    ("GET", "/static/vendor/protomaps-leaflet"): [PUBLIC()],
+    # the pmtiles:// basemap archive: public; none is configured in the matrix run (404)
+    ("GET", "/map/basemap.pmtiles"): [PUBLIC(ok=frozenset({200, 404}), check="none")],
     ("GET", "/map/login"): [PUBLIC()],
     ("POST", "/map/login"): [Case(regional=False, ok=frozenset({303}),
                                   form=lambda w, s: {"key": w.current_key or "gm_x_y"})],
