@@ -30,8 +30,6 @@ FORMATS: Final = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GeoPackag
                   ".kml": "KML", ".kmz": "KMZ", ".dxf": "DXF", ".fgb": "FlatGeobuf",
                   ".parquet": "GeoParquet", ".geoparquet": "GeoParquet", ".tab": "MapInfo",
                   ".gml": "GML"}
-ZIPPED: Final = ("Shapefile", "MapInfo", "KMZ")
-"""Formats that are zip archives: their directory is checked against the archive limits."""
 GEOMETRY_ONLY: Final = ("Shapefile", "KML", "KMZ", "DXF", "FlatGeobuf", "MapInfo", "GML")
 """Formats that hold features with a geometry only (no attribute tables)."""
 KML_NOISE: Final = ("id", "description", "timestamp", "begin", "end", "altitudemode",
@@ -59,10 +57,11 @@ def file_format(path: Path) -> str:
 def _is_mapinfo_zip(path: Path) -> bool:
     if path.name.lower().endswith(".tab.zip"):
         return True
-    if not zipfile.is_zipfile(path):
-        return False
-    with zipfile.ZipFile(path) as archive:
-        names = [n.lower() for n in archive.namelist()]
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [n.lower() for n in archive.namelist()]
+    except (zipfile.BadZipFile, OSError):
+        return False  # left to the reader, which says what is wrong
     return any(n.endswith(".tab") for n in names) and not any(n.endswith(".shp") for n in names)
 
 

@@ -59,7 +59,7 @@ def read_file(path: Path, kind: Kind, *, layer: str | None = None,
     fmt = file_format(path)
     if fmt == "OpenStreetMap":
         return _read_osm(path, kind)
-    if fmt in formats.ZIPPED and zipfile.is_zipfile(path):
+    if fmt in ("Shapefile", "KMZ") or (fmt == "MapInfo" and path.suffix.lower() == ".zip"):
         archives.check_zip(path, limits)
     frame, encoding = _read(path, fmt, kind, layer, limits, dxf_map)
     if len(frame) == 0:
@@ -100,7 +100,7 @@ def _options(path: Path, fmt: str, kind: Kind, layer: str | None
     """The layer to read, pyogrio's options and the detected encoding (None: declared)."""
     options: dict[str, Any] = {}
     encoding: encodings.Encoding | None = None
-    if fmt in ("Shapefile", "MapInfo") and zipfile.is_zipfile(path):
+    if fmt == "Shapefile" or (fmt == "MapInfo" and path.suffix.lower() == ".zip"):
         layer = layer or _zip_layer(path, fmt)
     if fmt == "Shapefile":
         encoding = encodings.of_shapefile(path)
@@ -211,9 +211,9 @@ def _zip_layer(path: Path, fmt: str) -> str | None:
     shapes = [Path(n).stem for n in names if n.lower().endswith(ext)]
     if not shapes:
         listed = ", ".join(names[:5]) or "nothing"
-        raise MalformedFile(f"'{path.name}' holds no .shp or .tab file (found: {listed}); a "
-                            "zipped Shapefile needs the .shp, .shx, .dbf (and .prj) files, "
-                            "a MapInfo table its .tab, .dat, .map and .id")
+        raise MalformedFile(f"'{path.name}' holds no {ext} file (found: {listed}); a zipped "
+                            "Shapefile needs the .shp, .shx, .dbf (and .prj) files, a "
+                            "MapInfo table its .tab, .dat, .map and .id")
     if len(shapes) > 1:
         raise MalformedFile(f"'{path.name}' holds several tables ({', '.join(shapes)}): "
                             "choose one with --layer")
