@@ -17,8 +17,6 @@ from typing import Final
 
 import geopandas as gpd
 import pandas as pd
-import pyarrow
-import pyarrow.parquet as pq
 import pyogrio
 import shapely
 
@@ -88,6 +86,9 @@ def read_kml_layers(path: Path, layer: str | None) -> gpd.GeoDataFrame:
 def read_parquet(path: Path, max_features: int | None) -> gpd.GeoDataFrame:
     """A GeoParquet file (geometry in its declared CRS); PayloadTooLarge past
     ``max_features`` rows, counted from the footer before any row is read."""
+    import pyarrow  # loaded only for GeoParquet files
+    import pyarrow.parquet as pq
+
     try:
         rows = pq.read_metadata(path).num_rows
         if max_features is not None and rows > max_features:
