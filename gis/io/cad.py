@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Final
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
@@ -38,26 +37,14 @@ TEXTS: Final = ("AcDbText", "AcDbMText")
 _LABEL_FIELDS: Final = ("name", "address")
 
 
-@contextmanager
-def _gdal_config(options: dict[str, str]) -> Iterator[None]:
-    """GDAL configuration set for one read and restored afterwards (process-wide in GDAL)."""
-    before = {k: pyogrio.get_gdal_config_option(k) for k in options}
-    pyogrio.set_gdal_config_options(options)
-    try:
-        yield
-    finally:
-        pyogrio.set_gdal_config_options(before)
-
-
 def read_dxf(path: Path, *, layers: str | None = None, mapping: Path | None = None
              ) -> tuple[gpd.GeoDataFrame, encodings.Encoding]:
     """The drawing's shapes with ``code`` and ``name`` (and the mapping's fields), in the
     drawing's coordinates (no CRS), and the text encoding used."""
     with path.open("rb") as file:
         encoding = encodings.Encoding(encodings.guess(file.read(encodings.SAMPLE)), "detected")
-    with _gdal_config({"DXF_ENCODING": encoding.name, "DXF_CLOSED_LINE_AS_POLYGON": "TRUE"}):
-        raw = pyogrio.read_dataframe(path)
-    raw["geometry"] = shapely.force_2d(raw.geometry.values)
+    raw = pyogrio.read_dataframe(path, ENCODING=encoding.name)
+    raw["geometry"] = _closed_as_polygons(shapely.force_2d(raw.geometry.values))
     is_text = raw["SubClasses"].fillna("").str.contains("|".join(TEXTS))
     texts, shapes = raw[is_text & raw["Text"].notna()], raw[~is_text].copy()
     if layers:
@@ -72,6 +59,17 @@ def read_dxf(path: Path, *, layers: str | None = None, mapping: Path | None = No
     keep = [c for c in shapes.columns if c not in
             ("Layer", "PaperSpace", "SubClasses", "Linetype", "EntityHandle", "Text")]
     return gpd.GeoDataFrame(shapes[keep].reset_index(drop=True), geometry="geometry"), encoding
+
+
+def _closed_as_polygons(geoms: np.ndarray) -> np.ndarray:
+    """Closed polylines (a CAD drawing's usual outline) as polygons; others unchanged."""
+    geoms = np.asarray(geoms, dtype=object).copy()
+    closed = ((shapely.get_type_id(geoms) == shapely.GeometryType.LINESTRING)
+              & shapely.is_closed(geoms) & (shapely.get_num_coordinates(geoms) >= 4))
+    if closed.any():
+        coords, index = shapely.get_coordinates(geoms[closed], return_index=True)
+        geoms[closed] = shapely.polygons(shapely.linearrings(coords, indices=index))
+    return geoms
 
 
 def _labels(shapes: gpd.GeoDataFrame, texts: gpd.GeoDataFrame) -> pd.Series:

@@ -137,3 +137,20 @@ def test_export_all_writes_every_kind_into_one_geopackage(session, tmp_path: Pat
     grids = gpd.read_file(tmp_path / "all.gpkg", layer="grids")
     assert grids.crs.to_epsg() == 4490 and len(grids) == counts["grids"] == 3
     assert COMMUNITY in gpd.read_file(tmp_path / "all.gpkg", layer="regions")["code"].tolist()
+
+
+def test_dxf_closed_polylines_with_labels_inside(session, tmp_path: Path) -> None:
+    """A drawing as CAD users make it: outlines as closed polylines, labels as texts inside
+    them, on one CAD layer per grid."""
+    outlines = [shapely.box(119.2, 34.6, 119.21, 34.61), shapely.box(119.22, 34.6, 119.23, 34.61)]
+    drawing = gpd.GeoDataFrame({
+        "Layer": ["G1", "G2", "G1", "G2"],
+        "OGR_STYLE": [None, None, 'LABEL(t:"东风一网格")', 'LABEL(t:"西湖二网格")']},
+        geometry=[o.exterior for o in outlines] + [o.centroid for o in outlines], crs=4490)
+    path = write(drawing, tmp_path / "survey.dxf", driver="DXF")
+    report = io.import_file(session, "grids", path, crs="EPSG:4490")
+    assert report.written == 2
+    rows = session.execute(text("SELECT code, name, ST_GeometryType(geom) FROM grid "
+                                "ORDER BY code")).all()
+    assert [tuple(r) for r in rows] == [("G1", "东风一网格", "ST_MultiPolygon"),
+                                        ("G2", "西湖二网格", "ST_MultiPolygon")]
