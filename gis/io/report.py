@@ -93,8 +93,12 @@ class Checks:
             self.reason[hit] = reason
 
     def repair(self, mask: pd.Series | np.ndarray, note: str | pd.Series) -> None:
+        """Note a repair of the rows of ``mask``; a row repaired twice keeps both notes."""
         hit = pd.Series(np.asarray(mask, dtype=bool), index=self.reason.index)
-        self.repaired[hit] = note[hit] if isinstance(note, pd.Series) else note
+        new = (note if isinstance(note, pd.Series) else
+               pd.Series(note, index=self.reason.index, dtype=object))[hit].astype(str)
+        before = self.repaired[hit]
+        self.repaired[hit] = before.where(before == "", before + "; ") + new
 
     @property
     def ok(self) -> pd.Series:

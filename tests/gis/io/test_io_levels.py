@@ -57,7 +57,10 @@ def test_six_digit_codes_are_padded_and_reported(session, tmp_path: Path) -> Non
                              geometry=[box] * 3, crs=4490)
     report = io.import_file(session, "regions", write(frame, tmp_path / "r.geojson"))
     assert (report.written, report.repaired) == (3, 3)
-    assert all(r.reason.endswith("padded to 12 digits") for r in report.rows)
+    assert [r.reason for r in report.rows] == [
+        "code 320000 padded to 12 digits",
+        "code 320700 padded to 12 digits; parent_code 320000 padded to 12 digits",
+        "code 320706 padded to 12 digits; parent_code 320700 padded to 12 digits"]
     rows = session.execute(text("SELECT code, level FROM region ORDER BY code")).all()
     assert [tuple(r) for r in rows] == [("320000000000", "province"),
                                         ("320700000000", "city"),
