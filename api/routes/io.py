@@ -1,7 +1,8 @@
 """Import (admin, planner) and export (public kinds for anyone, the rest for any key).
 
 ``POST /api/v1/import/{kind}`` takes a multipart upload (field ``file``; GeoJSON, GeoPackage,
-zipped Shapefile or CSV, told by the file name's extension) or a raw GeoJSON body; one
+zipped Shapefile, CSV, KML/KMZ, DXF, FlatGeobuf, GeoParquet, zipped MapInfo TAB or GML, told
+by the file name's extension) or a raw GeoJSON body; one
 transaction, all or nothing unless ``keep_good=true``; a rejected import answers 422 with the
 report. ``GET /api/v1/export/{kind}`` answers GeoJSON in the import field names.
 """

@@ -31,6 +31,10 @@ class ImportReport(Open):
     written: int = 0
     source_crs: str | None = None
     ignored_columns: list[str] = Field(default_factory=list)
+    encoding: str | None = Field(None, description="the text encoding and how it was known "
+                                 "(e.g. 'GB18030 (detected: no .cpg)'), when not declared")
+    dropped: dict[str, int] = Field(default_factory=dict, description="rows left out before "
+                                    "the checks, by kind (roads: motorway, trunk…)")
     rows: list[RowNote] = Field(default_factory=list)
     extra: dict[str, Any] = Field(default_factory=dict)
 

@@ -1,4 +1,5 @@
-"""Export a KIND to GeoJSON, GeoPackage, zipped Shapefile or CSV, in the import field names.
+"""Export a KIND to any format of gis.io.formats, in the import field names; or every KIND
+into one GeoPackage (``export_all``).
 
 What is exported imports again unchanged (round trip): lists are comma-separated, times are
 ISO 8601 text with their offset, except in CSV, a file for people, where they are Beijing time
@@ -30,7 +31,8 @@ from gis.access.callers import ANONYMOUS, Caller
 from gis.core import clock, frames, sql
 from gis.core.crs import STORAGE_SRID
 from gis.core.errors import Forbidden, InvalidInput
-from gis.io.kinds import Kind, get_kind
+from gis.io import cad, formats
+from gis.io.kinds import KINDS, Kind, get_kind
 from gis.io.readers import file_format
 
 
@@ -100,18 +102,22 @@ def export_file(session: Session, kind: str, path: str | Path, *,
     extension, EPSG:4490); returns the rows written."""
     path = Path(path)
     fmt = file_format(path)
-    if fmt not in ("GeoJSON", "GeoPackage", "Shapefile", "CSV"):
-        raise InvalidInput(f"cannot export to {fmt}: use .geojson, .gpkg, .shp.zip or .csv")
+    if fmt == "OpenStreetMap":
+        raise InvalidInput("cannot export to OpenStreetMap .pbf: use one of "
+                           ".geojson, .gpkg, .shp.zip, .csv, .kml, .kmz, .dxf, .fgb, "
+                           ".parquet, .tab/.tab.zip or .gml")
     frame = export_frame(session, kind, theme=theme, reveal=reveal, actor=actor, scope=scope)
     spec = get_kind(kind)
     if fmt == "CSV":
         _csv(_local_times(frame, spec)).to_csv(path, index=False, encoding="utf-8-sig")
     elif fmt == "Shapefile":
         _shapefile(frame, spec, path)
-    else:
+    elif fmt in ("GeoJSON", "GeoPackage"):
         layer = {"layer": spec.name} if fmt == "GeoPackage" else {}
         pyogrio.write_dataframe(frame, path, driver="GPKG" if fmt == "GeoPackage" else
                                 "GeoJSON", **layer)
+    else:
+        _other(frame, spec, fmt, path)
     return len(frame)
 
 
@@ -124,6 +130,38 @@ def _local_times(frame: pd.DataFrame, spec: Kind) -> pd.DataFrame:
     for column in columns:
         frame[column] = clock.local_text_series(frame[column], blank="")
     return frame
+
+
+def _other(frame: pd.DataFrame, spec: Kind, fmt: str, path: Path) -> None:
+    """KML/KMZ, DXF, FlatGeobuf, GeoParquet, MapInfo TAB or GML (gis.io.formats, cad)."""
+    if not isinstance(frame, gpd.GeoDataFrame):
+        if fmt != "GeoParquet":
+            raise InvalidInput(f"{spec.name} have no geometry, and {fmt} needs one: export "
+                               "them as .csv, .geojson, .gpkg or .parquet")
+        frame.to_parquet(path, index=False)
+    elif fmt == "DXF":
+        cad.write_dxf(frame, path, kind=spec.name)
+    else:
+        formats.write(frame, fmt, path, spec.name)
+
+
+def export_all(session: Session, path: str | Path, *, reveal: bool = False,
+               actor: str = "cli", scope: str | None = None) -> dict[str, int]:
+    """Every KIND inside region ``scope`` as one layer (table) each of the GeoPackage
+    ``path`` (EPSG:4490); personal fields masked unless ``reveal``, personal kinds audited.
+    Returns rows written per kind."""
+    path = Path(path)
+    if file_format(path) != "GeoPackage":
+        raise InvalidInput("export all writes one GeoPackage: give a .gpkg file")
+    path.unlink(missing_ok=True)
+    counts: dict[str, int] = {}
+    for name in KINDS:
+        frame = export_frame(session, name, reveal=reveal, actor=actor, scope=scope)
+        if isinstance(frame, gpd.GeoDataFrame):
+            frame = frame.set_crs(STORAGE_SRID, allow_override=True)
+        pyogrio.write_dataframe(frame, path, driver="GPKG", layer=name, append=path.exists())
+        counts[name] = len(frame)
+    return counts
 
 
 def _csv(frame: pd.DataFrame) -> pd.DataFrame:

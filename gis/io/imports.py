@@ -26,7 +26,7 @@ from gis.io import geometry, jurisdiction, readers, references, validation
 from gis.io.archives import ImportLimits
 from gis.io.kinds import Kind, get_kind
 from gis.io.loaders import Progress, load
-from gis.io.report import Checks, ImportReport
+from gis.io.report import Checks, ImportReport, plain
 
 
 def import_file(session: Session, kind: str, path: str | Path, *, crs: str | None = None,
@@ -34,7 +34,8 @@ def import_file(session: Session, kind: str, path: str | Path, *, crs: str | Non
                 progress: Progress | None = None, name: str | None = None,
                 actor: str = "cli", scope: str | None = None,
                 time_limits: Mapping[str, float] | None = None,
-                limits: ImportLimits | None = None) -> ImportReport:
+                limits: ImportLimits | None = None,
+                dxf_map: Path | None = None) -> ImportReport:
     """Import ``path`` as ``kind`` into the session's transaction (flushed, not committed).
 
     ``crs`` (an EPSG code, 'gcj02' or 'bd09') overrides the file's own CRS; a file without
@@ -42,6 +43,7 @@ def import_file(session: Session, kind: str, path: str | Path, *, crs: str | Non
     outside that region. Imported events without a due time get one under ``time_limits``
     (``Settings.event_time_limits``). ``limits`` (archive size, feature count, vertices
     per geometry; default none) refuse a file (PayloadTooLarge) or reject its rows.
+    ``layer`` and ``dxf_map`` choose a DXF's CAD layers (gis.io.cad).
     Raises MalformedFile, UnknownCRS, PayloadTooLarge, ImportRejected.
     """
     limits = limits or ImportLimits()
@@ -50,7 +52,8 @@ def import_file(session: Session, kind: str, path: str | Path, *, crs: str | Non
     path = Path(path)
     if progress:
         progress("reading", 0, None)
-    raw, file_crs = readers.read_file(path, spec, layer=layer, limits=limits)
+    raw, file_crs = readers.read_file(path, spec, layer=layer, limits=limits,
+                                      dxf_map=dxf_map)
     source = forced if forced is not None else file_crs
     checks = Checks(raw.index)
     if progress:
@@ -60,14 +63,17 @@ def import_file(session: Session, kind: str, path: str | Path, *, crs: str | Non
     report = checks.report(spec.name, name or path.name,
                            frame["code"] if spec.has_code else None,
                            source_crs=geometry.crs_label(source),
-                           ignored_columns=validation.ignored_columns(raw, spec))
+                           ignored_columns=validation.ignored_columns(raw, spec),
+                           encoding=raw.attrs.get(readers.ENCODING),
+                           dropped=raw.attrs.get(readers.DROPPED, {}))
     if progress:
         progress("checking", len(raw), len(raw))
     if report.rejected and not keep_good:
         raise ImportRejected(_rejected_message(report), report=report.to_dict())
     good = frame[checks.ok.to_numpy()]
-    report.written, report.extra = load(session, spec, good, source_crs=_short(source),
-                                        progress=progress, time_limits=time_limits)
+    report.written, extra = load(session, spec, good, source_crs=_short(source),
+                                 progress=progress, time_limits=time_limits)
+    report.extra = plain(extra)
     # the audit trail keeps counts only: no row values (they may be personal data)
     audit.record(session, actor=actor, action="import", target=spec.name,
                  **{k: getattr(report, k) for k in (

@@ -38,6 +38,9 @@ class Field:
     length: int | None = None
     pattern: str | None = None
     aliases: dict[str, str] = field(default_factory=dict)
+    pad_to: int | None = None
+    """Digits a shorter all-digit code is padded to with zeros (a GB/T 2260 six-digit code
+    110101 is 110101000000 in the 12-digit statistical scheme); reported as a repair."""
 
 
 @dataclass(frozen=True)
@@ -79,16 +82,22 @@ class Kind:
 
 _CODE = Field("code", required=True, length=32)
 _COMMUNITY = Field("community_code", length=12)
+_LEVELS = {"省": "province", "自治区": "province", "直辖市": "province", "市": "city",
+           "地级市": "city", "地区": "city", "自治州": "city", "盟": "city", "区县": "district",
+           "区": "district", "县": "district", "县级市": "district", "旗": "district",
+           "街道": "subdistrict", "乡镇": "subdistrict", "镇": "subdistrict", "乡": "subdistrict",
+           "社区": "community", "村": "community", "居委会": "community", "村委会": "community"}
+"""Chinese level names a file may give (省/市/区县/街道/社区 and their kin)."""
 _GENDERS = {"男": "M", "女": "F", "m": "M", "f": "F", "male": "M", "female": "F"}
 _CHANNEL_NAMES = {label: code for code, label in CHANNEL_LABELS.items()}
 """Files may name channels in Chinese (网格巡查), as people type them; stored as codes."""
 
 KINDS: Final[dict[str, Kind]] = {k.name: k for k in (
     Kind("regions", "region", (
-        Field("code", required=True, length=12, pattern=r"^[0-9]{12}$"),
+        Field("code", required=True, length=12, pattern=r"^[0-9]{12}$", pad_to=12),
         Field("name", required=True, length=100),
-        Field("level", required=True, choices=REGION_LEVELS),
-        Field("parent_code", length=12),
+        Field("level", required=True, choices=REGION_LEVELS, aliases=_LEVELS),
+        Field("parent_code", length=12, pad_to=12),
     ), POLYGON, refs=(Ref("parent_code", "region", also_in_file=True),), public=True),
     Kind("grids", "grid", (
         _CODE, Field("name", required=True, length=100),

@@ -1,12 +1,15 @@
-"""Reading GeoJSON, GeoPackage, zipped Shapefile and CSV into (Geo)DataFrames via pyogrio.
+"""Reading the file formats of gis.io.formats into (Geo)DataFrames via pyogrio.
 
 The format is told by the file's extension. Every failure to read becomes ``MalformedFile``
 with a sentence a person can act on; GDAL's own message is kept short and never the only
-explanation.
+explanation. The text encoding, when the file does not declare it, is detected
+(gis.io.encodings) and kept in ``frame.attrs[ENCODING]`` for the import report; road files
+keep their walkable ways only, the kinds dropped counted in ``frame.attrs[DROPPED]``.
 """
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Any, Final
 
@@ -18,12 +21,15 @@ from pyogrio.errors import DataLayerError, DataSourceError
 from pyproj import CRS
 
 from gis.core.errors import MalformedFile, PayloadTooLarge
-from gis.io import archives
+from gis.io import archives, cad, encodings, formats
 from gis.io.archives import ImportLimits
+from gis.io.formats import FORMATS, file_format
 from gis.io.kinds import Kind
+from gis.network.roads import WALKABLE
 
-FORMATS: Final = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GeoPackage",
-                  ".zip": "Shapefile", ".csv": "CSV", ".pbf": "OpenStreetMap"}
+__all__ = ["FORMATS", "file_format", "read_file"]
+ENCODING: Final = "encoding"
+DROPPED: Final = "dropped"
 X_NAMES: Final = ("lon", "lng", "longitude", "x")
 Y_NAMES: Final = ("lat", "latitude", "y")
 WKT_NAMES: Final = ("wkt", "geometry", "geom")
@@ -35,57 +41,116 @@ _CSV_OPTIONS: Final = {"X_POSSIBLE_NAMES": ",".join(X_NAMES),
                        "KEEP_GEOM_COLUMNS": "NO"}
 
 
-def file_format(path: Path) -> str:
-    """GeoJSON, GeoPackage, Shapefile (zipped) or CSV, from the extension."""
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise MalformedFile(
-            f"'{path.name}': unknown file type '{path.suffix or '(none)'}'; use .geojson, "
-            ".json, .gpkg, a zipped Shapefile (.zip / .shp.zip) or .csv (roads also "
-            ".osm.pbf)")
-    return fmt
-
-
 def read_file(path: Path, kind: Kind, *, layer: str | None = None,
-              limits: ImportLimits | None = None) -> tuple[pd.DataFrame, CRS | None]:
+              limits: ImportLimits | None = None, dxf_map: Path | None = None
+              ) -> tuple[pd.DataFrame, CRS | None]:
     """The rows of ``path`` (columns lower-cased, geometry in ``geometry``) and the file's CRS.
 
-    The geometry is in the file's CRS (None when the file declares none, as CSV never does);
-    attribute-only kinds come back as a plain DataFrame. ``limits`` are checked before the
-    rows are read: a zip's members, unpacked and measured, and the number of features
-    (PayloadTooLarge).
+    The geometry is in the file's CRS (None when the file declares none, as CSV and DXF
+    never do); attribute-only kinds come back as a plain DataFrame. ``limits`` are checked
+    before the rows are read where the format allows: a zip's members, unpacked and measured,
+    and the number of features (PayloadTooLarge). ``layer`` is a DXF's CAD layers
+    (comma-separated) and ``dxf_map`` its mapping file (gis.io.cad).
     """
     limits = limits or ImportLimits()
     path = Path(path)
-    fmt = file_format(path)
     if not path.is_file() or path.stat().st_size == 0:
         raise MalformedFile(f"'{path.name}' is empty or missing: nothing to import")
+    fmt = file_format(path)
     if fmt == "OpenStreetMap":
         return _read_osm(path, kind)
-    options: dict = {}
-    if fmt == "Shapefile":
-        names = archives.check_zip(path, limits)
-        layer = layer or _zip_layer(path, names)
-    elif fmt == "GeoPackage":
-        layer = layer or _gpkg_layer(path, kind)
-    elif fmt == "CSV":
-        options = {**_CSV_OPTIONS, "encoding": _csv_encoding(path)}
-    _check_count(path, layer, options, limits.max_features)
-    try:
-        frame = _read_dataframe(path, layer, options)
-    except (DataSourceError, DataLayerError, ValueError) as exc:
-        raise MalformedFile(f"'{path.name}' could not be read as {fmt}: "
-                            f"{_short(exc)}; check that the file is complete and really a "
-                            f"{fmt} file") from exc
+    if fmt in ("Shapefile", "KMZ") or (fmt == "MapInfo" and path.suffix.lower() == ".zip"):
+        archives.check_zip(path, limits)
+    frame, encoding = _read(path, fmt, kind, layer, limits, dxf_map)
     if len(frame) == 0:
         raise MalformedFile(f"'{path.name}' holds no rows: nothing to import")
+    _too_many(path, len(frame), limits.max_features)
     crs = getattr(frame, "crs", None)
     frame = _normalise_columns(frame, kind)
     if kind.geometry and kind.geometry_required and "geometry" not in frame.columns:
         raise MalformedFile(_no_geometry_message(path, fmt, kind))
     if not kind.geometry and "geometry" in frame.columns:
         frame = pd.DataFrame(frame.drop(columns="geometry"))
+    if kind.name == "roads":
+        frame = _walkable(frame)
+    frame.attrs[ENCODING] = encoding
     return frame, crs
+
+
+def _read(path: Path, fmt: str, kind: Kind, layer: str | None, limits: ImportLimits,
+          dxf_map: Path | None) -> tuple[pd.DataFrame, str | None]:
+    """The file's rows and the label of its detected encoding (None: declared or UTF-8)."""
+    if fmt == "GeoParquet":
+        return formats.read_parquet(path, limits.max_features), None
+    if fmt == "DXF":
+        frame, found = _guarded(path, fmt, lambda: cad.read_dxf(path, layers=layer,
+                                                                 mapping=dxf_map))
+        return frame, found.label()
+    layer, options, encoding = _options(path, fmt, kind, layer)
+    if fmt in ("KML", "KMZ"):
+        frame = _guarded(path, fmt, lambda: formats.read_kml_layers(path, layer))
+        return formats.kml_frame(frame), None
+    _check_count(path, layer, options, limits.max_features)
+    frame = _guarded(path, fmt, lambda: _read_dataframe(path, layer, options))
+    return frame, encoding.label() if encoding else None
+
+
+def _options(path: Path, fmt: str, kind: Kind, layer: str | None
+             ) -> tuple[str | None, dict[str, Any], encodings.Encoding | None]:
+    """The layer to read, pyogrio's options and the detected encoding (None: declared)."""
+    options: dict[str, Any] = {}
+    encoding: encodings.Encoding | None = None
+    if fmt == "Shapefile" or (fmt == "MapInfo" and path.suffix.lower() == ".zip"):
+        layer = layer or _zip_layer(path, fmt)
+    if fmt == "Shapefile":
+        encoding = encodings.of_shapefile(path)
+    elif fmt == "GeoPackage":
+        layer = layer or _gpkg_layer(path, kind)
+    elif fmt == "CSV":
+        encoding = encodings.of_text(path)
+        options = dict(_CSV_OPTIONS)
+    elif fmt == "GML":
+        options = {"WRITE_GFS": "NO"}  # no .gfs file left next to the user's file
+    if encoding is not None:
+        options["encoding"] = encoding.name
+    return layer, options, encoding
+
+
+def _guarded(path: Path, fmt: str, read: Any) -> Any:
+    """``read()``, its GDAL errors as MalformedFile."""
+    try:
+        return read()
+    except (DataSourceError, DataLayerError, ValueError, KeyError) as exc:
+        sibling = (" (a .tab needs its .dat, .map and .id files: zip them together)"
+                   if fmt == "MapInfo" else "")
+        raise MalformedFile(f"'{path.name}' could not be read as {fmt}: "
+                            f"{_short(exc)}; check that the file is complete and really a "
+                            f"{fmt} file{sibling}") from exc
+
+
+def _walkable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Road rows whose ``highway`` tag, when they carry one, is walkable (motorways and trunk
+    roads out); the dropped kinds counted in ``frame.attrs[DROPPED]``."""
+    if "highway" not in frame.columns:
+        return frame
+    highway = frame["highway"].astype(object).where(frame["highway"].notna(), None)
+    drop = highway.notna() & ~highway.isin(WALKABLE)
+    counts = {str(k): int(v) for k, v in highway[drop].value_counts().items()}
+    kept = frame[~drop.to_numpy()].copy()
+    if "kind" not in kept.columns:
+        kept["kind"] = kept["highway"]
+    else:
+        kept["kind"] = kept["kind"].fillna(kept["highway"])
+    kept.attrs[DROPPED] = counts
+    return kept
+
+
+def _too_many(path: Path, count: int, limit: int | None) -> None:
+    if limit is not None and count > limit:
+        raise PayloadTooLarge(f"'{path.name}' holds {count} features, more than the {limit} "
+                              "one import over HTTP may hold (GRIDMAP_MAX_IMPORT_FEATURES); "
+                              "split the file, or import it on the server with `gridmap "
+                              "import`", features=count, max_features=limit)
 
 
 def _read_dataframe(path: Path, layer: str | None, options: dict[str, Any]) -> pd.DataFrame:
@@ -110,11 +175,7 @@ def _check_count(path: Path, layer: str | None, options: dict, limit: int | None
                                       **options)["features"])
     except (DataSourceError, DataLayerError, ValueError):
         return
-    if count > limit:
-        raise PayloadTooLarge(f"'{path.name}' holds {count} features, more than the {limit} "
-                              "one import over HTTP may hold (GRIDMAP_MAX_IMPORT_FEATURES); "
-                              "split the file, or import it on the server with `gridmap "
-                              "import`", features=count, max_features=limit)
+    _too_many(path, count, limit)
 
 
 def _read_osm(path: Path, kind: Kind) -> tuple[pd.DataFrame, CRS]:
@@ -137,16 +198,24 @@ def _no_geometry_message(path: Path, fmt: str, kind: Kind) -> str:
     return f"'{path.name}' has no geometry column: {kind.name} need one"
 
 
-def _zip_layer(path: Path, names: list[str]) -> str | None:
-    """The one Shapefile among the zip's member ``names`` (None lets GDAL open it);
+def _zip_layer(path: Path, fmt: str) -> str | None:
+    """The one Shapefile or MapInfo table inside the zip (None lets GDAL open it);
     MalformedFile otherwise."""
-    shapes = [Path(n).stem for n in names if n.lower().endswith(".shp")]
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except zipfile.BadZipFile as exc:
+        raise MalformedFile(f"'{path.name}' is not a valid zip archive; zip the .shp, .shx, "
+                            ".dbf and .prj files of one Shapefile together") from exc
+    ext = ".tab" if fmt == "MapInfo" else ".shp"
+    shapes = [Path(n).stem for n in names if n.lower().endswith(ext)]
     if not shapes:
         listed = ", ".join(names[:5]) or "nothing"
-        raise MalformedFile(f"'{path.name}' holds no .shp file (found: {listed}); a zipped "
-                            "Shapefile needs the .shp, .shx, .dbf (and .prj) files")
+        raise MalformedFile(f"'{path.name}' holds no {ext} file (found: {listed}); a zipped "
+                            "Shapefile needs the .shp, .shx, .dbf (and .prj) files, a "
+                            "MapInfo table its .tab, .dat, .map and .id")
     if len(shapes) > 1:
-        raise MalformedFile(f"'{path.name}' holds several Shapefiles ({', '.join(shapes)}): "
+        raise MalformedFile(f"'{path.name}' holds several tables ({', '.join(shapes)}): "
                             "choose one with --layer")
     return None
 
@@ -164,16 +233,6 @@ def _gpkg_layer(path: Path, kind: Kind) -> str | None:
         return kind.name
     raise MalformedFile(f"'{path.name}' has several layers ({', '.join(layers)}): choose one "
                         "with --layer")
-
-
-def _csv_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM), else GB18030, which Chinese Excel writes by default."""
-    raw = path.read_bytes()
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return "GB18030"
-    return "UTF-8"
 
 
 def _normalise_columns(frame: pd.DataFrame, kind: Kind) -> pd.DataFrame:

@@ -36,6 +36,11 @@ class ImportReport:
     written: int = 0
     source_crs: str | None = None
     ignored_columns: list[str] = field(default_factory=list)
+    encoding: str | None = None
+    """The text encoding and how it was known, when the file does not declare it."""
+    dropped: dict[str, int] = field(default_factory=dict)
+    """Rows left out before the checks, by kind (roads: highway tags nobody walks on);
+    not counted in ``read``."""
     rows: list[RowNote] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     """What a loader adds (the road network's report, events assigned…)."""
@@ -50,8 +55,23 @@ class ImportReport:
 
     def summary(self) -> str:
         """One line for people: '12 read: 10 accepted, 1 repaired, 1 rejected; 11 written'."""
+        dropped = "".join(f"; {n} {kind} dropped (not walkable)"
+                          for kind, n in self.dropped.items())
         return (f"{self.kind} from {self.file}: {self.read} read: {self.accepted} accepted, "
-                f"{self.repaired} repaired, {self.rejected} rejected; {self.written} written")
+                f"{self.repaired} repaired, {self.rejected} rejected; {self.written} written"
+                f"{dropped}")
+
+
+def plain(value: Any) -> Any:
+    """``value`` with numpy scalars as Python numbers, in dicts and lists too, so a report
+    prints 3.8 and not np.float64(3.8) and serialises as JSON."""
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 class Checks:
@@ -73,8 +93,12 @@ class Checks:
             self.reason[hit] = reason
 
     def repair(self, mask: pd.Series | np.ndarray, note: str | pd.Series) -> None:
+        """Note a repair of the rows of ``mask``; a row repaired twice keeps both notes."""
         hit = pd.Series(np.asarray(mask, dtype=bool), index=self.reason.index)
-        self.repaired[hit] = note[hit] if isinstance(note, pd.Series) else note
+        new = (note if isinstance(note, pd.Series) else
+               pd.Series(note, index=self.reason.index, dtype=object))[hit].astype(str)
+        before = self.repaired[hit]
+        self.repaired[hit] = before.where(before == "", before + "; ") + new
 
     @property
     def ok(self) -> pd.Series:

@@ -26,7 +26,8 @@ LOCAL_TZ: Final = "Asia/Shanghai"
 
 def ignored_columns(frame: pd.DataFrame, kind: Kind) -> list[str]:
     """Columns of the file that no field of the kind takes (reported, not imported)."""
-    known = {*kind.field_names, "geometry", *X_NAMES, *Y_NAMES, *WKT_NAMES, "id", "fid"}
+    known = {*kind.field_names, "geometry", *X_NAMES, *Y_NAMES, *WKT_NAMES, "id", "fid",
+             *(("highway",) if kind.name == "roads" else ())}
     return [str(c) for c in frame.columns if c not in known]
 
 
@@ -68,6 +69,8 @@ def _field(text: pd.Series, spec: Field, checks: Checks) -> pd.Series:
                       f"missing required field '{spec.name}'")
     if spec.default is not None:
         text = text.where(~missing, str(spec.default))
+    if spec.pad_to:
+        text = _padded(text, spec, checks)
     present = text.notna()
     if spec.length:
         checks.reject(present & (text.str.len() > spec.length),
@@ -78,6 +81,16 @@ def _field(text: pd.Series, spec: Field, checks: Checks) -> pd.Series:
     parse = {"int": _int, "bool": _bool, "date": _date, "datetime": _datetime,
              "list": _list}.get(spec.kind, _choice)
     return parse(text, spec, checks)
+
+
+def _padded(text: pd.Series, spec: Field, checks: Checks) -> pd.Series:
+    """Six- or nine-digit division codes padded with zeros to ``spec.pad_to`` digits."""
+    size = spec.pad_to or 0
+    short = text.notna() & text.fillna("").str.fullmatch(r"[0-9]{6}|[0-9]{9}")
+    if not short.any():
+        return text
+    checks.repair(short, f"{spec.name} " + text.astype(str) + f" padded to {size} digits")
+    return text.where(~short, text.fillna("").str.ljust(size, "0"))
 
 
 def _choice(text: pd.Series, spec: Field, checks: Checks) -> pd.Series:

@@ -1,4 +1,4 @@
-"""Admin hierarchy (区 › 街道 › 社区), grids with history, grid workers."""
+"""Admin hierarchy (省 › 市 › 区县 › 街道 › 社区), grids with history, grid workers."""
 
 from datetime import datetime
 
@@ -19,14 +19,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gis.models.base import Base, geometry, valid_geometry
 
-REGION_LEVELS = ("district", "subdistrict", "community")
+REGION_LEVELS = ("province", "city", "district", "subdistrict", "community")
+"""Top down: 省, 地级市 (prefecture level), 区县, 街道/乡镇, 社区/村 (GB/T 2260, GB/T 10114)."""
 GRID_THEMES = ("unified", "party", "security", "civil", "urban")
 GRID_KINDS = ("residential", "commercial", "industrial", "rural", "special")
 WORKER_ROLES = ("full_time", "part_time")
 
 
 class Region(Base):
-    """An admin unit: district 区, subdistrict 街道 or community 社区, with a 12-digit code."""
+    """An admin unit (province 省, city 市, district 区县, subdistrict 街道 or community 社区)
+    with a 12-digit code (a GB/T 2260 six-digit code followed by zeros above 街道)."""
 
     __tablename__ = "region"
     __table_args__ = (

@@ -19,4 +19,4 @@ def test_regions_by_level_and_parent(client: TestClient, session: Session) -> No
     assert client.get("/api/v1/regions/320706000000").json()["properties"]["level"] == \
         "district"
     assert client.get("/api/v1/regions/320706099999").status_code == 404
-    assert client.get("/api/v1/regions", params={"level": "province"}).status_code == 422
+    assert client.get("/api/v1/regions", params={"level": "country"}).status_code == 422

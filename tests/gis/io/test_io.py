@@ -362,11 +362,11 @@ def test_children_of_a_rejected_parent_are_rejected_too(session, tmp_path: Path)
     session.execute(text("DELETE FROM region WHERE level = 'community'"))
     session.execute(text("DELETE FROM region WHERE level = 'subdistrict'"))
     session.execute(text("DELETE FROM region"))
-    frame.loc[2, "level"] = "province"
+    frame.loc[2, "level"] = "country"
     report = io.import_file(session, "regions", write(frame, tmp_path / "bad.geojson"),
                             keep_good=True)
     reasons = {r.row: r.reason for r in report.rows}
-    assert reasons[3].startswith("unknown level 'province'")
+    assert reasons[3].startswith("unknown level 'country'")
     assert reasons[2] == f"unknown region '{district}' in parent_code"
     assert reasons[1] == f"unknown region '{sub}' in parent_code"
     assert report.written == 1

@@ -20,5 +20,5 @@ def test_regions(session: Session) -> None:
     assert regions.get_region(session, "320706013000").level[0] == "subdistrict"
     with pytest.raises(NotFound, match="12 digits"):
         regions.get_region(session, "3207")
-    with pytest.raises(InvalidInput, match="province"):
-        regions.list_regions(session, level="province")
+    with pytest.raises(InvalidInput, match="country"):
+        regions.list_regions(session, level="country")
