@@ -158,6 +158,9 @@ class Case:
     regional: bool = True
     single: bool = False
     scoped_ok: bool = True
+    open_read: bool = False
+    """Anonymous callers read any object (redacted, as Open311's one request); keys stay
+    confined to their region."""
     path: Fill = _none
     query: Fill = _none
     json: Callable[[World, Sample], Any] | None = None
@@ -399,7 +402,7 @@ TABLE: dict[tuple[str, str], list[Case]] = {
         form=lambda w, s: {"service_code": "noise", "lat": s.lat, "long": s.lon,
                            "description": "矩阵测试"})],
     ("GET", "/open311/v2/requests/{service_request_id}.{fmt}"): [Case(
-        roles=READERS, single=True,
+        roles=READERS, single=True, public=True, open_read=True,
         path=lambda w, s: {"service_request_id": s.event, "fmt": "json"})],
     # plans (balance, 多格合一)
     ("POST", f"{API}/plans"): [Case(roles=PLANNER, single=True, json=lambda w, s: {

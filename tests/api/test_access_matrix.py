@@ -200,7 +200,8 @@ def _scoped_verdict(case: Case, who: Who, community: str, answer: httpx.Response
     """An allowed caller: refused outside its region or answered with its rows only."""
     status = answer.status_code
     body = answer.text[:160].replace("\n", " ")
-    region = who.region if who.role is not None else (NOBODY if case.regional else None)
+    region = who.region if who.role is not None else (
+        NOBODY if case.regional and not case.open_read else None)
     scoped = region is not None and case.regional
     outside = scoped and not inside(community, region)
     refusals = case.refused | REFUSED
