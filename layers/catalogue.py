@@ -128,7 +128,7 @@ LAYERS: MappingProxyType = MappingProxyType({layer.key: layer for layer in (
           (Attribute("code", "事件编号"), Attribute("category", "类别"),
            Attribute("status", "状态"), Attribute("reported_at", "上报时间")), 13, 20,
           MappingProxyType({"color": "#d32f2f", "radius": 6}),
-          (LegendEntry("事件", "#d32f2f", "icon", "事"),), public=False),
+          (LegendEntry("事件", "#d32f2f", "icon", "事"),), public=False, tile="events"),
     Layer("circles", "生活服务圈（步行等时圈）", "gis.network.circles.list_service_circles",
           "polygon",
           (Attribute("name", "设施"), Attribute("minutes", "步行时间", "分钟")), 12, 20,

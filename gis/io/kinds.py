@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from gis.core.errors import InvalidInput
-from gis.events.categories import CHANNEL_LABELS
+from gis.events.categories import CHANNEL_ALIASES, CHANNEL_LABELS
 from gis.models.admin import GRID_KINDS, GRID_THEMES, REGION_LEVELS, WORKER_ROLES
 from gis.models.buildings import RESIDENT_CATEGORIES
 from gis.models.events import EVENT_CHANNELS
@@ -89,8 +89,9 @@ _LEVELS = {"省": "province", "自治区": "province", "直辖市": "province", 
            "社区": "community", "村": "community", "居委会": "community", "村委会": "community"}
 """Chinese level names a file may give (省/市/区县/街道/社区 and their kin)."""
 _GENDERS = {"男": "M", "女": "F", "m": "M", "f": "F", "male": "M", "female": "F"}
-_CHANNEL_NAMES = {label: code for code, label in CHANNEL_LABELS.items()}
-"""Files may name channels in Chinese (网格巡查), as people type them; stored as codes."""
+_CHANNEL_NAMES = {**CHANNEL_ALIASES, **{label: code for code, label in CHANNEL_LABELS.items()}}
+"""Files may name channels in Chinese (网格员巡查, 网格巡查), as people type them; stored as
+codes."""
 
 KINDS: Final[dict[str, Kind]] = {k.name: k for k in (
     Kind("regions", "region", (
