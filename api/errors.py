@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gis.access import privacy
 from gis.core import errors
@@ -103,8 +104,29 @@ def _headers(exc: errors.GridmapError) -> dict[str, str] | None:
     return None
 
 
-async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+def _wants_page(request: Request) -> bool:
+    """A person's browser on a map page (it asks for HTML), not a program."""
+    return is_page(request) and "text/html" in request.headers.get("accept", "")
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own answers (an unknown URL, a wrong method): a Chinese page for a person
+    on a map page, the usual JSON otherwise."""
+    assert isinstance(exc, StarletteHTTPException)
+    if _wants_page(request):
+        message = "没有这个页面：请从菜单进入。" if exc.status_code == 404 else str(exc.detail)
+        return HTMLResponse(login.notice_page(PAGE_TITLES.get(exc.status_code, "无法显示"),
+                                              message), status_code=exc.status_code)
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                        headers=getattr(exc, "headers", None))
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    if _wants_page(request):
+        names = "、".join(str(e["loc"][-1]) for e in exc.errors())
+        return HTMLResponse(login.notice_page(PAGE_TITLES[422], f"网址中的参数有误（{names}）："
+                                              "请从页面上的链接或菜单进入。"), status_code=422)
     if request.url.path.startswith("/ogc"):  # OGC API answers bad parameters with 400
         return JSONResponse(_body(validation_problems(exc), "bad_parameter"), status_code=400)
     return JSONResponse(_body(validation_problems(exc), "invalid_input"), status_code=422)
@@ -201,6 +223,7 @@ def install(app: FastAPI) -> None:
     """Register every handler on ``app``."""
     app.add_exception_handler(errors.GridmapError, _gridmap_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(StaleDataError, _stale_error)
     app.add_exception_handler(DBAPIError, _database_error)

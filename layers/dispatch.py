@@ -38,9 +38,16 @@ def _card(grid: pd.Series | None, duties: str | None) -> str:
     rows = [("网格", f"{grid['code']} {grid['name']}"), ("社区", grid.get("community_name")),
             ("网格员", grid.get("worker_name")), ("联系电话", grid.get("worker_phone")),
             ("监督电话", grid.get("supervision_phone")), ("职责", duties)]
-    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v or '—'))}</td></tr>"
-                   for k, v in rows)
+    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{_cell(k, v)}</td></tr>" for k, v in rows)
     return f'<h3>网格员联系卡</h3><table class="gm-card">{body}</table>'
+
+
+def _cell(label: str, value: object) -> str:
+    """A card value; a public phone number is a link a phone dials with one tap."""
+    if not value:
+        return "—"
+    text = html.escape(str(value))
+    return f'<a href="tel:{text.replace(" ", "")}">{text}</a>' if label.endswith("电话") else text
 
 
 def _reveal_link(code: str, caller: Caller, reveal: bool) -> str:

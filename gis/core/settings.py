@@ -77,9 +77,10 @@ class Settings(BaseSettings):
     """Other sites whose pages may read gridmap's tiles, TileJSON and OGC API (a MapLibre map
     on another intranet host): ``GRIDMAP_CORS_ORIGINS='["http://gis.intra"]'``; none by
     default. Reads only (GET/HEAD); writes never come cross-site."""
-    map_embed_max: int = 3000
-    """Most buildings ``/map`` embeds as GeoJSON; a bigger district's buildings come as vector
-    tiles (``/tiles/buildings/...``): the demo's 2,529 footprints are about 3 MB of page."""
+    map_embed_max: int = 500
+    """Most buildings ``/map`` embeds as GeoJSON; more come as vector tiles
+    (``/tiles/buildings/...``). Embedded, the demo's 2,529 footprints were about 3 MB of page
+    and 2.5 s of server time (bench/pages): tiles keep a district's page under 1 s."""
     secret_key: str | None = None
     """Signs map-page login cookies; unset: made once into ``<home>/secret``."""
     session_hours: float = 12.0

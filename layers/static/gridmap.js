@@ -28,5 +28,40 @@ window.gm = (function () {
         return d || ('请求失败 (HTTP ' + res.status + ')');
     }
     function toggleMenu() { document.body.classList.toggle('gm-menu-open'); }
+    // On a phone (<= 640 px wide) every panel and legend folds behind a 40 px button named
+    // after it, and the layer list behind Leaflet's own button, so the map stays visible.
+    function foldButton(panel) {
+        var head = panel.querySelector('summary, h3');
+        var name = panel.classList.contains('gm-legend') ? '图例' :
+            (head ? head.textContent.trim().slice(0, 6) : '面板');
+        var button = document.createElement('button');
+        button.type = 'button'; button.className = 'gm-fold leaflet-control';
+        button.textContent = name;
+        button.setAttribute('aria-expanded', 'false');
+        if (window.L) { L.DomEvent.disableClickPropagation(button); }
+        button.addEventListener('click', function () {
+            var open = panel.classList.toggle('gm-unfolded');
+            button.setAttribute('aria-expanded', open ? 'true' : 'false');
+        });
+        return button;
+    }
+    function fold() {
+        if (!window.matchMedia('(max-width: 640px)').matches) { return; }
+        document.body.classList.add('gm-phone');
+        document.querySelectorAll('.gm-panel').forEach(function (panel) {
+            panel.parentNode.insertBefore(foldButton(panel), panel);
+        });
+        document.querySelectorAll('.leaflet-control-layers-expanded').forEach(function (box) {
+            box.classList.remove('leaflet-control-layers-expanded');
+            var link = box.querySelector('.leaflet-control-layers-toggle');
+            if (link) {
+                link.addEventListener('click', function (e) {
+                    e.preventDefault();
+                    box.classList.toggle('leaflet-control-layers-expanded');
+                });
+            }
+        });
+    }
+    document.addEventListener('DOMContentLoaded', fold);
     return {csrf: csrf, send: send, problem: problem, toggleMenu: toggleMenu};
 })();

@@ -174,3 +174,26 @@ def test_bad_header_on_the_login_page_is_no_redirect_loop(client: TestClient) ->
     answer = client.get("/map/login", headers={"Authorization": "Bearer gm_x_y"},
                         follow_redirects=False)
     assert answer.status_code == 401 and "需要登录" in answer.text
+
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+
+
+def test_unknown_map_page_is_a_chinese_page_for_a_browser(client: TestClient) -> None:
+    answer = client.get("/map/no-such-page", headers=BROWSER)
+    assert answer.status_code == 404
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "未找到" in answer.text and 'href="/map"' in answer.text
+    # programs (and every /api path) keep the JSON answer
+    assert client.get("/map/no-such-page").json() == {"detail": "Not Found"}
+    assert client.get("/api/v1/no-such-thing", headers=BROWSER).json() == {"detail": "Not Found"}
+
+
+def test_bad_map_parameter_is_a_chinese_page_for_a_browser(client: TestClient,
+                                                           session: Session) -> None:
+    _logged_in(client, session, "dispatcher")
+    answer = client.get("/map/dispatch/list?page=lots", headers=BROWSER)
+    assert answer.status_code == 422
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "请求有误" in answer.text and "page" in answer.text
+    assert client.get("/map/dispatch/list?page=lots").json()["code"] == "invalid_input"
