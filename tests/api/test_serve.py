@@ -36,18 +36,22 @@ def test_pool_keeps_its_connections_through_bursts(engine: Engine,
         "database_url": url.render_as_string(hide_password=False), "db_pool_size": POOL})
     app = create_app(settings)
     opened: list[object] = []
+    closed: list[object] = []
     with TestClient(app) as client:
         event.listen(app.state.engine, "connect", lambda conn, record: opened.append(conn))
+        event.listen(app.state.engine, "close", lambda conn, record: closed.append(conn))
         assert _burst(client, POOL, 60) == [200] * 60
-        warmed = len(opened)
         assert _burst(client, POOL, 120) == [200] * 120
         with engine.connect() as conn:
             held = conn.execute(text(
                 "SELECT count(*) FROM pg_stat_activity WHERE application_name = :name"),
                 {"name": APP_NAME}).scalar_one()
-    assert 1 <= warmed <= POOL
-    assert len(opened) == warmed, "the second burst opened new database sessions (churn)"
-    assert warmed <= held <= POOL
+        closed_in_bursts = list(closed)  # the app's shutdown closes them all afterwards
+    # a burst may not need every pooled connection at once, so the second one may open the
+    # last few; churn is a session closed and opened again, or more sessions than the pool
+    assert 1 <= len(opened) <= POOL, "more database sessions opened than the pool holds"
+    assert closed_in_bursts == [], "the pool closed sessions it had opened (churn)"
+    assert len(opened) <= held <= POOL
 
 
 def test_serve_defaults_to_one_worker_per_core() -> None:
