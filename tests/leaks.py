@@ -20,7 +20,9 @@ import zipfile
 
 import httpx
 
-ID_NUMBER = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
+ID_NUMBER = re.compile(r"(?<![\d.])[1-9]\d{16}[\dXx](?!\d)")
+"""An 18-digit ID number: it starts with a province code (never 0) and is no decimal fraction
+(an .xlsx stores 0.008999999999999999 as text)."""
 MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 WATCHED = ("gridmap", "api", "gis", "layers", "uvicorn")
 """Loggers read at every level; the rest reach the root logger from WARNING up."""
