@@ -20,10 +20,11 @@ import zipfile
 
 import httpx
 
-ID_NUMBER = re.compile(r"(?<![\d.])[1-9]\d{16}[\dXx](?!\d)")
-"""An 18-digit ID number: it starts with a province code (never 0) and is no decimal fraction
-(an .xlsx stores 0.008999999999999999 as text)."""
-MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+ID_NUMBER = re.compile(r"(?<![0-9A-Za-z_.])[1-9]\d{16}[\dXx](?![0-9A-Za-z_])")
+"""An 18-digit ID number: it starts with a province code (never 0), is no decimal fraction (an
+.xlsx stores 0.008999999999999999 as text) and no run of digits inside an ASCII word (folium's
+element ids are uuid4 hex: one of them held 18 digits in a row)."""
+MOBILE = re.compile(r"(?<![0-9A-Za-z_.])1[3-9]\d{9}(?![0-9A-Za-z_])")
 WATCHED = ("gridmap", "api", "gis", "layers", "uvicorn")
 """Loggers read at every level; the rest reach the root logger from WARNING up."""
 
