@@ -2,7 +2,8 @@
 
 ``POST /map/login`` checks the key (gis.access.keys) and sets ``gridmap_key`` (HttpOnly,
 SameSite=Strict) holding a signed, expiring token, never the key itself; ``POST /map/logout``
-clears it. The cookie only authorises GETs (see ``api.deps.COOKIE_METHODS``).
+clears it. The cookie alone authorises reads; a page's write needs the cookie plus its CSRF
+token (``X-CSRF-Token``; see ``api.deps.COOKIE_METHODS`` and ``keys.csrf_token``).
 """
 
 from __future__ import annotations
