@@ -13,7 +13,6 @@ import folium
 import geopandas as gpd
 import pandas as pd
 from branca.element import Element, Figure
-from folium.utilities import JsCode
 
 from gis.access.callers import Caller
 from gis.plans.workbook import (
@@ -49,19 +48,6 @@ body.gm-report .gm-title {{ top: 48px; }}
 
 
 STATUS_LABELS = {"draft": "草案", "applied": "已应用", "rejected": "已驳回"}
-
-
-def number_layer(grids: gpd.GeoDataFrame, labels: pd.Series, name: str) -> folium.GeoJson:
-    """Permanent labels (``labels``) at a point inside each grid (EPSG:4490), so the tables
-    can be read against the printed maps."""
-    points = gpd.GeoDataFrame({"label": page.escaped(labels)},
-                              geometry=grids.geometry.representative_point(), crs=grids.crs)
-    bind = JsCode("function (feature, layer) { layer.bindTooltip(feature.properties.label, "
-                  "{permanent: true, direction: 'center', className: 'gm-grid-label'}); }")
-    return folium.GeoJson(page.feature_collection(points, ["label"]), name=name,
-                          marker=folium.CircleMarker(radius=0, weight=0, fill=False,
-                                                     interactive=False),
-                          on_each_feature=bind)
 
 
 def table_html(rows: list[dict[str, Any]], columns: tuple[tuple[str, str], ...]) -> str:
@@ -110,10 +96,12 @@ def _maps(current: gpd.GeoDataFrame, proposed: gpd.GeoDataFrame,
     if bounds is not None:
         right.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     plans.grid_layer(current, name="现状统一网格 current").add_to(left)
-    number_layer(current, current["code"].str[-3:], "网格编号").add_to(left)
+    plans.number_layer(current, plans.short_code(current["code"]), name="网格编号",
+                       css_class="gm-grid-label").add_to(left)
     plans.grid_layer(proposed.assign(code=proposed["source_grid_code"].fillna(
         "新#" + proposed["seq"].astype(str))), name="方案网格 proposed").add_to(right)
-    number_layer(proposed, "#" + proposed["seq"].astype(str), "网格序号").add_to(right)
+    plans.number_layer(proposed, "#" + proposed["seq"].astype(str), name="网格序号",
+                       css_class="gm-grid-label").add_to(right)
     right.add_child(plans.SyncViews(left, right))
     return left, right
 

@@ -129,12 +129,14 @@ def short_code(codes: pd.Series) -> pd.Series:
     return codes.astype(str).str[-3:]
 
 
-def number_layer(grids: gpd.GeoDataFrame, labels: pd.Series, *, name: str) -> folium.GeoJson:
-    """Each grid's number (``labels``) written at a point inside it (EPSG:4490)."""
+def number_layer(grids: gpd.GeoDataFrame, labels: pd.Series, *, name: str,
+                 css_class: str = "gm-grid-number") -> folium.GeoJson:
+    """Each grid's number (``labels``) written at a point inside it (EPSG:4490), styled by
+    ``css_class`` (the printed plan report uses its own bigger labels)."""
     points = gpd.GeoDataFrame({"label": page.escaped(labels.astype(str))},
                               geometry=grids.geometry.representative_point(), crs=grids.crs)
     bind = JsCode("function (feature, layer) { layer.bindTooltip(feature.properties.label, "
-                  "{permanent: true, direction: 'center', className: 'gm-grid-number'}); }")
+                  "{permanent: true, direction: 'center', className: '" + css_class + "'}); }")
     return folium.GeoJson(page.feature_collection(points, ["label"]), name=name,
                           marker=folium.CircleMarker(radius=0, weight=0, fill=False,
                                                      interactive=False),
