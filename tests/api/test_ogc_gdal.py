@@ -15,11 +15,8 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from api.main import create_app
-from gis.access import keys
 from gis.core.settings import Settings
-from tests import dbs
-from tests.e2e.live import serve
+from tests.e2e.live import serve_demo_with_key
 
 pytestmark = pytest.mark.skipif(shutil.which("ogrinfo") is None,
                                 reason="needs Debian's gdal-bin (make test installs it)")
@@ -37,18 +34,11 @@ BOX = (119.20, 34.58, 119.23, 34.60)
 @pytest.fixture(scope="module")
 def live(demo_engine: Engine, base_settings: Settings) -> Iterator[tuple[str, dict]]:
     """(OGC landing URL, GDAL environment with a viewer key by HTTP Basic)."""
-    with Session(demo_engine) as session:
-        key = keys.create_key(session, role="viewer", label="gdal test")
-        session.commit()
-    env = {**os.environ, "GDAL_HTTP_AUTH": "BASIC", "GDAL_HTTP_USERPWD": f"gdal:{key}",
-           "CPL_DEBUG": "OFF", "GDAL_HTTP_TIMEOUT": "60"}
-    try:
-        with serve(create_app(dbs.settings_for(demo_engine, base_settings))) as url:
-            yield f"{url}/ogc", env
-    finally:
-        with Session(demo_engine) as session:
-            session.execute(text("DELETE FROM api_key WHERE label = 'gdal test'"))
-            session.commit()
+    with serve_demo_with_key(demo_engine, base_settings, role="viewer",
+                             label="gdal test") as (url, key):
+        env = {**os.environ, "GDAL_HTTP_AUTH": "BASIC", "GDAL_HTTP_USERPWD": f"gdal:{key}",
+               "CPL_DEBUG": "OFF", "GDAL_HTTP_TIMEOUT": "60"}
+        yield f"{url}/ogc", env
 
 
 def _ogr(args: list[str], env: dict) -> str:

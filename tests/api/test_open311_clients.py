@@ -10,11 +10,8 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from api.main import create_app
-from gis.access import keys
 from gis.core.settings import Settings
-from tests import dbs
-from tests.e2e.live import serve
+from tests.e2e.live import serve_demo_with_key
 
 georeport = pytest.importorskip("georeport")
 civicbot = pytest.importorskip("civicbot")
@@ -32,16 +29,9 @@ SERVICE_FIELDS = {"service_code", "service_name", "description", "metadata", "ty
 @pytest.fixture(scope="module")
 def live(demo_engine: Engine, base_settings: Settings) -> Iterator[tuple[str, str]]:
     """(GeoReport v2 root URL, a dispatcher key) of a live gridmap on the demo district."""
-    with Session(demo_engine) as session:
-        key = keys.create_key(session, role="dispatcher", label="open311 clients")
-        session.commit()
-    try:
-        with serve(create_app(dbs.settings_for(demo_engine, base_settings))) as url:
-            yield f"{url}/open311/v2", key
-    finally:
-        with Session(demo_engine) as session:
-            session.execute(text("DELETE FROM api_key WHERE label = 'open311 clients'"))
-            session.commit()
+    with serve_demo_with_key(demo_engine, base_settings, role="dispatcher",
+                             label="open311 clients") as (url, key):
+        yield f"{url}/open311/v2", key
 
 
 def _civicbot(root: str):  # type: ignore[no-untyped-def]

@@ -16,6 +16,11 @@ from urllib.parse import urlsplit
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from gis.access import keys
+from gis.core.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -47,6 +52,26 @@ def serve(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def serve_demo_with_key(engine: Engine, settings: Settings, *, role: str,
+                        label: str) -> Iterator[tuple[str, str]]:
+    """A live gridmap over ``engine``'s database and a fresh ``role`` key: yields
+    (base URL, key); the key is deleted afterwards (by its ``label``)."""
+    from api.main import create_app
+    from tests import dbs
+
+    with Session(engine) as session:
+        key = keys.create_key(session, role=role, label=label)
+        session.commit()
+    try:
+        with serve(create_app(dbs.settings_for(engine, settings))) as url:
+            yield url, key
+    finally:
+        with Session(engine) as session:
+            session.execute(text("DELETE FROM api_key WHERE label = :label"), {"label": label})
+            session.commit()
 
 
 class Offline:
