@@ -41,6 +41,10 @@ STANDARD_PARAMS = frozenset({"bbox", "bbox-crs", "crs", "datetime", "limit", "of
 """Part 1 and 2 parameters, ``f`` (format; json only) and ``key`` (an API key for clients
 that cannot send headers, masked in logs: api/logmask.py)."""
 DEFAULT_LIMIT = 10
+OPEN_ENDS = ("0000-01-01", "9999-12-31")
+"""Interval ends taken for ``..``: QGIS 3.22 turns a subset string such as
+``"reported_at" >= '2026-10-01T00:00:00Z'`` into ``datetime=2026-10-01T00:00:00Z/9999-12-31T…``
+(and ``<=`` into ``0000-01-01T…/…``), dates outside the range gridmap accepts."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ class Collection:
     description: str
     list_items: Callable[..., gpd.GeoDataFrame]  # (session, caller, query) -> frame
     get_item: Callable[..., gpd.GeoDataFrame]  # (session, caller, code) -> one-row frame
-    geometry: str  # the GeoJSON geometry type of every feature
+    geometry: str  # the GeoJSON geometry type of every feature (as its column holds it)
     queryables: Mapping[str, str] = field(default_factory=dict)  # property -> JSON type
     keyed: bool = False
     temporal: str | None = None  # "validity" (grids) or an output column of time
@@ -113,13 +117,13 @@ COLLECTIONS: dict[str, Collection] = {
     "grids": Collection(
         "网格 Grids", "unified grids with load figures and the grid worker's public contact; "
         "datetime picks the grids in force then", _grids,
-        lambda s, c, code: registry.get_grid(s, code), "Polygon",
+        lambda s, c, code: registry.get_grid(s, code), "MultiPolygon",
         {"code": "string", "name": "string", "kind": "string", "community_code": "string",
          "community_name": "string", "households": "integer", "residents": "integer",
          "buildings": "integer", "area_km2": "number"}, temporal="validity"),
     "regions": Collection(
         "行政区划 Admin units", "district, subdistricts and communities", _regions,
-        lambda s, c, code: regions.get_region(s, code), "Polygon",
+        lambda s, c, code: regions.get_region(s, code), "MultiPolygon",
         {"code": "string", "name": "string", "level": "string", "parent_code": "string"}),
     "facilities": Collection(
         "设施 Facilities (points)", "every facility as a point (a facility with an outline by "
@@ -134,7 +138,7 @@ COLLECTIONS: dict[str, Collection] = {
                     "community_code": "string"}),
     "buildings": Collection(
         "建筑 Buildings", "buildings with standard addresses (API key needed)", _buildings,
-        lambda s, c, code: buildings.get_building(s, code, scope=c.scope), "Polygon",
+        lambda s, c, code: buildings.get_building(s, code, scope=c.scope), "MultiPolygon",
         {"code": "string", "address": "string", "compound": "string", "use": "string",
          "community_code": "string", "grid_code": "string", "floors": "integer",
          "households": "integer"}, keyed=True),
@@ -157,7 +161,7 @@ def item_query(collection: Collection, params: Mapping[str, str], *,
             f"{', '.join(sorted(STANDARD_PARAMS - {'key'}))} or a queryable property "
             f"({', '.join(collection.queryables) or 'none'})")
     try:
-        during = (dates.parse_interval(params["datetime"]) if "datetime" in params else None)
+        during = _interval(params["datetime"]) if "datetime" in params else None
         if during is not None and collection.temporal is None:
             raise BadQueryParameter("this collection has no time: leave out datetime")
         return ItemQuery(bbox=_bbox(params), limit=_limit(params.get("limit"), max_limit),
@@ -166,6 +170,14 @@ def item_query(collection: Collection, params: Mapping[str, str], *,
                          during=during, where=_cql(collection, params))
     except InvalidInput as exc:
         raise BadQueryParameter(exc.message) from None
+
+
+def _interval(value: str) -> tuple[datetime | None, datetime | None]:
+    """``datetime`` as (start, end); an interval end on 0000-01-01 or 9999-12-31 is open."""
+    if "/" in value:
+        value = "/".join(".." if end.strip().startswith(OPEN_ENDS) else end
+                         for end in value.split("/", 1))
+    return dates.parse_interval(value)
 
 
 def _cql(collection: Collection, params: Mapping[str, str]) -> tuple[str, dict] | None:

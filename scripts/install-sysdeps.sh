@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Install the Debian packages gridmap needs, only those missing. Usage:
-#   scripts/install-sysdeps.sh [--test]    (--test adds headless Chromium for page tests)
+#   scripts/install-sysdeps.sh [--test]    (--test adds headless Chromium for page tests and
+#   the OGC API clients: GDAL, and QGIS 3.22 for Debian's python3; QGIS adds ~930 MB, ~3 min)
 set -euo pipefail
 pkgs=(python3 python3-venv python3-dev postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting)
 command -v npm >/dev/null || pkgs+=(npm)   # Leaflet.draw for the plan map comes from npm
-[ "${1:-}" = "--test" ] && pkgs+=(chromium fonts-wqy-microhei gdal-bin)  # gdal-bin: OAPIF client tests
+# gdal-bin, python3-qgis + qgis-providers: OAPIF client tests (tests/api/test_ogc_*.py)
+[ "${1:-}" = "--test" ] && pkgs+=(chromium fonts-wqy-microhei gdal-bin python3-qgis qgis-providers)
 missing=()
 for p in "${pkgs[@]}"; do
   case "$p" in

@@ -73,6 +73,14 @@ def test_datetime_gives_the_grids_in_force_then(client: TestClient, scene: None)
     assert _ids(client, "grids", datetime="../2024-06-01") == ["OLD"]
 
 
+def test_datetime_open_ends_as_qgis_writes_them(client: TestClient, scene: None) -> None:
+    """QGIS 3.22 writes an open interval end as 0000-01-01… or 9999-12-31… instead of '..'."""
+    assert _ids(client, "grids", datetime="2025-01-01T00:00:00Z/9999-12-31T00:00:00Z") == [
+        "A", "B", "OLD", "T"]
+    assert _ids(client, "grids", datetime="0000-01-01T00:00:00Z/2024-06-01") == ["OLD"]
+    assert client.get(ITEMS.format("grids"), params={"datetime": "9999-12-31"}).status_code == 400
+
+
 @pytest.mark.parametrize("params", [
     {"datetime": "not-a-date"}, {"datetime": "2026-13-01"}, {"datetime": "../.."[:2]},
     {"datetime": "2026-02-01/2026-01-01"}, {"nonsense": "1"}, {"limit": "0"},
