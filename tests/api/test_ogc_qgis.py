@@ -24,11 +24,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from api import ogc
-from api.main import create_app
-from gis.access import keys
 from gis.core.settings import Settings
-from tests import dbs
-from tests.e2e.live import serve
+from tests.e2e.live import serve_demo_with_key
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 READER = Path(__file__).with_name("qgis_read.py")
@@ -84,21 +81,15 @@ def _reads(community: str) -> dict[str, dict[str, Any]]:
 def seen(demo_engine: Engine, base_settings: Settings) -> Iterator[dict[str, dict[str, Any]]]:
     """Every read's result as QGIS reports it, from one QGIS run against a live gridmap."""
     with Session(demo_engine) as session:
-        key = keys.create_key(session, role="viewer", label="qgis test")
-        session.commit()
         reads = _reads(_community(session))
-    try:
-        with serve(create_app(dbs.settings_for(demo_engine, base_settings))) as url:
-            job = {"url": f"{url}/ogc", "user": "qgis", "password": key,
-                   "reads": list(reads.values())}
-            done = subprocess.run(
-                [SYSTEM_PYTHON, str(READER)], input=json.dumps(job), capture_output=True,
-                text=True, timeout=240, check=False,
-                env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": ""})
-    finally:
-        with Session(demo_engine) as session:
-            session.execute(text("DELETE FROM api_key WHERE label = 'qgis test'"))
-            session.commit()
+    with serve_demo_with_key(demo_engine, base_settings, role="viewer",
+                             label="qgis test") as (url, key):
+        job = {"url": f"{url}/ogc", "user": "qgis", "password": key,
+               "reads": list(reads.values())}
+        done = subprocess.run(
+            [SYSTEM_PYTHON, str(READER)], input=json.dumps(job), capture_output=True,
+            text=True, timeout=240, check=False,
+            env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": ""})
     assert done.returncode == 0, done.stderr[-2000:]
     answer = json.loads(done.stdout)
     assert answer["version"].startswith("3."), answer["version"]
