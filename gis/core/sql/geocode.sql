@@ -43,13 +43,7 @@ CROSS JOIN LATERAL (
     ORDER BY score DESC, exact DESC, b.code
     LIMIT :limit
 ) c
--- the grid's primary worker's public contact (上岗公示), chosen as locate.sql does, looked up
+-- the grid's primary worker's public contact (上岗公示, gm_primary_worker: migration 0019), looked up
 -- for the few candidates kept, not for every building the trigram search touched
-LEFT JOIN LATERAL (
-    SELECT gw.name, gw.phone, gw.supervision_phone
-    FROM grid_worker_grid gwg JOIN grid_worker gw ON gw.id = gwg.worker_id
-    WHERE gwg.grid_id = c.grid_id
-    ORDER BY gwg.is_primary DESC, gw.role = 'full_time' DESC, gw.id
-    LIMIT 1
-) w ON true
+LEFT JOIN LATERAL gm_primary_worker(c.grid_id) w ON true
 ORDER BY q.ord, c.score DESC, c.exact DESC, c.building_code

@@ -61,13 +61,5 @@ LEFT JOIN LATERAL (
           AND gm_event_not_closed(e2.status)
     ) AS e
 ) AS ev ON true
-LEFT JOIN LATERAL (
-    SELECT gw.name, gw.phone, gw.supervision_phone
-    FROM grid_worker_grid AS wg
-    JOIN grid_worker AS gw ON gw.id = wg.worker_id
-    WHERE wg.grid_id = p.id
-    -- the primary full-time worker; a part-time or secondary one only when there is none
-    ORDER BY wg.is_primary DESC, (gw.role = 'full_time') DESC, gw.id
-    LIMIT 1
-) AS w ON true
+LEFT JOIN LATERAL gm_primary_worker(p.id) AS w ON true
 ORDER BY p.code

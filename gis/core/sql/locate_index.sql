@@ -12,12 +12,6 @@ SELECT (SELECT version FROM locate_version) AS version,
 FROM grid gr
 LEFT JOIN region com ON com.code = gr.community_code
 LEFT JOIN region sub ON sub.code = com.parent_code
-LEFT JOIN LATERAL (
-    SELECT gw.id, gw.name, gw.phone, gw.duties, gw.supervision_phone
-    FROM grid_worker_grid gwg JOIN grid_worker gw ON gw.id = gwg.worker_id
-    WHERE gwg.grid_id = gr.id
-    ORDER BY gwg.is_primary DESC, gw.role = 'full_time' DESC, gw.id
-    LIMIT 1
-) w ON true
+LEFT JOIN LATERAL gm_primary_worker(gr.id) w ON true
 WHERE gr.theme = 'unified' AND gr.valid_to IS NULL
 ORDER BY gr.code
