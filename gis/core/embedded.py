@@ -29,6 +29,11 @@ QUIET_LOG: dict[str, str] = {
     "log_min_error_statement": "panic", "log_statement": "none",
     "log_min_duration_statement": "-1", "log_parameter_max_length": "0",
     "log_parameter_max_length_on_error": "0"}
+DURABLE: dict[str, str] = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
+"""A commit is on disk before gridmap acknowledges it (earlier clusters were made with all three
+off; passed on every start, so those become durable too). Throw-away test databases turn
+``synchronous_commit`` off for themselves (tests/dbs.py)."""
+SERVER_SETTINGS: dict[str, str] = {**QUIET_LOG, **DURABLE}
 """Logging settings that keep statements and their parameters out of the server log."""
 
 
@@ -153,11 +158,10 @@ def init(cluster: Cluster, *, sync: bool = True) -> None:
             "listen_addresses = ''\n"
             f"unix_socket_directories = '{cluster.socket_dir}'\n"
             f"port = {PORT}\n"
-            "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
             "shared_buffers = 512MB\nwork_mem = 64MB\nmaintenance_work_mem = 512MB\n"
             "max_connections = 60\n"
-            "# no statement text or parameters in the log (personal data)\n"
-            + "".join(f"{name} = {value}\n" for name, value in QUIET_LOG.items())
+            "# no statement text or parameters in the log (personal data); commits on disk\n"
+            + "".join(f"{name} = {value}\n" for name, value in SERVER_SETTINGS.items())
         )
 
 
@@ -169,7 +173,7 @@ def start(cluster: Cluster) -> bool:
         return False
     if state == "absent":
         init(cluster)
-    options = " ".join(f"-c {name}={value}" for name, value in QUIET_LOG.items())
+    options = " ".join(f"-c {name}={value}" for name, value in SERVER_SETTINGS.items())
     done = _as_server_user(
         [str(cluster.bin_dir / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(cluster.data),
          "-l", str(cluster.log), "-o", options], cluster,
@@ -196,15 +200,16 @@ def _psql(cluster: Cluster) -> list[str]:
 
 
 def _quiet_running(cluster: Cluster) -> None:
-    """QUIET_LOG for a cluster started before it existed (ALTER SYSTEM, then a reload); a
-    cluster whose conf already holds them costs one file read."""
-    sets = [f"ALTER SYSTEM SET {name} = '{value}'" for name, value in QUIET_LOG.items()]
+    """SERVER_SETTINGS for a cluster started before they existed (ALTER SYSTEM, then a
+    reload); a cluster whose conf already holds them costs one file read."""
+    sets = [f"ALTER SYSTEM SET {name} = '{value}'" for name, value in SERVER_SETTINGS.items()]
     try:
         auto = (cluster.data / "postgresql.auto.conf").read_text(encoding="utf-8")
         conf = (cluster.data / "postgresql.conf").read_text(encoding="utf-8")
     except OSError:
         auto = conf = ""
-    if all(f"{n} = {v}" in conf or f"{n} = '{v}'" in auto for n, v in QUIET_LOG.items()):
+    if all(f"{n} = {v}" in conf or f"{n} = '{v}'" in auto
+           for n, v in SERVER_SETTINGS.items()):
         return
     # one -c per statement: each runs on its own, as ALTER SYSTEM needs (no transaction)
     commands = [arg for sql in (*sets, "SELECT pg_reload_conf()") for arg in ("-c", sql)]

@@ -41,9 +41,13 @@ def test_lifecycle(private_home: Path) -> None:
     with engine.connect() as conn:
         names = set(conn.execute(text("SELECT extname FROM pg_extension")).scalars())
         listen = conn.execute(text("SHOW listen_addresses")).scalar_one()
+        durable = dict(conn.execute(text(
+            "SELECT name, setting FROM pg_settings WHERE name = ANY(:n)"),
+            {"n": list(embedded.DURABLE)}).tuples().all())
     engine.dispose()
     assert {"postgis", "pgrouting", "pg_trgm"} <= names
     assert listen == ""  # Unix socket only, no TCP listener
+    assert durable == embedded.DURABLE  # a commit is on disk before it is acknowledged
     assert str(private_home) in cluster.url()
     assert embedded.stop(cluster) is True
     assert embedded.status(cluster) == "stopped"
