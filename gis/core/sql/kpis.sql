@@ -3,7 +3,10 @@
 -- mean hours to close, satisfaction rate (scores >= :satisfied_min / scores given), open
 -- overdue events (at :now), events not yet closed (未结案, gm_event_not_closed), escalated
 -- events (吹哨 beyond the grid) and counts by channel. Only events inside :scope
--- (gm_in_region; the caller's region or a smaller one). One statement.
+-- (gm_in_region; the caller's region or a smaller one). One statement. Months outside
+-- [:start, :end) are pruned (event is partitioned by month, migration 0015); the units are
+-- joined on coalesce(unit_code, '') = ..., which hashes (IS NOT DISTINCT FROM made nested
+-- loops: 2.8 s of 3 s for 1,513 grids at a 1M-event city, 58k events in the month).
 WITH ev AS (
     SELECT CASE CAST(:level AS text) WHEN 'grid' THEN g.code
                 WHEN 'community' THEN e.community_code
@@ -49,8 +52,8 @@ SELECT m.unit_code, coalesce(m.grid_name, r.name) AS unit_name, m.events, m.clos
        round(m.mean_satisfaction::numeric, 2) AS mean_satisfaction,
        m.overdue, m.not_closed, m.escalated, s.by_state, c.by_category, ch.by_channel
 FROM main m
-JOIN states s ON s.unit_code IS NOT DISTINCT FROM m.unit_code
-JOIN cats c ON c.unit_code IS NOT DISTINCT FROM m.unit_code
-JOIN chans ch ON ch.unit_code IS NOT DISTINCT FROM m.unit_code
+JOIN states s ON coalesce(s.unit_code, '') = coalesce(m.unit_code, '')
+JOIN cats c ON coalesce(c.unit_code, '') = coalesce(m.unit_code, '')
+JOIN chans ch ON coalesce(ch.unit_code, '') = coalesce(m.unit_code, '')
 LEFT JOIN region r ON r.code = m.unit_code
 ORDER BY m.unit_code NULLS LAST
