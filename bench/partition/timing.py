@@ -1,6 +1,7 @@
 """Time the request paths of issue 14.2 on the database in use (interleaved rounds).
 
-``python bench/partition/timing.py [ROUNDS]`` prints, per query, the min-max of ROUNDS runs
+``python bench/partition/timing.py [ROUNDS] [URL ...]`` (each URL a database; none: the one
+in use) prints, per query, the min-max of ROUNDS runs
 in ms: KPIs per grid (the last 30 days, and October 2026, a month with data in both sets),
 the grid load, the default grid page (100 grids), a grid's event list (100 newest) and its
 open events. Each runs in its own session through the gis/ functions the API handlers call,
@@ -37,27 +38,37 @@ def cases(grid: str) -> dict[str, Callable[[Session], Any]]:
     }
 
 
-def main(rounds: int) -> None:
-    engine = make_engine(get_settings())  # the server's engine: JIT off
-    with Session(engine) as s:
-        grid = s.execute(text("SELECT g.code FROM grid g JOIN event e ON e.grid_id = g.id "
-                              "WHERE g.theme = 'unified' ORDER BY e.id DESC LIMIT 1")).scalar()
-        events = s.execute(text("SELECT count(*) FROM event")).scalar()
-    runs = cases(str(grid))
-    times: dict[str, list[float]] = {name: [] for name in runs}
+def main(rounds: int, urls: list[str]) -> None:
+    """Round by round, every case on every database (interleaved: the load moves)."""
+    settings = get_settings()
+    engines = [make_engine(settings.model_copy(update={"database_url": url}) if url
+                           else settings) for url in urls]  # the server's engine: JIT off
+    runs: list[dict[str, Callable[[Session], Any]]] = []
+    times: list[dict[str, list[float]]] = []
+    for engine in engines:
+        with Session(engine) as s:
+            grid = s.execute(text(
+                "SELECT g.code FROM grid g JOIN event e ON e.grid_id = g.id "
+                "WHERE g.theme = 'unified' ORDER BY e.id DESC LIMIT 1")).scalar()
+            events = s.execute(text("SELECT count(*) FROM event")).scalar()
+        runs.append(cases(str(grid)))
+        times.append({name: [] for name in runs[-1]})
+        print(f"{engine.url.database}: {events} events, grid {grid}")
     for _ in range(rounds):
-        for name, run in runs.items():
-            with Session(engine) as s:
-                started = time.perf_counter()
-                run(s)
-                times[name].append((time.perf_counter() - started) * 1000)
-                s.rollback()
-    print(f"{events} events, grid {grid}, {rounds} rounds")
-    for name, ms in times.items():
-        median = sorted(ms)[len(ms) // 2]
-        print(f"{name:24s} {min(ms):8.1f} - {max(ms):8.1f} ms  (median {median:.1f})")
-    engine.dispose()
+        for engine, run, took in zip(engines, runs, times, strict=True):
+            for name, case in run.items():
+                with Session(engine) as s:
+                    started = time.perf_counter()
+                    case(s)
+                    took[name].append((time.perf_counter() - started) * 1000)
+                    s.rollback()
+    for engine, took in zip(engines, times, strict=True):
+        print(f"{engine.url.database}, {rounds} rounds")
+        for name, ms in took.items():
+            median = sorted(ms)[len(ms) // 2]
+            print(f"  {name:24s} {min(ms):8.1f} - {max(ms):8.1f} ms  (median {median:.1f})")
+        engine.dispose()
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5, sys.argv[2:] or [""])

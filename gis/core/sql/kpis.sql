@@ -37,7 +37,9 @@ main AS (
     SELECT unit_code, max(grid_name) AS grid_name, count(*) AS events,
            count(*) FILTER (WHERE status = 'closed') AS closed,
            count(*) FILTER (WHERE status = 'closed' AND closed_at <= due_at) AS closed_on_time,
-           avg(extract(epoch FROM closed_at - reported_at) / 3600.0)
+           -- date_part is float8 (extract is numeric since PostgreSQL 14, several times
+           -- slower over a city's month); the answer is rounded to two places
+           avg(date_part('epoch', closed_at - reported_at) / 3600.0)
                FILTER (WHERE status = 'closed') AS mean_hours_to_close,
            count(satisfaction) AS rated,
            count(*) FILTER (WHERE satisfaction >= :satisfied_min) AS satisfied,
