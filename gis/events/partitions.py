@@ -5,8 +5,9 @@ functions make the months before a bulk load writes them, and ``maintain`` makes
 ahead and splits the default partition's rows into their months (``gridmap migrate`` runs it;
 run it at least yearly, e.g. with a monthly cron of ``gridmap migrate``). Months outside
 [now - 20 years, now + 2 years] stay in the default partition. Making a partition takes a
-SHARE UPDATE EXCLUSIVE lock on ``event`` until the transaction ends, so request paths never
-call these.
+SHARE UPDATE EXCLUSIVE lock on ``event`` and an ACCESS EXCLUSIVE one on the default partition
+until the transaction ends (queries not bounded by date wait for it), so request paths never
+call these; a month that has its partition costs one catalogue lookup and no lock.
 """
 
 from __future__ import annotations

@@ -22,6 +22,10 @@ server left without ``gridmap migrate`` for over a year) still lands, in the def
 partition: nothing is refused, only that month is slower until the next maintenance run.
 Months outside [now - 20 years, now + 2 years] stay in the default partition (validation
 already refuses dates outside 1900-2099, gis.core.dates; this bounds the partition count).
+Making a partition locks the default partition (ACCESS EXCLUSIVE: PostgreSQL checks that it
+holds no row of the new month) until the transaction ends, so a bulk load that brings a new
+month makes readers of the default partition (queries not bounded by date) wait until it
+commits; loads of months that have their partition take no lock at all.
 
 **Keys.** A primary key or unique constraint of a partitioned table must include the
 partition key, so ``event``'s key becomes (id, reported_at) and the code can no longer be
@@ -69,6 +73,9 @@ DECLARE
 BEGIN
     IF first < now() - interval '20 years' OR first > now() + interval '2 years' THEN
         RETURN false;
+    END IF;
+    IF to_regclass(name) IS NOT NULL THEN
+        RETURN false;  -- the usual case takes no lock: loads of existing months run side by side
     END IF;
     PERFORM pg_advisory_xact_lock(hashtext('gm_event_partition'));
     IF to_regclass(name) IS NOT NULL THEN
