@@ -1,5 +1,7 @@
 """Alembic environment: gridmap's models, GeoAlchemy2's helpers, the database in use."""
 
+import re
+
 from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine
@@ -13,11 +15,13 @@ target_metadata = Base.metadata
 
 # PostGIS, pgRouting and Tiger own tables of their own; autogenerate must leave them alone.
 _FOREIGN_TABLES = {"spatial_ref_sys", "topology", "layer"}
+# the month partitions of event (migration 0015) are made at run time, not modelled
+_PARTITION = re.compile(r"event_(\d{4}_\d{2}|default)")
 
 
 def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
     """Skip extension tables, then defer to GeoAlchemy2 (it hides its implicit GiST indexes)."""
-    if type_ == "table" and name in _FOREIGN_TABLES:
+    if type_ == "table" and (name in _FOREIGN_TABLES or _PARTITION.fullmatch(name or "")):
         return False
     return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
 

@@ -14,6 +14,7 @@ from api.cli.common import console, engine, session
 from gis.access import keys
 from gis.core import clock, db, embedded, schema
 from gis.core.settings import get_settings
+from gis.events import partitions
 
 db_app = typer.Typer(help="The embedded PostGIS cluster under .gridmap/ (or the configured one).",
                      no_args_is_help=True)
@@ -74,10 +75,14 @@ def db_url() -> None:
 
 
 def migrate(target: Annotated[str, typer.Argument(help="Alembic revision")] = "head") -> None:
-    """Bring the schema up to date (Alembic upgrade)."""
+    """Bring the schema up to date (Alembic upgrade) and make the coming months' event
+    partitions (run it monthly, e.g. from cron)."""
     eng = engine()
     schema.upgrade(eng, target)
     console.print(f"schema at {schema.current(eng)}")
+    if partitions.available(eng):
+        with eng.begin() as conn:
+            console.print(f"event partitions made: {partitions.maintain(conn)}")
     _warn_statement_logging(eng)
     eng.dispose()
 

@@ -32,10 +32,12 @@ BUILD_MEMORY = "512MB"
 
 # What to drop and how to make it again, read from the catalogue (names quoted by format's
 # %I and regclass output, never from callers). Indexes that back a constraint go with the
-# constraint; unique constraints other tables' foreign keys point at cannot be dropped.
+# constraint; unique constraints other tables' foreign keys point at cannot be dropped. On a
+# partitioned table (event, migration 0015) the parent's index and keys are dropped and made
+# again with every partition's: its definition reads "ON ONLY", which would make it alone.
 _INDEXES = """
 SELECT format('DROP INDEX %s', x.indexrelid::regclass) AS drop_sql,
-       pg_get_indexdef(x.indexrelid) AS create_sql
+       regexp_replace(pg_get_indexdef(x.indexrelid), ' ON ONLY ', ' ON ') AS create_sql
 FROM pg_index x
 WHERE x.indrelid = CAST(:table AS regclass) AND NOT x.indisprimary
   AND NOT EXISTS (SELECT 1 FROM pg_constraint c

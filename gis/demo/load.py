@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from gis.core.frames import copy_frame
 from gis.demo import names
 from gis.demo.district import DemoData
+from gis.events import partitions
 from gis.grids import assign
 
 EVENT_PREFIX = f"E{names.SUBDISTRICT_CODE[:9]}"
@@ -189,6 +190,7 @@ def _iso(values: pd.Series) -> np.ndarray:
 
 def _write_events(session: Session, data: DemoData) -> None:
     e_ids = _ids(session, "event", len(data.events))
+    partitions.ensure_months(session, data.events["reported_at"])  # before the rows (0015)
     times = {c: _iso(data.events[c]) for c in ("reported_at", "due_at", "closed_at")}
     copy_frame(session, _geo(data.events.assign(id=e_ids, **times), [
         "id", "code", "category", "description", "channel", "status", "priority", "address",

@@ -56,11 +56,13 @@ def list_kpis(session: Session, *, level: str = "grid", start: date | None = Non
               "now": now or datetime.now(UTC), "satisfied_min": workflow.SATISFIED_MIN,
               "scope": jurisdiction.scope_prefix(area)}
     statement = text(sql.load("kpis"))
-    rows = session.execute(statement, params).mappings().all()
-    total = session.execute(statement, {**params, "level": "total"}).mappings().all()
+    rows = [_jsonable(r) for r in session.execute(statement, params).mappings()]
+    whole = [r.pop("whole") for r in rows]  # the total over every unit (its last row)
+    items = [r for r, w in zip(rows, whole, strict=True) if not w]
+    total = [r for r, w in zip(rows, whole, strict=True) if w]
     answer: dict[str, Any] = {"level": level, "from": first.isoformat(), "to": last.isoformat(),
-                              "region": region, "items": [_jsonable(r) for r in rows],
-                              "total": _jsonable(total[0]) if total else _empty(region)}
+                              "region": region, "items": items,
+                              "total": total[0] if total else _empty(region)}
     if trend is not None:
         answer["trend"] = _trend(session, {**params, "unit": trend})
     return answer

@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.core import frames
-from gis.events import workflow
+from gis.events import partitions, workflow
 from gis.grids import assign
 from gis.io.kinds import Kind
 from gis.models.admin import REGION_LEVELS
@@ -55,6 +55,8 @@ def load(session: Session, kind: Kind, frame: pd.DataFrame, *, source_crs: str |
         frame = frame.sort_values("level", key=lambda s: s.map(REGION_LEVELS.index))
     if kind.name == "events":
         frame = _event_columns(frame, source_crs)
+        if "reported_at" in frame:  # the months' partitions before their rows (0015)
+            partitions.ensure_months(session, frame["reported_at"])
     written = _copy(session, frame, kind.table or "", COLUMNS[kind.name], progress)
     extra: dict = {}
     if kind.name == "grid_workers":

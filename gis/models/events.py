@@ -1,4 +1,8 @@
-"""Events (工单) with their assignment and an append-only log of every state change."""
+"""Events (工单) with their assignment and an append-only log of every state change.
+
+``event`` is partitioned by month of ``reported_at`` (migration 0015): its key is
+(id, reported_at) and ids and codes are unique through ``event_registry``, which the log and
+duplicates reference (triggers keep it in step with ``event``)."""
 
 from datetime import datetime
 
@@ -9,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     SmallInteger,
     String,
     Text,
@@ -31,6 +36,9 @@ class Event(Base):
 
     __tablename__ = "event"
     __table_args__ = (
+        # a partitioned table's key includes its partition key; ids stay unique through
+        # the sequence and event_registry (migration 0015)
+        PrimaryKeyConstraint("id", "reported_at", name="pk_event"),
         CheckConstraint(f"status IN {EVENT_STATES}", name="status_known"),
         CheckConstraint(f"channel IN {EVENT_CHANNELS}", name="channel_known"),
         CheckConstraint("satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5",
@@ -44,10 +52,19 @@ class Event(Base):
         # duplicates (重复件) looked up by their original (migration 0012)
         Index("ix_event_duplicate_of", "duplicate_of",
               postgresql_where=text("duplicate_of IS NOT NULL")),
+        # a grid's events of a period, or newest first (migration 0015)
+        Index("ix_event_grid_id", "grid_id", "reported_at"),
+        # a grid's events not yet closed (grid list): few per month once a month is closed
+        Index("ix_event_grid_not_closed", "grid_id",
+              postgresql_where=text("gm_event_not_closed(status)")),
+        {"postgresql_partition_by": "RANGE (reported_at)"},
     )
+    # the ORM identifies an event by its id alone (ids are unique)
+    __mapper_args__ = {"primary_key": ["id"]}  # noqa: RUF012
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(40), index=True)
+    """Unique across partitions through event_registry.code."""
     category: Mapped[str] = mapped_column(String(40), index=True)
     description: Mapped[str | None] = mapped_column(Text)
     channel: Mapped[str] = mapped_column(String(20))
@@ -57,7 +74,7 @@ class Event(Base):
     reporter_name: Mapped[str | None] = mapped_column(String(50))
     reporter_phone: Mapped[str | None] = mapped_column(String(20))
     source_crs: Mapped[str | None] = mapped_column(String(20))
-    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id"), index=True)
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id"))
     grid_version: Mapped[int | None] = mapped_column(Integer)
     community_code: Mapped[str | None] = mapped_column(String(12), index=True)
     subdistrict_code: Mapped[str | None] = mapped_column(String(12))
@@ -74,8 +91,18 @@ class Event(Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     geom: Mapped[WKBElement | None] = mapped_column(geometry("POINT"))
     duplicate_of: Mapped[int | None] = mapped_column(
-        ForeignKey("event.id", ondelete="SET NULL"))
+        ForeignKey("event_registry.id", ondelete="SET NULL"))
     """The original this event duplicates; its state follows the original's."""
+
+
+class EventRegistry(Base):
+    """Every event's id and code, unique across the month partitions of ``event``; kept by
+    triggers on ``event`` (migration 0015), never written by gridmap's code."""
+
+    __tablename__ = "event_registry"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
 
 
 class EventLog(Base):
@@ -84,7 +111,7 @@ class EventLog(Base):
     __tablename__ = "event_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"),
+    event_id: Mapped[int] = mapped_column(ForeignKey("event_registry.id", ondelete="CASCADE"),
                                           index=True)
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))

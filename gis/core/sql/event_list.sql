@@ -16,7 +16,8 @@ FROM event e
 LEFT JOIN grid g ON g.id = e.grid_id
 LEFT JOIN region com ON com.code = e.community_code
 LEFT JOIN grid_worker w ON w.id = e.worker_id
-LEFT JOIN event orig ON orig.id = e.duplicate_of
+-- the original's code from the id registry: one probe, not one per month partition (0015)
+LEFT JOIN event_registry orig ON orig.id = e.duplicate_of
 WHERE (CAST(:code AS text) IS NULL OR e.code = CAST(:code AS text))
   AND (CAST(:status AS text) IS NULL OR e.status = CAST(:status AS text))
   AND (CAST(:category AS text) IS NULL OR e.category = CAST(:category AS text))

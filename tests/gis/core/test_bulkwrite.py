@@ -32,10 +32,15 @@ def test_indexes_and_keys_come_back_exactly(session):
         assert rebuilt
         during = shape(session, "event")
         names = {name for _, name, _ in during}
-        assert "pk_event" in names  # event_log's foreign key points at it: kept
+        assert "pk_event" in names  # the primary key stays
         assert not names & {"idx_event_geom", "ix_event_grid_id", "uq_event_code",
                             "fk_event_grid_id_grid", "fk_event_worker_id_grid_worker"}
     assert shape(session, "event") == before
+    partition = session.scalar(text("SELECT CAST(tableoid::regclass AS text) FROM event "
+                                    "LIMIT 1")) or "event_default"
+    # every month partition has its indexes again, not only the partitioned parent
+    assert {n for _, n, _ in shape(session, partition)} >= {
+        f"{partition}_geom_idx", f"{partition}_grid_id_reported_at_idx"}
 
 
 def test_a_violated_key_raises_when_it_is_added_back(session):
