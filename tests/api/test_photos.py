@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from PIL import ExifTags, Image
+from PIL import Image
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
@@ -19,27 +19,17 @@ from gis.access import keys
 from gis.core.settings import Settings
 from gis.models import EventPhoto
 from tests import dbs
-from tests.builders import SUBDISTRICT, make_event, make_grid, make_region, square
+from tests.builders import (
+    SUBDISTRICT,
+    make_event,
+    make_grid,
+    make_photo_jpeg,
+    make_region,
+    square,
+)
 from tests.conftest import LEAKS
 
 NORTH, SOUTH = "320706013004", "320706013005"
-GPS = {ExifTags.GPS.GPSLatitudeRef: "N", ExifTags.GPS.GPSLatitude: (34.0, 36.0, 18.5),
-       ExifTags.GPS.GPSLongitudeRef: "E", ExifTags.GPS.GPSLongitude: (119.0, 12.0, 7.25)}
-
-
-def jpeg_with_gps(size: tuple[int, int] = (640, 480), orientation: int = 6) -> bytes:
-    """A JPEG as a phone writes it: EXIF with a GPS position, camera make, orientation."""
-    exif = Image.Exif()
-    exif[ExifTags.Base.Make] = "TestPhone"
-    exif[ExifTags.Base.Orientation] = orientation
-    exif[ExifTags.IFD.GPSInfo] = GPS
-    out = io.BytesIO()
-    picture = Image.new("RGB", size, (200, 40, 40))
-    picture.paste((20, 40, 200), (0, 0, size[0] // 2, size[1] // 4))
-    picture.save(out, "JPEG", exif=exif, comment=b"taken at home")
-    return out.getvalue()
-
-
 def image_bytes(fmt: str, size: tuple[int, int] = (64, 48), mode: str = "RGB") -> bytes:
     out = io.BytesIO()
     Image.new(mode, size).save(out, fmt)
@@ -74,7 +64,7 @@ def upload(client: TestClient, key: str, data: bytes, code: str = "E-PHOTO-N",
 
 
 def test_upload_strips_exif_and_gps_and_turns_the_photo_upright(client, world):
-    answer = upload(client, world["worker_north"], jpeg_with_gps())
+    answer = upload(client, world["worker_north"], make_photo_jpeg())
     assert answer.status_code == 201, answer.text
     photo = answer.json()
     assert (photo["width"], photo["height"]) == (480, 640)  # orientation 6: turned upright
@@ -93,7 +83,7 @@ def test_upload_strips_exif_and_gps_and_turns_the_photo_upright(client, world):
 
 
 def test_list_and_a_repeated_upload_stored_once(client, world):
-    data = jpeg_with_gps()
+    data = make_photo_jpeg()
     first = upload(client, world["dispatcher"], data).json()
     again = upload(client, world["dispatcher"], data)
     assert again.status_code == 201 and again.json()["id"] == first["id"]
@@ -117,7 +107,7 @@ def test_large_photos_are_scaled_down(client, world):
 @pytest.mark.parametrize(("data", "name", "kind", "status", "words"), [
     (b"%PDF-1.4 not a photo", "scan.pdf", "application/pdf", 422, "不是可识别的图片"),
     (b"plain text", "photo.jpg", "image/jpeg", 422, "JPEG, PNG or WebP"),
-    (jpeg_with_gps()[:3000], "cut.jpg", "image/jpeg", 422, "damaged"),
+    (make_photo_jpeg()[:3000], "cut.jpg", "image/jpeg", 422, "damaged"),
     (image_bytes("GIF"), "anim.gif", "image/gif", 415, "GIF"),
     (image_bytes("TIFF"), "scan.jpg", "image/jpeg", 415, "TIFF"),
     (b"", "empty.jpg", "image/jpeg", 422, "empty"),
@@ -173,9 +163,9 @@ def test_a_photo_larger_than_the_body_limit_is_taken(client, world):
 
 
 def test_photos_follow_the_event_access(client, world):
-    north = upload(client, world["dispatcher"], jpeg_with_gps()).json()
-    assert upload(client, world["viewer"], jpeg_with_gps()).status_code == 403
-    assert upload(client, world["worker_north"], jpeg_with_gps(),
+    north = upload(client, world["dispatcher"], make_photo_jpeg()).json()
+    assert upload(client, world["viewer"], make_photo_jpeg()).status_code == 403
+    assert upload(client, world["worker_north"], make_photo_jpeg(),
                   code="E-PHOTO-S").status_code == 403
     assert client.get(north["url"]).status_code == 401
     assert client.get("/api/v1/events/E-PHOTO-N/photos/999999",
@@ -186,8 +176,8 @@ def test_photos_follow_the_event_access(client, world):
 
 
 def test_photos_go_with_their_event(client, session, world):
-    upload(client, world["dispatcher"], jpeg_with_gps())
-    upload(client, world["dispatcher"], jpeg_with_gps(), code="E-PHOTO-S")
+    upload(client, world["dispatcher"], make_photo_jpeg())
+    upload(client, world["dispatcher"], make_photo_jpeg(), code="E-PHOTO-S")
     session.execute(text("DELETE FROM event WHERE code = 'E-PHOTO-N'"))
     left = session.scalar(select(func.count()).select_from(EventPhoto))
     assert left == 1
@@ -202,7 +192,7 @@ def _open311(client: TestClient, key: str, media: bytes | None, **extra: str):  
 
 def test_open311_media_is_served_at_its_media_url_to_whoever_reads_the_request(client, session,
                                                                                world):
-    receipt = _open311(client, world["dispatcher"], jpeg_with_gps())
+    receipt = _open311(client, world["dispatcher"], make_photo_jpeg())
     assert receipt.status_code == 201, receipt.text
     code = receipt.json()[0]["service_request_id"]
     request = client.get(f"/open311/v2/requests/{code}.json").json()[0]  # no key: public
@@ -221,7 +211,7 @@ def test_open311_media_is_served_at_its_media_url_to_whoever_reads_the_request(c
 
 def test_open311_without_media_and_staff_photos_stay_off_media_url(client, world):
     code = _open311(client, world["dispatcher"], None).json()[0]["service_request_id"]
-    upload(client, world["dispatcher"], jpeg_with_gps(), code=code)
+    upload(client, world["dispatcher"], make_photo_jpeg(), code=code)
     assert client.get(f"/open311/v2/requests/{code}.json").json()[0]["media_url"] is None
     assert client.get(f"/open311/v2/requests/{code}/media").status_code == 404
 
