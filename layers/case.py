@@ -108,7 +108,8 @@ def _timeline(log: list[dict[str, Any]], marked: list[str]) -> str:
 
 def _photos(items: list[dict[str, Any]], code: str) -> str:
     thumbs = "".join(
-        f'<a href="{_esc(url)}" target="_blank" rel="noopener"><img src="{_esc(url)}" '
+        f'<a href="{_esc(url)}" target="_blank" rel="noopener"><img src="{_esc(url)}'
+        '?thumb=true" '
         f'loading="lazy" alt="事件照片 {n}（{_esc(p["uploaded_at_local"])} 上传）"></a>'
         for n, p in enumerate(items, 1)
         for url in [PHOTO_URL.format(code=code, id=p["id"])])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 from starlette import datastructures
 
 from api.access import CurrentEvent, IntakeDep, ReaderDep
@@ -48,7 +48,8 @@ def photo_url(request: Request, code: str, photo_id: int) -> str:
 
 
 def described(request: Request, code: str, item: dict[str, Any]) -> dict[str, Any]:
-    return {**item, "url": photo_url(request, code, item["id"])}
+    url = photo_url(request, code, item["id"])
+    return {**item, "url": url, "thumb_url": f"{url}?thumb=true"}
 
 
 def image_answer(photo: photos.StoredPhoto, request: Request) -> Response:
@@ -88,8 +89,11 @@ def list_event_photos(request: Request, caller: ReaderDep, event: CurrentEvent,
             responses={200: {"content": IMAGE_TYPES, "description": "the image"},
                        **errors(404)})
 def get_event_photo(request: Request, caller: ReaderDep, event: CurrentEvent,
-                    photo_id: RowId, session: SessionDep) -> Response:
-    """One photo of the event, as stored (JPEG, PNG or WebP without metadata)."""
-    photo = photos.get_photo(session, event.code, photo_id, scope=caller.scope)
+                    photo_id: RowId, session: SessionDep, thumb: Annotated[bool, Query(
+                        description="the thumbnail (at most 320 px on its longer side)")
+                    ] = False) -> Response:
+    """One photo of the event, as stored (JPEG, PNG or WebP without metadata), or its
+    thumbnail."""
+    photo = photos.get_photo(session, event.code, photo_id, scope=caller.scope, thumb=thumb)
     return image_answer(photo, request)
 

@@ -146,6 +146,7 @@ class Photo(Open):
 
     id: int
     url: str = Field(description="the image itself (same access as the event)")
+    thumb_url: str = Field(description="its thumbnail, at most 320 px on its longer side")
     content_type: str = Field(examples=["image/jpeg"])
     width: int
     height: int

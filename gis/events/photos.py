@@ -43,6 +43,8 @@ MODES = {"image/jpeg": ("RGB", "L"), "image/png": ("1", "L", "LA", "I", "I;16", 
                                                   "RGBA"), "image/webp": ("RGB", "RGBA")}
 """Pixel modes each encoder writes as they are; other modes are converted to RGB(A)."""
 SOURCES = ("staff", "open311")
+THUMB_SIDE = 320
+"""Longer side of the thumbnail stored with each photo (pages show lists of them)."""
 HELP = "请上传 JPEG、PNG 或 WebP 格式的照片 (send a JPEG, PNG or WebP photo)"
 
 
@@ -64,6 +66,8 @@ class CleanPhoto:
     width: int
     height: int
     sha256: str
+    thumb: bytes
+    """The same picture at most THUMB_SIDE pixels on its longer side, same format."""
 
 
 @dataclass(frozen=True)
@@ -95,8 +99,11 @@ def clean_photo(data: bytes, limits: Limits = Limits()) -> CleanPhoto:
     content_type = FORMATS[str(image.format)]
     pixels = _decoded(image, limits)
     encoded = _encoded(pixels, content_type)
+    small = pixels.copy()
+    small.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
     return CleanPhoto(data=encoded, content_type=content_type, width=pixels.width,
-                      height=pixels.height, sha256=hashlib.sha256(encoded).hexdigest())
+                      height=pixels.height, sha256=hashlib.sha256(encoded).hexdigest(),
+                      thumb=_encoded(small, content_type))
 
 
 def _opened(data: bytes, limits: Limits) -> Image.Image:
@@ -209,7 +216,7 @@ def add_photo(session: Session, code: str, photo: CleanPhoto, *, actor: str,
     session.execute(insert(EventPhoto).values(
         event_id=event_id, source=source, content_type=photo.content_type, data=photo.data,
         size_bytes=len(photo.data), width=photo.width, height=photo.height,
-        sha256=photo.sha256, uploaded_by=actor[:64],
+        sha256=photo.sha256, thumb=photo.thumb, uploaded_by=actor[:64],
     ).on_conflict_do_nothing(index_elements=["event_id", "sha256"]))
     row = session.execute(select(*COLUMNS).where(EventPhoto.event_id == event_id,
                                                  EventPhoto.sha256 == photo.sha256)).one()
@@ -225,19 +232,22 @@ def list_photos(session: Session, code: str, *, scope: str | None = None) -> lis
 
 
 def get_photo(session: Session, code: str, photo_id: int, *, scope: str | None = None,
-              source: str | None = None) -> StoredPhoto:
+              source: str | None = None, thumb: bool = False) -> StoredPhoto:
     """Photo ``photo_id`` of event ``code`` (inside region ``scope``; of ``source`` only when
-    given): NotFound when the event has no such photo."""
+    given), or its thumbnail: NotFound when the event has no such photo. The thumbnail's
+    ``sha256`` is the photo's with ``-thumb`` appended (an ETag, not a digest)."""
     event_id = _event_id(session, code, scope)
-    query = select(EventPhoto.data, EventPhoto.content_type, EventPhoto.sha256).where(
-        EventPhoto.id == photo_id, EventPhoto.event_id == event_id)
+    query = select(EventPhoto.thumb if thumb else EventPhoto.data, EventPhoto.content_type,
+                   EventPhoto.sha256).where(EventPhoto.id == photo_id,
+                                            EventPhoto.event_id == event_id)
     if source is not None:
         query = query.where(EventPhoto.source == source)
     row = session.execute(query).first()
     if row is None:
         raise NotFound(f"事件 {code} 没有编号 {photo_id} 的照片 (event {code} has no photo "
                        f"{photo_id})")
-    return StoredPhoto(data=bytes(row.data), content_type=row.content_type, sha256=row.sha256)
+    return StoredPhoto(data=bytes(row[0]), content_type=row.content_type,
+                       sha256=row.sha256 + ("-thumb" if thumb else ""))
 
 
 def first_photo_ids(session: Session, codes: Iterable[str], *,

@@ -130,6 +130,8 @@ class EventPhoto(Base):
     height: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     """Of the stored (cleaned) bytes: the ETag, and what a repeated upload is matched by."""
+    thumb: Mapped[bytes] = mapped_column(LargeBinary)
+    """The picture at most 320 pixels on its longer side, same format (for pages' lists)."""
     uploaded_by: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
                                                   server_default=func.now())

@@ -60,6 +60,7 @@ def upgrade() -> None:
         sa.Column("width", sa.Integer(), nullable=False),
         sa.Column("height", sa.Integer(), nullable=False),
         sa.Column("sha256", sa.String(64), nullable=False),
+        sa.Column("thumb", sa.LargeBinary(), nullable=False),
         sa.Column("uploaded_by", sa.String(64), nullable=False),
         sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False,
                   server_default=sa.func.now()),
@@ -76,7 +77,8 @@ def upgrade() -> None:
     op.create_index("ux_event_photo_event_sha256", "event_photo", ["event_id", "sha256"],
                     unique=True)
     # bytes of an already compressed image: TOAST's own compression would only cost time
-    op.execute("ALTER TABLE event_photo ALTER COLUMN data SET STORAGE EXTERNAL")
+    op.execute("ALTER TABLE event_photo ALTER COLUMN data SET STORAGE EXTERNAL, "
+               "ALTER COLUMN thumb SET STORAGE EXTERNAL")
     op.execute(CLEANUP)
 
 

@@ -80,6 +80,10 @@ def test_upload_strips_exif_and_gps_and_turns_the_photo_upright(client, world):
     assert b"taken at home" not in image.content
     # the blue band, top-left before turning, is top-right once upright
     assert stored.getpixel((470, 10))[2] > 150 and stored.getpixel((10, 10))[0] > 150
+    thumb = client.get(photo["thumb_url"], headers=bearer(world["viewer"]))
+    small = Image.open(io.BytesIO(thumb.content))
+    assert small.size == (240, 320) and dict(small.getexif()) == {}
+    assert thumb.headers["etag"] != image.headers["etag"]
 
 
 def test_list_and_a_repeated_upload_stored_once(client, world):
@@ -181,6 +185,8 @@ def test_photos_go_with_their_event(client, session, world):
     session.execute(text("DELETE FROM event WHERE code = 'E-PHOTO-N'"))
     left = session.scalar(select(func.count()).select_from(EventPhoto))
     assert left == 1
+    session.execute(text("TRUNCATE event CASCADE"))
+    assert session.scalar(select(func.count()).select_from(EventPhoto)) == 0
 
 
 def _open311(client: TestClient, key: str, media: bytes | None, **extra: str):  # type: ignore[no-untyped-def]

@@ -158,7 +158,8 @@ def _option_label(select, grid_name: str) -> str:  # type: ignore[no-untyped-def
 
 
 def test_a_photo_uploaded_with_the_labelled_control_shows_as_a_thumbnail(browser, live_case):  # type: ignore[no-untyped-def]
-    """上传照片 takes a phone's JPEG (GPS in its EXIF); the panel shows its thumbnail, and the
+    """上传照片 takes a phone's JPEG (GPS in its EXIF); the panel shows its thumbnail (640×480
+    turned upright, 240×320), and the
     stored image carries no EXIF; a file that is no photo is refused with a reason."""
     url, key, code, _ = live_case
     with offline_page(browser, width=1400, height=900) as (page, offline):
@@ -172,7 +173,7 @@ def test_a_photo_uploaded_with_the_labelled_control_shows_as_a_thumbnail(browser
         page.locator("#gm-case-msg").filter(has_text="照片已上传").wait_for(timeout=10_000)
         thumbs.first.wait_for(state="visible", timeout=10_000)
         page.wait_for_function("() => { const i = document.querySelector('#gm-case .gm-photos "
-                               "img'); return i && i.complete && i.naturalWidth === 480; }",
+                               "img'); return i && i.complete && i.naturalWidth === 240; }",
                                timeout=10_000)
         page.get_by_label("上传照片").set_input_files(
             {"name": "报告.jpg", "mimeType": "image/jpeg", "buffer": b"%PDF-1.4 not a photo"})
