@@ -53,7 +53,7 @@ def test_every_piece_of_metadata_is_gone() -> None:
 
 
 def test_limits() -> None:
-    with pytest.raises(PayloadTooLarge, match="0.0 MB"):
+    with pytest.raises(PayloadTooLarge, match=r"0\.0 MB"):
         photos.clean_photo(make_photo_jpeg(), photos.Limits(max_bytes=1000))
     with pytest.raises(InvalidInput, match="百万像素"):
         photos.clean_photo(make_photo_jpeg(), photos.Limits(max_pixels=300_000))
