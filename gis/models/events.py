@@ -104,7 +104,7 @@ class EventPhoto(Base):
     row so it is committed with the transaction that acknowledges it.
 
     ``event_id`` names the event without a foreign key: ``event`` is partitioned by month
-    (a foreign key to it would need its partition key too); a trigger on ``event`` deletes the
+    (a foreign key to it would need its partition key too); triggers on ``event`` delete the
     photos of deleted events instead (migration 0016). ``source`` 'open311' marks a photo a
     reporter sent with a GeoReport request: the one ``media_url`` shows to whoever may read
     that request; 'staff' photos follow the event's own access rules only."""

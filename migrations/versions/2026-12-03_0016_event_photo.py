@@ -7,13 +7,17 @@ Photos are re-encoded without metadata before they are stored (gis.events.photos
 
 No foreign key to ``event.id``: migration 0015 partitions ``event`` by month, and a foreign
 key to a partitioned table must name its whole primary key, partition key included, which a
-photo does not carry. The event is named by ``event_id`` (indexed) instead, and photos go with
-their event in the database itself, whichever code path deletes it: an AFTER DELETE row
-trigger on ``event`` (a row trigger on a partitioned table is cloned to every partition,
-present and future, so deletes aimed at one partition are covered too) and an AFTER TRUNCATE
-trigger that drops the photos whose event is gone. Detaching or dropping a month's partition
-bypasses both: delete that month's photos first (``DELETE FROM event_photo WHERE NOT EXISTS
-(SELECT 1 FROM event e WHERE e.id = event_id)`` after the drop does it too).
+photo does not carry. The event is named by ``event_id`` (indexed: the leading column of the
+unique (event_id, sha256)) instead, and photos go with their event in the database itself,
+whichever code path deletes it: a statement-level AFTER DELETE trigger on ``event`` with a
+transition table (one set-based DELETE per statement: the demo reload deletes 20,000 events
+at once), and an AFTER TRUNCATE trigger that drops the photos whose event is gone (a TRUNCATE
+cascaded from ``grid`` included). Statement-level on purpose: an UPDATE that moves an event to
+another month's partition (its reported_at corrected) is a delete and an insert to row-level
+triggers, which would drop the photos of an event that still exists; statement-level DELETE
+triggers do not fire for it. Deleting from one partition directly, or detaching or dropping a
+partition, bypasses the trigger: run ``DELETE FROM event_photo p WHERE NOT EXISTS (SELECT 1
+FROM event e WHERE e.id = p.event_id)`` after it.
 
 Revision ID: 0016
 Revises: 0014 (the lead renumbers after 0015, the event partitioning)
@@ -33,7 +37,7 @@ depends_on: str | Sequence[str] | None = None
 CLEANUP = """
 CREATE FUNCTION gm_event_photo_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    DELETE FROM event_photo WHERE event_id = OLD.id;
+    DELETE FROM event_photo p USING deleted_events d WHERE p.event_id = d.id;
     RETURN NULL;
 END $$;
 CREATE FUNCTION gm_event_photo_orphans() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -41,8 +45,8 @@ BEGIN
     DELETE FROM event_photo p WHERE NOT EXISTS (SELECT 1 FROM event e WHERE e.id = p.event_id);
     RETURN NULL;
 END $$;
-CREATE TRIGGER event_photo_delete AFTER DELETE ON event
-    FOR EACH ROW EXECUTE FUNCTION gm_event_photo_delete();
+CREATE TRIGGER event_photo_delete AFTER DELETE ON event REFERENCING OLD TABLE AS deleted_events
+    FOR EACH STATEMENT EXECUTE FUNCTION gm_event_photo_delete();
 CREATE TRIGGER event_photo_truncate AFTER TRUNCATE ON event
     FOR EACH STATEMENT EXECUTE FUNCTION gm_event_photo_orphans();
 """
