@@ -46,6 +46,9 @@ SOURCES = ("staff", "open311")
 THUMB_SIDE = 320
 """Longer side of the thumbnail stored with each photo (pages show lists of them)."""
 HELP = "请上传 JPEG、PNG 或 WebP 格式的照片 (send a JPEG, PNG or WebP photo)"
+HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")
+"""ISO-BMFF brands of HEIF/HEIC files (an iPhone's default photo format), which Pillow does
+not read: named in the refusal, with what to do."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,12 @@ def _opened(data: bytes, limits: Limits) -> Image.Image:
     except Image.DecompressionBombError:
         raise _too_many_pixels(limits) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        if data[4:8] == b"ftyp" and data[8:12] in HEIF_BRANDS:
+            raise UnsupportedMediaType(
+                "不支持 HEIC/HEIF 格式的照片：请在手机“设置 > 相机 > 格式”中选"
+                "“兼容性最佳”，或导出为 JPEG 后上传 (a HEIC photo is not taken: export it "
+                f"as JPEG); {HELP}",
+                accepted=sorted(ENCODERS)) from None
         raise InvalidInput(f"上传的文件不是可识别的图片 (the file is not an image); {HELP}") \
             from None
     if image.format not in FORMATS:

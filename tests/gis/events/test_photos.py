@@ -9,7 +9,7 @@ import random
 import pytest
 from PIL import Image, ImageCms
 
-from gis.core.errors import GridmapError, InvalidInput, PayloadTooLarge
+from gis.core.errors import GridmapError, InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from gis.events import photos
 from tests.builders import make_photo_jpeg
 
@@ -50,6 +50,12 @@ def test_every_piece_of_metadata_is_gone() -> None:
     assert dict(stored.getexif()) == {}
     assert not {"exif", "icc_profile", "xmp", "comment"} & set(stored.info)
     assert (clean.width, clean.height) == (480, 640)
+
+
+def test_a_heic_photo_is_named_in_the_refusal() -> None:
+    heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(64)
+    with pytest.raises(UnsupportedMediaType, match="HEIC"):
+        photos.clean_photo(heic)
 
 
 def test_limits() -> None:
