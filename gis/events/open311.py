@@ -39,8 +39,9 @@ DEFAULT_DAYS = 90
 CHINA_TIME = timezone(timedelta(hours=8), "CST")
 """China Standard Time: one fixed offset, no daylight saving, so no tz database is needed."""
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
-CHANGESET = "2026-11-24T11:00:00+08:00"
-"""When this endpoint's behaviour last changed (discovery's ``changeset``)."""
+CHANGESET = "2026-12-03T16:00:00+08:00"
+"""When this endpoint's behaviour last changed (discovery's ``changeset``): ``media`` and
+``media_url``."""
 FORMATS = ("text/xml", "application/json")
 STATUSES = ("open", "closed")
 
