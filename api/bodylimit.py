@@ -11,13 +11,18 @@ body into its own 400).
 from __future__ import annotations
 
 import json
+import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gis.core.errors import PayloadTooLarge
+from gis.events import photos
 
 IMPORT_PREFIX = "/api/v1/import/"
 """Imports take files up to ``max_upload_bytes``; everything else ``max_body_bytes``."""
+PHOTO_PATHS = re.compile(r"/api/v1/events/[^/]+/photos|/open311/v2/requests\.(json|xml)")
+"""Routes that take a photo: up to ``max_photo_bytes`` (when that is more than the body
+limit), refused with the photo's own message."""
 MULTIPART_SLACK = 64 * 1024
 """Room for a multipart form's boundaries and headers around an upload of the largest size."""
 
@@ -31,24 +36,29 @@ def too_large(limit: int, setting: str) -> PayloadTooLarge:
 class BodySizeLimit:
     """Answer 413 to a request whose body is larger than the route kind allows."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_upload_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_upload_bytes: int,
+                 max_photo_bytes: int = 0) -> None:
         self.app = app
         self.max_body = max_body_bytes
         self.max_upload = max_upload_bytes
+        self.max_photo = max_photo_bytes
 
-    def _limit(self, path: str) -> tuple[int, str]:
+    def _limit(self, path: str) -> tuple[int, PayloadTooLarge]:
         if path.startswith(IMPORT_PREFIX):
-            return self.max_upload + MULTIPART_SLACK, "GRIDMAP_MAX_UPLOAD_BYTES"
-        return self.max_body, "GRIDMAP_MAX_BODY_BYTES"
+            limit = self.max_upload + MULTIPART_SLACK
+            return limit, too_large(limit, "GRIDMAP_MAX_UPLOAD_BYTES")
+        if PHOTO_PATHS.fullmatch(path) and self.max_photo + MULTIPART_SLACK > self.max_body:
+            return self.max_photo + MULTIPART_SLACK, photos.too_large(self.max_photo)
+        return self.max_body, too_large(self.max_body, "GRIDMAP_MAX_BODY_BYTES")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit, setting = self._limit(scope["path"])
+        limit, refusal = self._limit(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
-            await _refuse(send, too_large(limit, setting))
+            await _refuse(send, refusal)
             return
         seen = 0
         refused = False
@@ -62,7 +72,7 @@ class BodySizeLimit:
                 seen += len(message.get("body", b""))
                 if seen > limit:  # answer now; the app sees the client gone
                     refused = True
-                    await _refuse(send, too_large(limit, setting))
+                    await _refuse(send, refusal)
                     return {"type": "http.disconnect"}
             return message
 

@@ -24,6 +24,7 @@ log = logging.getLogger("gridmap.api")
 STATUS = {
     errors.NotFound: 404,
     errors.PayloadTooLarge: 413,
+    errors.UnsupportedMediaType: 415,
     errors.BadQueryParameter: 400,
     errors.InvalidInput: 422,
     errors.OutsideJurisdiction: 422,

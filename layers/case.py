@@ -3,7 +3,9 @@ role may take in its state (gis.events.workflow.allowed_actions, the rule the AP
 too), duplicate hints and the timeline in Beijing time with people named in Chinese.
 
 The page's script (``/static/gridmap/case.js``) sends each action through ``gm.send`` after a
-confirmation and then reloads only this panel (``/map/dispatch/case?event=CODE``).
+confirmation and then reloads only this panel (``/map/dispatch/case?event=CODE``). The
+event's photos show as thumbnails (the images come from the API with the login cookie, a
+read); the control labelled 上传照片 uploads one (multipart, cookie + CSRF token).
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ from sqlalchemy.orm import Session
 
 from gis.access.callers import Caller
 from gis.core import clock
-from gis.events import queries, workflow
+from gis.events import photos, queries, workflow
 
 CASE_JS = "/static/gridmap/case.js"
 CASE_CSS = "/static/gridmap/case.css"
 PANEL_URL = "/map/dispatch/case"
+PHOTO_URL = "/api/v1/events/{code}/photos/{id}"
+PHOTO_TYPES = ",".join(photos.ENCODERS)
 
 
 def _esc(value: object) -> str:
@@ -102,6 +106,20 @@ def _timeline(log: list[dict[str, Any]], marked: list[str]) -> str:
     return f'<h4>处置时间线（北京时间，最新在上）</h4>{dups}<ol class="gm-log">{items}</ol>'
 
 
+def _photos(items: list[dict[str, Any]], code: str) -> str:
+    thumbs = "".join(
+        f'<a href="{_esc(url)}" target="_blank" rel="noopener"><img src="{_esc(url)}'
+        '?thumb=true" '
+        f'loading="lazy" alt="事件照片 {n}（{_esc(p["uploaded_at_local"])} 上传）"></a>'
+        for n, p in enumerate(items, 1)
+        for url in [PHOTO_URL.format(code=code, id=p["id"])])
+    empty = "" if items else '<p class="gm-note">暂无照片。</p>'
+    return (f'<h4>现场照片（{len(items)}）</h4>{empty}<div class="gm-photos">{thumbs}</div>'
+            f'<label class="gm-field gm-upload">上传照片 <input type="file" id="gm-photo" '
+            f'accept="{PHOTO_TYPES}"></label><p class="gm-note">JPEG、PNG 或 WebP；'
+            "位置等拍摄信息会被去除。</p>")
+
+
 def case_panel_html(session: Session, caller: Caller, code: str, *,
                     reveal: bool = False) -> str:
     """The case panel's inner HTML for event ``code`` as ``caller`` may work it (escaped)."""
@@ -113,6 +131,7 @@ def case_panel_html(session: Session, caller: Caller, code: str, *,
             f'data-level="{_esc(actions["escalation_level"])}">'
             f"<h3>事件 {_esc(code)}</h3>{_facts(event)}{_moves(actions)}"
             f"{_forms(actions, feature['duplicates'])}"
+            f"{_photos(photos.list_photos(session, code, scope=caller.scope), code)}"
             f"{_timeline(feature['timeline'], feature['marked_duplicates'])}</div>")
 
 

@@ -7,10 +7,12 @@ Codes default to unique values, so a test only names what it checks.
 
 from __future__ import annotations
 
+import io
 import itertools
 from datetime import date
 
 from geoalchemy2.shape import from_shape
+from PIL import ExifTags, Image
 from shapely import MultiPolygon, Point, Polygon, box
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy.orm import Session
@@ -159,3 +161,21 @@ def make_event(session: Session, *, code: str | None = None, category: str = "en
                   grid_version=grid.version if grid is not None else None,
                   geom=_ewkb(geom or Point(119.202, 34.602)))
     return _add(session, event)  # type: ignore[return-value]
+
+
+PHOTO_GPS = {ExifTags.GPS.GPSLatitudeRef: "N", ExifTags.GPS.GPSLatitude: (34.0, 36.0, 18.5),
+             ExifTags.GPS.GPSLongitudeRef: "E", ExifTags.GPS.GPSLongitude: (119.0, 12.0, 7.25)}
+
+
+def make_photo_jpeg(size: tuple[int, int] = (640, 480), orientation: int = 6) -> bytes:
+    """A JPEG as a phone writes it: EXIF with a GPS position (PHOTO_GPS), the camera make
+    'TestPhone', an orientation, a comment; red with a blue band at the top left as stored."""
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "TestPhone"
+    exif[ExifTags.Base.Orientation] = orientation
+    exif[ExifTags.IFD.GPSInfo] = PHOTO_GPS
+    out = io.BytesIO()
+    picture = Image.new("RGB", size, (200, 40, 40))
+    picture.paste((20, 40, 200), (0, 0, size[0] // 2, size[1] // 4))
+    picture.save(out, "JPEG", exif=exif, comment=b"taken at home")
+    return out.getvalue()

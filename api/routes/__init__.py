@@ -22,6 +22,7 @@ from api.routes import (
             maps,
             ogc,
             open311,
+            photos,
             plan_reports,
             plans,
             qa,
@@ -37,7 +38,7 @@ ROUTERS: list[APIRouter] = [health.router, grid_load.router, qa.router, plan_rep
                             plans.router]
 ROUTERS += [regions.router, grids.router, buildings.router, facilities.router,
             workers.router, residents.router, ogc.router]
-ROUTERS += [locate.router, geocode.router, events.router, open311.router,
+ROUTERS += [locate.router, geocode.router, events.router, photos.router, open311.router,
             kpis.router, dispatch.router]
 ROUTERS += [maps.router, cockpit.router, login.router, tiles.router, circles.router,
             basemaps.router]

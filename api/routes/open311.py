@@ -9,6 +9,11 @@ events (as ``POST /api/v1/events``), reading them a key of a role that may read 
 ``GET /api/v1/events``), and a region-scoped key sees only its region. The key comes as
 ``Authorization: Bearer`` or as GeoReport's ``api_key`` (a POST field, a GET query parameter).
 Services and discovery stay public: they describe the endpoint, not incidents.
+
+A POST may carry a photo as ``media`` (multipart/form-data, the common GeoReport extension);
+``media_url`` of a request sent with one serves it at ``/open311/v2/requests/{id}/media``,
+to whoever may read that request: anyone without a key (a reporter follows a case and sees
+the photo they sent, as the request itself), a key only inside its region.
 """
 
 from __future__ import annotations
@@ -24,10 +29,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 
 from api import access
 from api.deps import CallerDep, ServerSecretDep, SessionDep, SettingsDep, caller_of_key
 from api.errors import STATUS, mask_quoted, validation_problems
+from api.routes.photos import IMAGE_TYPES, PhotoLimitsDep, image_answer, read_upload
 from api.schemas.open311 import (
     Discovery,
     Open311Errors,
@@ -37,7 +44,7 @@ from api.schemas.open311 import (
 )
 from gis.access.callers import Caller
 from gis.core import errors
-from gis.events import open311
+from gis.events import open311, photos
 
 Format = Literal["xml", "json"]
 XML_TYPE = "text/xml"  # GeoReport's content type; Starlette adds "; charset=utf-8"
@@ -189,7 +196,25 @@ def get_follower(request: Request, session: SessionDep, secret: ServerSecretDep,
                       "reading a service request")
 
 
+def get_media(fields: FieldsDep, limits: PhotoLimitsDep) -> photos.CleanPhoto | None:
+    """GeoReport's ``media``: a photo sent as a multipart file, cleaned as every event photo
+    (413, 415, 422 as ``POST /api/v1/events/{code}/photos``); None without one."""
+    media = fields.get("media")
+    if media is None or media == "":
+        return None
+    if not isinstance(media, UploadFile):
+        raise errors.InvalidInput("media must be a photo file sent as multipart/form-data "
+                                  "(媒体须以文件上传); a media_url is not fetched")
+    return read_upload(media, limits)
+
+
+def endpoint_url(request: Request) -> str:
+    """The GeoReport v2 endpoint's URL, as discovery names it."""
+    return f"{str(request.base_url).rstrip('/')}{router.prefix}/v2"
+
+
 ReporterDep = Annotated[Caller, Depends(get_reporter)]
+MediaDep = Annotated[photos.CleanPhoto | None, Depends(get_media)]
 ReaderDep = Annotated[Caller, Depends(get_reader)]
 FollowerDep = Annotated[Caller, Depends(get_follower)]
 
@@ -206,8 +231,7 @@ router = APIRouter(prefix="/open311", tags=["open311"], route_class=Open311Route
 @router.get("/discovery.{fmt}", response_model=Discovery, responses=XML)
 def get_discovery(request: Request, fmt: Format) -> Response:
     """Service discovery: where the GeoReport v2 endpoint is and which formats it speaks."""
-    url = f"{str(request.base_url).rstrip('/')}{router.prefix}/v2"
-    return _answer(open311.get_discovery(url), fmt, "discovery")
+    return _answer(open311.get_discovery(endpoint_url(request)), fmt, "discovery")
 
 
 @router.get("/v2/services.{fmt}", response_model=Services, responses=XML)
@@ -232,7 +256,8 @@ def list_requests(request: Request, session: SessionDep, fmt: Format, reader: Re
     size = min(page_size or open311.MAX_REQUESTS, open311.MAX_REQUESTS, settings.max_page_size)
     found = open311.list_requests(session, ids=service_request_id, service_code=service_code,
                                   start_date=start_date, end_date=end_date, status=status,
-                                  scope=reader.scope, limit=size, offset=(page - 1) * size)
+                                  scope=reader.scope, limit=size, offset=(page - 1) * size,
+                                  endpoint_url=endpoint_url(request))
     answer = _answer(found, fmt, "service_requests")
     answer.headers["X-Total-Count"] = str(found.total)
     if page * size < found.total:
@@ -243,22 +268,35 @@ def list_requests(request: Request, session: SessionDep, fmt: Format, reader: Re
 
 @router.post("/v2/requests.{fmt}", status_code=201, response_model=Receipts, responses=XML_CREATED)
 def create_request(session: SessionDep, fmt: Format, fields: FieldsDep,
-                   reporter: ReporterDep, settings: SettingsDep) -> Response:
-    """Report an incident (form-encoded or JSON): api_key (or a Bearer key), service_code,
-    lat/long (WGS84) or address_string or address_id, description, first_name/last_name/phone
-    (kept for the dispatcher, never answered). A region-scoped key reports only inside it."""
+                   reporter: ReporterDep, settings: SettingsDep, media: MediaDep) -> Response:
+    """Report an incident (form-encoded, multipart or JSON): api_key (or a Bearer key),
+    service_code, lat/long (WGS84) or address_string or address_id, description,
+    first_name/last_name/phone (kept for the dispatcher, never answered), ``media`` (a photo:
+    multipart file, JPEG/PNG/WebP, GRIDMAP_MAX_PHOTO_BYTES; EXIF and GPS removed). A
+    region-scoped key reports only inside it."""
     receipt = open311.create_request(session, fields, actor=f"open311:{reporter.name}",
-                                     scope=reporter.scope,
+                                     scope=reporter.scope, media=media,
                                      time_limits=settings.event_time_limits)
     return _answer(receipt, fmt, "service_requests", 201)
 
 
 @router.get("/v2/requests/{service_request_id}.{fmt}",
             response_model=ServiceRequests, responses=XML)
-def get_request(service_request_id: str, session: SessionDep, fmt: Format,
+def get_request(request: Request, service_request_id: str, session: SessionDep, fmt: Format,
                 reader: FollowerDep) -> Response:
     """One service request, as a one-element list, redacted (no reporter, personal numbers
     masked), with or without a key, so a reporter or a client app can follow a case; with a
     key, 404 also outside the key's region (a key does not learn what exists elsewhere)."""
-    found = open311.get_request(session, service_request_id, scope=reader.scope)
+    found = open311.get_request(session, service_request_id, scope=reader.scope,
+                                endpoint_url=endpoint_url(request))
     return _answer(found, fmt, "service_requests")
+
+
+@router.get("/v2/requests/{service_request_id}/media", response_class=Response,
+            responses={200: {"content": IMAGE_TYPES, "description": "the photo"}})
+def get_request_media(request: Request, service_request_id: str, session: SessionDep,
+                      reader: FollowerDep) -> Response:
+    """The photo a request was sent with (its ``media_url``): readable as the request is, by
+    anyone, and with a key only inside its region (404 elsewhere, or without media)."""
+    photo = open311.get_media(session, service_request_id, scope=reader.scope)
+    return image_answer(photo, request)

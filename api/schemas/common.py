@@ -94,6 +94,7 @@ ERROR_DESCRIPTIONS = {
     409: "conflict: illegal state change, or the data changed meanwhile",
     412: "If-Match names a version that is no longer current: reload and redo the change",
     413: "request body, upload or archive too large (GRIDMAP_MAX_BODY_BYTES, …)",
+    415: "a file of a kind this route does not take (photos: JPEG, PNG or WebP)",
     422: ("invalid input (bad parameters, coordinates, geometry or body); the detail names "
           "each field and rule ('body.location.lat: Input should be a valid number'), never "
           "the value sent"),

@@ -139,3 +139,24 @@ class OverdueItem(Open):
 
 
 OverdueList = Items[OverdueItem]
+
+
+class Photo(Open):
+    """A photo of an event as stored (re-encoded without metadata); ``url`` serves it."""
+
+    id: int
+    url: str = Field(description="the image itself (same access as the event)")
+    thumb_url: str = Field(description="its thumbnail, at most 320 px on its longer side")
+    content_type: str = Field(examples=["image/jpeg"])
+    width: int
+    height: int
+    size_bytes: int
+    sha256: str = Field(description="of the stored bytes; also the image's ETag")
+    source: str = Field(description="staff (API, case page) or open311 (a reporter's media)")
+    uploaded_by: str
+    uploaded_at: str = Field(description="ISO 8601")
+    uploaded_at_local: str = Field(description="Beijing time YYYY-MM-DD HH:MM")
+
+
+class PhotoList(Items[Photo]):
+    """The photos of one event, oldest first."""

@@ -40,6 +40,13 @@ class PayloadTooLarge(InvalidInput):
     code = "payload_too_large"
 
 
+class UnsupportedMediaType(InvalidInput):
+    """A file of a kind gridmap does not take here (a GIF or TIFF where a photo must be JPEG,
+    PNG or WebP)."""
+
+    code = "unsupported_media_type"
+
+
 class SnapTooFar(InvalidInput):
     """A facility or point lies too far from the walking network to start a walk."""
 

@@ -34,6 +34,14 @@ class Settings(BaseSettings):
     max_page_size: int = 5000
     max_body_bytes: int = 5 * 1024 * 1024
     """Largest request body of any route but imports (which take ``max_upload_bytes``)."""
+    max_photo_bytes: int = 10 * 1024 * 1024
+    """Largest photo one upload may carry (event photos, Open311 ``media``): 413 above it."""
+    max_photo_pixels: int = 50_000_000
+    """Most pixels (width × height, as the file declares them) of an uploaded photo: more is
+    refused (422) before it is decoded, so a small file that unpacks to gigabytes (a
+    decompression bomb) costs nothing."""
+    photo_max_side: int = 2048
+    """Stored photos are scaled down to at most this many pixels on their longer side."""
     max_archive_bytes: int = 256 * 1024 * 1024
     """Largest uncompressed total of an imported archive (zipped Shapefile), read from its
     directory before anything is extracted."""

@@ -10,6 +10,12 @@ the grid (or community) handling it. Date-times go out as W3C/ISO 8601 in China 
 sees only requests inside its region, as with the events listing. Reporters' names and phones
 are stored but never answered here, and phone or ID numbers typed into a description are
 masked (any reading role, a viewer too, gets the answer).
+
+``media`` (a multipart file, the common GeoReport extension of POST requests) becomes the
+event's photo, cleaned as every photo (gis.events.photos: no EXIF, no GPS) and marked as the
+reporter's; ``media_url`` points at it, for whoever may read the request (anyone, one request
+at a time, as the request itself). Photos the staff add later are not shown there. A
+``media_url`` sent with a POST is ignored: gridmap fetches nothing from addresses callers name.
 """
 
 from __future__ import annotations
@@ -26,15 +32,16 @@ from sqlalchemy.orm import Session
 from gis.access import jurisdiction, privacy
 from gis.core import dates, sql
 from gis.core.errors import InvalidInput, NotFound
-from gis.events import categories, intake, workflow
+from gis.events import categories, intake, photos, workflow
 
 MAX_REQUESTS = 1000
 DEFAULT_DAYS = 90
 CHINA_TIME = timezone(timedelta(hours=8), "CST")
 """China Standard Time: one fixed offset, no daylight saving, so no tz database is needed."""
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
-CHANGESET = "2026-11-24T11:00:00+08:00"
-"""When this endpoint's behaviour last changed (discovery's ``changeset``)."""
+CHANGESET = "2026-12-03T16:00:00+08:00"
+"""When this endpoint's behaviour last changed (discovery's ``changeset``): ``media`` and
+``media_url``."""
 FORMATS = ("text/xml", "application/json")
 STATUSES = ("open", "closed")
 
@@ -99,14 +106,17 @@ def _building_address(session: Session, code: str) -> str:
 
 
 def create_request(session: Session, fields: Mapping[str, Any], *, actor: str,
-                   scope: str | None = None,
-                   time_limits: Mapping[str, float] | None = None) -> list[dict[str, Any]]:
+                   scope: str | None = None, time_limits: Mapping[str, float] | None = None,
+                   media: photos.CleanPhoto | None = None) -> list[dict[str, Any]]:
     """POST requests: take the request as an event placed inside region ``scope`` (the
-    caller's; Forbidden outside it) and answer the GeoReport receipt. ``api_key`` and the
-    other unused GeoReport fields (email, media_url, attribute[…]) are ignored here."""
+    caller's; Forbidden outside it), with ``media`` as its photo, and answer the GeoReport
+    receipt. ``api_key`` and the other unused GeoReport fields (email, media_url,
+    attribute[…]) are ignored here."""
     item = event_from_request(session, fields)
     code = intake.create_events(session, [item], actor=actor, scope=scope,
                                 time_limits=time_limits)[0]
+    if media is not None:  # the event was just checked against scope (or waits unplaced)
+        photos.add_photo(session, code, media, actor=actor, source="open311")
     # unscoped: an address-only request waits unplaced (no region yet) but was still taken
     created = get_request(session, code)[0]
     return [{"service_request_id": code, "service_notice": created["service_notice"],
@@ -132,12 +142,13 @@ def _listed(value: str | None) -> list[str] | None:
 def list_requests(session: Session, *, ids: str | None = None, service_code: str | None = None,
                   start_date: str | None = None, end_date: str | None = None,
                   status: str | None = None, scope: str | None = None,
-                  limit: int = MAX_REQUESTS, offset: int = 0) -> Page:
+                  limit: int = MAX_REQUESTS, offset: int = 0, endpoint_url: str = "") -> Page:
     """GET requests: by ids, or filtered (default: the last 90 days), newest first, one page
     of ``limit`` from ``offset``, only those inside region ``scope`` (the caller's; None:
     all). ``ids``, ``service_code`` and ``status`` take comma-delimited lists. No reporter
     data. lat/long in WGS84 (see ``_request``). ``.total`` of the answer counts every match
-    (a page past the end counts 0)."""
+    (a page past the end counts 0). ``media_url`` is ``endpoint_url`` (the GeoReport v2
+    endpoint, as in discovery) + ``/requests/{id}/media`` for requests sent with a photo."""
     _refuse_nul((ids, service_code, start_date, end_date, status))
     statuses = _listed(status)
     if statuses and not set(statuses) <= set(STATUSES):
@@ -155,7 +166,10 @@ def list_requests(session: Session, *, ids: str | None = None, service_code: str
         "status": statuses[0] if statuses and len(set(statuses)) == 1 else None,
         "scope": jurisdiction.scope_prefix(scope), "limit": limit,
         "offset": offset}).mappings().all()
-    return Page((_request(r) for r in rows), total=int(rows[0]["total"]) if rows else 0)
+    media = photos.first_photo_ids(session, (r["code"] for r in rows))
+    return Page((_request(r, f"{endpoint_url}/requests/{r['code']}/media"
+                          if r["code"] in media else None) for r in rows),
+                total=int(rows[0]["total"]) if rows else 0)
 
 
 class Page(list[dict[str, Any]]):
@@ -166,14 +180,25 @@ class Page(list[dict[str, Any]]):
         self.total = total
 
 
-def get_request(session: Session, code: str, *, scope: str | None = None) -> list[dict[str, Any]]:
+def get_request(session: Session, code: str, *, scope: str | None = None,
+                endpoint_url: str = "") -> list[dict[str, Any]]:
     """GET requests/{id}: a one-element list, or NotFound, also when it lies outside region
     ``scope`` (so a region's key does not learn what exists elsewhere)."""
-    found = (list_requests(session, ids=code, scope=scope) if code.strip() and "," not in code
-             else [])
+    found = (list_requests(session, ids=code, scope=scope, endpoint_url=endpoint_url)
+             if code.strip() and "," not in code else [])
     if not found:
         raise NotFound(f"no service request with id '{code}'")
     return found
+
+
+def get_media(session: Session, code: str, *, scope: str | None = None) -> photos.StoredPhoto:
+    """The photo ``media_url`` of request ``code`` shows (the reporter's, sent with the POST):
+    NotFound for an unknown request, one outside region ``scope``, or one sent without."""
+    get_request(session, code, scope=scope)
+    photo_id = photos.first_photo_ids(session, [code]).get(code)
+    if photo_id is None:
+        raise NotFound(f"service request '{code}' was sent without media")
+    return photos.get_photo(session, code, photo_id, source="open311")
 
 
 def _w3c(value: datetime | None) -> str | None:
@@ -197,7 +222,7 @@ def _notice(state: str, grid_code: str | None) -> str:
     return "已受理 (received)"
 
 
-def _request(row: RowMapping) -> dict[str, Any]:
+def _request(row: RowMapping, media_url: str | None = None) -> dict[str, Any]:
     category = categories.get_category(row["category"])
     state = row["status"]
     # lat/long: GeoReport wants WGS84; storage is CGCS2000 (EPSG:4490), whose coordinates
@@ -213,7 +238,7 @@ def _request(row: RowMapping) -> dict[str, Any]:
         "updated_datetime": _w3c(row["updated_at"]),
         "expected_datetime": _w3c(row["due_at"]),
         "address": _public(row["address"]), "address_id": None, "zipcode": None,
-        "lat": row["lat"], "long": row["lon"], "media_url": None,
+        "lat": row["lat"], "long": row["lon"], "media_url": media_url,
     }
 
 

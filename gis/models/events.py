@@ -8,11 +8,13 @@ from datetime import datetime
 
 from geoalchemy2 import WKBElement
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     PrimaryKeyConstraint,
     SmallInteger,
     String,
@@ -118,3 +120,45 @@ class EventLog(Base):
     actor: Mapped[str] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+PHOTO_SOURCES = ("staff", "open311")
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
+
+
+class EventPhoto(Base):
+    """A photo of an event, re-encoded without metadata (gis.events.photos), its bytes in the
+    row so it is committed with the transaction that acknowledges it.
+
+    ``event_id`` names the event without a foreign key: ``event`` is partitioned by month
+    (a foreign key to it would need its partition key too); triggers on ``event`` delete the
+    photos of deleted events instead (migration 0016). ``source`` 'open311' marks a photo a
+    reporter sent with a GeoReport request: the one ``media_url`` shows to whoever may read
+    that request; 'staff' photos follow the event's own access rules only."""
+
+    __tablename__ = "event_photo"
+    __table_args__ = (
+        CheckConstraint(f"source IN {PHOTO_SOURCES}", name="source_known"),
+        CheckConstraint(f"content_type IN {PHOTO_TYPES}", name="content_type_known"),
+        CheckConstraint("size_bytes = octet_length(data)", name="size_matches"),
+        CheckConstraint("width > 0 AND height > 0", name="dimensions_positive"),
+        # the event's photos by event_id, and one copy per event: a retried upload (a phone
+        # on a bad network) finds the first
+        Index("ux_event_photo_event_sha256", "event_id", "sha256", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    event_id: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(10))
+    content_type: Mapped[str] = mapped_column(String(20))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    """Of the stored (cleaned) bytes: the ETag, and what a repeated upload is matched by."""
+    thumb: Mapped[bytes] = mapped_column(LargeBinary)
+    """The picture at most 320 pixels on its longer side, same format (for pages' lists)."""
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                  server_default=func.now())

@@ -1,6 +1,7 @@
 // The case panel of /map/dispatch?event=CODE (layers/case.py): each button asks for a
 // confirmation, writes through gm.send (login cookie + CSRF token, never a key), then reloads
 // only the panel so the timeline shows the step at once; a refusal shows the API's reason.
+// A photo chosen with 上传照片 is uploaded the same way and shows as a thumbnail.
 (function () {
     var API = '/api/v1/events/';
     function body() { return document.querySelector('#gm-case .gm-case-body'); }
@@ -56,6 +57,26 @@
             })
             .catch(function () { button.disabled = false; say(label + '未完成：网络错误', true); });
     }
+    // 上传照片: the chosen file goes at once (multipart through gm.send: cookie + CSRF token);
+    // the panel then reloads with its thumbnail, or the API's reason is shown.
+    function upload(input) {
+        var file = input.files && input.files[0];
+        if (!file) { return; }
+        var form = new FormData();
+        form.append('photo', file, file.name);
+        input.disabled = true;
+        say('正在上传照片…');
+        gm.send('POST', API + encodeURIComponent(body().dataset.event) + '/photos', form)
+            .then(function (res) {
+                if (!res.ok) { input.disabled = false; input.value = ''; say('照片未上传：' + gm.problem(res), true); return; }
+                return reload().then(function () { say('照片已上传'); },
+                                     function () { say('照片已上传；请刷新页面查看'); });
+            })
+            .catch(function () { input.disabled = false; say('照片未上传：网络错误', true); });
+    }
+    document.addEventListener('change', function (e) {
+        if (e.target && e.target.id === 'gm-photo') { upload(e.target); }
+    });
     document.addEventListener('click', function (e) {
         var button = e.target.closest && e.target.closest('#gm-case .gm-act');
         if (button) { act(button); }

@@ -7,14 +7,15 @@ window.gm = (function () {
         return meta ? meta.content : '';
     }
     // send('POST', '/api/v1/events', {...}) -> Promise of {ok, status, body}; body is the
-    // parsed JSON answer (or its text), so callers show `body.detail` on an error.
+    // parsed JSON answer (or its text), so callers show `body.detail` on an error. A FormData
+    // body (a file upload) goes as multipart, its boundary set by the browser.
     function send(method, url, body, headers) {
-        var h = {'X-CSRF-Token': csrf()};
-        if (body !== undefined && body !== null) { h['Content-Type'] = 'application/json'; }
+        var h = {'X-CSRF-Token': csrf()}, form = body instanceof FormData;
+        if (body !== undefined && body !== null && !form) { h['Content-Type'] = 'application/json'; }
         Object.keys(headers || {}).forEach(function (k) { h[k] = headers[k]; });
         return fetch(url, {
             method: method, headers: h, credentials: 'same-origin',
-            body: body === undefined || body === null ? undefined : JSON.stringify(body)
+            body: body === undefined || body === null ? undefined : (form ? body : JSON.stringify(body))
         }).then(function (r) {
             var type = r.headers.get('content-type') || '';
             var parsed = type.indexOf('json') >= 0 ? r.json() : r.text();

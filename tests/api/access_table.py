@@ -18,11 +18,13 @@ from typing import Any
 
 import mapbox_vector_tile
 import openpyxl
+from PIL import Image
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis import plans
 from gis.access.jurisdiction import inside as in_scope
+from gis.events import photos
 
 ROLES = ("admin", "planner", "dispatcher", "grid_worker", "viewer")
 ALL = frozenset(ROLES)
@@ -78,6 +80,14 @@ class World:
                                                scope_code=sample.community,
                                                created_by="access-matrix").id
         return sample.plan_id
+
+    def photo(self, sample: Sample, source: str = "staff") -> int:
+        """A photo of the sample's event (``source`` open311: the one its media_url shows)."""
+        side = 24 if source == "staff" else 32  # different bytes: one row each
+        stored = photos.add_photo(self.session, sample.event,
+                                  photos.clean_photo(png_photo(side)), actor="access-matrix",
+                                  source=source)
+        return int(stored["id"])
 
     def edited_plan(self, sample: Sample) -> int:
         """The sample's plan after one split edit (so an undo has something to take back)."""
@@ -165,6 +175,8 @@ class Case:
     query: Fill = _none
     json: Callable[[World, Sample], Any] | None = None
     form: Fill | None = None
+    files: Fill | None = None
+    """Multipart files (with ``form`` as its other fields)."""
     content: Callable[[World, Sample], bytes] | None = None
     ok: frozenset[int] = frozenset({200, 201, 204})
     refused: frozenset[int] = frozenset()  # refusals besides 401/403/404
@@ -189,6 +201,16 @@ def tile_xy(lon: float, lat: float, z: int) -> dict[str, int]:
 def _event_body(w: World, s: Sample) -> dict:
     return {"category": "noise", "channel": "12345", "description": "矩阵测试",
             "location": {"lon": s.lon, "lat": s.lat, "crs": "EPSG:4490"}}
+
+
+def png_photo(side: int = 16) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (side, side), (90, 160, 60)).save(out, "PNG")
+    return out.getvalue()
+
+
+def _photo_upload(w: World, s: Sample) -> dict[str, Any]:
+    return {"photo": ("photo.png", png_photo(), "image/png")}
 
 
 def _facility_upload(w: World, s: Sample) -> bytes:
@@ -395,15 +417,27 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("POST", f"{API}/events/{{code}}/location"): [
         Case(roles=DISPATCH, single=True, path=lambda w, s: {"code": s.unplaced},
              json=lambda w, s: {"lon": s.lon, "lat": s.lat, "crs": "EPSG:4490"})],
+    ("POST", f"{API}/events/{{code}}/photos"): [
+        Case(roles=INTAKE, single=True, path=_event, files=_photo_upload)],
+    ("GET", f"{API}/events/{{code}}/photos"): [Case(roles=READERS, single=True, path=_event)],
+    ("GET", f"{API}/events/{{code}}/photos/{{photo_id}}"): [Case(
+        roles=READERS, single=True, check="none",
+        path=lambda w, s: {"code": s.event, "photo_id": w.photo(s)})],
     ("GET", "/open311/v2/requests.{fmt}"): [Case(roles=READERS,
                                                  path=lambda w, s: {"fmt": "json"})],
     ("POST", "/open311/v2/requests.{fmt}"): [Case(
         roles=INTAKE, single=True, path=lambda w, s: {"fmt": "json"},
         form=lambda w, s: {"service_code": "noise", "lat": s.lat, "long": s.lon,
-                           "description": "矩阵测试"})],
+                           "description": "矩阵测试"}),
+        Case("media", roles=INTAKE, single=True, path=lambda w, s: {"fmt": "json"},
+             form=lambda w, s: {"service_code": "noise", "lat": s.lat, "long": s.lon},
+             files=lambda w, s: {"media": ("m.png", png_photo(), "image/png")})],
     ("GET", "/open311/v2/requests/{service_request_id}.{fmt}"): [Case(
         roles=READERS, single=True, public=True, open_read=True,
         path=lambda w, s: {"service_request_id": s.event, "fmt": "json"})],
+    ("GET", "/open311/v2/requests/{service_request_id}/media"): [Case(
+        roles=READERS, single=True, public=True, open_read=True, check="none",
+        path=lambda w, s: {"service_request_id": s.event, "photo": w.photo(s, "open311")})],
     # plans (balance, 多格合一)
     ("POST", f"{API}/plans"): [Case(roles=PLANNER, single=True, json=lambda w, s: {
         "kind": "balance", "scope": s.community})],

@@ -148,6 +148,8 @@ def _ask(client: TestClient, session: Session, world: World, route: tuple[str, s
         kwargs["json"] = case.json(world, sample)
     if case.form is not None:
         kwargs["data"] = case.form(world, sample)
+    if case.files is not None:
+        kwargs["files"] = case.files(world, sample)
     if case.content is not None:
         kwargs["content"] = case.content(world, sample)
         kwargs["headers"]["Content-Type"] = "application/geo+json"

@@ -4,13 +4,17 @@ request read back without a key, with exactly the fields GeoReport v2 lists."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 
+import httpx
 import pytest
+from PIL import Image
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from gis.core.settings import Settings
+from tests.builders import make_photo_jpeg
 from tests.e2e.live import serve_demo_with_key
 
 georeport = pytest.importorskip("georeport")
@@ -83,3 +87,32 @@ def test_georeport_reads_services_and_one_request(live: tuple[str, str],
     request = client.get_service_request(code)
     assert set(request) == REQUEST_FIELDS and request["service_request_id"] == code
     assert request["lat"] and request["long"]
+
+
+def test_georeport_reads_the_media_url_of_a_request_sent_with_a_photo(
+        live: tuple[str, str], demo_engine: Engine, demo_session: Session) -> None:
+    """A request posted with ``media`` (multipart, as GeoReport's extension; neither client
+    uploads files) is read back by georeport with a ``media_url`` that serves the photo
+    without a key, its EXIF (GPS) gone; deleting the event deletes the photo."""
+    root, key = live
+    spot = demo_session.execute(text(
+        "SELECT ST_X(p) AS lon, ST_Y(p) AS lat FROM (SELECT ST_PointOnSurface(geom) AS p "
+        "FROM grid WHERE theme = 'unified' AND valid_to IS NULL ORDER BY code LIMIT 1) g")).one()
+    posted = httpx.post(f"{root}/requests.json", timeout=30, data={
+        "api_key": key, "service_code": "noise", "lat": spot.lat, "long": spot.lon,
+        "description": "open311 media client test"},
+        files={"media": ("scene.jpg", make_photo_jpeg(), "image/jpeg")})
+    assert posted.status_code == 201, posted.text
+    code = posted.json()[0]["service_request_id"]
+    request = georeport.GeoReport(root).get_service_request(code)
+    assert set(request) == REQUEST_FIELDS
+    assert request["media_url"] == f"{root}/requests/{code}/media"
+    photo = httpx.get(request["media_url"], timeout=30)
+    assert photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg"
+    assert dict(Image.open(io.BytesIO(photo.content)).getexif()) == {}
+    with Session(demo_engine) as session:
+        session.execute(text("DELETE FROM event WHERE code = :c"), {"c": code})
+        session.commit()
+        left = session.scalar(text("SELECT count(*) FROM event_photo p WHERE NOT EXISTS ("
+                                   "SELECT 1 FROM event e WHERE e.id = p.event_id)"))
+    assert left == 0

@@ -8,12 +8,14 @@ The demo district is committed to a database of its own (uvicorn sees only commi
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from PIL import Image
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -22,6 +24,7 @@ from gis import demo
 from gis.access import keys
 from gis.core.settings import Settings
 from tests import dbs
+from tests.builders import make_photo_jpeg
 from tests.e2e.live import PYTESTMARK, offline_page, serve
 
 pytestmark = PYTESTMARK
@@ -152,3 +155,37 @@ def _option_label(select, grid_name: str) -> str:  # type: ignore[no-untyped-def
               if t.startswith(f"{grid_name}（")]
     assert labels, grid_name
     return labels[0]
+
+
+def test_a_photo_uploaded_with_the_labelled_control_shows_as_a_thumbnail(browser, live_case):  # type: ignore[no-untyped-def]
+    """上传照片 takes a phone's JPEG (GPS in its EXIF); the panel shows its thumbnail (640×480
+    turned upright, 240×320), and the
+    stored image carries no EXIF; a file that is no photo is refused with a reason."""
+    url, key, code, _ = live_case
+    with offline_page(browser, width=1400, height=900) as (page, offline):
+        console: list[str] = []
+        page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+        _log_in(page, url, f"/map/dispatch?event={code}", key)
+        thumbs = page.locator("#gm-case .gm-photos img")
+        assert thumbs.count() == 0
+        page.get_by_label("上传照片").set_input_files(
+            {"name": "现场.jpg", "mimeType": "image/jpeg", "buffer": make_photo_jpeg()})
+        page.locator("#gm-case-msg").filter(has_text="照片已上传").wait_for(timeout=10_000)
+        thumbs.first.wait_for(state="visible", timeout=10_000)
+        page.wait_for_function("() => { const i = document.querySelector('#gm-case .gm-photos "
+                               "img'); return i && i.complete && i.naturalWidth === 240; }",
+                               timeout=10_000)
+        page.get_by_label("上传照片").set_input_files(
+            {"name": "报告.jpg", "mimeType": "image/jpeg", "buffer": b"%PDF-1.4 not a photo"})
+        page.locator("#gm-case-msg").filter(has_text="照片未上传").wait_for(timeout=10_000)
+        assert "JPEG" in page.locator("#gm-case-msg").inner_text()
+        assert thumbs.count() == 1
+        refused = [f for f in offline.failed if f.startswith("422 ") and f.endswith("/photos")]
+        assert offline.errors == [] and offline.failed == refused and len(refused) == 1, (
+            offline.errors, offline.failed)
+        assert [c for c in console if "422" not in c] == [], console
+    listed = httpx.get(f"{url}/api/v1/events/{code}/photos", timeout=10,
+                       headers={"Authorization": f"Bearer {key}"}).json()["items"]
+    image = httpx.get(f"{url}{listed[0]['url']}", timeout=10,
+                      headers={"Authorization": f"Bearer {key}"})
+    assert dict(Image.open(io.BytesIO(image.content)).getexif()) == {}
