@@ -52,8 +52,9 @@ def get_tilejson(spec: TileLayerDep, request: Request, session: SessionDep,
                        204: {"description": "the tile holds no feature"},
                        304: {"description": "the tile is the one the client holds"}})
 def get_tile(spec: TileLayerDep, z: int, x: int, y: int, session: SessionDep,
-             caller: CallerDep, theme: str = "unified",
-             if_none_match: str | None = Header(None, max_length=200)) -> Response:
+             caller: CallerDep, theme: str = "unified", *,
+             if_none_match: str | None = Header(None, max_length=200),
+             accept_encoding: str | None = Header(None, max_length=200)) -> Response:
     """One tile of ``layer`` (grids | facilities | circles | buildings | events); ``theme``
     picks grids' theme.
 
@@ -67,10 +68,23 @@ def get_tile(spec: TileLayerDep, z: int, x: int, y: int, session: SessionDep,
                         if_none_match=if_none_match)
     # a keyed layer's tile depends on who asks: never in a shared cache, and a browser must
     # not hand the anonymous tile it cached to the same URL after login (or back)
-    headers = ({"Cache-Control": "public, max-age=60"} if spec.public
-               else {"Cache-Control": "private, max-age=60", "Vary": "Authorization, Cookie"})
+    headers = ({"Cache-Control": "public, max-age=60", "Vary": "Accept-Encoding"}
+               if spec.public else {"Cache-Control": "private, max-age=60",
+                                    "Vary": "Authorization, Cookie, Accept-Encoding"})
     headers["ETag"] = tile.etag
-    if tile.body is None:
+    if tile.gzipped is None:
         return Response(status_code=304, headers=headers)
-    return Response(content=tile.body, status_code=200 if tile.body else 204,
-                    media_type=mvt.MEDIA_TYPE, headers=headers)
+    if not tile.gzipped:
+        return Response(status_code=204, media_type=mvt.MEDIA_TYPE, headers=headers)
+    if _accepts_gzip(accept_encoding):  # the bytes as cached: no compression per answer
+        headers["Content-Encoding"] = "gzip"
+        return Response(content=tile.gzipped, media_type=mvt.MEDIA_TYPE, headers=headers)
+    return Response(content=tile.body, media_type=mvt.MEDIA_TYPE, headers=headers)
+
+
+def _accepts_gzip(accept_encoding: str | None) -> bool:
+    for part in (accept_encoding or "").lower().split(","):
+        coding, _, weight = part.strip().partition(";")
+        if coding.strip() in ("gzip", "*") and weight.replace(" ", "") not in ("q=0", "q=0.0"):
+            return True
+    return False

@@ -7,6 +7,7 @@ storage stays EPSG:4490 and each tile's rows are transformed on the way out.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 from dataclasses import dataclass
 from typing import Any
@@ -101,11 +102,17 @@ def check_tile(z: int, x: int, y: int) -> None:
 
 @dataclass(frozen=True)
 class Tile:
-    """A tile as served: its entity tag and its MVT bytes (None when the client already holds
-    the tile: its If-None-Match named ``etag``; empty when the tile holds no feature)."""
+    """A tile as served: its entity tag and its MVT bytes gzipped (None when the client
+    already holds the tile: its If-None-Match named ``etag``; empty, not gzipped, when the
+    tile holds no feature). Tiles are compressed once, when built, not on every answer."""
 
     etag: str
-    body: bytes | None
+    gzipped: bytes | None
+
+    @property
+    def body(self) -> bytes | None:
+        """The MVT bytes themselves."""
+        return gzip.decompress(self.gzipped) if self.gzipped else self.gzipped
 
 
 def tile_params(spec: TileLayer, caller: Caller, z: int, x: int, y: int,
@@ -133,13 +140,19 @@ def get_tile(session: Session, caller: Caller, layer: str, z: int, x: int, y: in
     spec, params = _checked(caller, layer, z, x, y, theme)
     key = cache.tile_key(session, layer, spec.sources, params, clock=spec.clock)
     if key is None:  # this transaction wrote the data: build, keep nothing, tag the bytes
-        body = build_tile(session, spec, params)
+        body = _gzipped(build_tile(session, spec, params))
         tag = f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
         return Tile(tag, None if _held(tag, if_none_match) else body)
     tag = cache.etag(key)
     if _held(tag, if_none_match):
         return Tile(tag, None)
-    return Tile(tag, cache.get_or_build(key, lambda: build_tile(session, spec, params)))
+    return Tile(tag, cache.get_or_build(
+        key, lambda: _gzipped(build_tile(session, spec, params))))
+
+
+def _gzipped(body: bytes) -> bytes:
+    # level 6 and no timestamp, as the app's gzip of other answers: the same tile, same bytes
+    return gzip.compress(body, compresslevel=6, mtime=0) if body else b""
 
 
 def _held(tag: str, if_none_match: str | None) -> bool:

@@ -213,3 +213,14 @@ def test_circle_budget_is_the_circles_default() -> None:
 
     assert (mvt.CIRCLE_MINUTES, mvt.CIRCLE_SPEED) == (circles.DEFAULT_MINUTES,
                                                       circles.DEFAULT_SPEED)
+
+
+def test_tiles_are_cached_gzipped_and_served_plain_to_who_wants_plain(app_client) -> None:
+    client, built = app_client
+    zipped = client.get(url("grids", *SCENE_TILE), headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped.headers["Vary"]
+    plain = client.get(url("grids", *SCENE_TILE), headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers and built.count == 1
+    assert plain.content == zipped.content  # httpx decoded the gzipped one
+    assert features(plain.content, "grids")
