@@ -33,6 +33,13 @@ COLLECTIONS = {
 }
 
 
+def version() -> str:
+    """The tipg version the peer server runs."""
+    python = os.environ.get("BENCH_TIPG_PYTHON", sys.executable)
+    return subprocess.run([python, "-c", "import tipg; print(tipg.__version__)"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
 def command() -> list[str]:
     python = os.environ.get("BENCH_TIPG_PYTHON", sys.executable)
     return [python, "-m", "uvicorn", "tipg.main:app", "--host", "127.0.0.1", "--port",

@@ -15,7 +15,8 @@ rotated by round and tile, so neighbouring measurements share the machine's load
 anonymous and ours keyed (a viewer key of the demo subdistrict) each make a *cold* request
 right after a no-op write to grid, building and event (a statement that changes no row still
 moves the tile versions, so every cached tile is out of date), then a *warm* one (the same
-tile, from the cache); tipg one request (it keeps no tile cache); the bare query once with
+tile, from the cache); tipg one request (it keeps no tile cache); our /api/v1/health (one
+SELECT in one transaction, as a warm tile: the server's floor); the bare query once with
 the anonymous and once with the keyed parameters, on a connection with our server's
 settings (jit off, no parallel workers).
 Anonymous callers get no event tiles (401). Writes bench/results/tiles.json. Not a test:
@@ -166,6 +167,9 @@ def runners(clients: dict[str, httpx.Client], conn: psycopg2.extensions.connecti
                        True),
         "tipg": (http_timer(clients["tipg"], peer.tile_url(bases["tipg"], layer),
                             sizes.setdefault("tipg", [])), False),
+        # the server's own floor: an answer with one query in one transaction, no tile
+        "ours_health": (http_timer(clients["anonymous"],
+                                   lambda *_: f"{bases['ours']}/api/v1/health", []), False),
         "bare_anonymous": (bare_timer(conn, layer, False, region), False),
         "bare_keyed": (bare_timer(conn, layer, True, region), False),
     }
@@ -273,8 +277,11 @@ def main() -> dict:
                 "per server, sequential requests, Accept-Encoding: gzip",
         "methods": {"ours_*_cold": "gridmap right after the tile versions moved",
                     "ours_*_warm": "gridmap, the same tiles again (in-process cache)",
-                    "tipg": "tipg 1.6 on the same tables, same rows and attributes",
-                    "bare_*": "our tile SQL through psycopg2, no HTTP"},
+                    "tipg": f"tipg {peer.version()} on the same tables, same rows, the "
+                            "attributes it can read there (no households per grid)",
+                    "bare_*": "our tile SQL through psycopg2, no HTTP",
+                    "ours_health": "gridmap's /api/v1/health (one query, one transaction, "
+                                   "no tile): the floor of any answer of this server"},
         "rounds": ROUNDS, "sets": results, "features": measured["features"],
         "mean_tile_bytes": {name: {m: round(statistics.mean(v)) for m, v in by.items() if v}
                             for name, by in measured["sizes"].items()},

@@ -224,3 +224,18 @@ def test_tiles_are_cached_gzipped_and_served_plain_to_who_wants_plain(app_client
     assert "Content-Encoding" not in plain.headers and built.count == 1
     assert plain.content == zipped.content  # httpx decoded the gzipped one
     assert features(plain.content, "grids")
+
+
+def test_every_table_a_tile_layer_reads_is_watched(committed: Engine) -> None:
+    """A table a layer reads without the statement trigger (e.g. recreated by a later
+    migration without ``gm_tile_watch``) would keep its version and serve stale tiles."""
+    from gis.tiles import mvt
+
+    read = {source for spec in mvt.TILE_LAYERS.values() for source in spec.sources}
+    with committed.connect() as conn:
+        watched = set(conn.execute(text(
+            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE t.tgname = 'tile_touch'")).scalars())
+        versions = dict(conn.execute(text("SELECT versions FROM tile_version")).scalar_one())
+    assert read <= watched and read <= set(versions)
+    assert all(spec.sources for spec in mvt.TILE_LAYERS.values())
