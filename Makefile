@@ -71,6 +71,7 @@ fuzz: install
 
 ## make bench: benchmarks against peers; figures go to bench/results/*.json
 bench: db
+	$(BIN)/pip install -q -e '.[dev,bench]'
 	$(BIN)/python -m bench
 
 clean:

@@ -17,6 +17,7 @@ from api.routes import ROUTERS
 from api.schemas.common import errors as error_answers
 from gis.core import db
 from gis.core.settings import Settings, get_settings
+from gis.tiles import cache
 
 GZIP_MIN_BYTES = 1024
 """Answers smaller than this leave uncompressed (gzip's header would outweigh the saving)."""
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # and the pool never opens overflow connections it closes again (churn)
         to_thread.current_default_thread_limiter().total_tokens = settings.db_pool_size
         engine = db.make_engine(settings)
+        cache.configure(settings.tile_cache_mb * 1024 * 1024)
         app.state.engine = engine
         app.state.sessionmaker = db.make_sessionmaker(engine)
         yield

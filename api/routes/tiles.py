@@ -1,14 +1,14 @@
-"""Mapbox Vector Tiles: ``/tiles/{layer}/{z}/{x}/{y}.pbf`` (grids, facilities public;
+"""Mapbox Vector Tiles: ``/tiles/{layer}/{z}/{x}/{y}.pbf`` (grids, facilities, circles public;
 buildings: footprints for everyone, attributes of the key's jurisdiction for key holders;
 open events: key holders of the region), their TileJSON and a MapLibre style.
 
-Each tile carries a strong ETag (a digest of its bytes): a client that sends it back in
-``If-None-Match`` gets 304 and no body.
+Each tile carries a strong ETag naming the versions of the data under it (gis.tiles.cache):
+a client that sends it back in ``If-None-Match`` gets 304 and no body, without the tile being
+built; other requests are served from the in-process tile cache until grids, buildings,
+events, facilities or service circles change.
 """
 
 from __future__ import annotations
-
-import hashlib
 
 from fastapi import APIRouter, Header, Request, Response
 
@@ -52,22 +52,39 @@ def get_tilejson(spec: TileLayerDep, request: Request, session: SessionDep,
                        204: {"description": "the tile holds no feature"},
                        304: {"description": "the tile is the one the client holds"}})
 def get_tile(spec: TileLayerDep, z: int, x: int, y: int, session: SessionDep,
-             caller: CallerDep, theme: str = "unified",
-             if_none_match: str | None = Header(None, max_length=200)) -> Response:
-    """One tile of ``layer`` (grids | facilities | buildings | events); ``theme`` picks grids'
-    theme.
+             caller: CallerDep, theme: str = "unified", *,
+             if_none_match: str | None = Header(None, max_length=200),
+             accept_encoding: str | None = Header(None, max_length=200)) -> Response:
+    """One tile of ``layer`` (grids | facilities | circles | buildings | events); ``theme``
+    picks grids' theme.
 
     Buildings answer anonymous callers with bare footprints (geometry, no attribute) and key
     holders with the buildings of their jurisdiction, address, households and residents
     included; from zoom 12. Events (open ones, no personal field) need a key; from zoom 10.
+    Circles are the stored 10-minute walking circles. The ETag names the version of the data
+    under the tile; the tile is served from the cache until that data changes.
     """
-    data = mvt.get_tile(session, caller, spec.name, z, x, y, theme=theme)
+    tile = mvt.get_tile(session, caller, spec.name, z, x, y, theme=theme,
+                        if_none_match=if_none_match)
     # a keyed layer's tile depends on who asks: never in a shared cache, and a browser must
     # not hand the anonymous tile it cached to the same URL after login (or back)
-    headers = ({"Cache-Control": "public, max-age=60"} if spec.public
-               else {"Cache-Control": "private, max-age=60", "Vary": "Authorization, Cookie"})
-    headers["ETag"] = f'"{hashlib.blake2b(data, digest_size=12).hexdigest()}"'
-    if if_none_match is not None and headers["ETag"] in if_none_match:
+    headers = ({"Cache-Control": "public, max-age=60", "Vary": "Accept-Encoding"}
+               if spec.public else {"Cache-Control": "private, max-age=60",
+                                    "Vary": "Authorization, Cookie, Accept-Encoding"})
+    headers["ETag"] = tile.etag
+    if tile.gzipped is None:
         return Response(status_code=304, headers=headers)
-    return Response(content=data, status_code=200 if data else 204,
-                    media_type=mvt.MEDIA_TYPE, headers=headers)
+    if not tile.gzipped:
+        return Response(status_code=204, media_type=mvt.MEDIA_TYPE, headers=headers)
+    if _accepts_gzip(accept_encoding):  # the bytes as cached: no compression per answer
+        headers["Content-Encoding"] = "gzip"
+        return Response(content=tile.gzipped, media_type=mvt.MEDIA_TYPE, headers=headers)
+    return Response(content=tile.body, media_type=mvt.MEDIA_TYPE, headers=headers)
+
+
+def _accepts_gzip(accept_encoding: str | None) -> bool:
+    for part in (accept_encoding or "").lower().split(","):
+        coding, _, weight = part.strip().partition(";")
+        if coding.strip() in ("gzip", "*") and weight.replace(" ", "") not in ("q=0", "q=0.0"):
+            return True
+    return False

@@ -6,7 +6,7 @@ from typing import Self
 from urllib.parse import parse_qsl, urldefrag, urlencode
 
 from limits import parse_many
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     """Other sites whose pages may read gridmap's tiles, TileJSON and OGC API (a MapLibre map
     on another intranet host): ``GRIDMAP_CORS_ORIGINS='["http://gis.intra"]'``; none by
     default. Reads only (GET/HEAD); writes never come cross-site."""
+    tile_cache_mb: int = Field(default=64, ge=0)
+    """Megabytes of built vector tiles each server process keeps (gis.tiles.cache; keyed by
+    the version of the data under each tile, so never stale); 0 turns the cache off."""
     map_embed_max: int = 500
     """Most buildings ``/map`` embeds as GeoJSON; more come as vector tiles
     (``/tiles/buildings/...``). Embedded, the demo's 2,529 footprints were about 3 MB of page

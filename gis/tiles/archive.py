@@ -146,7 +146,7 @@ def export_archive(session: Session, path: Path, *, layers: Sequence[str],
         with part.open("wb") as out:
             writer = Writer(out)
             for done, (z, x, y) in enumerate(tiles, start=1):
-                data = b"".join(mvt.get_tile(session, who, name, z, x, y, theme=theme)
+                data = b"".join(mvt.get_tile_bytes(session, who, name, z, x, y, theme=theme)
                                 for name in layers)
                 if data:
                     writer.write_tile(zxy_to_tileid(z, x, y), gzip.compress(data, mtime=0))

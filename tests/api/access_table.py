@@ -327,7 +327,8 @@ TABLE: dict[tuple[str, str], list[Case]] = {
         _ogc("facilities", what="item"), _ogc("buildings", what="item", single=True),
         _ogc("events", what="item", single=True)],
     ("GET", "/tiles/{layer}/{z}/{x}/{y}.pbf"): [
-        _tile("grids"), _tile("facilities"), _tile("buildings"), _tile("events")],
+        _tile("grids"), _tile("facilities"), _tile("circles"), _tile("buildings"),
+        _tile("events")],
     ("GET", "/tiles/{layer}.json"): [_tilejson(layer) for layer in ("grids", "events")],
     ("GET", "/tiles/style.json"): [PUBLIC()],
     ("GET", "/open311/discovery.{fmt}"): [PUBLIC(path=lambda w, s: {"fmt": "json"})],

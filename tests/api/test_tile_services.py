@@ -1,4 +1,5 @@
-"""Tile services for MapLibre and QGIS: TileJSON, a style, ETag/304, an events layer, CORS."""
+"""Tile services for MapLibre and QGIS: TileJSON, a style, ETag/304, events and service-circle
+layers, CORS."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def test_style_lists_what_the_caller_may_draw(client: TestClient, session: Sessi
     assert style["version"] == 8 and "events" not in style["sources"]
     assert style["sources"]["grids"]["url"].endswith("/tiles/grids.json")
     assert {layer["source"] for layer in style["layers"] if "source" in layer} == {
-        "grids", "facilities", "buildings"}
+        "grids", "facilities", "circles", "buildings"}
     auth = {"Authorization": f"Bearer {keys.create_key(session, role='viewer')}"}
     assert "events" in client.get("/tiles/style.json", headers=auth).json()["sources"]
 
@@ -86,3 +87,32 @@ def test_cors_only_for_the_configured_origins(base_settings: Settings) -> None:
     with TestClient(create_app(base_settings)) as plain:
         answer = plain.get("/ogc/conformance", headers={"Origin": origin})
         assert "access-control-allow-origin" not in answer.headers
+
+
+def _circle(session: Session, facility_id: int, ring: str, *, minutes: float = 10,
+            age: str = "0 hours") -> None:
+    session.execute(text(
+        "INSERT INTO service_area (facility_id, minutes, speed_m_per_min, geom, computed_at) "
+        "VALUES (:f, :m, 50, ST_Multi(ST_GeomFromText(:ring, 4490)), "
+        "now() - CAST(:age AS interval))"),
+        {"f": facility_id, "m": minutes, "ring": ring, "age": age})
+
+
+def test_circles_tiles_draw_the_stored_ten_minute_circles(client: TestClient,
+                                                          session: Session) -> None:
+    scene = make_scene(session)
+    clinic, party = scene.facilities
+    _circle(session, clinic.id, "POLYGON((119.209 34.612,119.215 34.612,119.215 34.618,"
+                                "119.209 34.618,119.209 34.612))")
+    _circle(session, clinic.id, "POLYGON((119.2 34.6,119.21 34.6,119.21 34.61,119.2 34.6))",
+            minutes=15)  # another budget: not this layer
+    _circle(session, party.id, "POLYGON((119.21 34.601,119.216 34.601,119.216 34.607,"
+                               "119.21 34.607,119.21 34.601))", age="1 hour")  # stale
+    answer = client.get(url("circles", *SCENE_TILE))
+    assert answer.status_code == 200
+    features = mapbox_vector_tile.decode(answer.content)["circles"]["features"]
+    assert [(f["properties"]["facility_code"], f["properties"]["minutes"],
+             f["geometry"]["type"]) for f in features] == [("F-CL", 10, "Polygon")]
+    assert features[0]["properties"]["name"] == "花果山卫生服务站"
+    assert "circles" in client.get("/tiles/style.json").json()["sources"]
+    assert client.get("/tiles/circles.json").json()["vector_layers"][0]["id"] == "circles"

@@ -114,7 +114,8 @@ def test_building_tiles_are_never_shared_between_callers(client: TestClient, ses
         assert {"authorization", "cookie"} <= vary
     public = client.get(url("grids", *SCENE_TILE))
     assert public.headers["cache-control"] == "public, max-age=60"
-    assert "vary" not in public.headers
+    # public tiles vary by content coding only (gzipped once, when built), never by caller
+    assert {v.strip().lower() for v in public.headers["vary"].split(",")} == {"accept-encoding"}
 
 
 def test_a_bad_key_on_building_tiles_is_still_401(client: TestClient, session: Session):
