@@ -3,7 +3,7 @@
 A key is the database, the layer, the parameters of the layer's SQL (tile, theme, and the
 caller's visibility: ``details`` and jurisdiction ``scope``; public layers normalise both so
 every caller shares one entry), and the versions of the tables the layer reads
-(tile_versions.sql, set at each commit by migration 0015's triggers). A write to grids,
+(tile_versions.sql, set at each commit by migration 0017's triggers). A write to grids,
 buildings, events, facilities or service areas changes the versions, so the next request
 builds a new tile: a cached tile is never older than the data its key names. Events add the
 minute, since their ``overdue`` flag follows the clock.

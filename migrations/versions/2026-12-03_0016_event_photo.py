@@ -20,7 +20,7 @@ partition, bypasses the trigger: run ``DELETE FROM event_photo p WHERE NOT EXIST
 FROM event e WHERE e.id = p.event_id)`` after it.
 
 Revision ID: 0016
-Revises: 0014 (the lead renumbers after 0015, the event partitioning)
+Revises: 0015
 Create Date: 2026-12-03 16:00:00
 """
 
@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

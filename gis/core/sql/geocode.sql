@@ -43,7 +43,7 @@ CROSS JOIN LATERAL (
     ORDER BY score DESC, exact DESC, b.code
     LIMIT :limit
 ) c
--- the grid's primary worker's public contact (上岗公示, gm_primary_worker: migration 0019), looked up
+-- the grid's primary worker's public contact (上岗公示, gm_primary_worker: migration 0018), looked up
 -- for the few candidates kept, not for every building the trigram search touched
 LEFT JOIN LATERAL gm_primary_worker(c.grid_id) w ON true
 ORDER BY q.ord, c.score DESC, c.exact DESC, c.building_code

@@ -8,8 +8,8 @@ a LATERAL call still reads grid_worker_grid's index per grid). The bulk assignme
 own set-based DISTINCT ON with the same ORDER BY (tests/gis/grids/test_workers.py checks
 that both name the same worker for every demo event).
 
-Revision ID: 0019
-Revises: 0014
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-03 16:00:00
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0019"
-down_revision: str | None = "0014"
+revision: str = "0018"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

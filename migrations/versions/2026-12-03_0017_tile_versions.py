@@ -22,8 +22,8 @@ triggers of a partitioned table fire for statements on the parent; a write that 
 partition directly must be followed by a write on the parent or a call of
 ``gm_tile_touch_table(name)``.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-03 20:00:00
 """
 
@@ -31,8 +31,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0015"
-down_revision: str | None = "0014"
+revision: str = "0017"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
