@@ -41,9 +41,9 @@ def test_lifecycle(private_home: Path) -> None:
     with engine.connect() as conn:
         names = set(conn.execute(text("SELECT extname FROM pg_extension")).scalars())
         listen = conn.execute(text("SHOW listen_addresses")).scalar_one()
-        durable = dict(conn.execute(text(
+        durable: dict[str, str] = dict(conn.execute(text(
             "SELECT name, setting FROM pg_settings WHERE name = ANY(:n)"),
-            {"n": list(embedded.DURABLE)}).tuples().all())
+            {"n": list(embedded.DURABLE)}).all())
     engine.dispose()
     assert {"postgis", "pgrouting", "pg_trgm"} <= names
     assert listen == ""  # Unix socket only, no TCP listener
