@@ -8,10 +8,9 @@ points a little inside and outside them, the gaps between grids and beyond the d
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
-
-import time
 
 import numpy as np
 import pytest
