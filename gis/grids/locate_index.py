@@ -186,10 +186,10 @@ def from_memory(locate: Callable[[], T]) -> T | None:
         _MEMORY_ONLY.reset(token)
 
 
-def _heard(session: Session, x: float, y: float) -> dict[str, Any] | None:
-    """``covering_grid`` without a database round trip: the row when ``session`` is fresh
-    and this process's copy is at the version its listener heard last; None when that cannot
-    say. No I/O."""
+def _heard(session: Session) -> GridIndex | None:
+    """This process's copy when ``session`` is fresh and the copy is at the version the
+    listener heard last (then it may answer, or send the point to PostGIS, with no read of
+    the version); None when that cannot be known without the database. No I/O."""
     bind = session.get_bind()
     if session.in_transaction() or not isinstance(bind, Engine):
         return None
@@ -197,16 +197,18 @@ def _heard(session: Session, x: float, y: float) -> dict[str, Any] | None:
     index = None if known is None else _INDEXES.get(known[0])
     if index is None or known is None or index.version != known[1]:
         return None
-    return index.covering(x, y)
+    return index
 
 
 def covering_grid(session: Session, x: float, y: float) -> dict[str, Any] | None:
     """The answer row (locate.sql's columns but the distances) of the current unified grid
     clearly covering the EPSG:4490 point (x, y), from this process's copy of the grids
     brought up to date first; None when PostGIS must decide (see the module docstring)."""
-    found = _heard(session, x, y)
-    if found is not None:
-        return found
+    index = _heard(session)
+    if index is not None:
+        found = index.covering(x, y)
+        if found is not None or not _MEMORY_ONLY.get():
+            return found  # None: PostGIS decides, the copy being current needs no read
     if _MEMORY_ONLY.get():
         raise _NeedsDatabase
     state = session.execute(sql.statement("locate_version")).one_or_none()

@@ -173,6 +173,10 @@ def test_a_fresh_session_answers_from_memory_and_follows_the_listener(own_engine
         # a point PostGIS must decide (outside every grid) needs the database: None, no I/O
         assert locate_index.from_memory(lambda: assign.locate(session, 119.1, 34.5)) is None
         assert statements == []
+    with maker() as session:  # ...and then PostGIS decides, with no read of the version
+        with pytest.raises(OutsideJurisdiction):
+            assign.locate(session, 119.1, 34.5)
+        assert statements and not any("locate_version" in s for s in statements)
     with own_engine.begin() as conn:  # another connection renames the community
         conn.execute(text("UPDATE region SET name = '南社区' WHERE code = '320706013002'"))
     _heard(own_engine)
