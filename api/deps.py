@@ -64,13 +64,15 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
-async def check_page_size(request: Request, settings: SettingsDep) -> None:
+async def check_page_size(request: Request) -> None:
     """The app's page-size cap (``settings.max_page_size``) on the ``limit`` query parameter,
     the page size of every list route: installed once for the whole app by create_app, so no
     list route can forget it. Values that are not whole numbers are left to the route's own
-    validation (a 422 there)."""
+    validation (a 422 there). Settings come from the app's state, not SettingsDep: each
+    dependency FastAPI solves costs every request (locate at hotline rates) microseconds."""
+    settings: Settings = request.app.state.settings
     limit = request.query_params.get("limit", "").strip()
-    if request.url.path.startswith("/ogc/"):
+    if request.scope["path"].startswith("/ogc/"):  # not request.url: it quotes and parses
         return  # OGC API clamps an oversized limit instead (api/ogc.py), as its standard asks
     if limit.isdigit():
         paging.check_page(int(limit), 0, max_size=settings.max_page_size)
@@ -90,13 +92,14 @@ def statement_timeout(method: str, path: str, settings: Settings) -> tuple[str, 
     return "write", settings.statement_timeout_write_ms
 
 
-async def set_statement_timeout(request: Request, session: SessionDep,
-                                settings: SettingsDep) -> AsyncIterator[None]:
+async def set_statement_timeout(request: Request, session: SessionDep
+                                ) -> AsyncIterator[None]:
     """The request kind's ``statement_timeout`` for each of the session's transactions
     (gis.core.db.set_statement_timeout: set on the connection only when it runs under another
     value), installed for the whole app by create_app. A statement cut off answers 504
     (api.errors)."""
-    kind, ms = statement_timeout(request.method, request.url.path, settings)
+    kind, ms = statement_timeout(request.method, request.scope["path"],
+                                 request.app.state.settings)
     request.state.statement_timeout = (kind, ms)
     if session.in_transaction():  # a session shared across requests (the tests')
         await run_in_threadpool(db.set_statement_timeout, session, ms)

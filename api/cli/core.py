@@ -141,6 +141,12 @@ def keys_revoke(ref: Annotated[str, typer.Argument(
     console.print(f"key {info.id} ({info.prefix}, {info.role}) {state}")
 
 
+WORKER_STARTUP_S = 60
+"""How long uvicorn's supervisor waits for a worker's answer to its health check. Its default
+(5 s) is shorter than importing the app takes on a busy 2-core machine (7 s seen), so with
+``--workers 2`` it killed every starting worker and started another, forever."""
+
+
 def run_server(app: str, *, host: str, port: int, workers: int | None = None,
                log_level: str = "info") -> None:
     """Serve the ASGI ``app`` ("module:attribute") with uvicorn as ``gridmap serve`` does:
@@ -150,7 +156,8 @@ def run_server(app: str, *, host: str, port: int, workers: int | None = None,
     from api import logmask
 
     uvicorn.run(app, host=host, port=port, workers=workers or default_workers(),
-                log_level=log_level, log_config=logmask.log_config())
+                log_level=log_level, log_config=logmask.log_config(),
+                timeout_worker_healthcheck=WORKER_STARTUP_S)
 
 
 def default_workers() -> int:

@@ -32,13 +32,15 @@ from api.routes import (
             workers,
 )
 
-# grid_load before the grids router: /grids/load must not match /grids/{code}; plan_reports
-# before plans: /plans/compare must not match /plans/{plan_id}
-ROUTERS: list[APIRouter] = [health.router, grid_load.router, qa.router, plan_reports.router,
-                            plans.router]
+# locate first: routes are tried in order, and the hotline's locate (one path of its own, no
+# pattern another route could take) is the most frequent request; grid_load before the grids
+# router: /grids/load must not match /grids/{code}; plan_reports before plans: /plans/compare
+# must not match /plans/{plan_id}
+ROUTERS: list[APIRouter] = [locate.router, health.router, grid_load.router, qa.router,
+                            plan_reports.router, plans.router]
 ROUTERS += [regions.router, grids.router, buildings.router, facilities.router,
             workers.router, residents.router, ogc.router]
-ROUTERS += [locate.router, geocode.router, events.router, photos.router, open311.router,
+ROUTERS += [geocode.router, events.router, photos.router, open311.router,
             kpis.router, dispatch.router]
 ROUTERS += [maps.router, cockpit.router, login.router, tiles.router, circles.router,
             basemaps.router]

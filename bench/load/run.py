@@ -18,6 +18,9 @@ BENCH_LOAD_CONCURRENCY (16) keep-alive connections:
                in BENCH_LOAD_PAIR_ROUNDS (6) alternating slices of BENCH_LOAD_PAIR_SECONDS
                (4): the ratio of the two in the same minute, which a busy shared machine
                does not blur as it blurs phases a minute apart.
+  locate_hotline_ladder  issue 14.3's target (>= 1,000 locates/s at p99 <= 10 ms): locate
+               on ours and SELECT 1 on the floor at concurrency 4, 8 and 16
+               (BENCH_LOAD_LADDER), BENCH_LOAD_LADDER_ROUNDS (4) interleaved slices each.
 
 The database sessions the server opened during the mix and closed again (from
 pg_stat_database.sessions and pg_stat_activity, read after the statistics settle) show
@@ -71,6 +74,10 @@ WORKERS = os.environ.get("BENCH_LOAD_WORKERS")  # unset: gridmap serve's default
 PAIR_ROUNDS = int(os.environ.get("BENCH_LOAD_PAIR_ROUNDS", "6"))
 PAIR_SECONDS = float(os.environ.get("BENCH_LOAD_PAIR_SECONDS", "4"))
 PAIR_POOL = 8
+LADDER_CONCURRENCY = [int(c) for c in os.environ.get("BENCH_LOAD_LADDER", "4,8,16").split(",")]
+LADDER_ROUNDS = int(os.environ.get("BENCH_LOAD_LADDER_ROUNDS", "4"))
+LADDER_SECONDS = float(os.environ.get("BENCH_LOAD_LADDER_SECONDS", "4"))
+HOTLINE_PER_S, HOTLINE_P99_MS = 1000.0, 10.0
 SECRET = "bench-load-server-secret"
 STATS_SETTLE_S = 11.0
 SUBDISTRICT = "320706013000"
@@ -198,9 +205,10 @@ def summarize(outcomes: list[client.Outcome], wall: float) -> dict:
     return out
 
 
-def drive(base: str, make: Callable[[], client.Request], seconds: float) -> tuple[dict, list]:
+def drive(base: str, make: Callable[[], client.Request], seconds: float,
+          concurrency: int = CONCURRENCY) -> tuple[dict, list]:
     cpu = time.process_time()
-    outcomes, wall = client.run(base, make, concurrency=CONCURRENCY, seconds=seconds,
+    outcomes, wall = client.run(base, make, concurrency=concurrency, seconds=seconds,
                                 max_requests=MAX_REQUESTS)
     result = summarize(outcomes, wall)
     result["all"]["client_cpu_share"] = round((time.process_time() - cpu) / wall, 2)
@@ -263,6 +271,40 @@ def paired(engine: Engine, log: Path, points: np.ndarray, key: str) -> dict:
     return out | {"rounds": rounds, "pool_size": PAIR_POOL, "slice_seconds": PAIR_SECONDS,
                   "median_per_s_ratio": ratios["per_s_ratio"][len(rounds) // 2],
                   "median_p99_ratio": ratios["p99_ratio"][len(rounds) // 2]}
+
+
+def ladder(engine: Engine, log: Path, points: np.ndarray, key: str) -> dict:
+    """The hotline target (issue 14.3: >= 1,000 locates/s at p99 <= 10 ms): locate alone on
+    ours and SELECT 1 on the floor, both servers up with serve's default workers, at each of
+    LADDER_CONCURRENCY in LADDER_ROUNDS interleaved slices of LADDER_SECONDS (ours, floor,
+    ours, floor...), so both see the same moments of a shared machine. Per concurrency: each
+    round's figures, their ranges, and in how many rounds each met the target."""
+    out: dict = {"rounds": LADDER_ROUNDS, "slice_seconds": LADDER_SECONDS, "by_concurrency": {}}
+    with server(ours_command(), engine, log, {"GRIDMAP_DB_POOL_SIZE": str(PAIR_POOL)}) as ours, \
+            server(floor_command(), engine, log, {"GRIDMAP_DB_POOL_SIZE": str(PAIR_POOL)}) as floor:
+        for base, kind in ((ours, "locate"), (floor, "select1")):
+            drive(base, mix_requests(points, [], key, [kind]), 3)  # warm-up, untimed
+        for conc in LADDER_CONCURRENCY:
+            rounds: dict[str, list[dict]] = {"locate": [], "select1": []}
+            for _ in range(LADDER_ROUNDS):
+                for base, kind in ((ours, "locate"), (floor, "select1")):
+                    result, _ = drive(base, mix_requests(points, [], key, [kind]),
+                                      LADDER_SECONDS, conc)
+                    rounds[kind].append({k: result[kind][k] for k in
+                                         ("per_s", "p50_ms", "p99_ms", "errors")}
+                                        | {"loadavg": result["all"]["loadavg_1min_after"]})
+            out["by_concurrency"][str(conc)] = {
+                kind: {"rounds": rows,
+                       "per_s_range": [min(r["per_s"] for r in rows),
+                                       max(r["per_s"] for r in rows)],
+                       "p99_ms_range": [min(r["p99_ms"] for r in rows),
+                                        max(r["p99_ms"] for r in rows)],
+                       "rounds_meeting_target": sum(
+                           r["per_s"] >= HOTLINE_PER_S and r["p99_ms"] <= HOTLINE_P99_MS
+                           for r in rows)}
+                for kind, rows in rounds.items()}
+            print(f"ladder c{conc}: {json.dumps(out['by_concurrency'][str(conc)])}", flush=True)
+    return out
 
 
 def psycopg2_locate(engine: Engine, points: np.ndarray, seconds: float) -> dict:
@@ -341,6 +383,7 @@ def main() -> dict:
         print(f"floor psycopg2 locate SQL: {bare}", flush=True)
         pairs = paired(engine, log, points, key)
         print(f"locate / SELECT 1 in alternating slices: {pairs}", flush=True)
+        hotline = ladder(engine, log, points, key)
     finally:
         dbs.drop_database(settings, engine)
     load_after = os.getloadavg()
@@ -354,6 +397,8 @@ def main() -> dict:
         "mix": mix, "locate_only": locate_only["locate"] | {"all": locate_only["all"]},
         "floor_select1": floor["select1"] | {"all": floor["all"]},
         "floor_psycopg2_locate": bare, "locate_vs_floor_paired": pairs,
+        "locate_hotline_ladder": hotline,
+        "hotline_target": {"per_s": HOTLINE_PER_S, "p99_ms": HOTLINE_P99_MS},
         "targets_p99_ms": TARGETS_P99_MS, "targets_met": met,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                     "loadavg_before": [round(v, 2) for v in load_before],

@@ -1,9 +1,16 @@
 """Locate from memory: the current unified grids of a database, held in each process.
 
-``locate`` (gis.grids.assign) asks here first for the current grids (no ``at``). Each request
-reads one small row (gis/core/sql/locate_version.sql): the database and the number migration
-0010's triggers change at every commit that changes grids, regions or grid workers. While
-that number is the one the copy was built at, the point is looked up in an STRtree of the
+``locate`` (gis.grids.assign) asks here first for the current grids (no ``at``). The copy
+answers while its number is the current locate_version: the number migration 0013's
+triggers change at every commit that changes grids, regions or grid workers. A request whose
+session is fresh (a server's: nothing read or written yet, bound to an engine) takes that
+number from this process's listener (``VersionWatch``: LISTEN gridmap_locate on a connection
+of its own; migration 0019 announces each number at its commit), with no database round trip;
+a commit is heard within a few milliseconds, so another process's just-committed grid change
+may miss a request that arrives in between. Any other session (one inside a transaction,
+the tests') reads the row itself (gis/core/sql/locate_version.sql), which also tells whether
+the transaction has changed grids itself. While the listener is not connected, every
+request reads the row. With the current number, the point is looked up in an STRtree of the
 grids (EPSG:4490 lon/lat, shapely ``covers``: the edge counts, as ``ST_Covers``); otherwise the
 copy is built again first (gis/core/sql/locate_index.sql, one statement, so grids and number
 come from one snapshot). The copy answers only where it cannot differ from PostGIS: a point
@@ -17,19 +24,31 @@ the two on the demo's grids, their edges, vertices and surroundings.
 
 from __future__ import annotations
 
+import contextvars
+import logging
 import math
+import select
 import threading
+import time
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import shapely
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from gis.core import sql
 
-MARGIN_M = 2.0
-"""Points nearer than this to a nearby grid's edge are left to PostGIS (twice BOUNDARY_M)."""
+MARGIN_M = 1.2
+"""Points nearer than this to a nearby grid's edge are left to PostGIS: BOUNDARY_M (1 m, where
+``on_boundary`` starts) and 20 cm more. The distance compared is a lower bound (at least
+0.5 % under the geodesic metres, M_PER_DEGREE_MIN), so a point answered from memory is more
+than 1.2 m from every edge near it, far beyond any rounding of the two engines. It was
+2.0 m: every point within about 2.5 m of an edge, 2.7 % of random points over the demo's
+grids, took the database path, which set the p99 of locate under load."""
 M_PER_DEGREE_MIN = 110_000.0
 """A lower bound of the metres in one degree of latitude (110,574 m at the equator) and,
 times cos(latitude), of longitude (111,319 m × cos): degrees × this × cos(lat) ≤ metres."""
@@ -63,12 +82,135 @@ class GridIndex:
 
 _INDEXES: dict[str, GridIndex] = {}
 _BUILDING = threading.Lock()
+_WATCHES: dict[str, VersionWatch] = {}
+_WATCHING = threading.Lock()
+_BY_ENGINE: weakref.WeakKeyDictionary[Engine, VersionWatch] = weakref.WeakKeyDictionary()
+CHANNEL = "gridmap_locate"
+CHECK_S = 5.0
+"""The listener also reads the number itself this often (and so notices a dead connection)."""
+RETRY_S = 1.0
+log = logging.getLogger(__name__)
+
+
+class VersionWatch:
+    """The current locate_version of one database as this process's listener last heard it
+    (a daemon thread with a connection of its own, outside the pool); ``current()`` is None
+    while it is not listening (starting, reconnecting, or a database without migration 0019)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._known: tuple[str, int] | None = None
+        threading.Thread(target=self._run, name="locate-version-watch", daemon=True).start()
+
+    def current(self) -> tuple[str, int] | None:
+        """(database, locate_version) heard last, or None."""
+        return self._known
+
+    def _run(self) -> None:
+        while True:
+            try:
+                if not self._listen():
+                    return  # no NOTIFY in this database's triggers: never a fast path
+            except Exception as exc:  # any failure: read the row per request, retry
+                log.info("locate version listener reconnecting: %s", type(exc).__name__)
+            self._known = None
+            time.sleep(RETRY_S)
+
+    def _listen(self) -> bool:
+        fairy = self._engine.raw_connection()
+        fairy.detach()  # held for good: not one of the pool's connections
+        conn: Any = fairy.dbapi_connection
+        try:
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute(_ANNOUNCED)
+                if not cur.fetchone()[0]:
+                    return False
+                cur.execute(f"LISTEN {CHANNEL}")
+                while True:  # read after LISTEN: no number committed in between is missed
+                    cur.execute("SELECT current_database(), version FROM locate_version")
+                    database, version = cur.fetchone()
+                    self._known = (database, int(version))
+                    self._hear(conn, database)
+        finally:
+            self._known = None
+            conn.close()
+
+    def _hear(self, conn: Any, database: str) -> None:
+        """Follow the notifications until CHECK_S passes without one."""
+        while select.select([conn], [], [], CHECK_S)[0]:
+            conn.poll()
+            numbers = [int(n.payload) for n in conn.notifies]
+            conn.notifies.clear()
+            known = self._known
+            if numbers and known is not None:
+                self._known = (database, max(known[1], *numbers))
+
+
+_ANNOUNCED = ("SELECT coalesce(bool_or(prosrc LIKE '%pg_notify%'), false) FROM pg_proc "
+              "WHERE proname = 'gm_locate_bump'")
+
+
+def watch(engine: Engine) -> VersionWatch:
+    """This process's listener on ``engine``'s database (started on first use; one per
+    database URL, found by the engine object first: rendering its URL costs as much as the
+    point's lookup)."""
+    found = _BY_ENGINE.get(engine)
+    if found is None:
+        key = engine.url.render_as_string(hide_password=False)
+        with _WATCHING:
+            found = _WATCHES.get(key) or _WATCHES.setdefault(key, VersionWatch(engine))
+        _BY_ENGINE[engine] = found
+    return found
+
+
+T = TypeVar("T")
+_MEMORY_ONLY: contextvars.ContextVar[bool] = contextvars.ContextVar("locate_memory_only",
+                                                                    default=False)
+
+
+class _NeedsDatabase(Exception):
+    """Raised by covering_grid under ``from_memory`` before it would touch the database."""
+
+
+def from_memory(locate: Callable[[], T]) -> T | None:
+    """``locate()`` (a call of gis.grids.assign.locate for the current grids) answered from
+    this process's copy with no database I/O, or None when it needs the database: a server
+    calls it on its event loop and, on None, calls locate again on a thread."""
+    token = _MEMORY_ONLY.set(True)
+    try:
+        return locate()
+    except _NeedsDatabase:
+        return None
+    finally:
+        _MEMORY_ONLY.reset(token)
+
+
+def _heard(session: Session) -> GridIndex | None:
+    """This process's copy when ``session`` is fresh and the copy is at the version the
+    listener heard last (then it may answer, or send the point to PostGIS, with no read of
+    the version); None when that cannot be known without the database. No I/O."""
+    bind = session.get_bind()
+    if session.in_transaction() or not isinstance(bind, Engine):
+        return None
+    known = watch(bind).current()
+    index = None if known is None else _INDEXES.get(known[0])
+    if index is None or known is None or index.version != known[1]:
+        return None
+    return index
 
 
 def covering_grid(session: Session, x: float, y: float) -> dict[str, Any] | None:
     """The answer row (locate.sql's columns but the distances) of the current unified grid
     clearly covering the EPSG:4490 point (x, y), from this process's copy of the grids
     brought up to date first; None when PostGIS must decide (see the module docstring)."""
+    index = _heard(session)
+    if index is not None:
+        found = index.covering(x, y)
+        if found is not None or not _MEMORY_ONLY.get():
+            return found  # None: PostGIS decides, the copy being current needs no read
+    if _MEMORY_ONLY.get():
+        raise _NeedsDatabase
     state = session.execute(sql.statement("locate_version")).one_or_none()
     if state is None or state.dirty:
         return None

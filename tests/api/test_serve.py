@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
+import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
@@ -12,9 +18,11 @@ from typer.testing import CliRunner
 from api.cli import app as cli_app
 from api.cli.core import default_workers
 from api.main import create_app
+from bench import serving
 from gis.core.settings import Settings
 from tests import dbs
 
+ROOT = Path(__file__).resolve().parents[2]
 POOL = 6
 APP_NAME = "gridmap-test-pool"
 
@@ -58,3 +66,34 @@ def test_serve_defaults_to_one_worker_per_core() -> None:
     assert default_workers() >= 1
     out = CliRunner().invoke(cli_app, ["serve", "--help"]).output
     assert "--workers" in out
+
+
+def test_serve_with_two_workers_answers(engine: Engine, base_settings: Settings) -> None:
+    """``gridmap serve --workers 2`` starts both workers (each imports the app, which takes
+    longer than uvicorn's default 5 s health check on a busy machine: run_server waits
+    WORKER_STARTUP_S) and answers locate and health from either."""
+    url = str(dbs.settings_for(engine, base_settings).database_url)
+    port = _free_port()
+    env = {**os.environ, "GRIDMAP_DATABASE_URL": url,
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1",
+                             "--port", str(port), "--workers", "2"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        serving.wait_until_up(f"http://127.0.0.1:{port}", proc)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            statuses = {client.get("/api/v1/health").status_code for _ in range(20)}
+            far = client.get("/api/v1/locate", params={"lon": 100.0, "lat": 30.0})
+        assert statuses == {200}
+        assert far.status_code == 422 and far.json()["code"]  # no grids: outside, not a 500
+    finally:
+        proc.terminate()
+        out = proc.communicate(timeout=60)[0].decode()
+    assert out.count("Application startup complete") == 2, out[-2000:]
+    assert "died" not in out and "Traceback" not in out, out[-2000:]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -96,3 +96,23 @@ def test_no_masked_answer_gives_an_id_back(demo_client: TestClient, demo_session
     for answer in (api, listed, cli[cli["code"].isin(truth.index)]):
         assert len(answer) > 100 and answer["id_number"].str.contains(r"\*{8}").all()
         assert _rebuilt(answer, truth) == 0
+
+
+def test_one_value_is_masked_as_its_column_would_be() -> None:
+    """``mask_one`` and ``mask_in_text`` (plain Python, one request's values) give what the
+    vectorised ``mask_values`` and ``mask_text`` give, on hand-picked and random strings
+    (digits, separators, +86, X check digits, line breaks, Chinese)."""
+    rng = np.random.default_rng(3)
+    alphabet = list("0123456789 -+X\n张a()8")
+    samples = ["13812345678", "320102199001011234", "张三丰", "a", "  1381234 ", "ab\ncd",
+               "我" * 7, "12345678901234567890", " ", "\n12\n345678901\n",
+               "+86 138-1234-5678 身份证32010219900101123X 卡6222 0212 3456 7890 123 "
+               "电话(0518)85801234 0518-8580123"]
+    samples += ["".join(rng.choice(alphabet, size=int(rng.integers(1, 30))))
+                for _ in range(3000)]
+    for sort in privacy.SHAPES:
+        expected = privacy.mask_values(pd.Series(samples, dtype=object), sort).tolist()
+        assert [privacy.mask_one(v, sort) for v in samples] == expected, sort
+    expected = privacy.mask_text(pd.Series(samples, dtype=object)).tolist()
+    assert [privacy.mask_in_text(v) for v in samples] == expected
+    assert privacy.mask_in_text("电话13812345678") == "电话138****5678"

@@ -8,13 +8,14 @@ points a little inside and outside them, the gaps between grids and beyond the d
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pytest
 import shapely
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session
 
 from gis.core import db
@@ -98,12 +99,26 @@ def own_engine(base_settings: Settings) -> Iterator[Engine]:
     dbs.drop_database(base_settings, eng)
 
 
+def _heard(engine: Engine) -> None:
+    """Wait (at most 10 s) until this process's listener has heard the current version: a
+    fresh session answers from memory at the version the listener heard last, and a commit
+    is heard a few milliseconds after it."""
+    watch = locate_index.watch(engine)
+    with engine.connect() as conn:
+        current = conn.execute(text("SELECT version FROM locate_version")).scalar_one()
+    deadline = time.monotonic() + 10
+    while (watch.current() or ("", -1))[1] < current:
+        assert time.monotonic() < deadline, "the listener did not hear the commit"
+        time.sleep(0.01)
+
+
 def test_a_committed_change_reaches_the_copy(own_engine: Engine) -> None:
     with db.session_scope(own_engine) as session:
         make_region(session, code=SUBDISTRICT, level="subdistrict", name="街道")
         make_region(session, code="320706013002", parent_code=SUBDISTRICT, name="西社区")
         make_grid(session, code="G-1", community_code="320706013002",
                   geom=square(119.20, 34.60, 0.01))
+    _heard(own_engine)
     with db.session_scope(own_engine) as session:
         found = locate_index.covering_grid(session, 119.205, 34.605)
         assert found is not None and found["grid_code"] == "G-1"
@@ -114,6 +129,7 @@ def test_a_committed_change_reaches_the_copy(own_engine: Engine) -> None:
         grid = make_grid(session, code="G-0", community_code="320706013002",
                          geom=square(119.204, 34.604, 0.002))
         make_worker(session, name="王五", grids=[grid])
+    _heard(own_engine)
     with db.session_scope(own_engine) as session:
         found = locate_index.covering_grid(session, 119.205, 34.605)
         assert found is not None and found["grid_code"] == "G-0"  # lowest code of the two
@@ -121,6 +137,7 @@ def test_a_committed_change_reaches_the_copy(own_engine: Engine) -> None:
         assert locate_index._INDEXES[str(own_engine.url.database)].version > version
     with db.session_scope(own_engine) as session:  # retired: no longer current
         session.execute(text("UPDATE grid SET valid_to = now() WHERE code = 'G-0'"))
+    _heard(own_engine)
     with db.session_scope(own_engine) as session:
         assert assign.locate(session, 119.205, 34.605)["grid"]["code"] == "G-1"
 
@@ -135,3 +152,38 @@ def test_a_rolled_back_change_never_reaches_the_copy(own_engine: Engine) -> None
     with maker() as session:
         found = locate_index.covering_grid(session, 119.205, 34.605)
         assert found is not None and found["grid_code"] == "G-1"
+
+
+def test_a_fresh_session_answers_from_memory_and_follows_the_listener(own_engine: Engine
+                                                                       ) -> None:
+    """A server's fresh session answers from the copy with no statement at all once the
+    listener has heard the current version (from_memory: on the event loop); a commit of
+    another connection reaches it through NOTIFY (migration 0019)."""
+    statements: list[str] = []
+    event.listen(own_engine, "before_cursor_execute",
+                 lambda *args: statements.append(args[2]))
+    maker = db.make_sessionmaker(own_engine)
+    with maker() as session:
+        assign.locate(session, 119.205, 34.605)  # builds the copy, starts the listener
+    _heard(own_engine)
+    statements.clear()
+    with maker() as session:
+        found = locate_index.from_memory(lambda: assign.locate(session, 119.205, 34.605))
+        assert found is not None and found["grid"]["code"] == "G-1" and statements == []
+        # a point PostGIS must decide (outside every grid) needs the database: None, no I/O
+        assert locate_index.from_memory(lambda: assign.locate(session, 119.1, 34.5)) is None
+        assert statements == []
+    with maker() as session:  # ...and then PostGIS decides, with no read of the version
+        with pytest.raises(OutsideJurisdiction):
+            assign.locate(session, 119.1, 34.5)
+        assert statements and not any("locate_version" in s for s in statements)
+    with own_engine.begin() as conn:  # another connection renames the community
+        conn.execute(text("UPDATE region SET name = '南社区' WHERE code = '320706013002'"))
+    _heard(own_engine)
+    with maker() as session:
+        found = locate_index.from_memory(lambda: assign.locate(session, 119.205, 34.605))
+        assert found is None  # the copy is behind the version heard: rebuilt on a thread
+        assert assign.locate(session, 119.205, 34.605)["community"]["name"] == "南社区"
+    with maker() as session:
+        found = locate_index.from_memory(lambda: assign.locate(session, 119.205, 34.605))
+        assert found is not None and found["community"]["name"] == "南社区"
