@@ -312,6 +312,8 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("GET", "/open311/v2/services.{fmt}"): [PUBLIC(path=lambda w, s: {"fmt": "json"})],
     # maps: /map and /map/coverage public (footprints; building details only in the region)
     ("GET", "/map"): [Case(public=True, few=True, query=lambda w, s: {"community": s.community})],
+    ("GET", "/map/layers/overview"): [Case(public=True, few=True,
+                                           query=lambda w, s: {"community": s.community})],
     ("GET", "/map/coverage"): [Case(public=True, few=True,
                                          query=lambda w, s: {"k": 0})],
     ("GET", "/map/qa"): [Case(roles=PLANNER, single=True, few=True, query=_scope)],
