@@ -54,7 +54,8 @@ class DeferredLayer(Layer):
 
 class DeferredSource(MacroElement):
     """Fetches ``url`` once the map is ready (for its view when ``viewport``) and fills
-    ``layers`` (added to the map before this element) and the panels the answer names."""
+    ``layers`` (added to the map before this element) and the panels the answer names;
+    ``fit``: the map moves onto the data once it is in (a page that knew no box)."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -62,22 +63,23 @@ class DeferredSource(MacroElement):
             {%- for layer in this.layers %}
             {{ layer.key|tojson }}: {{ layer.get_name() }}{{ "," if not loop.last }}
             {%- endfor %}
-        }, {{ this.viewport|tojson }});
+        }, {{ this.viewport|tojson }}, {{ this.fit|tojson }});
         {% endmacro %}
     """)
 
-    def __init__(self, url: str, layers: list[DeferredLayer], *, viewport: bool = False) -> None:
+    def __init__(self, url: str, layers: list[DeferredLayer], *, viewport: bool = False,
+                 fit: bool = False) -> None:
         super().__init__()
         self._name = "DeferredSource"
-        self.url, self.layers, self.viewport = url, layers, viewport
+        self.url, self.layers, self.viewport, self.fit = url, layers, viewport, fit
 
 
 def add_deferred(fmap: folium.Map, url: str, layers: list[DeferredLayer], *,
-                 viewport: bool = False) -> DeferredSource:
+                 viewport: bool = False, fit: bool = False) -> DeferredSource:
     """Add ``layers`` (bottom to top) and the source that fills them from ``url``."""
     for layer in layers:
         layer.add_to(fmap)
-    source = DeferredSource(url, layers, viewport=viewport)
+    source = DeferredSource(url, layers, viewport=viewport, fit=fit)
     fmap.add_child(source)
     return source
 

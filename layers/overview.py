@@ -30,8 +30,6 @@ LEGEND_LAYERS = ("grids", "communities", "buildings", "water", "facilities")
 TILES_MISSING = ("建筑较多，但矢量瓦片插件未安装 "
                  "(Leaflet.VectorGrid missing: run make install)")
 LAYERS_URL = "/map/layers/overview"
-ICON = {"iconSize": [facility_layers.ICON_SIZE] * 2,
-        "iconAnchor": [facility_layers.ICON_SIZE // 2] * 2, "className": "gm-divicon"}
 SPECS: dict[str, dict[str, Any]] = {
     # key: (catalogue layer, spec for gmLayers.layer), bottom to top
     "grids": {**deferred.POPUP, "tooltip": "label", "options": {"className": "gm-grid"}},
@@ -41,8 +39,7 @@ SPECS: dict[str, dict[str, Any]] = {
     "grid_labels": {"label": "label", "labelClass": "gm-grid-label", "marker": {
         "kind": "circle", "options": {"radius": 0, "weight": 0, "fill": False,
                                       "interactive": False}}},
-    "facilities": {**deferred.POPUP, "marker": {"kind": "divicon", "options": {},
-                                                "icon": ICON}},
+    "facilities": facility_layers.DEFERRED_SPEC,
 }
 
 

@@ -37,9 +37,17 @@ window.gmLayers = (function () {
         });
         map.fire('gm:layers');
     }
-    // source(map, '/map/layers/overview?theme=unified', {key: L.GeoJSON, ...}, true)
-    function source(map, url, layers, viewport) {
-        var have = null, asked = 0;
+    function fitTo(map, layers) {
+        var box = L.latLngBounds([]);
+        Object.keys(layers).forEach(function (key) {
+            if (layers[key].getLayers().length) { box.extend(layers[key].getBounds()); }
+        });
+        if (box.isValid()) { map.fitBounds(box); }
+    }
+    // source(map, '/map/layers/overview?theme=unified', {key: L.GeoJSON, ...}, viewport, fit):
+    // `fit` moves the map onto the data once it is in (pages whose box is not known before)
+    function source(map, url, layers, viewport, fit) {
+        var have = null, asked = 0, fitted = false;
         function load() {
             var box = viewport ? map.getBounds().pad(0.5) : null, mine = ++asked;
             var bbox = box ? bboxOf(box) : null;
@@ -53,6 +61,7 @@ window.gmLayers = (function () {
                 if (mine !== asked) { mark(-1); return; }  // a newer view was asked for
                 have = box;
                 fill(map, layers, data);
+                if (fit && !fitted) { fitted = true; fitTo(map, layers); }
                 mark(-1);
             }).catch(function (err) {
                 notice(map, '图层加载失败，请刷新页面重试（' + err.message + '）');

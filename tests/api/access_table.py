@@ -316,6 +316,8 @@ TABLE: dict[tuple[str, str], list[Case]] = {
                                            query=lambda w, s: {"community": s.community})],
     ("GET", "/map/coverage"): [Case(public=True, few=True,
                                          query=lambda w, s: {"k": 0})],
+    ("GET", "/map/layers/coverage"): [Case(public=True, few=True,
+                                                query=lambda w, s: {"k": 0})],
     ("GET", "/map/qa"): [Case(roles=PLANNER, single=True, few=True, query=_scope)],
     ("GET", "/map/plans/{plan_id}"): [Case(roles=PLANNER, single=True, path=_plan)],
     ("GET", "/map/plans"): [Case(roles=PLANNER, single=True, few=True, query=_scope),
