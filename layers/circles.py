@@ -182,7 +182,8 @@ def render_coverage(session: Session, caller: Caller, *, type: str = "party_cent
 def coverage_layers(session: Session, caller: Caller, *, type: str = "party_center",
                     minutes: float = circles.DEFAULT_MINUTES,
                     speed: float = circles.DEFAULT_SPEED, k: int = 3,
-                    building_embed_max: int = building_layers.EMBED_MAX) -> dict[str, Any]:
+                    building_embed_max: int = building_layers.EMBED_MAX,
+                    basemap_url: str | None = None) -> dict[str, Any]:
     """The coverage page's layers (``deferred.answer``, lon/lat) and its legend's figures:
     circles, facilities, buildings covered/uncovered, new sites; the rates from every
     building, the buildings embedded as ``embedded_buildings`` picks them."""
@@ -203,7 +204,7 @@ def coverage_layers(session: Session, caller: Caller, *, type: str = "party_cent
         ("buildings", shown, partial(coverage_building_layer, caller=caller)),
         ("facilities", facs, facility_layers.facility_layer))}
     built["sites"] = site_layer(picks) if picks else None
-    return deferred.answer(built, {LEGEND_ID: figures})
+    return deferred.answer(built, {LEGEND_ID: figures}, basemap_url=basemap_url)
 
 
 def _tiles(fmap: folium.Map, session: Session, caller: Caller, embed_max: int,

@@ -18,7 +18,8 @@ from branca.element import Figure, JavascriptLink, MacroElement
 from folium.map import Layer
 from jinja2 import Template
 
-from layers import assets
+from gis.core import crs
+from layers import assets, basemaps
 
 DEFERRED_JS = f"{assets.STATIC}/gridmap/deferred.js"
 
@@ -104,12 +105,18 @@ def empty() -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": []}
 
 
-def answer(layers: dict[str, folium.GeoJson | None],
-           panels: dict[str, str] | None = None) -> dict[str, Any]:
-    """The body of a ``/map/layers/...`` route: each layer's collection (None: empty)."""
-    return {"layers": {key: collection(layer) if layer is not None else empty()
-                       for key, layer in layers.items()},
-            "panels": dict(panels or {})}
+def answer(layers: dict[str, folium.GeoJson | None], panels: dict[str, str] | None = None,
+           *, basemap_url: str | None = None) -> dict[str, Any]:
+    """The body of a ``/map/layers/...`` route: each layer's collection (None: empty), shifted
+    to GCJ-02 when the pages' basemap (``Settings.basemap_url``) is in GCJ-02, as the page
+    would have shifted it embedded (layers.basemaps.shift_page)."""
+    basemap = basemaps.from_spec(basemap_url)
+    shift = basemap is not None and basemap.crs == crs.GCJ02
+    out = {key: collection(layer) if layer is not None else empty()
+           for key, layer in layers.items()}
+    if shift:
+        out = {key: basemaps.shift_geojson(data) for key, data in out.items()}
+    return {"layers": out, "panels": dict(panels or {})}
 
 
 POPUP: dict[str, Any] = {"popup": "popup", "popupMaxWidth": 360}

@@ -77,7 +77,8 @@ def render_overview(session: Session, caller: Caller, *, theme: str = "unified",
 
 def overview_layers(session: Session, caller: Caller, *, theme: str = "unified",
                     community_code: str | None = None, bbox: page.Bounds | None = None,
-                    building_embed_max: int = building_layers.EMBED_MAX) -> dict[str, Any]:
+                    building_embed_max: int = building_layers.EMBED_MAX,
+                    basemap_url: str | None = None) -> dict[str, Any]:
     """The overview's layers inside ``bbox`` (lon/lat, EPSG:4490; None: all) as
     ``deferred.answer``: grids, water, communities, buildings (only when the page embeds
     them: at most ``building_embed_max`` in its box), grid labels and facilities."""
@@ -102,7 +103,8 @@ def overview_layers(session: Session, caller: Caller, *, theme: str = "unified",
               "grid_labels": (grid_frame, grid_layers.grid_label_layer),
               "facilities": (facility_frame, facility_layers.facility_layer)}
     return deferred.answer({key: build(frame) if frame is not None and not frame.empty
-                            else None for key, (frame, build) in frames.items()})
+                            else None for key, (frame, build) in frames.items()},
+                           basemap_url=basemap_url)
 
 
 def _building_mode(session: Session, caller: Caller, *, community_code: str | None,

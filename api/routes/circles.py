@@ -92,4 +92,4 @@ def get_coverage_layers(session: SessionDep, caller: CallerDep, settings: Settin
     coverage.check_type(type)
     return JSONResponse(circle_layers.coverage_layers(
         session, caller, type=type, minutes=minutes, speed=speed, k=k,
-        building_embed_max=settings.map_embed_max))
+        building_embed_max=settings.map_embed_max, basemap_url=settings.basemap_url))

@@ -42,4 +42,4 @@ def get_map_layers(session: SessionDep, caller: CallerDep, settings: SettingsDep
     page embeds them) inside ``bbox`` as GeoJSON with popups and styles, as /map draws them."""
     return JSONResponse(overview.overview_layers(
         session, caller, theme=theme, community_code=community, bbox=paging.parse_bbox(bbox),
-        building_embed_max=settings.map_embed_max))
+        building_embed_max=settings.map_embed_max, basemap_url=settings.basemap_url))

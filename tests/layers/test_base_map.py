@@ -204,3 +204,19 @@ def test_overview_of_one_community_and_an_empty_database(session: Session):
     make_scene(session)
     html = overview_seen(session, ANONYMOUS, community_code="320706099999")
     assert not visible(html, BIG)
+
+
+def test_overview_layers_follow_a_gcj02_basemap(session: Session):
+    """With 高德 the layers after load are shifted to GCJ-02, as the embedded ones were."""
+    from gis.core import crs
+
+    make_scene(session)
+    plain = overview.overview_layers(session, ANONYMOUS)["layers"]["facilities"]["features"]
+    amap = overview.overview_layers(session, ANONYMOUS,
+                                    basemap_url="amap")["layers"]["facilities"]["features"]
+    for stored, drawn in zip(plain, amap, strict=True):
+        lon, lat = stored["geometry"]["coordinates"]
+        gx, gy = crs.wgs84_to_gcj02(lon, lat)
+        assert drawn["geometry"]["coordinates"] == pytest.approx([float(gx), float(gy)],
+                                                                 abs=2e-6)
+        assert abs(drawn["geometry"]["coordinates"][0] - lon) > 1e-3
