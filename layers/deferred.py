@@ -11,10 +11,11 @@ very folium layers the page used to embed (same builders, popups, labels and cou
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, cast
 
 import folium
-from branca.element import Figure, JavascriptLink, MacroElement
+from branca.element import Element, Figure, JavascriptLink, MacroElement
 from folium.map import Layer
 from jinja2 import Template
 
@@ -47,32 +48,41 @@ class DeferredLayer(Layer):
         self._name = "DeferredLayer"
         self.key, self.spec = key, spec
 
-    def render(self, **kwargs: Any) -> None:
-        figure = cast(Figure, self.get_root())
-        figure.header.add_child(JavascriptLink(DEFERRED_JS), name="gm_deferred_js")
-        super().render(**kwargs)
+    def render(self, **kwargs: Any) -> Any:
+        _add_script(self)
+        return super().render(**kwargs)
 
 
 class DeferredSource(MacroElement):
     """Fetches ``url`` once the map is ready (for its view when ``viewport``) and fills
-    ``layers`` (added to the map before this element) and the panels the answer names;
+    ``layers`` (by key; added to the map before this element: DeferredLayer objects, or any
+    layer whose script gives it a ``gmFill(part)``) and the panels the answer names;
     ``fit``: the map moves onto the data once it is in (a page that knew no box)."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
         gmLayers.source({{ this._parent.get_name() }}, {{ this.url|tojson }}, {
-            {%- for layer in this.layers %}
-            {{ layer.key|tojson }}: {{ layer.get_name() }}{{ "," if not loop.last }}
+            {%- for key, layer in this.layers.items() %}
+            {{ key|tojson }}: {{ layer.get_name() }}{{ "," if not loop.last }}
             {%- endfor %}
         }, {{ this.viewport|tojson }}, {{ this.fit|tojson }});
         {% endmacro %}
     """)
 
-    def __init__(self, url: str, layers: list[DeferredLayer], *, viewport: bool = False,
+    def __init__(self, url: str, layers: Mapping[str, Element], *, viewport: bool = False,
                  fit: bool = False) -> None:
         super().__init__()
         self._name = "DeferredSource"
         self.url, self.layers, self.viewport, self.fit = url, layers, viewport, fit
+
+    def render(self, **kwargs: Any) -> Any:
+        _add_script(self)
+        return super().render(**kwargs)
+
+
+def _add_script(element: Element) -> None:
+    figure = cast(Figure, element.get_root())
+    figure.header.add_child(JavascriptLink(DEFERRED_JS), name="gm_deferred_js")
 
 
 def add_deferred(fmap: folium.Map, url: str, layers: list[DeferredLayer], *,
@@ -80,7 +90,8 @@ def add_deferred(fmap: folium.Map, url: str, layers: list[DeferredLayer], *,
     """Add ``layers`` (bottom to top) and the source that fills them from ``url``."""
     for layer in layers:
         layer.add_to(fmap)
-    source = DeferredSource(url, layers, viewport=viewport, fit=fit)
+    source = DeferredSource(url, {layer.key: layer for layer in layers}, viewport=viewport,
+                            fit=fit)
     fmap.add_child(source)
     return source
 

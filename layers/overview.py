@@ -8,11 +8,13 @@ from the vector tiles.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
 import folium
+import geopandas as gpd
 from branca.element import MacroElement
 from sqlalchemy.orm import Session
 
@@ -94,7 +96,8 @@ def overview_layers(session: Session, caller: Caller, *, theme: str = "unified",
                               embed_max=building_embed_max, tiles=False)
     building_frame = (buildings.list_buildings(session, community_code=community_code,
                                                bbox=bbox or bounds) if embed else None)
-    frames = {"grids": (grid_frame, grid_layers.grid_layer),
+    frames: dict[str, tuple[gpd.GeoDataFrame | None, Callable[[gpd.GeoDataFrame], Any]]] = {
+              "grids": (grid_frame, grid_layers.grid_layer),
               "water": (water.list_water_areas(session, bbox=bbox or bounds),
                         water_layers.water_layer),
               "communities": (communities, region_layers.community_layer),

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 from api.access import DispatchCallerDep, PageEvent, PageEventIfAny, RevealDep
 from api.deps import PageCsrfDep, SessionDep, SettingsDep
 from api.schemas.common import errors
+from api.schemas.maps import MapLayers
 from gis.events.queue import QueueFilter
 from layers import case, console, dispatch, dispatch_list
 from layers import events as event_layers
@@ -64,6 +65,16 @@ def get_dispatch_list(session: SessionDep, caller: DispatchCallerDep, settings: 
     paged; markers coloured by state, clustered, a heat map to switch on."""
     return HTMLResponse(dispatch_list.render_dispatch_list(
         session, caller, wanted, page_no=page, basemap_url=settings.basemap_url, csrf=csrf))
+
+
+@router.get(dispatch_list.LAYERS_URL, response_class=JSONResponse, response_model=MapLayers,
+            summary="事件清单地图图层 (the dots and heat map of /map/dispatch/list)")
+def get_dispatch_list_layers(session: SessionDep, caller: DispatchCallerDep,
+                             wanted: Annotated[QueueFilter, Depends(queue_filter)]
+                             ) -> JSONResponse:
+    """Every event matching the list page's filters in the caller's region (up to 5,000,
+    overdue first) as marker rows [lat, lon, colour, size, popup, code] and heat points."""
+    return JSONResponse(dispatch_list.list_layers(session, caller, wanted))
 
 
 @router.get(event_layers.HEAT_JS_URL, include_in_schema=False)

@@ -12,6 +12,7 @@ class MapLayers(BaseModel):
     feature with its popup/label HTML and computed style (``__style``, ``__hl``), and the HTML
     of the page's panels keyed by element id (legend figures computed with the layers)."""
 
-    layers: dict[str, dict[str, Any]] = Field(
-        description="layer key -> RFC 7946 FeatureCollection (lon/lat, EPSG:4490)")
+    layers: dict[str, Any] = Field(
+        description="layer key -> RFC 7946 FeatureCollection (lon/lat, EPSG:4490), or rows "
+                    "of [lat, lon, ...] for marker clusters and heat maps")
     panels: dict[str, str] = Field(description="element id -> HTML (escaped, Chinese labels)")

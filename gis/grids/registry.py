@@ -57,13 +57,15 @@ def get_grid(session: Session, code: str, *, theme: str = "unified") -> gpd.GeoD
 
 
 def map_extent(session: Session, *, theme: str = "unified", community_code: str | None = None,
-               ) -> tuple[float, float, float, float] | None:
+               scope: str | None = None) -> tuple[float, float, float, float] | None:
     """(min lon, min lat, max lon, max lat), EPSG:4490, of the current grids of ``theme`` and
-    the community outlines (of ``community_code`` only when given); None when there are none.
-    Bounding boxes only: what a map page opens on, without reading a single vertex."""
+    the community outlines (of ``community_code`` only when given) inside region ``scope``
+    (None: everywhere); None when there are none. Bounding boxes only: what a map page opens
+    on, without reading a single vertex."""
     _check_theme(theme)
-    row = session.execute(sql.statement("map_extent"),
-                          {"theme": theme, "community_code": community_code}).one()
+    row = session.execute(sql.statement("map_extent"), {
+        "theme": theme, "community_code": community_code,
+        "scope": jurisdiction.scope_prefix(scope)}).one()
     if row.minx is None:
         return None
     return (float(row.minx), float(row.miny), float(row.maxx), float(row.maxy))

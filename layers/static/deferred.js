@@ -28,8 +28,10 @@ window.gmLayers = (function () {
     }
     function fill(map, layers, data) {
         Object.keys(layers).forEach(function (key) {
-            layers[key].clearLayers();
-            if (data.layers && data.layers[key]) { layers[key].addData(data.layers[key]); }
+            var layer = layers[key], part = data.layers ? data.layers[key] : null;
+            if (layer.gmFill) { layer.gmFill(part); return; }  // clusters, heat maps: rows
+            layer.clearLayers();
+            if (part) { layer.addData(part); }
         });
         Object.keys(data.panels || {}).forEach(function (id) {
             var el = document.getElementById(id);
@@ -40,7 +42,8 @@ window.gmLayers = (function () {
     function fitTo(map, layers) {
         var box = L.latLngBounds([]);
         Object.keys(layers).forEach(function (key) {
-            if (layers[key].getLayers().length) { box.extend(layers[key].getBounds()); }
+            var layer = layers[key];
+            if (layer.getLayers && layer.getLayers().length) { box.extend(layer.getBounds()); }
         });
         if (box.isValid()) { map.fitBounds(box); }
     }

@@ -86,6 +86,25 @@ def test_list_page_filters_pages_and_draws_offline(client, session, events, monk
     assert "第 2 / 2 页" in second and "L-S2" in table and "L-S1" not in table
 
 
+def test_list_map_dots_come_after_load_with_the_same_filters(client, session, events):
+    auth = {"Authorization": f"Bearer {keys.create_key(session, role='dispatcher')}"}
+    page = _text(client.get("/map/dispatch/list", headers=auth,
+                            params={"community": SOUTH, "grid": ""}).text)
+    assert f"{dispatch_list.LAYERS_URL}?view=open&amp;community={SOUTH}" in page or (
+        f'{dispatch_list.LAYERS_URL}?view=open&community={SOUTH}' in page)
+    table = page[page.index("gm-queue"):]
+    assert "L-S1" in table and "L-S1" not in page[:page.index("gm-queue")]  # no dots inline
+    answer = client.get(dispatch_list.LAYERS_URL, headers=auth, params={"community": SOUTH})
+    assert answer.status_code == 200
+    rows = answer.json()["layers"]["events"]
+    assert [row[5] for row in rows] == ["L-S1", "L-S2"]  # overdue first, as the table
+    assert rows[0][2] == "#d32f2f" and "办理此事件" in rows[0][4]  # overdue red, a popup
+    assert len(answer.json()["layers"]["heat"]) == 2
+    anonymous = client.get(dispatch_list.LAYERS_URL, params={"community": SOUTH},
+                           follow_redirects=False)
+    assert anonymous.status_code in (303, 401) and "L-S1" not in anonymous.text
+
+
 def test_list_refuses_unknown_filters_in_chinese(client, session, events):
     auth = {"Authorization": f"Bearer {keys.create_key(session, role='dispatcher')}",
             "Accept": "text/html"}
