@@ -54,6 +54,9 @@ CLUSTER_MARKER_JS = """function (row) {
 }"""
 """A filled round marker the size of its dot (the whole dot opens the popup)."""
 CLUSTER_OPTIONS = {"disableClusteringAtZoom": 18, "maxClusterRadius": 40}
+DEFERRED_SPEC = {"popup": "popup", "popupMaxWidth": 360,
+                 "marker": {"kind": "circle", "options": {}}}
+"""``event_layer`` drawn after load (layers.deferred): circle markers styled per event."""
 
 
 def heat_js_file() -> Path:

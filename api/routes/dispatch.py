@@ -44,6 +44,16 @@ def get_case_panel(caller: DispatchCallerDep, event: PageEvent, session: Session
     return HTMLResponse(case.case_panel_html(session, caller, event.code, reveal=reveal))
 
 
+@router.get(dispatch.LAYERS_URL, response_class=JSONResponse, response_model=MapLayers,
+            summary="事件页图层 (facilities and open events near the case, after load)")
+def get_case_layers(caller: DispatchCallerDep, event: PageEvent, session: SessionDep,
+                    settings: SettingsDep) -> JSONResponse:
+    """Facilities around event ``event`` and the open events within 300 m of it (masked), as
+    GeoJSON with popups and styles, as /map/dispatch?event= draws them."""
+    return JSONResponse(dispatch.case_layers(session, caller, event.code,
+                                             basemap_url=settings.basemap_url))
+
+
 def queue_filter(view: str | None = None, grid: str | None = None,
                  community: str | None = None, status: str | None = None,
                  category: str | None = None, channel: str | None = None,

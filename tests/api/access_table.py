@@ -329,6 +329,8 @@ TABLE: dict[tuple[str, str], list[Case]] = {
                                Case("console", roles=INTAKE)],
     ("GET", "/map/dispatch/case"): [Case(roles=INTAKE, single=True,
                                          query=lambda w, s: {"event": s.event})],
+    ("GET", "/map/layers/case"): [Case(roles=INTAKE, single=True,
+                                        query=lambda w, s: {"event": s.event})],
     ("GET", "/map/plans/{plan_id}/report"): [Case(roles=PLANNER, single=True, path=_plan)],
     # the 数字驾驶舱 reads /api/v1/kpis in the browser: the page itself holds no rows
     ("GET", "/map/cockpit"): [Case(regional=False)],
