@@ -9,8 +9,10 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 from api.access import DispatchCallerDep, PageEvent, PageEventIfAny, RevealDep
 from api.deps import PageCsrfDep, SessionDep, SettingsDep
+from api.params import BBoxParam
 from api.schemas.common import errors
 from api.schemas.maps import MapLayers
+from gis.core import paging
 from gis.events.queue import QueueFilter
 from layers import case, console, dispatch, dispatch_list
 from layers import events as event_layers
@@ -52,6 +54,16 @@ def get_case_layers(caller: DispatchCallerDep, event: PageEvent, session: Sessio
     GeoJSON with popups and styles, as /map/dispatch?event= draws them."""
     return JSONResponse(dispatch.case_layers(session, caller, event.code,
                                              basemap_url=settings.basemap_url))
+
+
+@router.get(console.LAYERS_URL, response_class=JSONResponse, response_model=MapLayers,
+            summary="受理台网格图层 (the console's grids inside a bbox, after load)")
+def get_console_layers(caller: DispatchCallerDep, session: SessionDep, settings: SettingsDep,
+                       bbox: BBoxParam = None) -> JSONResponse:
+    """The grids of the caller's region inside ``bbox`` as GeoJSON with their tooltips, as
+    the console (/map/dispatch) draws them."""
+    return JSONResponse(console.console_layers(session, caller, bbox=paging.parse_bbox(bbox),
+                                               basemap_url=settings.basemap_url))
 
 
 def queue_filter(view: str | None = None, grid: str | None = None,

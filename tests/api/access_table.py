@@ -340,6 +340,7 @@ TABLE: dict[tuple[str, str], list[Case]] = {
              query=lambda w, s: {"level": "grid", "region": s.community})],
     ("GET", "/map/dispatch/list"): [Case(roles=INTAKE,
                                          query=lambda w, s: {"grid": s.grid})],
+    ("GET", "/map/layers/console"): [Case(roles=INTAKE)],
     ("GET", "/map/layers/events"): [Case(roles=INTAKE,
                                           query=lambda w, s: {"grid": s.grid})],
     # buildings, households, residents, geocoding: any key, its region only
