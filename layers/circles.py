@@ -212,7 +212,7 @@ def _tiles(fmap: folium.Map, session: Session, caller: Caller, embed_max: int,
     """The footprint tile layer when there are more than ``embed_max`` buildings (and
     VectorGrid is installed), with a pane for the uncovered ones above the tiles' (450), so
     the red and grey ones stay visible and take the clicks; else None (all embedded)."""
-    matched = buildings.list_buildings(session, limit=1).attrs["number_matched"]
+    matched = buildings.count_buildings(session, at_most=embed_max)
     if matched <= embed_max or not assets.has_vectorgrid():
         return None
     folium.map.CustomPane(UNCOVERED_PANE, z_index=460).add_to(fmap)

@@ -116,9 +116,8 @@ def _building_mode(session: Session, caller: Caller, *, community_code: str | No
     """``(True, None)`` when the buildings in ``bbox`` (EPSG:4490) are at most ``embed_max``
     (embedded with the other layers); else ``(False, tile layer)`` (footprints only for
     anonymous callers, as embedded), or ``(False, a note)`` when VectorGrid is missing."""
-    # one row fetched, the total counted by the listing's count(*) OVER ()
-    matched = buildings.list_buildings(session, community_code=community_code, bbox=bbox,
-                                       limit=1).attrs["number_matched"]
+    matched = buildings.count_buildings(session, community_code=community_code, bbox=bbox,
+                                        at_most=embed_max)
     if matched <= embed_max:
         return True, None
     if not tiles:

@@ -35,6 +35,22 @@ def overview_seen(session: Session, caller: Caller, **options: Any) -> str:
     return html + json.dumps(layers, ensure_ascii=False)
 
 
+SOURCE = re.compile(r'gmLayers\.source\(\w+, ("(?:[^"\\]|\\.)*")')
+
+
+def seen_over_http(client: Any, url: str, **options: Any) -> str:
+    """What a page shows once loaded, over HTTP: its HTML and the answers of the layer routes
+    it fetches after load (layers/deferred.py), for the whole map (no bbox)."""
+    answer = client.get(url, **options)
+    assert answer.status_code == 200, answer.text
+    texts = [answer.text]
+    for quoted in SOURCE.findall(answer.text):
+        layers = client.get(json.loads(quoted), **options)
+        assert layers.status_code == 200, layers.text
+        texts.append(layers.text)
+    return "".join(texts)
+
+
 def asset_urls(html: str) -> list[str]:
     """URLs of the page's scripts and stylesheets (inline ``data:`` URIs left out)."""
     return [u for u in ASSET_URL.findall(html) if not u.startswith("data:")]
