@@ -49,13 +49,19 @@ def _select(name: str, label: str, choices: list[tuple[str, str]], current: str 
             "</select></span>")
 
 
-def _filters(wanted: queue.QueueFilter, picks: dict[str, pd.DataFrame]) -> str:
-    g = picks["grids"]
-    grids = list(zip(g["code"].astype(str), (g["name"].astype(str) + "（"
-                                             + g["community_name"].fillna("—").astype(str)
-                                             + "）"), strict=True))
-    c = picks["communities"]
-    communities = list(zip(c["code"].astype(str), c["name"].astype(str), strict=True))
+def _picks(picks: dict[str, pd.DataFrame]) -> dict[str, list[tuple[str, str]]]:
+    """The grid picker's (code, "name（community）") and the community picker's choices."""
+    g, c = picks["grids"], picks["communities"]
+    names = g["name"].astype(str) + "（" + g["community_name"].fillna("—").astype(str) + "）"
+    return {"grid": list(zip(g["code"].astype(str), names, strict=True)),
+            "community": list(zip(c["code"].astype(str), c["name"].astype(str), strict=True))}
+
+
+def _filters(wanted: queue.QueueFilter) -> str:
+    """The filter form; the grid and community pickers hold the chosen value only, their
+    choices (which grow with the region) come after load (``list_layers``' panels)."""
+    grids = [(wanted.grid, wanted.grid)] if wanted.grid else []
+    communities = [(wanted.community, wanted.community)] if wanted.community else []
     dates = "".join(
         f'<span class="gm-field"><label for="gm-f-{name}">{label}</label><input type="date" '
         f'id="gm-f-{name}" name="{name}" value="{value.isoformat() if value else ""}"></span>'
@@ -135,7 +141,7 @@ def render_dispatch_list(session: Session, caller: Caller, wanted: queue.QueueFi
     summary = f"<p>共 {total} 件，其中超期 {late} 件。</p>"
     body = _rows(rows) if len(rows) else "<p>没有符合条件的事件。</p>"
     panel = (f'<details open class="gm-queue-box"><summary>{html.escape(title)}</summary>'
-             f"{_filters(wanted, queue.queue_choices(session, scope=caller.scope))}{summary}"
+             f"{_filters(wanted)}{summary}"
              f"{body}{_pager(wanted, page_no, total)}</details>")
     fmap.add_child(page.Panel(panel, position="topleft", css_class="gm-panel gm-list-panel"))
     shell.add_shell(fmap, caller, active="/map/dispatch", csrf=csrf)
@@ -147,10 +153,14 @@ def render_dispatch_list(session: Session, caller: Caller, wanted: queue.QueueFi
 
 def list_layers(session: Session, caller: Caller, wanted: queue.QueueFilter) -> dict[str, Any]:
     """The list map's dots (``event_layers.event_rows``) and heat points of every event
-    matching ``wanted`` in the caller's region, up to ``MAP_MAX`` (overdue first)."""
+    matching ``wanted`` in the caller's region, up to ``MAP_MAX`` (overdue first), and the
+    choices of the grid and community pickers (options HTML by element id)."""
     mapped = queue.list_queue(session, wanted, limit=MAP_MAX, scope=caller.scope)
+    picks = _picks(queue.queue_choices(session, scope=caller.scope))
+    panels = {"gm-f-grid": _options(picks["grid"], wanted.grid, "全部"),
+              "gm-f-community": _options(picks["community"], wanted.community, "全部")}
     return {"layers": {"events": event_layers.event_rows(mapped),
-                       "heat": event_layers.heat_points(mapped)}, "panels": {}}
+                       "heat": event_layers.heat_points(mapped)}, "panels": panels}
 
 
 def _query(wanted: queue.QueueFilter) -> dict[str, str]:

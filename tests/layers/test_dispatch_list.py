@@ -72,7 +72,12 @@ def test_list_page_filters_pages_and_draws_offline(client, session, events, monk
     assert "共 2 件，其中超期 1 件" in page
     table = page[page.index("gm-queue"):]
     assert table.index("L-S1") < table.index("L-S2") and "L-N1" not in table
-    assert '<option value="G-N1">北苑网格（北社区）</option>' in page  # grid picked by name
+    assert '<option value="G-N1">' not in page  # the pickers' choices come after load
+    layers = client.get(dispatch_list.LAYERS_URL, headers=auth, params={"community": SOUTH})
+    picker = layers.json()["panels"]["gm-f-grid"]
+    assert '<option value="G-N1">北苑网格（北社区）</option>' in picker  # grid picked by name
+    assert f'<option value="{SOUTH}" selected>' in layers.json()["panels"]["gm-f-community"]
+    assert f'<option value="{SOUTH}" selected>' in page  # the chosen one is there at once
     assert "噪音扰民" in table and "网格员巡查" in table and "超期" in table
     assert 'href="/map/dispatch?event=L-S1"' in table and 'class="gm-fly"' in table
     assert "markerClusterGroup" in page and "事件热力图" in page and "事件状态" in page
