@@ -83,7 +83,6 @@ def render_dispatch(session: Session, caller: Caller, code: str, *, reveal: bool
                        ).add_to(fmap)
     if located:
         _add_surroundings(fmap, event_frame, code)
-        event_layers.event_layer(event_frame, name="本事件").add_to(fmap)
     grid = grid_frame.iloc[0] if grid_frame is not None else None
     fmap.add_child(page.Panel(_card(grid, _duties(session, grid)), position="topleft",
                               css_class="gm-panel gm-card-panel"))
@@ -106,11 +105,11 @@ def case_layers(session: Session, caller: Caller, code: str, *,
                 basemap_url: str | None = None) -> dict[str, Any]:
     """The case page's layers after load (``deferred.answer``, lon/lat): facilities within
     ``FACILITY_BOX_DEG`` of event ``code`` and open events within ``NEARBY_M`` (masked, in
-    the caller's region); empty for an event not yet located."""
+    the caller's region) and the event's own marker; empty for an event not yet located."""
     event_frame = queries.get_event(session, code, scope=caller.scope, actor=caller.name)
     point = event_frame.geometry.iloc[0]
     if point is None:
-        return deferred.answer({"facilities": None, "nearby": None})
+        return deferred.answer({"facilities": None, "nearby": None, "event": None})
     box = (point.x - FACILITY_BOX_DEG, point.y - FACILITY_BOX_DEG,
            point.x + FACILITY_BOX_DEG, point.y + FACILITY_BOX_DEG)
     facility_frame = facilities.list_facilities(session, bbox=box)
@@ -119,7 +118,8 @@ def case_layers(session: Session, caller: Caller, code: str, *,
     return deferred.answer({
         "facilities": facility_layers.facility_layer(facility_frame)
         if not facility_frame.empty else None,
-        "nearby": event_layers.event_layer(labelled) if not nearby.empty else None},
+        "nearby": event_layers.event_layer(labelled) if not nearby.empty else None,
+        "event": event_layers.event_layer(event_frame, name="本事件")},
         basemap_url=basemap_url)
 
 
@@ -132,13 +132,14 @@ def _duties(session: Session, grid: pd.Series | None) -> str | None:
 
 
 def _add_surroundings(fmap: folium.Map, event_frame: gpd.GeoDataFrame, code: str) -> None:
-    """Empty facility and nearby-event layers filled from ``/map/layers/case`` after load,
-    and the dashed ``NEARBY_M`` ring around the event."""
+    """Empty facility, nearby-event and event layers filled from ``/map/layers/case`` after
+    load, and the dashed ``NEARBY_M`` ring around the event (drawn at once)."""
     point = event_frame.geometry.iloc[0]
     deferred.add_deferred(fmap, f"{LAYERS_URL}?{urlencode({'event': code})}", [
         deferred.DeferredLayer("facilities", name=catalogue.get_layer("facilities").label,
                                spec=facility_layers.DEFERRED_SPEC),
         deferred.DeferredLayer("nearby", name=f"{NEARBY_M:.0f} 米内未结事件",
-                               spec=event_layers.DEFERRED_SPEC)])
+                               spec=event_layers.DEFERRED_SPEC),
+        deferred.DeferredLayer("event", name="本事件", spec=event_layers.DEFERRED_SPEC)])
     folium.Circle([point.y, point.x], radius=NEARBY_M, color="#d32f2f", weight=1,
                   fill=False, dash_array="4 4", interactive=False).add_to(fmap)
