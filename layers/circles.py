@@ -1,8 +1,10 @@
 """Service-circle map (``/map/coverage``): walking circles, facilities, buildings coloured
 covered/uncovered, proposed new sites and a legend with the coverage rate.
 
-Up to ``map_embed_max`` buildings are embedded as GeoJSON; above it only the uncovered and
-off-network ones are (the page's question), over every footprint from the building tiles.
+The page's HTML holds the shell, the legend and empty layers; the layers and the legend's
+figures come after load from ``/map/layers/coverage``. Up to ``map_embed_max`` buildings come
+with them; above it only the uncovered and off-network ones do (the page's question), over
+every footprint from the building tiles.
 
 All geometry comes from gis/ in EPSG:4490 and is drawn as lon/lat.
 """
@@ -11,6 +13,8 @@ from __future__ import annotations
 
 import html
 from functools import partial
+from typing import Any
+from urllib.parse import urlencode
 
 import folium
 import geopandas as gpd
@@ -18,9 +22,10 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from gis.access.callers import Caller
+from gis.grids import registry
 from gis.network import circles, coverage, siting
-from gis.places import facilities, water
-from layers import assets, catalogue, page, shell
+from gis.places import buildings, facilities, water
+from layers import assets, catalogue, deferred, page, shell
 from layers import buildings as building_layers
 from layers import facilities as facility_layers
 from layers import water as water_layers
@@ -42,6 +47,10 @@ TILE_STYLE = {"color": COVERED, "weight": 1, "fillColor": COVERED, "fillOpacity"
 """Every footprint under the embedded uncovered ones: the rest are covered."""
 REST_LABEL = "已覆盖（其余建筑）"
 UNCOVERED_PANE = "gm-coverage-uncovered"
+SITE_LABEL = "建议新增设施点"
+LAYERS_URL = "/map/layers/coverage"
+LEGEND_ID = "gm-coverage-legend"
+"""The legend's element whose figures (rate, households) arrive with the layers."""
 
 
 def circle_layer(frame: gpd.GeoDataFrame) -> folium.GeoJson:
@@ -74,17 +83,19 @@ def coverage_building_layer(frame: gpd.GeoDataFrame, caller: Caller,
         popup=page.popup(), pane=pane)
 
 
-def site_layer(picks: list[dict]) -> folium.FeatureGroup:
-    """Proposed new sites (gis.network.siting.list_sites picks) as numbered orange badges."""
-    group = folium.FeatureGroup(name="建议新增设施点")
+def site_layer(picks: list[dict]) -> folium.GeoJson:
+    """Proposed new sites (gis.network.siting.list_sites picks, lon/lat) as numbered orange
+    badges with their gains."""
     frame = pd.DataFrame(picks)
     frame["rate_after"] = (frame["rate_after"] * 100).round(1).astype(str) + "%"
-    pops = page.popup_html(frame, SITE_ATTRS)
-    for rank, lon, lat, pop in zip(frame["rank"], frame["lon"], frame["lat"], pops,
-                                   strict=True):  # k markers (k <= 50), not data rows
-        folium.Marker([lat, lon], icon=page.div_icon(str(rank), SITE),
-                      popup=folium.Popup(pop, max_width=320)).add_to(group)
-    return group
+    points = gpd.GeoDataFrame({"rank": frame["rank"], "popup": page.popup_html(frame, SITE_ATTRS)},
+                              geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs=4490)
+    icon = folium.DivIcon(icon_size=(24, 24), icon_anchor=(12, 12), class_name="gm-divicon")
+    return folium.GeoJson(page.feature_collection(points, ["rank", "popup"]),
+                          name=SITE_LABEL, marker=folium.Marker(icon=icon),
+                          style_function=lambda f: {"html": page.icon_html(
+                              str(f["properties"]["rank"]), SITE)},
+                          popup=page.popup())
 
 
 def embedded_buildings(frame: gpd.GeoDataFrame, embed_max: int,
@@ -110,72 +121,100 @@ def legend(type_label: str, minutes: float, summary: dict, gained: int | None, *
     covered buildings are the tile footprints, ``left_out`` uncovered ones not drawn."""
     rate = summary.get("rate")
     rate_text = "—" if rate is None else f"{rate * 100:.1f}%"
-    head = (f"<h3>{html.escape(type_label)} · {minutes:g} 分钟步行</h3>"
-            f'<div class="gm-legend-row"><b>户覆盖率 {rate_text}</b></div>'
+    head = (f'<div class="gm-legend-row"><b>户覆盖率 {rate_text}</b></div>'
             f'<div class="gm-legend-row">已覆盖 {summary.get("covered_households", 0)} / '
             f'{summary.get("households", 0)} 户</div>')
     if gained:
         head += f'<div class="gm-legend-row">建议新增点可再覆盖 {gained} 户</div>'
     if left_out:
         head += f'<div class="gm-legend-row">另有 {left_out} 栋未覆盖建筑未显示</div>'
+    return _legend_frame(type_label, minutes, head, tiled=tiled)
+
+
+def _legend_frame(type_label: str, minutes: float, figures: str, *, tiled: bool) -> str:
     entries = (LegendEntry("步行服务圈", "#a5d6a7"),
                LegendEntry(REST_LABEL if tiled else "已覆盖建筑", COVERED),
                LegendEntry("未覆盖建筑", UNCOVERED), LegendEntry("距路网过远", OFF_NETWORK),
                LegendEntry("建议新增设施点", SITE, "icon", "新"))
-    return head + page.legend_html("图例", entries)
+    return (f"<h3>{html.escape(type_label)} · {minutes:g} 分钟步行</h3>{figures}"
+            + page.legend_html("图例", entries))
 
 
 def render_coverage(session: Session, caller: Caller, *, type: str = "party_center",
                     minutes: float = circles.DEFAULT_MINUTES, speed: float = circles.DEFAULT_SPEED,
                     k: int = 3, basemap_url: str | None = None,
                     building_embed_max: int = building_layers.EMBED_MAX) -> str:
-    """The coverage page's HTML (offline-ready): circles, facilities, buildings, sites.
+    """The coverage page's HTML (offline-ready): the shell, a legend waiting for its figures
+    and empty layers that ``/map/layers/coverage`` (``coverage_layers``) fills after load.
 
-    The rates come from every building; above ``building_embed_max`` buildings only the
-    uncovered ones are embedded, over the footprint tiles (see ``embedded_buildings``)."""
+    Above ``building_embed_max`` buildings every footprint comes from the vector tiles and
+    only the uncovered ones with the layers (see ``embedded_buildings``)."""
+    label = catalogue.FACILITY_TYPES.get(type, (type,))[0]
+    bounds = registry.map_extent(session)
+    fmap = page.base_map(bounds, title=f"{label} {minutes:g} 分钟生活服务圈覆盖图",
+                         basemap_url=basemap_url)
+    tiles = _tiles(fmap, session, caller, building_embed_max)
+    pane = {"pane": UNCOVERED_PANE} if tiles is not None else {}
+    layers = [deferred.DeferredLayer("water", name=catalogue.get_layer("water").label,
+                                     spec={"options": {"interactive": False}}),
+              deferred.DeferredLayer("circles", name=f"{minutes:g} 分钟步行服务圈",
+                                     spec=deferred.POPUP),
+              deferred.DeferredLayer("buildings", name="建筑覆盖情况",
+                                     spec={**deferred.POPUP, "options": pane}),
+              deferred.DeferredLayer("facilities", name=catalogue.get_layer("facilities").label,
+                                     spec=facility_layers.DEFERRED_SPEC)]
+    if k:
+        layers.append(deferred.DeferredLayer("sites", name=SITE_LABEL, spec={
+            **facility_layers.DEFERRED_SPEC}))
+    query = urlencode({"type": type, "minutes": f"{minutes:g}", "speed": f"{speed:g}", "k": k})
+    deferred.add_deferred(fmap, f"{LAYERS_URL}?{query}", layers, fit=bounds is None)
+    if tiles is not None:
+        tiles.add_to(fmap)
+    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
+    waiting = '<div class="gm-legend-row"><b>户覆盖率 计算中…</b></div>'
+    fmap.add_child(page.Panel(f'<div id="{LEGEND_ID}">'
+                              f"{_legend_frame(label, minutes, waiting, tiled=tiles is not None)}"
+                              "</div>", css_class="gm-panel gm-legend"))
+    shell.add_shell(fmap, caller, active="/map/coverage")
+    return page.render(fmap)
+
+
+def coverage_layers(session: Session, caller: Caller, *, type: str = "party_center",
+                    minutes: float = circles.DEFAULT_MINUTES,
+                    speed: float = circles.DEFAULT_SPEED, k: int = 3,
+                    building_embed_max: int = building_layers.EMBED_MAX,
+                    basemap_url: str | None = None) -> dict[str, Any]:
+    """The coverage page's layers (``deferred.answer``, lon/lat) and its legend's figures:
+    circles, facilities, buildings covered/uncovered, new sites; the rates from every
+    building, the buildings embedded as ``embedded_buildings`` picks them."""
     blds = coverage.coverage_frame(session, type=type, minutes=minutes, speed=speed)
     rings = circles.list_service_circles(session, type=type, minutes=minutes, speed=speed)
     facs = facilities.list_facilities(session, type=type)
     picks = siting.list_sites(session, type=type, k=k, minutes=minutes, speed=speed,
                              frame=blds)["sites"] if k else []
+    water_frame = water.list_water_areas(session, bbox=page.frame_bounds(blds, rings, facs))
+    tiled = len(blds) > building_embed_max and assets.has_vectorgrid()
+    shown, left_out = embedded_buildings(blds, building_embed_max) if tiled else (blds, 0)
     label = catalogue.FACILITY_TYPES.get(type, (type,))[0]
-    bounds = page.frame_bounds(blds, rings, facs)
-    fmap = page.base_map(bounds, title=f"{label} {minutes:g} 分钟生活服务圈覆盖图",
-                         basemap_url=basemap_url)
-    water_frame = water.list_water_areas(session, bbox=bounds)
-    shown, left_out, tiles = _buildings(fmap, blds, caller, building_embed_max)
-    tiled = tiles is not None
-    for frame, build in ((water_frame, water_layers.water_layer), (rings, circle_layer),
-                         (shown, partial(coverage_building_layer, caller=caller,
-                                         pane=UNCOVERED_PANE if tiled else None)),
-                         (facs, facility_layers.facility_layer)):
-        if not frame.empty:  # folium needs at least one feature per GeoJson layer
-            build(frame).add_to(fmap)
-    if tiles is not None:
-        tiles.add_to(fmap)
-    if picks:
-        site_layer(picks).add_to(fmap)
-    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
-    gained = sum(p["households_gained"] for p in picks)
-    fmap.add_child(page.Panel(legend(label, minutes, coverage.summary_of(blds), gained,
-                                     tiled=tiled, left_out=left_out),
-                              css_class="gm-panel gm-legend"))
-    shell.add_shell(fmap, caller, active="/map/coverage")
-    return page.render(fmap)
+    figures = legend(label, minutes, coverage.summary_of(blds),
+                     sum(p["households_gained"] for p in picks), tiled=tiled,
+                     left_out=left_out)
+    built = {key: build(frame) if not frame.empty else None for key, frame, build in (
+        ("water", water_frame, water_layers.water_layer), ("circles", rings, circle_layer),
+        ("buildings", shown, partial(coverage_building_layer, caller=caller)),
+        ("facilities", facs, facility_layers.facility_layer))}
+    built["sites"] = site_layer(picks) if picks else None
+    return deferred.answer(built, {LEGEND_ID: figures}, basemap_url=basemap_url)
 
 
-def _buildings(fmap: folium.Map, blds: gpd.GeoDataFrame, caller: Caller, embed_max: int,
-               ) -> tuple[gpd.GeoDataFrame, int, building_layers.BuildingTiles | None]:
-    """(buildings to embed, uncovered ones left out, footprint tile layer or None).
-
-    In tile mode the embedded buildings get a pane of their own above the tiles' (450), so
-    the red and grey ones stay visible and take the clicks. Without VectorGrid (make install
-    not run) every building is embedded, as below the threshold.
-    """
-    if len(blds) <= embed_max or not assets.has_vectorgrid():
-        return blds, 0, None
+def _tiles(fmap: folium.Map, session: Session, caller: Caller, embed_max: int,
+           ) -> building_layers.BuildingTiles | None:
+    """The footprint tile layer when there are more than ``embed_max`` buildings (and
+    VectorGrid is installed), with a pane for the uncovered ones above the tiles' (450), so
+    the red and grey ones stay visible and take the clicks; else None (all embedded)."""
+    matched = buildings.count_buildings(session, at_most=embed_max)
+    if matched <= embed_max or not assets.has_vectorgrid():
+        return None
     folium.map.CustomPane(UNCOVERED_PANE, z_index=460).add_to(fmap)
-    shown, left_out = embedded_buildings(blds, embed_max)
-    tiles = building_layers.building_tile_layer(details=not caller.is_anonymous,
+    return building_layers.building_tile_layer(details=not caller.is_anonymous,
                                                 style=TILE_STYLE, name=REST_LABEL)
-    return shown, left_out, tiles

@@ -28,10 +28,11 @@ from sqlalchemy.orm import Session
 from gis.access.callers import Caller
 from gis.events.categories import CATEGORIES, CHANNEL_LABELS
 from gis.grids import registry
-from layers import assets, page, shell
+from layers import assets, deferred, page, shell
 
 CONSOLE_JS = f"{assets.STATIC}/gridmap/console.js"
 CONSOLE_CSS = f"{assets.STATIC}/gridmap/console.css"
+LAYERS_URL = "/map/layers/console"
 CRS_CHOICES: tuple[tuple[str, str], ...] = (
     ("EPSG:4490", "WGS84 / CGCS2000（GPS、天地图）"), ("gcj02", "GCJ-02（高德、腾讯、微信）"),
     ("bd09", "BD-09（百度）"))
@@ -119,19 +120,15 @@ def console_config(caller: Caller) -> dict[str, Any]:
 def render_console(session: Session, caller: Caller, *, csrf: str | None = None,
                    basemap_url: str | None = None) -> str:
     """The dispatcher console page (HTML, offline-ready) over the grids of the caller's
-    region; ``csrf`` (the page's token) lets its forms write."""
-    grids = registry.list_grids(session, scope=caller.scope)
-    fmap = page.base_map(page.frame_bounds(grids), title="事件调度 · 受理台",
-                         basemap_url=basemap_url)
+    region, which come after load from ``/map/layers/console`` for the map's view
+    (``console_layers``); ``csrf`` (the page's token) lets its forms write."""
+    fmap = page.base_map(registry.map_extent(session, scope=caller.scope),
+                         title="事件调度 · 受理台", basemap_url=basemap_url)
     shell.add_shell(fmap, caller, active="/map/dispatch", csrf=csrf)
-    if not grids.empty:
-        labelled = grids.assign(label=page.escaped(grids["code"]) + " "
-                                + page.escaped(grids["name"]))
-        folium.GeoJson(page.feature_collection(labelled, ["code", "label"]), name="网格",
-                       style_function=lambda _: {"color": "#5c6bc0", "weight": 1,
-                                                 "fillColor": "#c5cae9", "fillOpacity": 0.15},
-                       tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
-                       className="gm-console-grid").add_to(fmap)
+    deferred.add_deferred(fmap, LAYERS_URL, [deferred.DeferredLayer(
+        "grids", name="网格", spec={"tooltip": "label",
+                                   "options": {"className": "gm-console-grid"}})],
+        viewport=True)
     fmap.add_child(page.Panel(search_html() + intake_html() + queue_html(),
                               position="topleft", css_class="gm-panel gm-console"))
     figure = cast(Figure, fmap.get_root())
@@ -139,3 +136,19 @@ def render_console(session: Session, caller: Caller, *, csrf: str | None = None,
     figure.header.add_child(JavascriptLink(CONSOLE_JS), name="gm_console_js")
     fmap.add_child(ConsoleStart(console_config(caller)))
     return page.render(fmap)
+
+
+def console_layers(session: Session, caller: Caller, *, bbox: page.Bounds | None = None,
+                   basemap_url: str | None = None) -> dict[str, Any]:
+    """The console's grids of the caller's region inside ``bbox`` (lon/lat, EPSG:4490; None:
+    all) with their code and name as a tooltip (``deferred.answer``)."""
+    grids = registry.list_grids(session, scope=caller.scope, bbox=bbox)
+    if grids.empty:
+        return deferred.answer({"grids": None}, basemap_url=basemap_url)
+    labelled = grids.assign(label=page.escaped(grids["code"]) + " "
+                            + page.escaped(grids["name"]))
+    layer = folium.GeoJson(page.feature_collection(labelled, ["code", "label"]), name="网格",
+                           style_function=lambda _: {"color": "#5c6bc0", "weight": 1,
+                                                     "fillColor": "#c5cae9",
+                                                     "fillOpacity": 0.15})
+    return deferred.answer({"grids": layer}, basemap_url=basemap_url)

@@ -11,7 +11,8 @@ numbers in descriptions and notes are masked unless the page was asked to reveal
 from __future__ import annotations
 
 import html
-from typing import cast
+from typing import Any, cast
+from urllib.parse import urlencode
 
 import folium
 import geopandas as gpd
@@ -23,12 +24,13 @@ from gis.access.callers import Caller
 from gis.events import queries
 from gis.grids import registry, workers
 from gis.places import facilities
-from layers import case, catalogue, page, shell
+from layers import case, catalogue, deferred, page, shell
 from layers import events as event_layers
 from layers import facilities as facility_layers
 
 NEARBY_M = 300.0
 FACILITY_BOX_DEG = 0.006  # ~550–670 m around the incident
+LAYERS_URL = "/map/layers/case"
 
 
 def _card(grid: pd.Series | None, duties: str | None) -> str:
@@ -62,14 +64,13 @@ def render_dispatch(session: Session, caller: Caller, code: str, *, reveal: bool
                     basemap_url: str | None = None, csrf: str | None = None) -> str:
     """The dispatcher's map page for event ``code`` (HTML, offline-ready) with its case panel
     (actions, timeline); the event's personal data unmasked only with ``reveal`` (may_reveal
-    decided it; gis/ audits it); ``csrf`` lets the panel's buttons write."""
+    decided it; gis/ audits it); ``csrf`` lets the panel's buttons write. Facilities and open
+    events nearby come after load from ``/map/layers/case`` (``case_layers``)."""
     # masked here: the case panel reveals (and audits) the event's personal data once
     event_frame = queries.get_event(session, code, scope=caller.scope, actor=caller.name)
     event = event_frame.iloc[0]
     located = event_frame.geometry.iloc[0] is not None
     grid_frame = registry.get_grid(session, event["grid_code"]) if event["grid_code"] else None
-    nearby = (queries.list_nearby_events(session, code, radius_m=NEARBY_M, scope=caller.scope)
-              if located else None)
     bounds = page.frame_bounds(*(f for f in (grid_frame, event_frame) if f is not None))
     fmap = page.base_map(bounds, title=f"事件调度 · {code}", basemap_url=basemap_url)
     if grid_frame is not None:
@@ -81,8 +82,7 @@ def render_dispatch(session: Session, caller: Caller, code: str, *, reveal: bool
                        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False)
                        ).add_to(fmap)
     if located:
-        _add_surroundings(session, fmap, event_frame, nearby)
-        event_layers.event_layer(event_frame, name="本事件").add_to(fmap)
+        _add_surroundings(fmap, event_frame, code)
     grid = grid_frame.iloc[0] if grid_frame is not None else None
     fmap.add_child(page.Panel(_card(grid, _duties(session, grid)), position="topleft",
                               css_class="gm-panel gm-card-panel"))
@@ -101,6 +101,28 @@ def render_dispatch(session: Session, caller: Caller, code: str, *, reveal: bool
     return page.render(fmap)
 
 
+def case_layers(session: Session, caller: Caller, code: str, *,
+                basemap_url: str | None = None) -> dict[str, Any]:
+    """The case page's layers after load (``deferred.answer``, lon/lat): facilities within
+    ``FACILITY_BOX_DEG`` of event ``code`` and open events within ``NEARBY_M`` (masked, in
+    the caller's region) and the event's own marker; empty for an event not yet located."""
+    event_frame = queries.get_event(session, code, scope=caller.scope, actor=caller.name)
+    point = event_frame.geometry.iloc[0]
+    if point is None:
+        return deferred.answer({"facilities": None, "nearby": None, "event": None})
+    box = (point.x - FACILITY_BOX_DEG, point.y - FACILITY_BOX_DEG,
+           point.x + FACILITY_BOX_DEG, point.y + FACILITY_BOX_DEG)
+    facility_frame = facilities.list_facilities(session, bbox=box)
+    nearby = queries.list_nearby_events(session, code, radius_m=NEARBY_M, scope=caller.scope)
+    labelled = nearby.assign(distance_m=nearby["distance_m"].round(0))
+    return deferred.answer({
+        "facilities": facility_layers.facility_layer(facility_frame)
+        if not facility_frame.empty else None,
+        "nearby": event_layers.event_layer(labelled) if not nearby.empty else None,
+        "event": event_layers.event_layer(event_frame, name="本事件")},
+        basemap_url=basemap_url)
+
+
 def _duties(session: Session, grid: pd.Series | None) -> str | None:
     if grid is None:
         return None
@@ -109,16 +131,15 @@ def _duties(session: Session, grid: pd.Series | None) -> str | None:
     return None if primary.empty else primary["duties"].iloc[0]
 
 
-def _add_surroundings(session: Session, fmap: folium.Map,
-                      event_frame: gpd.GeoDataFrame, nearby: gpd.GeoDataFrame | None) -> None:
+def _add_surroundings(fmap: folium.Map, event_frame: gpd.GeoDataFrame, code: str) -> None:
+    """Empty facility, nearby-event and event layers filled from ``/map/layers/case`` after
+    load, and the dashed ``NEARBY_M`` ring around the event (drawn at once)."""
     point = event_frame.geometry.iloc[0]
-    box = (point.x - FACILITY_BOX_DEG, point.y - FACILITY_BOX_DEG,
-           point.x + FACILITY_BOX_DEG, point.y + FACILITY_BOX_DEG)
-    facility_frame = facilities.list_facilities(session, bbox=box)
-    if not facility_frame.empty:
-        facility_layers.facility_layer(facility_frame).add_to(fmap)
-    if nearby is not None and not nearby.empty:
-        labelled = nearby.assign(distance_m=nearby["distance_m"].round(0))
-        event_layers.event_layer(labelled, name=f"{NEARBY_M:.0f} 米内未结事件").add_to(fmap)
+    deferred.add_deferred(fmap, f"{LAYERS_URL}?{urlencode({'event': code})}", [
+        deferred.DeferredLayer("facilities", name=catalogue.get_layer("facilities").label,
+                               spec=facility_layers.DEFERRED_SPEC),
+        deferred.DeferredLayer("nearby", name=f"{NEARBY_M:.0f} 米内未结事件",
+                               spec=event_layers.DEFERRED_SPEC),
+        deferred.DeferredLayer("event", name="本事件", spec=event_layers.DEFERRED_SPEC)])
     folium.Circle([point.y, point.x], radius=NEARBY_M, color="#d32f2f", weight=1,
                   fill=False, dash_array="4 4", interactive=False).add_to(fmap)

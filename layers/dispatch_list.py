@@ -2,14 +2,15 @@
 filters (grid picked by name, community, state, category, channel, report dates), overdue
 first, paged; each row links to its case page and flies the map to it. The map shows every
 matching event (up to ``MAP_MAX``) as filled dots coloured by state, overdue red, clustered
-when many, with a legend and a heat map to switch on. EPSG:4490 data drawn as lon/lat;
-Chinese labels, Beijing time.
+when many, with a legend and a heat map to switch on; dots and heat map come after load
+(``/map/layers/events``), so the page's HTML holds one page of the table only. EPSG:4490
+data drawn as lon/lat; Chinese labels, Beijing time.
 """
 
 from __future__ import annotations
 
 import html
-from typing import cast
+from typing import Any, cast
 from urllib.parse import urlencode
 
 import folium
@@ -21,7 +22,8 @@ from sqlalchemy.orm import Session
 from gis.access.callers import Caller
 from gis.core import clock
 from gis.events import categories, labels, queue, workflow
-from layers import catalogue, page, shell
+from gis.grids import registry
+from layers import catalogue, deferred, page, shell
 from layers import events as event_layers
 
 PAGE_SIZE = 50
@@ -30,6 +32,7 @@ MAP_MAX = 5000
 LIST_JS = "/static/gridmap/dispatch_list.js"
 LIST_CSS = "/static/gridmap/dispatch_list.css"
 URL = "/map/dispatch/list"
+LAYERS_URL = "/map/layers/events"
 
 
 def _options(choices: list[tuple[str, str]], current: str | None, blank: str | None) -> str:
@@ -46,13 +49,19 @@ def _select(name: str, label: str, choices: list[tuple[str, str]], current: str 
             "</select></span>")
 
 
-def _filters(wanted: queue.QueueFilter, picks: dict[str, pd.DataFrame]) -> str:
-    g = picks["grids"]
-    grids = list(zip(g["code"].astype(str), (g["name"].astype(str) + "（"
-                                             + g["community_name"].fillna("—").astype(str)
-                                             + "）"), strict=True))
-    c = picks["communities"]
-    communities = list(zip(c["code"].astype(str), c["name"].astype(str), strict=True))
+def _picks(picks: dict[str, pd.DataFrame]) -> dict[str, list[tuple[str, str]]]:
+    """The grid picker's (code, "name（community）") and the community picker's choices."""
+    g, c = picks["grids"], picks["communities"]
+    names = g["name"].astype(str) + "（" + g["community_name"].fillna("—").astype(str) + "）"
+    return {"grid": list(zip(g["code"].astype(str), names, strict=True)),
+            "community": list(zip(c["code"].astype(str), c["name"].astype(str), strict=True))}
+
+
+def _filters(wanted: queue.QueueFilter) -> str:
+    """The filter form; the grid and community pickers hold the chosen value only, their
+    choices (which grow with the region) come after load (``list_layers``' panels)."""
+    grids = [(wanted.grid, wanted.grid)] if wanted.grid else []
+    communities = [(wanted.community, wanted.community)] if wanted.community else []
     dates = "".join(
         f'<span class="gm-field"><label for="gm-f-{name}">{label}</label><input type="date" '
         f'id="gm-f-{name}" name="{name}" value="{value.isoformat() if value else ""}"></span>'
@@ -105,38 +114,34 @@ def _pager(wanted: queue.QueueFilter, page_no: int, total: int) -> str:
     return f'<p class="gm-pager">{prev} 第 {page_no} / {pages} 页 {nxt}</p>'
 
 
-def _page_rows(session: Session, caller: Caller, wanted: queue.QueueFilter,
-               mapped: gpd.GeoDataFrame, page_no: int) -> gpd.GeoDataFrame:
-    start = (page_no - 1) * PAGE_SIZE
-    if start + PAGE_SIZE <= len(mapped) or len(mapped) < MAP_MAX:
-        return mapped.iloc[start:start + PAGE_SIZE]
-    return queue.list_queue(session, wanted, limit=PAGE_SIZE, offset=start, scope=caller.scope)
-
-
 def render_dispatch_list(session: Session, caller: Caller, wanted: queue.QueueFilter, *,
                          page_no: int = 1, basemap_url: str | None = None,
                          csrf: str | None = None) -> str:
     """The list page (HTML, offline-ready) of events matching ``wanted`` in the caller's
-    region, page ``page_no`` of the table (``PAGE_SIZE`` rows)."""
-    mapped = queue.list_queue(session, wanted, limit=MAP_MAX, scope=caller.scope)
-    total = int(mapped.attrs["number_matched"])
-    late = int(mapped["overdue_matched"].iloc[0]) if len(mapped) else 0
-    rows = _page_rows(session, caller, wanted, mapped, page_no)
+    region, page ``page_no`` of the table (``PAGE_SIZE`` rows); the map's dots and heat map
+    come after load from ``/map/layers/events`` (``list_layers``)."""
+    rows = queue.list_queue(session, wanted, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE,
+                            scope=caller.scope)
+    total = int(rows.attrs["number_matched"])
+    late = int(rows["overdue_matched"].iloc[0]) if len(rows) else 0
     title = f"{queue.VIEWS[wanted.view]}事件清单"
-    fmap = page.base_map(page.frame_bounds(mapped) if len(mapped) else None, title=title,
+    fmap = page.base_map(registry.map_extent(session, scope=caller.scope), title=title,
                          basemap_url=basemap_url)
     # Leaflet.markercluster needs the map's own maxZoom (there is no tile layer to give one)
     fmap.options["max_zoom"] = 20
-    if len(mapped):
-        event_layers.event_cluster_layer(mapped).add_to(fmap)
-        event_layers.event_heat_layer(mapped, show=False).add_to(fmap)
+    dots = event_layers.DeferredCluster()
+    heat = event_layers.event_heat_layer(None, show=False)
+    for layer in (dots, heat):
+        layer.add_to(fmap)
+    fmap.add_child(deferred.DeferredSource(f"{LAYERS_URL}?{urlencode(_query(wanted))}",
+                                           {"events": dots, "heat": heat}))
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     page.add_legend(fmap, [catalogue.Layer("events", "事件状态", "", "point", (), 0, 20,
                                            legend=event_layers.STATE_LEGEND)])
     summary = f"<p>共 {total} 件，其中超期 {late} 件。</p>"
     body = _rows(rows) if len(rows) else "<p>没有符合条件的事件。</p>"
     panel = (f'<details open class="gm-queue-box"><summary>{html.escape(title)}</summary>'
-             f"{_filters(wanted, queue.queue_choices(session, scope=caller.scope))}{summary}"
+             f"{_filters(wanted)}{summary}"
              f"{body}{_pager(wanted, page_no, total)}</details>")
     fmap.add_child(page.Panel(panel, position="topleft", css_class="gm-panel gm-list-panel"))
     shell.add_shell(fmap, caller, active="/map/dispatch", csrf=csrf)
@@ -144,3 +149,19 @@ def render_dispatch_list(session: Session, caller: Caller, wanted: queue.QueueFi
     figure.header.add_child(CssLink(LIST_CSS), name="gm_list_css")
     figure.header.add_child(JavascriptLink(LIST_JS), name="gm_list_js")
     return page.render(fmap)
+
+
+def list_layers(session: Session, caller: Caller, wanted: queue.QueueFilter) -> dict[str, Any]:
+    """The list map's dots (``event_layers.event_rows``) and heat points of every event
+    matching ``wanted`` in the caller's region, up to ``MAP_MAX`` (overdue first), and the
+    choices of the grid and community pickers (options HTML by element id)."""
+    mapped = queue.list_queue(session, wanted, limit=MAP_MAX, scope=caller.scope)
+    picks = _picks(queue.queue_choices(session, scope=caller.scope))
+    panels = {"gm-f-grid": _options(picks["grid"], wanted.grid, "全部"),
+              "gm-f-community": _options(picks["community"], wanted.community, "全部")}
+    return {"layers": {"events": event_layers.event_rows(mapped),
+                       "heat": event_layers.heat_points(mapped)}, "panels": panels}
+
+
+def _query(wanted: queue.QueueFilter) -> dict[str, str]:
+    return {k: str(v) for k, v in vars(wanted).items() if v is not None}

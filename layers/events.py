@@ -15,7 +15,8 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from folium.plugins import FastMarkerCluster, HeatMap
+from folium.plugins import FastMarkerCluster, HeatMap, MarkerCluster
+from folium.template import Template
 
 from gis.core import clock
 from gis.events import workflow
@@ -52,6 +53,10 @@ CLUSTER_MARKER_JS = """function (row) {
         .bindPopup(row[4], {maxWidth: 360});
 }"""
 """A filled round marker the size of its dot (the whole dot opens the popup)."""
+CLUSTER_OPTIONS = {"disableClusteringAtZoom": 18, "maxClusterRadius": 40}
+DEFERRED_SPEC = {"popup": "popup", "popupMaxWidth": 360,
+                 "marker": {"kind": "circle", "options": {}}}
+"""``event_layer`` drawn after load (layers.deferred): circle markers styled per event."""
 
 
 def heat_js_file() -> Path:
@@ -75,18 +80,63 @@ def _styled(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         popup=page.popup_html(shown, ATTRIBUTES, title_field="code") + link)
 
 
-def event_cluster_layer(events: gpd.GeoDataFrame, *, name: str = "事件（工单）"
-                        ) -> FastMarkerCluster:
-    """Located events (EPSG:4490, drawn as lat/lon) as filled dots coloured by state,
-    clustered where many lie close; the Leaflet.markercluster files come from gridmap."""
+def event_rows(events: gpd.GeoDataFrame) -> list[list]:
+    """Located events (EPSG:4490) as the rows ``CLUSTER_MARKER_JS`` draws: lat, lon, colour,
+    size, popup HTML, code."""
     data = _styled(events)
     rows = pd.DataFrame({"lat": data.geometry.y.round(6), "lon": data.geometry.x.round(6),
                          "colour": data["colour"], "size": data["radius"] * 2,
                          "popup": data["popup"].astype(str), "code": data["code"].astype(str)})
-    cluster = FastMarkerCluster(rows.to_numpy().tolist(), callback=CLUSTER_MARKER_JS,
-                                name=name, disableClusteringAtZoom=18,
-                                maxClusterRadius=40)
-    return cluster
+    return rows.to_numpy().tolist()
+
+
+def heat_points(events: gpd.GeoDataFrame) -> list[list[float]]:
+    """Located events (EPSG:4490) as the heat map's [lat, lon] points."""
+    points = events.geometry[events.geometry.notna() & ~events.geometry.is_empty]
+    return np.column_stack([points.y.to_numpy(), points.x.to_numpy()]).round(6).tolist()
+
+
+def event_cluster_layer(events: gpd.GeoDataFrame, *, name: str = "事件（工单）"
+                        ) -> FastMarkerCluster:
+    """Located events (EPSG:4490, drawn as lat/lon) as filled dots coloured by state,
+    clustered where many lie close; the Leaflet.markercluster files come from gridmap."""
+    return FastMarkerCluster(event_rows(events), callback=CLUSTER_MARKER_JS, name=name,
+                             **CLUSTER_OPTIONS)
+
+
+class DeferredCluster(MarkerCluster):
+    """``event_cluster_layer`` without its rows: a layers.deferred source fills it after
+    load (``gmFill`` with ``event_rows``)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.markerClusterGroup({{ this.options|tojavascript }});
+        {{ this.get_name() }}.gmFill = function (rows) {
+            var callback = {{ this.callback }};
+            this.clearLayers();
+            this.addLayers((rows || []).map(callback));
+        };
+        {%- if this.show %}
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {%- endif %}
+        {% endmacro %}
+    """)
+
+    def __init__(self, *, name: str = "事件（工单）") -> None:
+        super().__init__(name=name, **CLUSTER_OPTIONS)
+        self._name = "DeferredCluster"
+        self.callback = CLUSTER_MARKER_JS
+
+
+class DeferredHeat(HeatMap):
+    """``event_heat_layer`` without its points: filled after load (``heat_points``)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.heatLayer([], {{ this.options|tojavascript }});
+        {{ this.get_name() }}.gmFill = function (points) { this.setLatLngs(points || []); };
+        {% endmacro %}
+    """)
 
 
 def event_layer(events: gpd.GeoDataFrame, *, name: str = "事件（工单）") -> folium.GeoJson:
@@ -103,13 +153,14 @@ def event_layer(events: gpd.GeoDataFrame, *, name: str = "事件（工单）") -
                           popup=page.popup())
 
 
-def event_heat_layer(events: gpd.GeoDataFrame, *, name: str = "事件热力图",
+def event_heat_layer(events: gpd.GeoDataFrame | None, *, name: str = "事件热力图",
                      radius: int = 18, show: bool = True) -> HeatMap:
     """A heatmap of located events (EPSG:4490 points, drawn as lat/lon), served offline;
-    ``show=False`` leaves it off until ticked in the layer control."""
-    points = events.geometry[events.geometry.notna() & ~events.geometry.is_empty]
-    data = np.column_stack([points.y.to_numpy(), points.x.to_numpy()]).round(6).tolist()
-    heat = HeatMap(data, name=name, radius=radius, blur=15, min_opacity=0.3, show=show)
+    ``show=False`` leaves it off until ticked in the layer control. ``events`` None: an empty
+    one that a layers.deferred source fills after load (``heat_points``)."""
+    kind = HeatMap if events is not None else DeferredHeat
+    data = heat_points(events) if events is not None else []
+    heat = kind(data, name=name, radius=radius, blur=15, min_opacity=0.3, show=show)
     # an instance attribute: the class-level list is shared by every map in the process
     heat.default_js = [("leaflet-heat.js", HEAT_JS_URL)]
     return heat

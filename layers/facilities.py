@@ -40,3 +40,10 @@ def facility_layer(facilities: gpd.GeoDataFrame) -> folium.GeoJson:
     return folium.GeoJson(page.feature_collection(points, ["type", "popup"]), name=layer.label,
                           marker=folium.Marker(icon=icon), style_function=style,
                           popup=page.popup())
+
+
+DEFERRED_SPEC = {"popup": "popup", "popupMaxWidth": 360, "marker": {
+    "kind": "divicon", "options": {},
+    "icon": {"iconSize": [ICON_SIZE, ICON_SIZE], "iconAnchor": [ICON_SIZE // 2, ICON_SIZE // 2],
+             "className": "gm-divicon"}}}
+"""``facility_layer`` drawn after load (layers.deferred): the same badge icons and popups."""

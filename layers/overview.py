@@ -1,8 +1,17 @@
-"""The overview page (``/map``): grids by households, communities, buildings, facilities, water."""
+"""The overview page (``/map``): grids by households, communities, buildings, facilities, water.
+
+The page's HTML holds the shell, the legend and empty layers, whatever the data volume; the
+layers' data comes after load from ``/map/layers/overview`` for the map's view
+(``overview_layers``, built by the same layer builders), buildings above the embedding limit
+from the vector tiles.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
+from typing import Any
+from urllib.parse import urlencode
 
 import folium
 import geopandas as gpd
@@ -12,7 +21,7 @@ from sqlalchemy.orm import Session
 from gis.access.callers import Caller
 from gis.grids import registry
 from gis.places import buildings, facilities, regions, water
-from layers import assets, catalogue, page, shell
+from layers import assets, catalogue, deferred, page, shell
 from layers import buildings as building_layers
 from layers import facilities as facility_layers
 from layers import grids as grid_layers
@@ -22,6 +31,18 @@ from layers import water as water_layers
 LEGEND_LAYERS = ("grids", "communities", "buildings", "water", "facilities")
 TILES_MISSING = ("建筑较多，但矢量瓦片插件未安装 "
                  "(Leaflet.VectorGrid missing: run make install)")
+LAYERS_URL = "/map/layers/overview"
+SPECS: dict[str, dict[str, Any]] = {
+    # key: (catalogue layer, spec for gmLayers.layer), bottom to top
+    "grids": {**deferred.POPUP, "tooltip": "label", "options": {"className": "gm-grid"}},
+    "water": {"options": {"interactive": False}},
+    "communities": {"options": {"interactive": False}},
+    "buildings": {**deferred.POPUP, "options": {"className": "gm-building"}},
+    "grid_labels": {"label": "label", "labelClass": "gm-grid-label", "marker": {
+        "kind": "circle", "options": {"radius": 0, "weight": 0, "fill": False,
+                                      "interactive": False}}},
+    "facilities": facility_layers.DEFERRED_SPEC,
+}
 
 
 def render_overview(session: Session, caller: Caller, *, theme: str = "unified",
@@ -30,32 +51,22 @@ def render_overview(session: Session, caller: Caller, *, theme: str = "unified",
                     csrf: str | None = None) -> str:
     """The overview map's HTML for ``theme`` (optionally one community); offline-ready.
 
-    Everything is read through the gis read services (EPSG:4490) and drawn as lon/lat.
-    Up to ``building_embed_max`` buildings are embedded in the page as GeoJSON; more are
-    drawn from the vector tiles ``/tiles/buildings/...`` (see ``_building_layer``).
+    Opens on the grids' and communities' box (EPSG:4490 bounding boxes only); the layers
+    arrive from ``/map/layers/overview`` (``overview_layers``). Up to ``building_embed_max``
+    buildings come with them; more are drawn from the vector tiles ``/tiles/buildings``.
     """
-    grid_frame = registry.list_grids(session, theme=theme, community_code=community_code)
-    communities = regions.list_regions(session, level="community")
-    if community_code is not None:
-        communities = communities[communities["code"] == community_code]
-    bounds = page.frame_bounds(grid_frame, communities)
+    bounds = registry.map_extent(session, theme=theme, community_code=community_code)
     fmap = page.base_map(bounds, title=f"网格总览图 · {grid_layers.THEME_LABELS[theme]}",
                          basemap_url=basemap_url)
-    water_frame = water.list_water_areas(session, bbox=bounds)
-    building_frame, building_tiles = _buildings(session, caller, community_code=community_code,
-                                                bbox=bounds, embed_max=building_embed_max)
-    facility_frame = facilities.list_facilities(session, community_code=community_code)
-    # bottom to top; a layer with nothing to draw is left out (folium needs one feature)
-    for frame, build in ((grid_frame, grid_layers.grid_layer),
-                         (water_frame, water_layers.water_layer),
-                         (communities, region_layers.community_layer),
-                         (building_frame, partial(building_layers.building_layer, caller=caller)),
-                         (grid_frame, grid_layers.grid_label_layer),
-                         (facility_frame, facility_layers.facility_layer)):
-        if frame is not None and not frame.empty:
-            build(frame).add_to(fmap)
-    if building_tiles is not None:  # a pane of its own: above the grids, under the icons
-        building_tiles.add_to(fmap)
+    embed, tiles = _building_mode(session, caller, community_code=community_code, bbox=bounds,
+                                  embed_max=building_embed_max)
+    keys = [key for key in SPECS if key != "buildings" or embed]
+    layers = [deferred.DeferredLayer(key, name=catalogue.get_layer(key).label, spec=SPECS[key])
+              for key in keys]
+    query = {"theme": theme, **({"community": community_code} if community_code else {})}
+    deferred.add_deferred(fmap, f"{LAYERS_URL}?{urlencode(query)}", layers, viewport=True)
+    if tiles is not None:  # a pane of its own: above the grids, under the icons
+        tiles.add_to(fmap)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     page.add_legend(fmap, [catalogue.get_layer(key) for key in LEGEND_LAYERS])
     shell.add_shell(fmap, caller, active="/map", csrf=csrf)
@@ -66,18 +77,52 @@ def render_overview(session: Session, caller: Caller, *, theme: str = "unified",
     return page.render(fmap)
 
 
-def _buildings(session: Session, caller: Caller, *, community_code: str | None,
-               bbox: page.Bounds | None, embed_max: int,
-               ) -> tuple[gpd.GeoDataFrame | None, MacroElement | None]:
-    """``(frame, None)``: the buildings in ``bbox`` (EPSG:4490) to embed, at most
-    ``embed_max`` of them; else ``(None, tile layer)`` (footprints only for anonymous
-    callers, as embedded), or ``(None, a note)`` when VectorGrid is missing."""
-    # one row fetched, the total counted by the listing's count(*) OVER ()
-    matched = buildings.list_buildings(session, community_code=community_code, bbox=bbox,
-                                       limit=1).attrs["number_matched"]
+def overview_layers(session: Session, caller: Caller, *, theme: str = "unified",
+                    community_code: str | None = None, bbox: page.Bounds | None = None,
+                    building_embed_max: int = building_layers.EMBED_MAX,
+                    basemap_url: str | None = None) -> dict[str, Any]:
+    """The overview's layers inside ``bbox`` (lon/lat, EPSG:4490; None: all) as
+    ``deferred.answer``: grids, water, communities, buildings (only when the page embeds
+    them: at most ``building_embed_max`` in its box), grid labels and facilities."""
+    grid_frame = registry.list_grids(session, theme=theme, community_code=community_code,
+                                     bbox=bbox)
+    communities = regions.list_regions(session, level="community", bbox=bbox)
+    if community_code is not None:
+        communities = communities[communities["code"] == community_code]
+    facility_frame = facilities.list_facilities(session, community_code=community_code,
+                                                bbox=bbox)
+    bounds = registry.map_extent(session, theme=theme, community_code=community_code)
+    embed, _ = _building_mode(session, caller, community_code=community_code, bbox=bounds,
+                              embed_max=building_embed_max, tiles=False)
+    building_frame = (buildings.list_buildings(session, community_code=community_code,
+                                               bbox=bbox or bounds) if embed else None)
+    frames: dict[str, tuple[gpd.GeoDataFrame | None, Callable[[gpd.GeoDataFrame], Any]]] = {
+              "grids": (grid_frame, grid_layers.grid_layer),
+              "water": (water.list_water_areas(session, bbox=bbox or bounds),
+                        water_layers.water_layer),
+              "communities": (communities, region_layers.community_layer),
+              "buildings": (building_frame, partial(building_layers.building_layer,
+                                                    caller=caller)),
+              "grid_labels": (grid_frame, grid_layers.grid_label_layer),
+              "facilities": (facility_frame, facility_layers.facility_layer)}
+    return deferred.answer({key: build(frame) if frame is not None and not frame.empty
+                            else None for key, (frame, build) in frames.items()},
+                           basemap_url=basemap_url)
+
+
+def _building_mode(session: Session, caller: Caller, *, community_code: str | None,
+                   bbox: page.Bounds | None, embed_max: int, tiles: bool = True,
+                   ) -> tuple[bool, MacroElement | None]:
+    """``(True, None)`` when the buildings in ``bbox`` (EPSG:4490) are at most ``embed_max``
+    (embedded with the other layers); else ``(False, tile layer)`` (footprints only for
+    anonymous callers, as embedded), or ``(False, a note)`` when VectorGrid is missing."""
+    matched = buildings.count_buildings(session, community_code=community_code, bbox=bbox,
+                                        at_most=embed_max)
     if matched <= embed_max:
-        frame = buildings.list_buildings(session, community_code=community_code, bbox=bbox)
-        return frame, None
+        return True, None
+    if not tiles:
+        return False, None
     if not assets.has_vectorgrid():
-        return None, page.Panel(TILES_MISSING, position="bottomleft", css_class="gm-panel")
-    return None, building_layers.building_tile_layer(details=not caller.is_anonymous)
+        return False, page.Panel(TILES_MISSING, position="bottomleft", css_class="gm-panel")
+    return False, building_layers.building_tile_layer(details=not caller.is_anonymous)
+

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 
+import branca.element
 import folium
 import geopandas as gpd
 import pandas as pd
@@ -25,6 +27,19 @@ from layers.catalogue import Attribute, Layer, LegendEntry
 
 Bounds = tuple[float, float, float, float]
 """(min lon, min lat, max lon, max lat) in EPSG:4490."""
+
+
+@lru_cache(maxsize=1024)
+def compiled_template(source: str) -> Template:
+    """A Jinja template compiled once per process for each ``source`` (a Template renders
+    from many threads alike)."""
+    return Template(source)
+
+
+# branca's Element(template=...) compiles its template on every instance: about 40 per page
+# (script and style links, folium's popups and controls), 0.13 s of /map's 0.57 s of server
+# time in a profile. The same few sources recur on every page, so compile each once.
+setattr(branca.element, "Template", compiled_template)  # noqa: B010  (mypy: a class slot)
 
 
 def base_map(bounds: Bounds | None, *, title: str, basemap_url: str | None = None,

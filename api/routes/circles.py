@@ -3,7 +3,7 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from api.access import ReaderDep
 from api.deps import CallerDep, SessionDep, SettingsDep
@@ -11,6 +11,7 @@ from api.params import OptionalRowId
 from api.responses import GeoJSONResponse
 from api.schemas.circles import CircleCollection, Coverage, Sites
 from api.schemas.common import errors
+from api.schemas.maps import MapLayers
 from gis.core import frames
 from gis.network import circles, coverage, siting
 from layers import circles as circle_layers
@@ -73,8 +74,22 @@ def list_sites(session: SessionDep, caller: ReaderDep, type: Type = "party_cente
 def get_coverage_map(session: SessionDep, caller: CallerDep, settings: SettingsDep,
                      type: Type = "party_center", minutes: Minutes = 10, speed: Speed = 50,
                      k: Annotated[int, Query(ge=0, le=20)] = 3) -> HTMLResponse:
-    """Circles, facilities, buildings covered/uncovered, new sites, coverage rate; offline."""
+    """Circles, facilities, buildings covered/uncovered, new sites, coverage rate; offline.
+    The HTML holds the shell and legend; layers and figures come from /map/layers/coverage."""
     coverage.check_type(type)
     return HTMLResponse(circle_layers.render_coverage(
         session, caller, type=type, minutes=minutes, speed=speed, k=k,
         basemap_url=settings.basemap_url, building_embed_max=settings.map_embed_max))
+
+
+@router.get(circle_layers.LAYERS_URL, response_class=JSONResponse, response_model=MapLayers,
+            summary="服务圈覆盖图层 (the layers and legend figures of /map/coverage)")
+def get_coverage_layers(session: SessionDep, caller: CallerDep, settings: SettingsDep,
+                        type: Type = "party_center", minutes: Minutes = 10, speed: Speed = 50,
+                        k: Annotated[int, Query(ge=0, le=20)] = 3) -> JSONResponse:
+    """The coverage map's circles, facilities, buildings, sites (GeoJSON with popups and
+    styles) and its legend's figures, as /map/coverage draws them."""
+    coverage.check_type(type)
+    return JSONResponse(circle_layers.coverage_layers(
+        session, caller, type=type, minutes=minutes, speed=speed, k=k,
+        building_embed_max=settings.map_embed_max, basemap_url=settings.basemap_url))

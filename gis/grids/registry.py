@@ -10,7 +10,7 @@ import geopandas as gpd
 from sqlalchemy.orm import Session
 
 from gis.access import jurisdiction
-from gis.core import paging
+from gis.core import paging, sql
 from gis.core.errors import InvalidInput
 from gis.models.admin import GRID_THEMES
 
@@ -54,3 +54,18 @@ def get_grid(session: Session, code: str, *, theme: str = "unified") -> gpd.GeoD
     frame = paging.run_page(session, "grid_list", params, limit=None, offset=0)
     return paging.one_row(frame, "current grid", code,
                            f" in theme '{theme}' (the theme parameter picks another)")
+
+
+def map_extent(session: Session, *, theme: str = "unified", community_code: str | None = None,
+               scope: str | None = None) -> tuple[float, float, float, float] | None:
+    """(min lon, min lat, max lon, max lat), EPSG:4490, of the current grids of ``theme`` and
+    the community outlines (of ``community_code`` only when given) inside region ``scope``
+    (None: everywhere); None when there are none. Bounding boxes only: what a map page opens
+    on, without reading a single vertex."""
+    _check_theme(theme)
+    row = session.execute(sql.statement("map_extent"), {
+        "theme": theme, "community_code": community_code,
+        "scope": jurisdiction.scope_prefix(scope)}).one()
+    if row.minx is None:
+        return None
+    return (float(row.minx), float(row.miny), float(row.maxx), float(row.maxy))

@@ -29,6 +29,14 @@ def list_buildings(session: Session, *, grid_code: str | None = None,
                                     filters or paging.Filters(), limit=limit, offset=offset)
 
 
+def count_buildings(session: Session, *, community_code: str | None = None,
+                    bbox: str | Sequence[float] | None = None, at_most: int) -> int:
+    """How many buildings lie in ``bbox`` (lon/lat, EPSG:4490) of ``community_code`` (None:
+    all), counted up to ``at_most + 1``: enough to tell "at most ``at_most``" from "more"."""
+    params = {"community_code": community_code, "cap": at_most + 1, **paging.bbox_params(bbox)}
+    return int(session.execute(sql.statement("building_count_capped"), params).scalar_one())
+
+
 def get_building(session: Session, code: str, *, scope: str | None = None) -> gpd.GeoDataFrame:
     """Building ``code`` as a one-row frame (columns of list_buildings); NotFound as well when
     it lies outside region ``scope`` (the caller's jurisdiction, None: everywhere)."""

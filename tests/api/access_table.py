@@ -335,8 +335,13 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("GET", "/open311/v2/services.{fmt}"): [PUBLIC(path=lambda w, s: {"fmt": "json"})],
     # maps: /map and /map/coverage public (footprints; building details only in the region)
     ("GET", "/map"): [Case(public=True, few=True, query=lambda w, s: {"community": s.community})],
+    # their layers after load: public layers (grids, facilities, circles); building details
+    # in popups only for keys inside their region, as on the pages
+    ("GET", "/map/layers/overview"): [PUBLIC(few=True,
+                                             query=lambda w, s: {"community": s.community})],
     ("GET", "/map/coverage"): [Case(public=True, few=True,
                                          query=lambda w, s: {"k": 0})],
+    ("GET", "/map/layers/coverage"): [PUBLIC(few=True, query=lambda w, s: {"k": 0})],
     ("GET", "/map/qa"): [Case(roles=PLANNER, single=True, few=True, query=_scope)],
     ("GET", "/map/plans/{plan_id}"): [Case(roles=PLANNER, single=True, path=_plan)],
     ("GET", "/map/plans"): [Case(roles=PLANNER, single=True, few=True, query=_scope),
@@ -347,6 +352,8 @@ TABLE: dict[tuple[str, str], list[Case]] = {
                                Case("console", roles=INTAKE)],
     ("GET", "/map/dispatch/case"): [Case(roles=INTAKE, single=True,
                                          query=lambda w, s: {"event": s.event})],
+    ("GET", "/map/layers/case"): [Case(roles=INTAKE, single=True,
+                                        query=lambda w, s: {"event": s.event})],
     ("GET", "/map/plans/{plan_id}/report"): [Case(roles=PLANNER, single=True, path=_plan)],
     # the 数字驾驶舱 reads /api/v1/kpis in the browser: the page itself holds no rows
     ("GET", "/map/cockpit"): [Case(regional=False)],
@@ -356,6 +363,9 @@ TABLE: dict[tuple[str, str], list[Case]] = {
              query=lambda w, s: {"level": "grid", "region": s.community})],
     ("GET", "/map/dispatch/list"): [Case(roles=INTAKE,
                                          query=lambda w, s: {"grid": s.grid})],
+    ("GET", "/map/layers/console"): [Case(roles=INTAKE)],
+    ("GET", "/map/layers/events"): [Case(roles=INTAKE,
+                                          query=lambda w, s: {"grid": s.grid})],
     # buildings, households, residents, geocoding: any key, its region only
     ("GET", f"{API}/buildings"): [
         Case("all"),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import shapely
 from fastapi.testclient import TestClient
@@ -12,6 +10,7 @@ from sqlalchemy.orm import Session
 from gis.access import keys
 from tests.gis.network.test_coverage import river  # noqa: F401  (fixture)
 from tests.gis.walknet import point
+from tests.layers.test_base_map import visible
 
 
 def auth(session: Session, role: str = "viewer") -> dict:
@@ -65,11 +64,16 @@ def test_coverage_map_page_is_offline_and_shows_the_rate(client, session, river)
     res = client.get("/map/coverage", params={"type": "party_center", "minutes": 10})
     assert res.status_code == 200
     page = res.text
-    # the legend panel's HTML is embedded as a JSON string (non-ASCII escaped)
-    assert json.dumps("户覆盖率 39.5%")[1:-1] in page  # 15 of 38 households
-    assert json.dumps("建议新增设施点")[1:-1] in page or "建议新增设施点" in page
-    assert page.count("gm-divicon") >= 2  # the facility and the proposed site
     assert "cdn.jsdelivr" not in page and "unpkg.com" not in page
+    # the layers and the legend's figures come after load, from the URL the page names
+    assert visible(page, "/map/layers/coverage?type=party_center&minutes=10&speed=50&k=3")
+    layers = client.get("/map/layers/coverage",
+                        params={"type": "party_center", "minutes": 10}).json()
+    assert "户覆盖率 39.5%" in layers["panels"]["gm-coverage-legend"]  # 15 of 38 households
+    assert visible(page, "建议新增设施点")
+    # the facility and the proposed site, each a badge
+    assert len(layers["layers"]["facilities"]["features"]) >= 1
+    assert len(layers["layers"]["sites"]["features"]) >= 1
 
 
 def test_coverage_is_limited_to_the_callers_jurisdiction(client, session, river) -> None:  # noqa: F811
@@ -88,7 +92,10 @@ def test_demo_coverage_map_and_circles(demo_client: TestClient) -> None:
     assert len(circles["features"]) >= 3
     assert all(f["properties"]["distance_m"] == 250 for f in circles["features"])
     page = demo_client.get("/map/coverage", params={"type": "clinic", "minutes": 15})
-    assert page.status_code == 200 and json.dumps("户覆盖率")[1:-1] in page.text
+    assert page.status_code == 200 and visible(page.text, "户覆盖率 计算中")
+    layers = demo_client.get("/map/layers/coverage", params={"type": "clinic", "minutes": 15})
+    assert layers.status_code == 200 and "户覆盖率" in layers.json()["panels"][
+        "gm-coverage-legend"]
 
 
 def test_sites_from_given_candidates(client, session, river) -> None:  # noqa: F811

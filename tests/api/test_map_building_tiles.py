@@ -17,7 +17,7 @@ from layers import assets
 from tests import dbs
 from tests.api.test_tiles import decode, tile_of, url
 from tests.layers.scene import make_scene
-from tests.layers.test_base_map import visible
+from tests.layers.test_base_map import seen_over_http, visible
 
 TILE_URL = "/tiles/buildings/{z}/{x}/{y}.pbf"
 ADDRESS = "海州区朝阳路1号"  # one of the scene's two buildings
@@ -60,9 +60,9 @@ def test_the_setting_switches_embedded_geojson_to_tiles(client_with, session: Se
     embedded, tiled = client_with(2), client_with(1)
     for client in (embedded, tiled):
         _log_in(client, session)
-    small = embedded.get("/map").text
+    small = seen_over_http(embedded, "/map")
     assert visible(small, ADDRESS) and TILE_URL not in small
-    big = tiled.get("/map").text
+    big = seen_over_http(tiled, "/map")
     assert TILE_URL in big and not visible(big, ADDRESS)
     assert tiled.get("/static/vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.js"
                      ).status_code == 200

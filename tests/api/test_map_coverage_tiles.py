@@ -27,9 +27,15 @@ def _admin(session: Session) -> dict:
 
 
 def _page(client, session: Session) -> str:  # type: ignore[no-untyped-def]
-    answer = client.get("/map/coverage", params=PARAMS, headers=_admin(session))
-    assert answer.status_code == 200
-    return answer.text
+    return _seen(client, _admin(session))
+
+
+def _seen(client, headers: dict | None = None) -> str:  # type: ignore[no-untyped-def]
+    """What the page shows once loaded: its HTML and the layers it fetches after load."""
+    answer = client.get("/map/coverage", params=PARAMS, headers=headers)
+    layers = client.get(layer.LAYERS_URL, params=PARAMS, headers=headers)
+    assert answer.status_code == 200 and layers.status_code == 200
+    return answer.text + layers.text
 
 
 def _shown(page: str, blds: dict) -> set[str]:
@@ -70,7 +76,7 @@ def test_too_many_uncovered_keeps_the_most_households_and_says_so(
 def test_anonymous_visitors_get_the_uncovered_status_only(
         client_with, session: Session, river) -> None:  # noqa: F811
     blds, _ = river
-    page = client_with(4).get("/map/coverage", params=PARAMS).text
+    page = _seen(client_with(4))
     assert TILE_URL in page and visible(page, "距路网超过 200 米（详情需授权查看）")
     assert not visible(page, "已覆盖（详情需授权查看）") and _shown(page, blds) == set()
     # the footprint tiles carry no attributes for them: the "needs a key" popup

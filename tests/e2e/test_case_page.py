@@ -50,6 +50,9 @@ def live_case(base_settings: Settings) -> Iterator[tuple[str, str, str, str]]:
         dbs.drop_database(base_settings, engine)
 
 
+LAYERS_LOADED = "document.documentElement.getAttribute('data-gm-layers') === 'loaded'"
+
+
 def _log_in(page, url: str, target: str, key: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{url}{target}", wait_until="load")
     assert "/map/login" in page.url
@@ -111,11 +114,14 @@ def test_list_filters_to_the_overdue_case_of_a_grid(browser, live_case):  # type
         console: list[str] = []
         page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
         _log_in(page, url, "/map/dispatch/list", key)
+        # the map's dots and the pickers' choices come after load (layers/deferred.py)
+        page.wait_for_function(LAYERS_LOADED, timeout=15_000)
         page.get_by_label("视图", exact=True).select_option(label="超期")
         grid = page.get_by_label("网格", exact=True)
         grid.select_option(label=_option_label(grid, grid_name))
         with page.expect_navigation(wait_until="load"):
             page.get_by_role("button", name="筛选").click()
+        page.wait_for_function(LAYERS_LOADED, timeout=15_000)
         assert "view=overdue" in page.url
         expected = httpx.get(f"{url}/api/v1/events", timeout=10, params={
             "grid": grid_code, "overdue": "true", "limit": 1},

@@ -3,7 +3,9 @@ and no script or stylesheet comes from another host."""
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 import folium
 import folium.plugins
@@ -23,6 +25,30 @@ ASSET_URL = re.compile(r'<(?:script|link)\b[^>]*\b(?:src|href)="([^"]*)"')
 def visible(html: str, text: str) -> bool:
     """``text`` is in the page as written, or inside a JSON literal (how folium embeds data)."""
     return text in html or str(htmlsafe_json_dumps(text))[1:-1] in html
+
+
+def overview_seen(session: Session, caller: Caller, **options: Any) -> str:
+    """What /map shows once loaded: its HTML and the layers it fetches after load
+    (``/map/layers/overview``, answered by ``overview.overview_layers``)."""
+    html = overview.render_overview(session, caller, **options)
+    layers = overview.overview_layers(session, caller, **options)
+    return html + json.dumps(layers, ensure_ascii=False)
+
+
+SOURCE = re.compile(r'gmLayers\.source\(\w+, ("(?:[^"\\]|\\.)*")')
+
+
+def seen_over_http(client: Any, url: str, **options: Any) -> str:
+    """What a page shows once loaded, over HTTP: its HTML and the answers of the layer routes
+    it fetches after load (layers/deferred.py), for the whole map (no bbox)."""
+    answer = client.get(url, **options)
+    assert answer.status_code == 200, answer.text
+    texts = [answer.text]
+    for quoted in SOURCE.findall(answer.text):
+        layers = client.get(json.loads(quoted), **options)
+        assert layers.status_code == 200, layers.text
+        texts.append(layers.text)
+    return "".join(texts)
 
 
 def asset_urls(html: str) -> list[str]:
@@ -117,11 +143,28 @@ def test_legend_lists_household_classes_and_facility_icons():
 @pytest.fixture
 def overview_html(session: Session) -> str:
     make_scene(session)
-    return overview.render_overview(session, ANONYMOUS)
+    return overview_seen(session, ANONYMOUS)
 
 
-def test_overview_is_offline(overview_html: str):
-    assert_offline(overview_html)
+def test_overview_is_offline(session: Session):
+    make_scene(session)
+    assert_offline(overview.render_overview(session, ANONYMOUS))
+
+
+def test_overview_html_holds_the_shell_and_the_layers_come_after_load(session: Session):
+    make_scene(session)
+    html = overview.render_overview(session, ANONYMOUS)
+    assert not visible(html, BIG) and not visible(html, "花果山卫生服务站")
+    assert visible(html, overview.LAYERS_URL + "?theme=unified")
+    assert "/static/gridmap/deferred.js" in html
+    answer = overview.overview_layers(session, ANONYMOUS)
+    counts = {key: len(fc["features"]) for key, fc in answer["layers"].items()}
+    assert counts == {"grids": 2, "water": 1, "communities": 1, "buildings": 2,
+                      "grid_labels": 2, "facilities": 2}
+    # a box holding only the southern grid and its building: the northern ones stay out
+    south = overview.overview_layers(session, ANONYMOUS, bbox=(119.204, 34.602, 119.208, 34.606))
+    assert not visible(json.dumps(south, ensure_ascii=False), BIG)
+    assert len(south["layers"]["grids"]["features"]) == 1
 
 
 def test_overview_has_every_layer_in_the_layer_control(overview_html: str):
@@ -160,19 +203,36 @@ def test_overview_shows_facility_icons_and_water(overview_html: str):
 
 def test_building_details_only_for_key_holders(session: Session):
     make_scene(session)
-    anonymous = overview.render_overview(session, ANONYMOUS)
+    anonymous = overview_seen(session, ANONYMOUS)
     assert not visible(anonymous, "海州区朝阳路1号")
     assert visible(anonymous, "详情需授权")
-    inside = overview.render_overview(session, Caller(role="viewer", region_code=COMMUNITY))
+    inside = overview_seen(session, Caller(role="viewer", region_code=COMMUNITY))
     assert visible(inside, "海州区朝阳路1号")
-    outside = overview.render_overview(session, Caller(role="viewer",
-                                                       region_code="320706014000"))
+    outside = overview_seen(session, Caller(role="viewer", region_code="320706014000"))
     assert not visible(outside, "海州区朝阳路1号")
 
 
 def test_overview_of_one_community_and_an_empty_database(session: Session):
     empty = overview.render_overview(session, ANONYMOUS)
     assert_offline(empty)
+    assert all(not fc["features"] for fc in
+               overview.overview_layers(session, ANONYMOUS)["layers"].values())
     make_scene(session)
-    html = overview.render_overview(session, ANONYMOUS, community_code="320706099999")
+    html = overview_seen(session, ANONYMOUS, community_code="320706099999")
     assert not visible(html, BIG)
+
+
+def test_overview_layers_follow_a_gcj02_basemap(session: Session):
+    """With 高德 the layers after load are shifted to GCJ-02, as the embedded ones were."""
+    from gis.core import crs
+
+    make_scene(session)
+    plain = overview.overview_layers(session, ANONYMOUS)["layers"]["facilities"]["features"]
+    amap = overview.overview_layers(session, ANONYMOUS,
+                                    basemap_url="amap")["layers"]["facilities"]["features"]
+    for stored, drawn in zip(plain, amap, strict=True):
+        lon, lat = stored["geometry"]["coordinates"]
+        gx, gy = crs.wgs84_to_gcj02(lon, lat)
+        assert drawn["geometry"]["coordinates"] == pytest.approx([float(gx), float(gy)],
+                                                                 abs=2e-6)
+        assert abs(drawn["geometry"]["coordinates"][0] - lon) > 1e-3

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from gis.access.callers import Caller
 from layers import assets, buildings, catalogue, overview
 from tests.layers.scene import make_scene
-from tests.layers.test_base_map import assert_offline, visible
+from tests.layers.test_base_map import assert_offline, overview_seen, visible
 
 TILE_URL = "/tiles/buildings/{z}/{x}/{y}.pbf"
 ADMIN = Caller(role="admin")
@@ -33,7 +33,7 @@ def vector_grid_options(html: str) -> dict:
 
 def test_at_the_threshold_buildings_are_embedded(session: Session):
     make_scene(session)
-    html = overview.render_overview(session, ADMIN, building_embed_max=2)
+    html = overview_seen(session, ADMIN, building_embed_max=2)
     assert all(visible(html, address) for address in ADDRESSES)
     assert "vectorGrid" not in html and TILE_URL not in html
     assert "Leaflet.VectorGrid" not in html
@@ -41,8 +41,8 @@ def test_at_the_threshold_buildings_are_embedded(session: Session):
 
 def test_above_the_threshold_buildings_come_as_tiles(session: Session):
     make_scene(session)
-    html = overview.render_overview(session, ADMIN, building_embed_max=1)
-    assert_offline(html)
+    html = overview_seen(session, ADMIN, building_embed_max=1)
+    assert_offline(overview.render_overview(session, ADMIN, building_embed_max=1))
     assert '<script src="/static/vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.js">' in html
     assert not any(visible(html, address) for address in ADDRESSES)
     assert "gm-building" in html  # as the tile paths' class, not as embedded features
@@ -59,7 +59,7 @@ def test_above_the_threshold_buildings_come_as_tiles(session: Session):
 def test_anonymous_callers_get_footprint_tiles_with_the_embedded_hidden_popup(
         session: Session):
     make_scene(session)
-    html = overview.render_overview(session, Caller(), building_embed_max=1)
+    html = overview_seen(session, Caller(), building_embed_max=1)
     options = vector_grid_options(html)  # the tiles, not a login note
     style = options["vectorTileLayerStyles"]["buildings"]
     assert {k: style[k] for k in catalogue.get_layer("buildings").style} == dict(

@@ -45,9 +45,13 @@ def test_console_page_shows_the_callers_grids_and_loads_offline(session: Session
                   geom=square(lon, 34.60, 0.01))
     caller = Caller(role="dispatcher", region_code=SUBDISTRICT, key_id=1)
     page = console.render_console(session, caller, csrf="tok-123")
-    assert "G-IN" in page and "G-OUT" not in page
+    assert "G-IN" not in page and console.LAYERS_URL in page  # the grids come after load
+    seen = page + json.dumps(console.console_layers(session, caller))
+    assert "G-IN" in seen and "G-OUT" not in seen
     # the tooltip shows the name as text, not markup (&, < and > come \u-escaped in JSON)
-    assert r"G-IN G-IN\u0026lt;\u7f51\u683c\u0026gt;" in page
+    assert r"G-IN G-IN&lt;\u7f51\u683c&gt;" in seen
+    box = console.console_layers(session, caller, bbox=(119.15, 34.55, 119.19, 34.59))
+    assert box["layers"]["grids"]["features"] == []  # west of G-IN: nothing in view
     assert '<meta name="gm-csrf" content="tok-123">' in page
     assert 'aria-current="page"' in page and 'href="/map/dispatch"' in page
     assert console.CONSOLE_JS in page and console.CONSOLE_CSS in page

@@ -64,7 +64,13 @@ def test_dispatch_page_shows_incident_grid_worker_neighbours_timeline(client, se
     response = client.get("/map/dispatch", params={"event": "EV-MAIN"},
                           headers=_auth(session))
     assert response.status_code == 200, response.text
-    body = _unescape_json(response.text)
+    # facilities and open events nearby come after load, from the URL the page names
+    assert "/map/layers/case?event=EV-MAIN" in response.text
+    assert "EV-NEAR" not in response.text and "西社区卫生服务站" not in _unescape_json(
+        response.text)
+    layers = client.get("/map/layers/case", params={"event": "EV-MAIN"}, headers=_auth(session))
+    assert layers.status_code == 200, layers.text
+    body = _unescape_json(response.text) + layers.text
     assert "事件调度 · EV-MAIN" in body
     assert "调度&lt;网格&gt;" in body and "调度<网格>" not in body  # escaped
     assert "孙七" in body and "13955556666" in body and "巡查走访" in body

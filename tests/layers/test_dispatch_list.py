@@ -72,7 +72,12 @@ def test_list_page_filters_pages_and_draws_offline(client, session, events, monk
     assert "共 2 件，其中超期 1 件" in page
     table = page[page.index("gm-queue"):]
     assert table.index("L-S1") < table.index("L-S2") and "L-N1" not in table
-    assert '<option value="G-N1">北苑网格（北社区）</option>' in page  # grid picked by name
+    assert '<option value="G-N1">' not in page  # the pickers' choices come after load
+    layers = client.get(dispatch_list.LAYERS_URL, headers=auth, params={"community": SOUTH})
+    picker = layers.json()["panels"]["gm-f-grid"]
+    assert '<option value="G-N1">北苑网格（北社区）</option>' in picker  # grid picked by name
+    assert f'<option value="{SOUTH}" selected>' in layers.json()["panels"]["gm-f-community"]
+    assert f'<option value="{SOUTH}" selected>' in page  # the chosen one is there at once
     assert "噪音扰民" in table and "网格员巡查" in table and "超期" in table
     assert 'href="/map/dispatch?event=L-S1"' in table and 'class="gm-fly"' in table
     assert "markerClusterGroup" in page and "事件热力图" in page and "事件状态" in page
@@ -84,6 +89,25 @@ def test_list_page_filters_pages_and_draws_offline(client, session, events, monk
                               params={"community": SOUTH, "page": 2}).text)
     table = second[second.index("gm-queue"):]
     assert "第 2 / 2 页" in second and "L-S2" in table and "L-S1" not in table
+
+
+def test_list_map_dots_come_after_load_with_the_same_filters(client, session, events):
+    auth = {"Authorization": f"Bearer {keys.create_key(session, role='dispatcher')}"}
+    page = _text(client.get("/map/dispatch/list", headers=auth,
+                            params={"community": SOUTH, "grid": ""}).text)
+    assert f"{dispatch_list.LAYERS_URL}?view=open&amp;community={SOUTH}" in page or (
+        f'{dispatch_list.LAYERS_URL}?view=open&community={SOUTH}' in page)
+    table = page[page.index("gm-queue"):]
+    assert "L-S1" in table and "L-S1" not in page[:page.index("gm-queue")]  # no dots inline
+    answer = client.get(dispatch_list.LAYERS_URL, headers=auth, params={"community": SOUTH})
+    assert answer.status_code == 200
+    rows = answer.json()["layers"]["events"]
+    assert [row[5] for row in rows] == ["L-S1", "L-S2"]  # overdue first, as the table
+    assert rows[0][2] == "#d32f2f" and "办理此事件" in rows[0][4]  # overdue red, a popup
+    assert len(answer.json()["layers"]["heat"]) == 2
+    anonymous = client.get(dispatch_list.LAYERS_URL, params={"community": SOUTH},
+                           follow_redirects=False)
+    assert anonymous.status_code in (303, 401) and "L-S1" not in anonymous.text
 
 
 def test_list_refuses_unknown_filters_in_chinese(client, session, events):
