@@ -32,7 +32,7 @@ from jinja2 import Template
 
 from gis.core import crs
 from gis.core.errors import NotFound
-from layers import assets
+from layers import assets, elements
 
 BASEMAP_JS = f"{assets.STATIC}/gridmap/basemap.js"
 PMTILES_SCHEME = "pmtiles://"
@@ -120,14 +120,14 @@ def add_basemap(fmap: folium.Map, basemap: Basemap | None) -> None:
     """Add ``basemap``'s tile layers (if any) and the page's coordinate helper to ``fmap``."""
     figure = fmap.get_root()
     if isinstance(figure, Figure):
-        figure.header.add_child(Element(f'<script src="{BASEMAP_JS}"></script>'),
+        figure.header.add_child(elements.RawHtml(f'<script src="{BASEMAP_JS}"></script>'),
                                 name="gm_basemap")
     if basemap is None:
         return
     if basemap.archive is not None and isinstance(figure, Figure):
         for name, url in (("pmtiles_js", assets.PMTILES_JS),
                           ("protomaps_leaflet_js", assets.PROTOMAPS_LEAFLET_JS)):
-            figure.header.add_child(Element(f'<script src="{url}"></script>'), name=name)
+            figure.header.add_child(elements.RawHtml(f'<script src="{url}"></script>'), name=name)
         fmap.add_child(ArchiveLayer(ARCHIVE_URL))
     for i, tiles in enumerate(basemap.tiles):
         options: dict[str, Any] = {"subdomains": tiles.subdomains} if tiles.subdomains else {}

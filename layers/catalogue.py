@@ -133,7 +133,7 @@ LAYERS: MappingProxyType = MappingProxyType({layer.key: layer for layer in (
           "polygon",
           (Attribute("name", "设施"), Attribute("minutes", "步行时间", "分钟")), 12, 20,
           MappingProxyType({"color": "#2e7d32", "weight": 1, "fillOpacity": 0.15}),
-          (LegendEntry("10 分钟步行可达", "#a5d6a7"),)),
+          (LegendEntry("10 分钟步行可达", "#a5d6a7"),), tile="circles"),
     Layer("plans", "网格调整方案", "gis.plans.list_plan_grids", "polygon",
           (Attribute("code", "网格编码"), Attribute("households", "户数", "户"),
            Attribute("change", "变化")), 12, 20,

@@ -13,11 +13,11 @@ from __future__ import annotations
 import json
 from typing import cast
 
-from branca.element import CssLink, Element, Figure
+from branca.element import CssLink, Figure
 
 from gis.access.callers import Caller
 from gis.events import categories, workflow
-from layers import assets, page, shell
+from layers import assets, elements, page, shell
 
 ECHARTS_JS = f"{assets.ECHARTS_URL}/echarts.min.js"
 COCKPIT_JS = f"{assets.STATIC}/gridmap/cockpit.js"
@@ -66,15 +66,16 @@ def render_cockpit(caller: Caller, *, basemap_url: str | None = None,
     shell.add_shell(fmap, caller, active="/map/cockpit", csrf=csrf)
     figure = cast(Figure, fmap.get_root())
     figure.header.add_child(CssLink(COCKPIT_CSS), name="cockpit_css")
-    figure.html.add_child(Element(PANEL.replace("{export}", EXPORT_URL)), name="gm_cockpit")
+    figure.html.add_child(elements.RawHtml(PANEL.replace("{export}", EXPORT_URL)),
+                          name="gm_cockpit")
     settings = json.dumps({"map": fmap.get_name(), **config(caller)}, ensure_ascii=False)
     safe = settings.replace("</", "<\\/")  # no "</script>" inside the JSON
-    figure.html.add_child(Element(
+    figure.html.add_child(elements.RawHtml(
         f'<script type="application/json" id="gm-cockpit-config">{safe}</script>'),
         name="gm_cockpit_config")
-    figure.html.add_child(Element(
+    figure.html.add_child(elements.RawHtml(
         "<script>document.body.classList.add('gm-cockpit-page')</script>"), name="gm_cp")
     # deferred: they run once the page is parsed, after the map's own script made the map
     for name, url in (("echarts_js", ECHARTS_JS), ("cockpit_js", COCKPIT_JS)):
-        figure.header.add_child(Element(f'<script defer src="{url}"></script>'), name=name)
+        figure.header.add_child(elements.RawHtml(f'<script defer src="{url}"></script>'), name=name)
     return page.render(fmap)

@@ -11,10 +11,10 @@ from typing import cast
 from urllib.parse import quote
 
 import folium
-from branca.element import Element, Figure
+from branca.element import Figure
 
 from gis.access.callers import Caller
-from layers import assets
+from layers import assets, elements
 
 LOGIN_URL = "/map/login"
 LOGOUT_URL = "/map/logout"
@@ -107,4 +107,4 @@ def add_account(fmap: folium.Map, caller: Caller) -> None:
     """
     box = (f'<div class="gm-panel" style="position:absolute;top:80px;left:10px;'
            f'z-index:1000">{account_html(caller)}</div>')
-    cast(Figure, fmap.get_root()).html.add_child(Element(box), name="gm_account")
+    cast(Figure, fmap.get_root()).html.add_child(elements.RawHtml(box), name="gm_account")

@@ -14,9 +14,9 @@ from typing import cast
 import folium
 import geopandas as gpd
 import pandas as pd
-from branca.element import Element, Figure
+from branca.element import Figure
 
-from layers import catalogue, page
+from layers import catalogue, elements, page
 
 STYLE = ('<style>body{font-family:"Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;'
          "margin:16px;color:#223}table{border-collapse:collapse;font-size:13px}"
@@ -76,7 +76,7 @@ def items_html(frame: gpd.GeoDataFrame, *, title: str, links: Sequence[dict],
     nav = " · ".join(_link(_html_href(link["href"]), link["rel"]) for link in links
                      if link["rel"] in ("prev", "next"))
     table = pd.DataFrame(shown[columns]).to_html(index=False, na_rep="—", border=0)
-    cast(Figure, fmap.get_root()).html.add_child(Element(
+    cast(Figure, fmap.get_root()).html.add_child(elements.RawHtml(
         f'<div class="gm-panel" style="position:absolute;bottom:0;left:0;right:0;'
         f'max-height:40vh;overflow:auto;z-index:1000">共 {matched} 个要素 {nav}{table}</div>'))
     return page.render(fmap)

@@ -12,7 +12,7 @@ from typing import Any, cast
 import folium
 import geopandas as gpd
 import pandas as pd
-from branca.element import Element, Figure
+from branca.element import Figure
 
 from gis.access.callers import Caller
 from gis.plans.workbook import (
@@ -22,7 +22,7 @@ from gis.plans.workbook import (
     TOTAL_LABELS,
     options_text,
 )
-from layers import page, plans, shell
+from layers import elements, page, plans, shell
 
 MAP_HEIGHT_PX = 420
 STYLE = f"""<style>
@@ -112,8 +112,8 @@ def report_page(sheet: dict[str, Any], maps: dict[str, gpd.GeoDataFrame], caller
     left, _ = _maps(maps["current"], maps["proposed"], f"网格调整方案 {sheet['id']} 报告")
     shell.add_shell(left, caller, active="/map/plans", csrf=csrf)
     figure = cast(Figure, left.get_root())
-    figure.header.add_child(Element(STYLE), name="gm_report_style")
-    figure.html.add_child(Element(
+    figure.header.add_child(elements.RawHtml(STYLE), name="gm_report_style")
+    figure.html.add_child(elements.RawHtml(
         "<div class='gm-map-label' style='left:52px'>现状 current（网格编码末三位）</div>"
         "<div class='gm-map-label' style='left:calc(50% + 52px)'>方案 proposed（网格序号）</div>"
         + body_html(sheet) + "<script>document.body.classList.add('gm-report')</script>"),

@@ -13,11 +13,11 @@ import html
 from typing import cast
 
 import folium
-from branca.element import Element, Figure, JavascriptLink, MacroElement
+from branca.element import Figure, JavascriptLink, MacroElement
 from jinja2 import Template
 
 from gis.access.callers import Caller
-from layers import assets, login
+from layers import assets, elements, login
 
 GRIDMAP_JS = f"{assets.STATIC}/gridmap/gridmap.js"
 MENU: tuple[tuple[str, str], ...] = (
@@ -61,11 +61,12 @@ def add_shell(fmap: folium.Map, caller: Caller, *, active: str,
     """Put the shell on ``fmap``'s page; ``csrf`` (api.deps.PageCsrfDep) lets its forms write."""
     figure = cast(Figure, fmap.get_root())
     token = html.escape(csrf or "")
-    figure.header.add_child(Element(f'<meta name="gm-csrf" content="{token}">'), name="gm_csrf")
-    figure.header.add_child(Element(
+    figure.header.add_child(elements.RawHtml(f'<meta name="gm-csrf" content="{token}">'),
+                            name="gm_csrf")
+    figure.header.add_child(elements.RawHtml(
         '<meta name="viewport" content="width=device-width, initial-scale=1">'), name="gm_vp")
     figure.header.add_child(JavascriptLink(GRIDMAP_JS), name="gridmap_js")
-    figure.html.add_child(Element(shell_html(caller, active=active)), name="gm_shell")
-    figure.html.add_child(Element("<script>document.body.classList.add('gm-shelled')</script>"),
+    figure.html.add_child(elements.RawHtml(shell_html(caller, active=active)), name="gm_shell")
+    figure.html.add_child(elements.RawHtml("<script>document.body.classList.add('gm-shelled')</script>"),
                           name="gm_shelled")
     fmap.add_child(AttributionPrefix(ATTRIBUTION))

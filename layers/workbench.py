@@ -15,7 +15,7 @@ from typing import cast
 import folium
 import geopandas as gpd
 import pandas as pd
-from branca.element import Element, Figure, JavascriptLink
+from branca.element import Figure, JavascriptLink
 from sqlalchemy.orm import Session
 
 from gis import plans
@@ -25,7 +25,7 @@ from gis.core import frames
 from gis.grids import grid_load, qa, registry
 from gis.grids.household_rules import LoadRules
 from gis.places import regions
-from layers import assets, page, shell
+from layers import assets, elements, page, shell
 from layers import plans as plan_layers
 from layers import qa as qa_layers
 from layers import workbench_panel as panel
@@ -134,7 +134,7 @@ def _add_frame(fmap: folium.Map, caller: Caller, side: str, maps: list[str],
     width = f"calc((100% - {PANEL_PX}px) / {len(maps)})"
     css = "".join(f"#{name} {{ left: calc({PANEL_PX}px + {i} * {width}) !important; "
                   f"width: {width} !important; }}" for i, name in enumerate(maps))
-    figure.header.add_child(Element(f"<style>.gm-bench {{ width: {PANEL_PX}px; }} {css}"
+    figure.header.add_child(elements.RawHtml(f"<style>.gm-bench {{ width: {PANEL_PX}px; }} {css}"
                                     "</style>"), name="gm_bench_css")
     figure.header.add_child(JavascriptLink(WORKBENCH_JS), name="gm_workbench_js")
-    figure.html.add_child(Element(side), name="gm_bench")
+    figure.html.add_child(elements.RawHtml(side), name="gm_bench")
