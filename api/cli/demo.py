@@ -3,7 +3,7 @@ district (苍梧街道, 海州区) or a generated city of 120 such subdistricts.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -16,7 +16,7 @@ from gis.core.errors import Conflict
 from gis.demo import city, cityload, names
 
 
-class Scale(str, Enum):
+class Scale(StrEnum):
     district = "district"
     city = "city"
 

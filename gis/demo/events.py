@@ -182,9 +182,9 @@ def make_event_log(rng: np.random.Generator, events: pd.DataFrame, *,
     reported = pd.DatetimeIndex(events["reported_at"])[ev]
     finished = pd.DatetimeIndex(events["finished_at"])[ev]
     open_end = reported + (end - reported) * rng.uniform(0.1, 0.9, len(events))[ev]
-    end = pd.DatetimeIndex(pd.Series(finished).fillna(pd.Series(open_end)))
+    last_at = pd.DatetimeIndex(pd.Series(finished).fillna(pd.Series(open_end)))
     frac = np.where(steps[ev] > 1, k / np.maximum(steps[ev] - 1, 1), 0.0)
-    at: pd.DatetimeIndex = reported + (end - reported) * frac
+    at: pd.DatetimeIndex = reported + (last_at - reported) * frac
     actor = pd.Series(to).map(ACTOR).fillna("").to_numpy()
     actor = np.where(k == 0, np.char.add("channel:", events["channel"].to_numpy()[ev].astype(
         str)), actor)
