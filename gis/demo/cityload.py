@@ -1,23 +1,32 @@
 """Writing the generated city into the database: subdistrict by subdistrict with COPY, in one
 committed transaction, then the production assignment (gis.grids.assign) over the whole city.
 
-Only one subdistrict's frames are in memory at a time (about 40 MB at city settings).
+At most two subdistricts' frames are in memory at a time (one written while a worker process
+generates the next; about 40 MB each at city settings). The big tables are written with their
+secondary indexes and foreign keys dropped and built once at the end (gis.core.bulkwrite):
+row-by-row index upkeep made the first full load about three times slower.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import ExitStack, contextmanager
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from gis.core import bulkwrite
 from gis.core.errors import Conflict
 from gis.core.frames import copy_frame
 from gis.demo import city, load
+from gis.demo.district import DemoData
 from gis.grids import assign
+
+BULK_TABLES = ("building", "household", "resident", "event", "event_log")
 
 ANY_DATA = ("SELECT EXISTS (SELECT 1 FROM region) OR EXISTS (SELECT 1 FROM building) "
             "OR EXISTS (SELECT 1 FROM grid) OR EXISTS (SELECT 1 FROM event)")
@@ -50,7 +59,7 @@ def load_city(engine: Engine, *, seed: int = 42, subdistricts: int = city.SUBDIS
     """
     started = time.perf_counter()
     tiles = city.plan(subdistricts, seed)
-    per_tile = city.events_per_tile(events, subdistricts)
+    per_tile = [int(n) for n in city.events_per_tile(events, subdistricts)]
     counts: Counter[str] = Counter()
     with _bar(progress, len(tiles) + 2) as advance, Session(engine) as session, \
             session.begin():
@@ -61,11 +70,13 @@ def load_city(engine: Engine, *, seed: int = 42, subdistricts: int = city.SUBDIS
         districts = city.districts(tiles)
         copy_frame(session, districts.rename(columns={"geometry": "geom"}), "region")
         counts["regions"] += len(districts)
-        for tile, n in zip(tiles, per_tile, strict=True):  # one subdistrict at a time
-            data = city.subdistrict(tile, seed=seed, events=int(n))
-            load.write_tables(session, data)
-            counts.update(data.counts())
-            advance(f"{tile.district_name}{tile.name} ({tile.code})")
+        with ExitStack() as rebuilt:
+            for table in BULK_TABLES:
+                rebuilt.enter_context(bulkwrite.indexes_rebuilt(session, table))
+            for tile, data in zip(tiles, _generated(tiles, per_tile, seed), strict=True):
+                load.write_tables(session, data)
+                counts.update(data.counts())
+                advance(f"{tile.district_name}{tile.name} ({tile.code})")
         load.analyze(session)
         counts["buildings_assigned"] = assign.assign_buildings(session)
         advance("assign buildings 楼栋入格")
@@ -73,6 +84,19 @@ def load_city(engine: Engine, *, seed: int = 42, subdistricts: int = city.SUBDIS
         load.analyze(session, ("building", "event"))
         advance("assign events 事件入格")
     return {**counts, "seconds": round(time.perf_counter() - started, 1)}
+
+
+def _generated(tiles: list[city.Tile], counts: list[int], seed: int) -> Iterator[DemoData]:
+    """Each tile's data in order, the next one generated in a worker process meanwhile."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        ahead: Future[DemoData] | None = None
+        for k, tile in enumerate(tiles):  # one subdistrict at a time
+            current = ahead or pool.submit(city.subdistrict, tile, seed=seed, events=counts[k])
+            if k + 1 < len(tiles):
+                ahead = pool.submit(city.subdistrict, tiles[k + 1], seed=seed,
+                                    events=counts[k + 1])
+            yield current.result()
 
 
 def summary(session: Session) -> dict:
