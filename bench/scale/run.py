@@ -167,10 +167,11 @@ def requests_round(client: httpx.Client, t: Target) -> None:
 
 
 def measure(sides: list[Target], rounds: int, n_locate: int) -> None:
-    """A warm-up round, then ``rounds`` rounds, demo and city taking turns per round."""
+    """A warm-up round, then ``rounds`` rounds, demo and city taking turns per round (which
+    goes first alternates, so neither side always follows the other's heaviest request)."""
     with httpx.Client(timeout=300, headers={"Accept-Encoding": "gzip"}) as client:
         for k in range(rounds + 1):
-            for t in sides:
+            for t in (sides if k % 2 else sides[::-1]):
                 locate_round(client, t, k, n_locate)
                 requests_round(client, t)
             if k == 0:  # warm-up: caches, pools, first imports
