@@ -1,7 +1,9 @@
-"""Command: gridmap demo [--seed N] [--replace] — load the demo district (苍梧街道, 海州区)."""
+"""Command: gridmap demo [--scale district|city] [--seed N] [--replace] — load the demo
+district (苍梧街道, 海州区) or a generated city of 120 such subdistricts."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -11,16 +13,33 @@ from api.cli.common import console, engine
 from gis import demo
 from gis.core import schema
 from gis.core.errors import Conflict
-from gis.demo import names
+from gis.demo import city, cityload, names
+
+
+class Scale(StrEnum):
+    district = "district"
+    city = "city"
 
 
 def demo_command(
     seed: Annotated[int, typer.Option(help="random seed; the same seed gives the same data")] = 42,
     replace: Annotated[bool, typer.Option(
         "--replace", help="delete the demo rows already loaded and load them again")] = False,
+    scale: Annotated[Scale, typer.Option(
+        help="district: the demo 街道; city: 120 demo-like 街道 in 6 districts (~300,000 "
+             "buildings, ~1.08M households, 5M events; an empty database only)")
+    ] = Scale.district,
+    subdistricts: Annotated[int, typer.Option(
+        hidden=True, help="city only: number of subdistricts (1-120)")] = city.SUBDISTRICTS,
+    events: Annotated[int, typer.Option(
+        hidden=True, help="city only: number of events in all")] = city.EVENTS,
 ) -> None:
     """Load the demo district: 6 communities, ~2,500 buildings, ~25,000 households,
-    ~60,000 residents, ~60 grids, a walking network and 20,000 events (idempotent)."""
+    ~60,000 residents, ~60 grids, a walking network and 20,000 events (idempotent).
+    With --scale city: a city of demo-like subdistricts for scale tests."""
+    if scale is Scale.city:
+        _city(seed, subdistricts, events)
+        return
     eng = engine()
     try:
         schema.upgrade(eng)
@@ -51,6 +70,31 @@ def _print_summary(s: dict, seconds: float) -> None:
         f"{s['workers']} grid workers, {s['facilities']} facilities\n"
         f"  {s['road_edges']:,} walking-network edges, {s['events']:,} events 事件 "
         "(2026-05-01 – 2026-10-31)")
+
+
+def _city(seed: int, subdistricts: int, events: int) -> None:
+    if not 1 <= subdistricts <= city.SUBDISTRICTS or events < 0:
+        raise typer.BadParameter(f"--subdistricts takes 1 to {city.SUBDISTRICTS}, "
+                                 "--events 0 or more")
+    eng = engine()
+    try:
+        schema.upgrade(eng)
+        counts = cityload.load_city(eng, seed=seed, subdistricts=subdistricts, events=events,
+                                    progress=True)
+        with Session(eng) as session:
+            s = cityload.summary(session)
+        console.print(
+            f"[bold]city[/] loaded in {counts['seconds']:.1f} s: {s['districts']} districts, "
+            f"{s['subdistricts']} subdistricts 街道, {s['communities']} communities 社区\n"
+            f"  {s['grids']:,} grids 网格 ({s['unified_grids']:,} unified), "
+            f"{s['workers']:,} grid workers, {s['buildings']:,} buildings "
+            f"({s['buildings_without_grid']:,} without a grid)\n"
+            f"  {s['households']:,} households 户, {s['residents']:,} residents 人, "
+            f"{s['facilities']:,} facilities, {s['road_edges']:,} walking-network edges\n"
+            f"  {s['events']:,} events 事件 ({s['events_in_grids']:,} in a grid; "
+            "2025-11-01 – 2026-10-31)", soft_wrap=True)
+    finally:
+        eng.dispose()
 
 
 def register(app: typer.Typer) -> None:

@@ -86,9 +86,10 @@ def _slots(rng: np.random.Generator, styles: np.ndarray) -> tuple[np.ndarray, np
     return np.concatenate(boxes), np.concatenate(keys)
 
 
-def make_buildings(rng: np.random.Generator, cells: gpd.GeoDataFrame,
-                   comp: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Building footprints (local metres) with compound, address, floors, use, households."""
+def make_buildings(rng: np.random.Generator, cells: gpd.GeoDataFrame, comp: pd.DataFrame, *,
+                   households: int = TARGET_HOUSEHOLDS) -> gpd.GeoDataFrame:
+    """Building footprints (local metres) with compound, address, floors, use, and about
+    ``households`` households in all."""
     boxes, keys = _slots(rng, comp["style"].to_numpy())
     inner = shapely.buffer(np.asarray(cells.geometry), -2.0)
     tree = shapely.STRtree(inner)
@@ -115,12 +116,13 @@ def make_buildings(rng: np.random.Generator, cells: gpd.GeoDataFrame,
     frame["address"] = (doors["street"].to_numpy() + doors["number"].astype(str).to_numpy()
                         + "号" + frame["seq"].astype(str) + "栋")
     frame["code"] = [f"{names.SUBDISTRICT_CODE[:9]}B{n:05d}" for n in range(1, len(frame) + 1)]
-    _floors_and_households(rng, frame)
+    _floors_and_households(rng, frame, households)
     return frame
 
 
-def _floors_and_households(rng: np.random.Generator, frame: gpd.GeoDataFrame) -> None:
-    """Floors, units, use and households (in place); households sum to about 25,000."""
+def _floors_and_households(rng: np.random.Generator, frame: gpd.GeoDataFrame,
+                           target: int) -> None:
+    """Floors, units, use and households (in place); households sum to about ``target``."""
     n = len(frame)
     style = frame["style"].to_numpy()
     floors = np.select(
@@ -138,7 +140,7 @@ def _floors_and_households(rng: np.random.Generator, frame: gpd.GeoDataFrame) ->
     ancillary = (style != "special") & (rng.random(n) < 0.04)  # 配电房、物业用房、车库
     use = np.where(ancillary, "ancillary", use)
     capacity = np.where(use == "residential", capacity, 0)
-    occupancy = min(0.97, TARGET_HOUSEHOLDS / capacity.sum())
+    occupancy = min(0.97, target / capacity.sum())
     frame["floors"] = np.where(ancillary, 1, floors)
     frame["units"] = np.maximum(units, 1)
     frame["use"] = use

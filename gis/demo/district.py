@@ -46,10 +46,26 @@ class DemoData:
         return {f.name: len(getattr(self, f.name)) for f in fields(self)}
 
 
-def _placed(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+@dataclass(frozen=True)
+class Knobs:
+    """What a copy of the district may change (the city tiles copies): the defaults are the
+    demo. ``offset`` in local metres; ``grid_targets`` households per unified grid."""
+
+    offset: tuple[float, float] = (0.0, 0.0)
+    households: int = buildings_mod.TARGET_HOUSEHOLDS
+    grid_targets: tuple[int, ...] = grids_mod.GRID_TARGET
+    events: int = events_mod.N_EVENTS
+    period: tuple[pd.Timestamp, pd.Timestamp] = (events_mod.START, events_mod.END)
+
+
+DEMO = Knobs()
+
+
+def _placed(frame: gpd.GeoDataFrame, knobs: Knobs = DEMO) -> gpd.GeoDataFrame:
     """``frame`` with its geometry moved from local metres to EPSG:4490 (multipolygons kept)."""
     out = frame.copy()
-    return out.set_geometry(layout_mod.place(frame.geometry).values, crs=4490)
+    return out.set_geometry(layout_mod.place(frame.geometry, offset=knobs.offset).values,
+                            crs=4490)
 
 
 def _regions(lay: layout_mod.Layout) -> gpd.GeoDataFrame:
@@ -102,12 +118,12 @@ def _name_lanes(edges: gpd.GeoDataFrame, cells: gpd.GeoDataFrame,
     edges.loc[lane, "name"] = names_
 
 
-def generate(seed: int = 42) -> DemoData:
-    """The demo district for ``seed``: same seed, identical data."""
+def generate(seed: int = 42, *, knobs: Knobs = DEMO) -> DemoData:
+    """The demo district for ``seed``: same seed, identical data (``knobs``: see Knobs)."""
     rng = np.random.default_rng(seed)
     lay = layout_mod.make_layout(rng, slot=buildings_mod.SLOT)
     comp = buildings_mod.compounds(rng, lay.cells, lay.streets)
-    blds = buildings_mod.make_buildings(rng, lay.cells, comp)
+    blds = buildings_mod.make_buildings(rng, lay.cells, comp, households=knobs.households)
     nodes, edges = network.node_lines(lay.roads)
     _name_lanes(edges, lay.cells, comp)
     facilities, used = facilities_mod.make_facilities(rng, lay, blds, edges)
@@ -115,17 +131,19 @@ def generate(seed: int = 42) -> DemoData:
     households, residents = _people(rng, blds)
     blds["geometry"] = shapely.multipolygons(np.asarray(blds.geometry),
                                              indices=np.arange(len(blds)))
-    unified = grids_mod.make_unified(lay, blds)
+    unified = grids_mod.make_unified(lay, blds, targets=knobs.grid_targets)
     thematic = grids_mod.make_thematic(rng, lay)
     workers, links = grids_mod.make_workers(rng, unified)
-    events = events_mod.make_events(rng, blds, edges, lay.subdistrict)
-    log = events_mod.make_event_log(rng, events)
-    facilities["entrance"] = layout_mod.place(facilities["entrance"]).values
+    events = events_mod.make_events(rng, blds, edges, lay.subdistrict, n=knobs.events,
+                                    period=knobs.period)
+    log = events_mod.make_event_log(rng, events, end=knobs.period[1])
+    facilities["entrance"] = layout_mod.place(facilities["entrance"], offset=knobs.offset).values
     water = gpd.GeoDataFrame({"name": [names.RIVER_NAME]},
                              geometry=[shapely.multipolygons(shapely.get_parts(lay.river))])
     return DemoData(
-        regions=_placed(_regions(lay)), water=_placed(water),
-        grids=_placed(pd.concat([unified, thematic], ignore_index=True)),
-        workers=workers, worker_grids=links, buildings=_placed(blds), households=households,
-        residents=residents, nodes=_placed(nodes), edges=_placed(edges),
-        facilities=_placed(facilities), events=_through_gcj02(_placed(events)), event_log=log)
+        regions=_placed(_regions(lay), knobs), water=_placed(water, knobs),
+        grids=_placed(pd.concat([unified, thematic], ignore_index=True), knobs),
+        workers=workers, worker_grids=links, buildings=_placed(blds, knobs),
+        households=households, residents=residents, nodes=_placed(nodes, knobs),
+        edges=_placed(edges, knobs), facilities=_placed(facilities, knobs),
+        events=_through_gcj02(_placed(events, knobs)), event_log=log)

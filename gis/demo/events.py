@@ -40,15 +40,16 @@ ACTOR = {"accepted": "dispatcher", "dispatched": "dispatcher", "in_progress": "g
 _FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
-def _times(rng: np.random.Generator, n: int) -> pd.DatetimeIndex:
-    """Report times: more in summer evenings, fewer at night (Asia/Shanghai)."""
-    days = (END - START).days
+def _times(rng: np.random.Generator, n: int, start: pd.Timestamp,
+           end: pd.Timestamp) -> pd.DatetimeIndex:
+    """Report times in [start, end): more in summer evenings, fewer at night (Asia/Shanghai)."""
+    days = (end - start).days
     day = rng.choice(days, n, p=_day_weights(days))
     hour_w = np.array([1, 1, 1, 1, 1, 2, 4, 7, 9, 10, 10, 9, 7, 8, 9, 9, 9, 9, 10, 11, 10, 7,
                        4, 2], dtype=float)
     hour = rng.choice(24, n, p=hour_w / hour_w.sum())
     seconds = np.sort(day * 86400 + hour * 3600 + rng.integers(0, 3600, n))
-    return START + pd.to_timedelta(seconds, unit="s")
+    return start + pd.to_timedelta(seconds, unit="s")
 
 
 def _day_weights(days: int) -> np.ndarray:
@@ -108,9 +109,9 @@ def _variants(rng: np.random.Generator, address: np.ndarray) -> np.ndarray:
 
 
 def _status(rng: np.random.Generator, reported: pd.DatetimeIndex,
-            located: np.ndarray) -> np.ndarray:
+            located: np.ndarray, end: pd.Timestamp) -> np.ndarray:
     """Most old events closed, recent ones spread along the workflow, a few overdue."""
-    age_days = (END - reported).total_seconds().to_numpy() / 86400
+    age_days = (end - reported).total_seconds().to_numpy() / 86400
     n = age_days.size
     old = rng.choice(["closed", "verified", "resolved", "in_progress", "returned", "reopened",
                       "dispatched"], n, p=[0.9, 0.03, 0.015, 0.025, 0.01, 0.01, 0.01])
@@ -120,10 +121,10 @@ def _status(rng: np.random.Generator, reported: pd.DatetimeIndex,
 
 
 def make_events(rng: np.random.Generator, buildings: gpd.GeoDataFrame, edges: gpd.GeoDataFrame,
-                area: Polygon) -> gpd.GeoDataFrame:
-    """About 20,000 events (local metres) in ``area`` (the subdistrict) and a few far outside,
-    sorted by report time; codes E320706013nnnnnn."""
-    n = N_EVENTS
+                area: Polygon, *, n: int = N_EVENTS,
+                period: tuple[pd.Timestamp, pd.Timestamp] = (START, END)) -> gpd.GeoDataFrame:
+    """``n`` events (local metres) in ``area`` (the subdistrict) and a few far outside,
+    reported within ``period`` and sorted by report time; codes E320706013nnnnnn."""
     category = rng.choice(list(CATEGORY_P), n, p=list(CATEGORY_P.values()))
     channel = rng.choice(list(CHANNEL_P), n, p=list(CHANNEL_P.values()))
     kind = rng.choice(["building", "street", "address", "outside"], n,
@@ -131,9 +132,9 @@ def make_events(rng: np.random.Generator, buildings: gpd.GeoDataFrame, edges: gp
     kind = np.where((kind == "building") & np.isin(category, ["street_vending", "parking"]),
                     "street", kind)
     geom, address = _locations(rng, kind, buildings, edges, area)
-    reported = _times(rng, n)
+    reported = _times(rng, n, *period)
     limit = pd.Series({c.code: c.time_limit_hours for c in CATEGORIES})[category].to_numpy()
-    status = _status(rng, reported, kind != "address")
+    status = _status(rng, reported, kind != "address", period[1])
     done = np.isin(status, ["closed", "verified"])  # verified: checked, not yet closed
     took = pd.to_timedelta(limit * rng.beta(2, 3, n) * 1.4 * 3600, unit="s")
     public = np.isin(channel, ["12345", "resident_app"])
@@ -157,12 +158,13 @@ def make_events(rng: np.random.Generator, buildings: gpd.GeoDataFrame, edges: gp
             "12345-", rng.integers(10**9, 10**10, n).astype(str))),
         "region_code": names.SUBDISTRICT_CODE,  # all taken by the 街道's call centre
         "kind": kind}, geometry=geom)
-    overdue = ~done & (status != "needs_location") & (frame["due_at"] < END)
+    overdue = ~done & (status != "needs_location") & (frame["due_at"] < period[1])
     frame["escalation_level"] = np.where(overdue & (rng.random(n) < 0.5), "community", "grid")
     return frame
 
 
-def make_event_log(rng: np.random.Generator, events: pd.DataFrame) -> pd.DataFrame:
+def make_event_log(rng: np.random.Generator, events: pd.DataFrame, *,
+                   end: pd.Timestamp = END) -> pd.DataFrame:
     """Every state change of every event (event = row position in ``events``)."""
     status = events["status"].to_numpy()
     chain_pos = pd.Series(range(len(CHAIN)), index=list(CHAIN))
@@ -179,10 +181,10 @@ def make_event_log(rng: np.random.Generator, events: pd.DataFrame) -> pd.DataFra
     frm[k == 0] = None
     reported = pd.DatetimeIndex(events["reported_at"])[ev]
     finished = pd.DatetimeIndex(events["finished_at"])[ev]
-    open_end = reported + (END - reported) * rng.uniform(0.1, 0.9, len(events))[ev]
-    end = pd.DatetimeIndex(pd.Series(finished).fillna(pd.Series(open_end)))
+    open_end = reported + (end - reported) * rng.uniform(0.1, 0.9, len(events))[ev]
+    last_at = pd.DatetimeIndex(pd.Series(finished).fillna(pd.Series(open_end)))
     frac = np.where(steps[ev] > 1, k / np.maximum(steps[ev] - 1, 1), 0.0)
-    at: pd.DatetimeIndex = reported + (end - reported) * frac
+    at: pd.DatetimeIndex = reported + (last_at - reported) * frac
     actor = pd.Series(to).map(ACTOR).fillna("").to_numpy()
     actor = np.where(k == 0, np.char.add("channel:", events["channel"].to_numpy()[ev].astype(
         str)), actor)

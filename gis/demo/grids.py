@@ -72,11 +72,13 @@ def _community_grids(code: str, name: str, area: Polygon, target: int,
     return rows
 
 
-def make_unified(layout: Layout, buildings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """About 60 unified grids (theme 'unified'), codes = community code + 3 digits."""
+def make_unified(layout: Layout, buildings: gpd.GeoDataFrame, *,
+                 targets: tuple[int, ...] = GRID_TARGET) -> gpd.GeoDataFrame:
+    """About 60 unified grids (theme 'unified'), codes = community code + 3 digits;
+    ``targets``: households a grid aims at, per community."""
     rows = []
     for (code, name, area), target in zip(layout.communities.itertuples(index=False),
-                                          GRID_TARGET, strict=True):  # six communities
+                                          targets, strict=True):  # six communities
         rows += _community_grids(code, name, area, target, layout.cells, buildings)
     frame = gpd.GeoDataFrame(rows, geometry="geometry")
     frame["geometry"] = _multi(np.asarray(frame.geometry))

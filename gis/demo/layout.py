@@ -217,15 +217,19 @@ def make_layout(rng: np.random.Generator, *, slot: tuple[float, float]) -> Layou
                   cells=cells, streets=streets[["kind", "name", "geometry"]])
 
 
-def place(geoms: np.ndarray | gpd.GeoSeries) -> gpd.GeoSeries:
-    """Local metres → EPSG:4549 (rotate about the centre, shift) → EPSG:4490, in one go."""
+def place(geoms: np.ndarray | gpd.GeoSeries, *,
+          offset: tuple[float, float] = (0.0, 0.0)) -> gpd.GeoSeries:
+    """Local metres → EPSG:4549 (rotate about the centre, shift) → EPSG:4490, in one go.
+
+    ``offset`` (local metres, added before the rotation) tiles copies side by side (the city).
+    """
     to_metric = Transformer.from_crs(STORAGE_SRID, METRIC_EPSG, always_xy=True)
     ox, oy = to_metric.transform(*CENTRE_LONLAT)
     theta = np.deg2rad(ROTATION_DEG)
     cos, sin = np.cos(theta), np.sin(theta)
 
     def affine(xy: np.ndarray) -> np.ndarray:
-        x, y = xy[:, 0] - WIDTH / 2, xy[:, 1] - HEIGHT / 2
+        x, y = xy[:, 0] + offset[0] - WIDTH / 2, xy[:, 1] + offset[1] - HEIGHT / 2
         return np.c_[ox + cos * x - sin * y, oy + sin * x + cos * y]
 
     # vertices every 25 m first: a long straight edge is slightly curved in lon/lat, and

@@ -107,16 +107,7 @@ def _geo(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 def write(session: Session, data: DemoData,
           step: Callable[[str], None] = lambda _: None) -> dict:
     """COPY every demo table, then assign buildings and events to grids (gis.grids.assign)."""
-    copy_frame(session, _geo(data.regions, ["code", "name", "level", "parent_code"]), "region")
-    copy_frame(session, _geo(data.water, ["name"]), "water_area")
-    _write_grids(session, data)
-    step("grids")
-    _write_people(session, data)
-    step("people")
-    _write_network(session, data)
-    step("network")
-    _write_events(session, data)
-    step("events")
+    write_tables(session, data, step)
     # statistics first (inside the transaction, which sees its own rows): without them the
     # planner takes 60k fresh rows for empty tables and picks nested loops for the updates
     session.execute(text(f"ANALYZE {', '.join(TABLES)}"))
@@ -129,6 +120,26 @@ def write(session: Session, data: DemoData,
     session.execute(text("ANALYZE building, event"))
     step("assign")
     return data.counts()
+
+
+def write_tables(session: Session, data: DemoData,
+                 step: Callable[[str], None] = lambda _: None) -> None:
+    """COPY the rows of ``data`` into every table (no grid assignment, no ANALYZE)."""
+    copy_frame(session, _geo(data.regions, ["code", "name", "level", "parent_code"]), "region")
+    copy_frame(session, _geo(data.water, ["name"]), "water_area")
+    _write_grids(session, data)
+    step("grids")
+    _write_people(session, data)
+    step("people")
+    _write_network(session, data)
+    step("network")
+    _write_events(session, data)
+    step("events")
+
+
+def analyze(session: Session, tables: tuple[str, ...] = TABLES) -> None:
+    """Planner statistics of ``tables`` (our own names), inside the caller's transaction."""
+    session.execute(text(f"ANALYZE {', '.join(tables)}"))
 
 
 def _ids(session: Session, table: str, n: int) -> np.ndarray:
