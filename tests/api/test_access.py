@@ -50,5 +50,6 @@ def test_every_plan_and_event_route_loads_its_object_through_the_dependency() ->
             assert access.page_event_if_any in calls, route.path  # none: the console
             checked += 1
     # plan: read, edits, undo, workers, worker candidates, apply, reject, report (JSON, xlsx,
-    # page), map; event: read, 5 acts, actions, duplicate-of; the dispatch page
-    assert checked == 10 + 8 + 1 + 1
+    # page), map; event: read, 5 acts, actions, duplicate-of, photos (upload, list, one);
+    # the dispatch page
+    assert checked == 10 + 8 + 3 + 1 + 1

@@ -17,6 +17,7 @@ from tests.builders import (
     make_worker,
     square,
 )
+from tests.layers.test_base_map import seen_over_http
 
 NORTH, SOUTH, OTHER = "320706013001", "320706013002", "320706014001"
 UNCLEAR = "阳光花园小区"  # a compound without a building number is never clear
@@ -154,7 +155,9 @@ def test_console_page_for_intake_roles(client: TestClient, session: Session,
                  "gm-reporter", "gm-phone", "gm-queue", "/static/gridmap/console.js",
                  "gmConsole.start", 'name="gm-csrf"'):  # labels: tests/layers, tests/e2e
         assert part in page.text, part
-    assert "G-N" in page.text and "G-O" not in page.text  # the grids of its region
+    seen = seen_over_http(client, "/map/dispatch",  # its grids come after load
+                          headers=_auth(session, "dispatcher", SUBDISTRICT))
+    assert "G-N" in seen and "G-O" not in seen  # the grids of its region
     assert client.get("/map/dispatch", headers=_auth(session, "grid_worker")).status_code == 200
     assert client.get("/map/dispatch", headers=_auth(session, "viewer")).status_code == 403
     anonymous = client.get("/map/dispatch", follow_redirects=False)
