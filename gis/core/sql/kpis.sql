@@ -43,12 +43,13 @@ units AS (
 ),
 main AS (
     SELECT u.unit_code, GROUPING(u.unit_code) AS whole, max(u.grid_name) AS grid_name,
-           sum(a.events) AS events, sum(a.closed) AS closed,
-           sum(a.closed_on_time) AS closed_on_time,
+           sum(a.events)::bigint AS events, sum(a.closed)::bigint AS closed,
+           sum(a.closed_on_time)::bigint AS closed_on_time,
            sum(a.hours) / nullif(sum(a.timed), 0) AS mean_hours_to_close,
-           sum(a.rated) AS rated, sum(a.satisfied) AS satisfied,
+           sum(a.rated)::bigint AS rated, sum(a.satisfied)::bigint AS satisfied,
            sum(a.scores) / nullif(sum(a.rated), 0) AS mean_satisfaction,
-           sum(a.overdue) AS overdue, sum(a.not_closed) AS not_closed, sum(a.escalated) AS escalated
+           sum(a.overdue)::bigint AS overdue, sum(a.not_closed)::bigint AS not_closed,
+           sum(a.escalated)::bigint AS escalated
     FROM agg a JOIN units u ON u.k = coalesce(a.k, '')
     WHERE a.facet = 7
     GROUP BY GROUPING SETS ((u.unit_code), ())
@@ -62,12 +63,12 @@ facets AS (
            jsonb_object_agg(channel, n) FILTER (WHERE facet = 6 AND channel IS NOT NULL)
                AS by_channel
     FROM (SELECT u.unit_code, 0 AS whole, a.facet, a.status, a.category, a.channel,
-                 sum(a.events) AS n
+                 sum(a.events)::bigint AS n
           FROM agg a JOIN units u ON u.k = coalesce(a.k, '')
           WHERE a.facet < 7
           GROUP BY 1, 3, 4, 5, 6
           UNION ALL
-          SELECT NULL, 1, a.facet, a.status, a.category, a.channel, sum(a.events)
+          SELECT NULL, 1, a.facet, a.status, a.category, a.channel, sum(a.events)::bigint
           FROM agg a WHERE a.facet < 7
           GROUP BY 3, 4, 5, 6) f
     GROUP BY 1, 2
