@@ -9,7 +9,7 @@
 -- events by location (GiST via &&). Set-based: each table is joined once to the grids and
 -- grouped once (buildings from the covering index ix_building_grid_id (grid_id) INCLUDE
 -- (households, residents), events from (grid_id, reported_at), residents only those with a
--- category); the area is grid.area_m2 (migration 0019, kept with the geometry). At the city
+-- category); the area is grid.area_m2 (migration 0020, kept with the geometry). At the city
 -- (5,040 unified grids, 300,951 buildings, 1M events) under load: 0.3-0.6 s, was 1.2-3 s
 -- (a LATERAL gm_grid_buildings per grid, 300k rows materialised, ST_Area per request).
 WITH g AS (

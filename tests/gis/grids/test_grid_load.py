@@ -68,7 +68,7 @@ def test_thematic_layers_count_by_location(session: Session) -> None:
 
 
 def test_grid_area_is_kept_with_its_geometry(session: Session) -> None:
-    """grid.area_m2 (migration 0019) is the geodesic area of the row's outline, also after an
+    """grid.area_m2 (migration 0020) is the geodesic area of the row's outline, also after an
     outline is rewritten in place."""
     grid = make_grid(session, geom=square(119.20, 34.60, 0.01))
     check = text("SELECT area_m2, ST_Area(geom::geography) FROM grid WHERE id = :id")

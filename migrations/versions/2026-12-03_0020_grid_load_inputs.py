@@ -11,8 +11,8 @@ sums every building's households and residents per grid (300,951 at the city), n
 index alone (index-only scan) instead of one heap visit per building. Same name, same
 leading column, so every other use of the index is unchanged; one index, not two, to write.
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-03 16:20:00
 """
 
@@ -20,8 +20,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0019"
-down_revision: str | None = "0018"
+revision: str = "0020"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
