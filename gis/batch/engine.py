@@ -12,6 +12,7 @@ Both engines apply the same rules (gis.grids.picking) and give the same answers
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -60,15 +61,25 @@ def dask_client(scheduler: str | None = None, *, workers: int = 2) -> Iterator[A
         yield client
 
 
-def _run(client: Any, collection: Any, progress: Progress | None) -> pd.DataFrame:
-    """Compute a dask collection's partitions on the cluster, reporting progress."""
-    from distributed import as_completed
+def _run(client: Any, collection: Any, progress: Progress | None,
+         timings: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Compute a dask collection's partitions on the cluster, reporting progress; with
+    ``timings``, record each task's compute seconds (``task_s``) and the wall time."""
+    from distributed import as_completed, get_task_stream
 
-    futures = client.compute(collection.to_delayed())
-    for done, _ in enumerate(as_completed(futures), start=1):
-        if progress is not None:
-            progress(done, len(futures))
-    return pd.concat(client.gather(futures), ignore_index=True)
+    started = time.perf_counter()
+    with get_task_stream(client) as stream:
+        futures = client.compute(collection.to_delayed())
+        for done, _ in enumerate(as_completed(futures), start=1):
+            if progress is not None:
+                progress(done, len(futures))
+        found = pd.concat(client.gather(futures), ignore_index=True)
+    if timings is not None:
+        timings["join_s"] = time.perf_counter() - started
+        timings["task_s"] = sorted(
+            sum(s["stop"] - s["start"] for s in t["startstops"] if s["action"] == "compute")
+            for t in stream.data)  # one task per partition: reading fuses with the join
+    return found
 
 
 def _best(candidates: pd.DataFrame, keys: list[str], ascending: list[bool]) -> pd.DataFrame:
@@ -80,29 +91,51 @@ def _best(candidates: pd.DataFrame, keys: list[str], ascending: list[bool]) -> p
 
 def assign_events(session: Session, *, engine: str = "dask", scheduler: str | None = None,
                   workdir: str | None = None, workers: int = 2,
-                  progress: Progress | None = None) -> int:
+                  progress: Progress | None = None,
+                  timings: dict[str, Any] | None = None) -> int:
     """Assign every located event to its grid (rules of gis.grids.assign); returns the
-    number of events written."""
+    number of events written. ``timings`` (bench/batch) gets the phases' seconds."""
     if check_engine(engine) == "postgis":
         return assign.assign_events(session, engine="sql")
+    clock = _Clock(timings)
     metric = assign.grids_metric_epsg(session)
     events = assign_bulk.read_events(session)
     events = events[np.argsort(events["id"], kind="stable")]
-    grids = frames.frame_from_sql(session, sql.load("batch_grids"), geom_col=None)
-    grids = _grid_frame(grids)
+    grids = _grid_frame(frames.frame_from_sql(session, sql.load("batch_grids"), geom_col=None))
+    clock.lap("read_s")
     with _workdir(workdir) as where, dask_client(scheduler, workers=workers) as client:
+        clock.lap("cluster_start_s")
         boxes = partitions.write_grids(grids, where)
         partitions.write_points(events["id"], events["x"], events["y"], boxes, where)
+        clock.lap("export_s")
         parts = dask_geopandas.read_parquet(f"{where}/events")
         found = _run(client, parts.map_partitions(
             tasks.event_candidates, where, metric, assign.MAX_OUTSIDE_M,
-            meta=tasks._empty(tasks.EVENT_COLUMNS)), progress)
+            meta=tasks._empty(tasks.EVENT_COLUMNS)), progress, timings)
+        clock.lap(None)
+    clock.lap("cluster_stop_s")
     best = _best(found, ["rank", "dist", "code"], [True, True, True])
     grid_ids = np.full(len(events), -1, dtype=np.int64)
     at = np.searchsorted(events["id"], best["id"].to_numpy()) if events.size else np.array([])
     grid_ids[at.astype(np.int64)] = best["grid_id"].to_numpy()
     moved = assign_bulk.changed(events, grid_ids)
-    return writeback.events(session, events["id"][moved], grid_ids[moved])
+    clock.lap("reduce_s")
+    written = writeback.events(session, events["id"][moved], grid_ids[moved])
+    clock.lap("write_s")
+    return written
+
+
+class _Clock:
+    """Laps into a timings dict (or nowhere)."""
+
+    def __init__(self, timings: dict[str, Any] | None) -> None:
+        self.timings, self.last = timings, time.perf_counter()
+
+    def lap(self, name: str | None) -> None:
+        now = time.perf_counter()
+        if self.timings is not None and name is not None:
+            self.timings[name] = round(now - self.last, 3)
+        self.last = now
 
 
 def assign_buildings(session: Session, *, engine: str = "dask", scheduler: str | None = None,

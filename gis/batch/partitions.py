@@ -65,7 +65,7 @@ def grown(boxes: Boxes, metres: float) -> npt.NDArray[np.float64]:
 
 def write_points(ids: npt.NDArray[np.int64], x: npt.NDArray[np.float64],
                  y: npt.NDArray[np.float64], boxes: Boxes, workdir: str, *,
-                 rows_per_file: int = 1_000_000) -> int:
+                 rows_per_file: int = 250_000) -> int:
     """Events (id, point) into the partitions of the subdistricts whose grown box holds them;
     returns the number of files written. Big partitions are cut into ``rows_per_file``."""
     files = 0
