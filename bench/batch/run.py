@@ -125,7 +125,8 @@ def dask(session: Session, timings: dict) -> int:
 
 def size_run(engine: Engine, n: int) -> dict:
     """Every engine on ``n`` events, ROUNDS interleaved rounds, then the re-checks."""
-    entry: dict = {"points": n, "load_s": round(load_points(engine, n), 1), "methods": {}}
+    entry: dict = {"points": n, "load_s": round(load_points(engine, n), 1), "methods": {},
+                   "load_average_at_start": [round(v, 1) for v in os.getloadavg()]}
     print(f"{n:,} points loaded in {entry['load_s']} s", flush=True)
     for round_ in range(ROUNDS):
         for name, work in (("postgis", postgis), ("memory", memory), ("dask", dask)):
@@ -170,9 +171,14 @@ def main() -> dict:
                     print(f"{n:,} points skipped: {sizes[-1]['skipped']}", flush=True)
                     continue
             sizes.append(size_run(engine, n))
+            write_result(sizes, cluster_start_s)  # each size as it finishes
     finally:
         cluster.close()
         dbs.drop_database(settings, engine)
+    return write_result(sizes, cluster_start_s)
+
+
+def write_result(sizes: list[dict], cluster_start_s: float) -> dict:
     load = os.getloadavg()
     result = {"sizes": sizes, "rounds": ROUNDS, "local_cluster_start_s": cluster_start_s,
               "grids": "demo seed 42, 63 unified grids, 1 subdistrict (6 communities)",
