@@ -50,6 +50,9 @@ table drop and rebuild its indexes and foreign keys (gis.core.bulkwrite). On 1M 
 (bench/assign) an in-place write cost about 33 us per written row, a rebuilt one about 5 us
 per row plus 8.4 s per million rows in the table to build again: rebuilding pays from about
 30 %."""
+MEMORY_IDS = 100_000
+"""A list of event ids this long (or none: every event) is assigned in memory; the in-memory
+path reads every located event, so shorter lists are cheaper in SQL."""
 BOUNDARY_M = 1.0
 """A point this close to its grid's edge is flagged ``on_boundary`` (metres)."""
 
@@ -182,10 +185,10 @@ def assign_events(session: Session, event_ids: list[int] | None = None, *,
                   rebuild: bool | None = None, engine: str = "memory") -> int:
     """Assign located events (all, or ``event_ids``) to grid, community, subdistrict, worker.
 
-    Bulk work (no ids, or ``BULK_EVENTS`` or more) with ``engine="memory"`` (the default)
-    reads the events with one binary COPY, picks in memory with shapely and writes only the
-    changed events (gis.grids.assign_bulk; same rules and answers, about 3x faster on 1M
-    events: bench/assign). ``engine="sql"`` and small batches run the SQL below.
+    Every event, or ``MEMORY_IDS`` ids or more, with ``engine="memory"`` (the default) reads
+    the events with one binary COPY, picks in memory with shapely and writes only the
+    changed events (gis.grids.assign_bulk; same rules and answers, tests/batch; figures in
+    bench/batch). ``engine="sql"`` and shorter lists run the SQL below.
 
     gis/core/sql/assign_events_pick.sql selects, in one statement with the rules of ``locate``,
     the events whose assignment changes (the grid's version goes with it; events more than
@@ -212,7 +215,7 @@ def assign_events(session: Session, event_ids: list[int] | None = None, *,
         "SELECT current_setting('work_mem') AS work_mem, current_setting('jit') AS jit"
     )).mappings().one()
     _settings(session, work_mem=BULK_WORK_MEM, jit="off")
-    if bulk and engine == "memory":
+    if bulk and engine == "memory" and (event_ids is None or len(event_ids) >= MEMORY_IDS):
         written = assign_bulk.assign_events(
             session, event_ids, metric_epsg=metric, max_outside_m=MAX_OUTSIDE_M, rebuild=rebuild,
             rebuild_min_rows=REBUILD_MIN_ROWS, rebuild_share=REBUILD_SHARE)
