@@ -34,6 +34,7 @@ STATUS = {
     errors.Forbidden: 403,
     errors.RateLimited: 429,
     errors.DatabaseUnavailable: 503,
+    errors.ClusterUnavailable: 503,
 }
 
 

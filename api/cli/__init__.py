@@ -11,7 +11,7 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
-from api.cli import assign, circles, core, demo, io, plans, qa
+from api.cli import assign, batch, circles, core, demo, io, plans, qa
 from gis.core.errors import GridmapError
 
 app = typer.Typer(help="gridmap: 网格化管理 GIS on PostGIS.", no_args_is_help=True,
@@ -22,6 +22,7 @@ circles.register(app)
 demo.register(app)
 io.register(app)
 assign.register(app)
+batch.register(app)
 plans.register(app)
 
 log = logging.getLogger("gridmap.cli")

@@ -1,13 +1,15 @@
 """Benchmark: bulk assignment of random points to the demo grids, three ways in one run,
 and locate latency over HTTP.
 
-  ours       gis.grids.assign.assign_events as production runs it: one SELECT picks grid, grid
-             version, community, subdistrict and primary worker of every event whose
-             assignment changes (ST_Covers with the lowest code on shared edges, the 50 m
-             rule for points just outside; gis/core/sql/assign_events_pick.sql) into a temporary
-             table, and one UPDATE writes them; as most of the table changes, the event
-             table's indexes and foreign keys are dropped for the write and built again
-             (gis/core/bulkwrite.py; the time includes building them)
+  ours       gis.grids.assign.assign_events as production runs it: since issue 14.4 the
+             in-memory path (gis/grids/assign_bulk.py: binary COPY out, shapely picks, only
+             changed events written); ``ours_sql`` is the SQL path it replaced: one SELECT
+             picks grid, grid version, community, subdistrict and primary worker of every
+             event whose assignment changes (ST_Covers with the lowest code on shared edges,
+             the 50 m rule for points just outside; gis/core/sql/assign_events_pick.sql) into
+             a temporary table, and one UPDATE writes them; as most of the table changes, both
+             drop the event table's indexes and foreign keys for the write and build them
+             again (gis/core/bulkwrite.py; the time includes building them)
   ours_in_place      the same, written in place (rebuild=False): every index and key
              maintained row by row, as the peers do
   ours_no_50m        ours with the 50 m rule switched off (MAX_OUTSIDE_M = 0): the same
@@ -157,6 +159,10 @@ def ours(session: Session) -> dict:
     return {"rows_written": assign.assign_events(session)}
 
 
+def ours_sql(session: Session) -> dict:
+    return {"rows_written": assign.assign_events(session, engine="sql")}
+
+
 def ours_in_place(session: Session) -> dict:
     return {"rows_written": assign.assign_events(session, rebuild=False)}
 
@@ -251,7 +257,8 @@ def main() -> dict:
         print(f"loaded {POINTS:,} points in {time.perf_counter() - started:.1f} s", flush=True)
         methods: dict[str, dict] = {}
         for round_ in range(ROUNDS):  # rounds interleave the methods: a busy machine hits all
-            for name, work in (("ours", ours), ("ours_in_place", ours_in_place),
+            for name, work in (("ours", ours), ("ours_sql", ours_sql),
+                               ("ours_in_place", ours_in_place),
                                ("ours_no_50m", ours_no_50m),
                                ("postgis_full", postgis_full),
                                ("postgis_grid_only", postgis), ("geopandas", geopandas_sjoin)):

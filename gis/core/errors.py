@@ -100,3 +100,9 @@ class BadQueryParameter(InvalidInput):
     """A query parameter a standard API (OGC API) must answer with 400: unknown, malformed."""
 
     code = "bad_parameter"
+
+
+class ClusterUnavailable(GridmapError):
+    """The Dask scheduler of a batch run cannot be reached (gis.batch)."""
+
+    code = "cluster_unavailable"

@@ -56,7 +56,9 @@ def list_kpis(session: Session, *, level: str = "grid", start: date | None = Non
               "now": now or datetime.now(UTC), "satisfied_min": workflow.SATISFIED_MIN,
               "scope": jurisdiction.scope_prefix(area)}
     statement = text(sql.load("kpis"))
-    rows = [_jsonable(r) for r in session.execute(statement, params).mappings()]
+    result = session.execute(statement, params)
+    keys = list(result.keys())  # once: RowMapping.items() asks for them per row (1.5k rows)
+    rows = [_jsonable(dict(zip(keys, r, strict=True))) for r in result]
     whole = [r.pop("whole") for r in rows]  # the total over every unit (its last row)
     items = [r for r, w in zip(rows, whole, strict=True) if not w]
     total = [r for r, w in zip(rows, whole, strict=True) if w]
@@ -88,6 +90,6 @@ def _trend(session: Session, params: dict[str, Any]) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
-def _jsonable(row: Any) -> dict[str, Any]:
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
     return {k: (float(v) if k.endswith(("_rate", "_close", "_satisfaction")) and v is not None
                 else v) for k, v in row.items()}

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from gis.core import bulkwrite, crs, dates, db, sql
 from gis.core.errors import InvalidCoordinates, OutsideJurisdiction, UnknownCRS
-from gis.grids import locate_index
+from gis.grids import assign_bulk, locate_index
 
 MAX_OUTSIDE_M = 50.0
 """How far outside the grids a point may be and still go to the nearest grid (metres)."""
@@ -50,6 +50,9 @@ table drop and rebuild its indexes and foreign keys (gis.core.bulkwrite). On 1M 
 (bench/assign) an in-place write cost about 33 us per written row, a rebuilt one about 5 us
 per row plus 8.4 s per million rows in the table to build again: rebuilding pays from about
 30 %."""
+MEMORY_IDS = 100_000
+"""A list of event ids this long (or none: every event) is assigned in memory; the in-memory
+path reads every located event, so shorter lists are cheaper in SQL."""
 BOUNDARY_M = 1.0
 """A point this close to its grid's edge is flagged ``on_boundary`` (metres)."""
 
@@ -179,8 +182,13 @@ def _answer(row: Any, x: float, y: float, distance: float, *,
 
 
 def assign_events(session: Session, event_ids: list[int] | None = None, *,
-                  rebuild: bool | None = None) -> int:
+                  rebuild: bool | None = None, engine: str = "memory") -> int:
     """Assign located events (all, or ``event_ids``) to grid, community, subdistrict, worker.
+
+    Every event, or ``MEMORY_IDS`` ids or more, with ``engine="memory"`` (the default) reads
+    the events with one binary COPY, picks in memory with shapely and writes only the
+    changed events (gis.grids.assign_bulk; same rules and answers, tests/batch; figures in
+    bench/batch). ``engine="sql"`` and shorter lists run the SQL below.
 
     gis/core/sql/assign_events_pick.sql selects, in one statement with the rules of ``locate``,
     the events whose assignment changes (the grid's version goes with it; events more than
@@ -195,8 +203,8 @@ def assign_events(session: Session, event_ids: list[int] | None = None, *,
     if event_ids is not None and not event_ids:
         return 0
     bulk = event_ids is None or len(event_ids) >= BULK_EVENTS
-    params = {"ids": event_ids, "max_outside_m": MAX_OUTSIDE_M,
-              "metric_srid": _grids_metric_epsg(session),
+    metric = grids_metric_epsg(session)
+    params = {"ids": event_ids, "max_outside_m": MAX_OUTSIDE_M, "metric_srid": metric,
               "piece_vertices": PIECE_VERTICES if bulk else 1_000_000_000}
     pick = sql.load("assign_events_pick")
     # a million events sort and hash tens of MB: enough work_mem keeps that off disk. JIT
@@ -207,7 +215,11 @@ def assign_events(session: Session, event_ids: list[int] | None = None, *,
         "SELECT current_setting('work_mem') AS work_mem, current_setting('jit') AS jit"
     )).mappings().one()
     _settings(session, work_mem=BULK_WORK_MEM, jit="off")
-    if bulk:
+    if bulk and engine == "memory" and (event_ids is None or len(event_ids) >= MEMORY_IDS):
+        written = assign_bulk.assign_events(
+            session, event_ids, metric_epsg=metric, max_outside_m=MAX_OUTSIDE_M, rebuild=rebuild,
+            rebuild_min_rows=REBUILD_MIN_ROWS, rebuild_share=REBUILD_SHARE)
+    elif bulk:
         written = _write_bulk(session, pick, params, rebuild)
     else:
         written = _execute(session, f"WITH pick AS ({pick}) {_WRITE} FROM pick p {_MATCH}",
@@ -217,7 +229,7 @@ def assign_events(session: Session, event_ids: list[int] | None = None, *,
     return written
 
 
-def _grids_metric_epsg(session: Session) -> int:
+def grids_metric_epsg(session: Session) -> int:
     """``crs.metric_epsg`` of the current unified grids' extent (EPSG:4490 when none)."""
     row = session.execute(text(
         "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e "

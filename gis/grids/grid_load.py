@@ -36,9 +36,11 @@ def list_grid_load(session: Session, *, theme: str = "unified", scope_code: str 
     if not 1 <= months <= 120:
         raise InvalidInput(f"months must be between 1 and 120; got {months}")
     region = jurisdiction.narrow(scope_code, scope)
+    since = session.execute(text("SELECT now() - make_interval(months => :months)"),
+                            {"months": months}).scalar_one()  # a value: months pruned at plan
     frame = pd.read_sql(text(sql.load("grid_load")), session.connection(),
                         params={"theme": theme, "scope": jurisdiction.scope_prefix(region),
-                                "months": months})
+                                "months": months, "since": since})
     return check_load(frame, rules=rules or rules_with())
 
 

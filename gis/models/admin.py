@@ -6,7 +6,9 @@ from geoalchemy2 import WKBElement
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Computed,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -73,6 +75,9 @@ class Grid(Base):
     valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     geom: Mapped[WKBElement] = mapped_column(geometry("MULTIPOLYGON"), nullable=False)
+    # geodesic area in m², computed by PostgreSQL when the row is written (migration 0020)
+    area_m2: Mapped[float | None] = mapped_column(
+        Float, Computed("ST_Area(geom::geography)", persisted=True))
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 

@@ -8,23 +8,26 @@
 -- to the nearest one; farther ones get no grid. The grid's version goes with the
 -- assignment. Events whose assignment is already right are left out (re-runs are cheap).
 WITH piece AS MATERIALIZED (
-    -- grids cut into pieces of at most :piece_vertices vertices (ST_Subdivide; the pieces
-    -- tile the grid, so covered-by-a-piece = covered-by-the-grid). Small pieces have tight
-    -- boxes: far fewer GiST candidates fail the exact test, and each test is cheap. Measured
-    -- on 1M demo points (EXPLAIN ANALYZE): join 1.6-2.7 s with 16-vertex pieces (738) vs
-    -- 3.0-4.1 s with whole grids (63). A handful of events gains nothing, so the caller
-    -- passes a huge :piece_vertices then (ST_Subdivide returns small grids unchanged).
-    SELECT id, code, ST_Subdivide(geom, :piece_vertices) AS geom
+    -- grids cut into pieces of at most :piece_vertices vertices (ST_Subdivide), used for
+    -- their tight boxes only: far fewer GiST candidates than whole grids' boxes. The exact
+    -- test is ST_Covers on the whole grid (prepared once per piece run): the pieces tile the
+    -- grid only up to rounding, and a point on a grid vertex was found in no piece of its
+    -- lowest-coded grid (tests/batch/test_batch.py, generated set), so each box is grown by
+    -- 1e-9 degrees (0.1 mm). Measured on 1M demo points (EXPLAIN ANALYZE): join 1.6-2.7 s
+    -- with 16-vertex pieces (738) vs 3.0-4.1 s with whole grids (63). A handful of events
+    -- gains nothing, so the caller passes a huge :piece_vertices then.
+    SELECT id, code, geom AS whole,
+           ST_Expand(ST_Envelope(ST_Subdivide(geom, :piece_vertices)), 1e-9) AS box
     FROM grid WHERE theme = 'unified' AND valid_to IS NULL
 ),
 covered AS (
-    -- piece outer, event GiST index inner: each piece stays put across many ST_Covers
-    -- calls (PostGIS's prepared-geometry cache). A point on an edge between two pieces of
-    -- one grid, or two grids, appears twice: DISTINCT ON keeps the lowest grid code.
+    -- piece outer, event GiST index inner: each grid stays put across many ST_Covers
+    -- calls (PostGIS's prepared-geometry cache). A point in the boxes of two pieces of
+    -- one grid, or of two grids, appears twice: DISTINCT ON keeps the lowest grid code.
     SELECT DISTINCT ON (e.id) e.id, gr.id AS grid_id, e.grid_id AS was_grid_id,
            e.grid_version AS was_grid_version, e.community_code AS was_community_code,
            e.subdistrict_code AS was_subdistrict_code, e.worker_id AS was_worker_id
-    FROM piece gr JOIN event e ON ST_Covers(gr.geom, e.geom)
+    FROM piece gr JOIN event e ON gr.box && e.geom AND ST_Covers(gr.whole, e.geom)
     WHERE (CAST(:ids AS int[]) IS NULL OR e.id = ANY(CAST(:ids AS int[])))
     ORDER BY e.id, gr.code
 ),

@@ -61,3 +61,24 @@ def test_a_busy_table_is_left_alone(session, engine: Engine):
             assert shape(session, "event") == before
         other.rollback()
     assert session.scalar(text("SELECT current_setting('lock_timeout')")) == "0"
+
+
+def test_a_partitioned_table_gets_its_indexes_back_on_every_partition(session):
+    """The event table may be partitioned by month (issue 14.2): the parent's indexes are
+    built again on the parent, so every partition has its own again."""
+    session.execute(text(
+        "CREATE TABLE bulk_parts (id int, at date NOT NULL, grid_id int REFERENCES grid(id), "
+        "v int) PARTITION BY RANGE (at); "
+        "CREATE TABLE bulk_parts_1 PARTITION OF bulk_parts "
+        "FOR VALUES FROM ('2026-01-01') TO ('2026-02-01'); "
+        "CREATE TABLE bulk_parts_2 PARTITION OF bulk_parts "
+        "FOR VALUES FROM ('2026-02-01') TO ('2026-03-01'); "
+        "CREATE INDEX ix_bulk_parts_v ON bulk_parts (v); "
+        "INSERT INTO bulk_parts VALUES (1, '2026-01-05', NULL, 1), (2, '2026-02-05', NULL, 2)"))
+    before = [shape(session, t) for t in ("bulk_parts", "bulk_parts_1", "bulk_parts_2")]
+    with bulkwrite.indexes_rebuilt(session, "bulk_parts") as rebuilt:
+        assert rebuilt
+        assert not any(name.startswith("ix_") for _, name, _ in shape(session, "bulk_parts_1"))
+        session.execute(text("UPDATE bulk_parts SET v = v + 10"))
+    assert [shape(session, t) for t in ("bulk_parts", "bulk_parts_1", "bulk_parts_2")] == before
+    assert session.execute(text("SELECT sum(v) FROM bulk_parts WHERE v > 10")).scalar() == 23

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from shapely import Point
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.core.errors import InvalidInput
@@ -64,6 +65,19 @@ def test_thematic_layers_count_by_location(session: Session) -> None:
     frame = grid_load.list_grid_load(session, theme="party", scope_code=case["community"])
     row = frame.set_index("code").loc[party.code]
     assert row.households == 650 + 350 + 150 and row.buildings == 5
+
+
+def test_grid_area_is_kept_with_its_geometry(session: Session) -> None:
+    """grid.area_m2 (migration 0020) is the geodesic area of the row's outline, also after an
+    outline is rewritten in place."""
+    grid = make_grid(session, geom=square(119.20, 34.60, 0.01))
+    check = text("SELECT area_m2, ST_Area(geom::geography) FROM grid WHERE id = :id")
+    stored, computed = session.execute(check, {"id": grid.id}).one()
+    assert stored == pytest.approx(computed) and 0.95e6 < stored < 1.07e6
+    session.execute(text("UPDATE grid SET geom = ST_Multi(ST_Buffer(geom, 0.005, 'join=mitre'))"
+                         " WHERE id = :id"), {"id": grid.id})
+    stored, computed = session.execute(check, {"id": grid.id}).one()
+    assert stored == pytest.approx(computed) and stored > 3.5e6
 
 
 def test_bad_rules_and_theme_are_refused() -> None:
