@@ -132,7 +132,7 @@ def test_list_filters_to_the_overdue_case_of_a_grid(browser, live_case):  # type
         assert len(rows) == min(expected, 50) and all("超期" in t for t in rows)
         page.locator("table.gm-queue .gm-fly").first.click()  # 定位: the map flies there
         dot = page.locator(".gm-event-dot").first
-        dot.wait_for(state="visible", timeout=10_000)
+        dot.wait_for(state="visible", timeout=25_000)  # the fly, then the dots (a busy CI)
         box = dot.bounding_box()
         assert box is not None and box["width"] >= 14
         page.locator(".gm-list-panel summary").click()  # fold the list away from the map
