@@ -8,14 +8,15 @@ import time
 import httpx
 
 
-def wait_until_up(base: str, proc: subprocess.Popen | None = None, *, tries: int = 600) -> None:
-    """Return once ``base``/api/v1/health answers 200 (every 0.2 s, ``tries`` times); fail at
+def wait_until_up(base: str, proc: subprocess.Popen | None = None, *, tries: int = 600,
+                  path: str = "/api/v1/health") -> None:
+    """Return once ``base`` + ``path`` answers 200 (every 0.2 s, ``tries`` times); fail at
     once when the server process ``proc`` has exited."""
     for _ in range(tries):
         if proc is not None and proc.poll() is not None:
             raise RuntimeError("the server exited; see its log")
         try:
-            if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
+            if httpx.get(f"{base}{path}", timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass

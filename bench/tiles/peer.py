@@ -11,14 +11,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
-import httpx
 from sqlalchemy import Engine
+
+from bench import serving
 
 OPEN = ("needs_location", "reported", "accepted", "dispatched", "in_progress", "returned",
         "reopened")  # gm_event_open (migration 0007)
@@ -76,21 +76,9 @@ def serve(engine: Engine, log: Path, port: int) -> Iterator[str]:
                                 stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_until_up(base, proc)
+        serving.wait_until_up(base, proc, path="/healthz")
         yield base
     finally:
         proc.terminate()
         proc.wait(timeout=60)
 
-
-def wait_until_up(base: str, proc: subprocess.Popen | None = None, tries: int = 600) -> None:
-    for _ in range(tries):
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError("tipg exited; see its log")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("tipg did not come up")

@@ -4,13 +4,10 @@ through the command line checked in PostGIS (hierarchy, every building in a grid
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 
 import numpy as np
-import pandas as pd
 import pytest
-import shapely
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -20,20 +17,9 @@ from gis.core.errors import Conflict
 from gis.core.settings import Settings
 from gis.demo import city, cityload
 from tests import dbs
+from tests.gis.demo.test_demo import fingerprint
 
 EVENTS = 3_000
-
-
-def _digest(data: object) -> str:
-    digest = hashlib.sha256()
-    for name, frame in vars(data).items():
-        digest.update(name.encode())
-        plain = frame.drop(columns=[c for c in ("geometry", "entrance") if c in frame])
-        digest.update(pd.util.hash_pandas_object(plain, index=False).to_numpy().tobytes())
-        for col in ("geometry", "entrance"):
-            if col in frame:
-                digest.update(b"".join(g or b"" for g in shapely.to_wkb(np.asarray(frame[col]))))
-    return digest.hexdigest()
 
 
 def test_plan_names_and_codes_unique_and_tiles_apart() -> None:
@@ -53,8 +39,8 @@ def test_plan_names_and_codes_unique_and_tiles_apart() -> None:
 def test_same_seed_same_subdistrict_other_seed_differs() -> None:
     tile = city.plan(2, 42)[1]
     first = city.subdistrict(tile, seed=42, events=200)
-    assert _digest(city.subdistrict(tile, seed=42, events=200)) == _digest(first)
-    assert _digest(city.subdistrict(tile, seed=7, events=200)) != _digest(first)
+    assert fingerprint(city.subdistrict(tile, seed=42, events=200)) == fingerprint(first)
+    assert fingerprint(city.subdistrict(tile, seed=7, events=200)) != fingerprint(first)
     assert city.events_per_tile(EVENTS, 7).sum() == EVENTS
 
 
