@@ -29,7 +29,8 @@ def get_map(session: SessionDep, caller: CallerDep, settings: SettingsDep, csrf:
     The HTML holds the shell and legend; the layers come from ``/map/layers/overview``."""
     page = overview.render_overview(session, caller, theme=theme, community_code=community,
                                     basemap_url=settings.basemap_url,
-                                    building_embed_max=settings.map_embed_max, csrf=csrf)
+                                    building_embed_max=settings.map_embed_max,
+                                    grid_embed_max=settings.map_grid_embed_max, csrf=csrf)
     return HTMLResponse(page)
 
 
@@ -39,7 +40,10 @@ def get_map_layers(session: SessionDep, caller: CallerDep, settings: SettingsDep
                    theme: str = "unified", community: str | None = None,
                    bbox: BBoxParam = None) -> JSONResponse:
     """The overview's grids, labels, communities, water, facilities (and buildings when the
-    page embeds them) inside ``bbox`` as GeoJSON with popups and styles, as /map draws them."""
+    page embeds them) inside ``bbox`` as GeoJSON with popups and styles, as /map draws them;
+    a district of more than ``GRIDMAP_MAP_GRID_EMBED_MAX`` grids has them drawn from
+    /tiles/grids instead, its labels only for views of at most that many grids."""
     return JSONResponse(overview.overview_layers(
         session, caller, theme=theme, community_code=community, bbox=paging.parse_bbox(bbox),
-        building_embed_max=settings.map_embed_max, basemap_url=settings.basemap_url))
+        building_embed_max=settings.map_embed_max, grid_embed_max=settings.map_grid_embed_max,
+        basemap_url=settings.basemap_url))

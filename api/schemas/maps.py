@@ -16,3 +16,7 @@ class MapLayers(BaseModel):
         description="layer key -> RFC 7946 FeatureCollection (lon/lat, EPSG:4490), or rows "
                     "of [lat, lon, ...] for marker clusters and heat maps")
     panels: dict[str, str] = Field(description="element id -> HTML (escaped, Chinese labels)")
+    left_out: list[str] = Field(
+        default_factory=list,
+        description="layer keys left out because the view holds too many features (a city's "
+                    "grid labels); a smaller view (zoomed in) gets them")

@@ -92,6 +92,10 @@ class Settings(BaseSettings):
     """Most buildings ``/map`` embeds as GeoJSON; more come as vector tiles
     (``/tiles/buildings/...``). Embedded, the demo's 2,529 footprints were about 3 MB of page
     and 2.5 s of server time (bench/pages): tiles keep a district's page under 1 s."""
+    map_grid_embed_max: int = 500
+    """Most grids ``/map`` sends as GeoJSON; when the district holds more, its grids are drawn
+    from the vector tiles (``/tiles/grids/...``) and the grid labels come only for views of at
+    most this many grids (23,713 grids of a city took seconds as GeoJSON)."""
     secret_key: str | None = None
     """Signs map-page login cookies; unset: made once into ``<home>/secret``."""
     session_hours: float = 12.0

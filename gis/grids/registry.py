@@ -69,3 +69,14 @@ def map_extent(session: Session, *, theme: str = "unified", community_code: str 
     if row.minx is None:
         return None
     return (float(row.minx), float(row.miny), float(row.maxx), float(row.maxy))
+
+
+def count_grids(session: Session, *, theme: str = "unified", community_code: str | None = None,
+                bbox: str | Sequence[float] | None = None, at_most: int) -> int:
+    """How many current grids of ``theme`` (of ``community_code``; None: all) lie in ``bbox``
+    (lon/lat, EPSG:4490; None: anywhere), counted up to ``at_most + 1`` only: enough to tell
+    "at most ``at_most``" from "more" without reading a city's grids."""
+    _check_theme(theme)
+    params = {"theme": theme, "community_code": community_code, "cap": at_most + 1,
+              **paging.bbox_params(bbox)}
+    return int(session.execute(sql.statement("grid_count_capped"), params).scalar_one())

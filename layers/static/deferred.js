@@ -2,7 +2,8 @@
 // legend and empty layers; once the map is ready one request per source (a /map/layers/...
 // route) brings every layer's GeoJSON, styles included, and the panels' HTML, so the page's
 // size and time do not grow with the data. A source marked `viewport` asks for the map's view
-// (padded by half) and asks again when the map moves outside what it has.
+// (padded by half) and asks again when the map moves outside what it has, or zooms in after
+// an answer that left layers out for holding too many features (`left_out`: a city's labels).
 // <html data-gm-layers="loading|loaded|failed"> tells tests and scripts when the data is in.
 window.gmLayers = (function () {
     var pending = 0;
@@ -50,7 +51,7 @@ window.gmLayers = (function () {
     // source(map, '/map/layers/overview?theme=unified', {key: L.GeoJSON, ...}, viewport, fit):
     // `fit` moves the map onto the data once it is in (pages whose box is not known before)
     function source(map, url, layers, viewport, fit) {
-        var have = null, asked = 0, fitted = false;
+        var have = null, asked = 0, fitted = false, thin = null;
         function load() {
             var box = viewport ? map.getBounds().pad(0.5) : null, mine = ++asked;
             var bbox = box ? bboxOf(box) : null;
@@ -63,6 +64,7 @@ window.gmLayers = (function () {
             }).then(function (data) {
                 if (mine !== asked) { mark(-1); return; }  // a newer view was asked for
                 have = box;
+                thin = data.left_out && data.left_out.length ? map.getZoom() : null;
                 fill(map, layers, data);
                 if (fit && !fitted) { fitted = true; fitTo(map, layers); }
                 mark(-1);
@@ -75,7 +77,8 @@ window.gmLayers = (function () {
             load();
             if (viewport) {
                 map.on('moveend', function () {
-                    if (have && !have.contains(map.getBounds())) { load(); }
+                    if (have && (!have.contains(map.getBounds())
+                                 || (thin !== null && map.getZoom() > thin))) { load(); }
                 });
             }
         });

@@ -48,15 +48,20 @@ def _grow(session: Session) -> None:
 
 def test_map_html_does_not_grow_with_the_data(session: Session):
     make_scene(session)
-    # buildings from the tiles both times (the step from embedded to tiles is the one
-    # change of size there is: tests/layers/test_buildings.py)
-    before = overview.render_overview(session, ADMIN, building_embed_max=0).encode()
-    layers_before = json.dumps(overview.overview_layers(session, ADMIN, building_embed_max=0))
+    # buildings from the tiles and grids as GeoJSON both times (the steps from embedded to
+    # tiles are the changes of size there are: tests/layers/test_buildings.py,
+    # tests/api/test_map_grid_tiles.py)
+    caps = {"building_embed_max": 0, "grid_embed_max": 10 * MORE_GRIDS}
+    before = overview.render_overview(session, ADMIN, **caps).encode()
+    layers_before = json.dumps(overview.overview_layers(session, ADMIN, **caps))
     _grow(session)
-    after = overview.render_overview(session, ADMIN, building_embed_max=0).encode()
-    layers_after = json.dumps(overview.overview_layers(session, ADMIN, building_embed_max=0))
+    after = overview.render_overview(session, ADMIN, **caps).encode()
+    layers_after = json.dumps(overview.overview_layers(session, ADMIN, **caps))
     assert abs(len(after) - len(before)) <= SLACK, (len(before), len(after))
     # the data did grow, and it reaches the page after load
     assert len(layers_after) > len(layers_before) + 100_000
-    grids = overview.overview_layers(session, ADMIN)["layers"]["grids"]["features"]
+    grids = overview.overview_layers(session, ADMIN, **caps)["layers"]["grids"]["features"]
     assert len(grids) == 2 + MORE_GRIDS
+    # over the default cap the grids come as tiles: the answer holds none of them
+    capped = overview.overview_layers(session, ADMIN, building_embed_max=0)
+    assert capped["layers"]["grids"]["features"] == [] and capped["left_out"] == ["grid_labels"]
