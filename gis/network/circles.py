@@ -86,16 +86,23 @@ def circles_from_walks(session: Session, graph: roads.Graph, starts: walking.Sna
 
 
 def facility_starts(session: Session, *, type: str | None = None,
-                    ids: list[int] | None = None) -> pd.DataFrame:
-    """Facilities (of ``type``, or ``ids``) with the lon/lat a walk from them starts at
-    (EPSG:4490): the entrance, else a point inside the facility (ST_PointOnSurface)."""
+                    ids: list[int] | None = None,
+                    bbox: tuple[float, float, float, float] | None = None) -> pd.DataFrame:
+    """Facilities (of ``type``, or ``ids``; whose start lies in ``bbox`` when given) with the
+    lon/lat a walk from them starts at (EPSG:4490): the entrance, else a point inside the
+    facility (ST_PointOnSurface). ``bbox`` is (xmin, ymin, xmax, ymax), EPSG:4490."""
+    box = dict(zip(("x0", "y0", "x1", "y1"), bbox or (None,) * 4, strict=True))
     return frames.frame_from_sql(session, """
         SELECT f.id, f.code, f.name, f.type, f.level, f.updated_at,
                ST_X(p) AS lon, ST_Y(p) AS lat
         FROM facility f, LATERAL (SELECT coalesce(f.entrance, ST_PointOnSurface(f.geom)) p) s
         WHERE (CAST(:type AS text) IS NULL OR f.type = :type)
           AND (CAST(:ids AS int[]) IS NULL OR f.id = ANY(CAST(:ids AS int[])))
-        ORDER BY f.id""", {"type": type, "ids": ids}, geom_col=None)
+          AND (CAST(:x0 AS float8) IS NULL OR (
+               (f.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4490)
+                OR f.entrance && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4490))
+               AND p && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4490)))
+        ORDER BY f.id""", {"type": type, "ids": ids, **box}, geom_col=None)
 
 
 def _cached(session: Session, ids: list[int], minutes: float, speed: float,

@@ -35,9 +35,37 @@ def check_type(type: str) -> str:
     return type
 
 
-def buildings_frame(session: Session) -> gpd.GeoDataFrame:
-    """Buildings with point-on-surface lon/lat, counts and reporting units (EPSG:4490)."""
-    return frames.frame_from_sql(session, sql.load("coverage_buildings"))
+def buildings_frame(session: Session, scope_code: str | None = None) -> gpd.GeoDataFrame:
+    """Buildings (of region ``scope_code``; all when None) with point-on-surface lon/lat,
+    counts and reporting units (EPSG:4490)."""
+    return frames.frame_from_sql(session, sql.load("coverage_buildings"),
+                                 {"scope": jurisdiction.scope_prefix(scope_code or None)})
+
+
+def grown_bounds(frame: gpd.GeoDataFrame, metres: float) -> tuple[float, float, float, float]:
+    """The EPSG:4490 bounds of ``frame``'s geometries grown by at least ``metres`` each way
+    (degrees from the shortest metre-per-degree, so never short)."""
+    x0, y0, x1, y1 = (float(v) for v in frame.total_bounds)
+    dy = metres / 110_574.0
+    top = min(max(abs(y0), abs(y1)) + dy, 89.0)
+    dx = metres / (111_320.0 * float(np.cos(np.radians(top))))
+    return (x0 - dx, y0 - dy, x1 + dx, y1 + dy)
+
+
+def _reach(blds: gpd.GeoDataFrame, budget: float, scoped: bool) -> tuple[
+        tuple[float, float, float, float] | None, tuple[float, float, float, float] | None]:
+    """The boxes (EPSG:4490) of the facilities and of the edges a scope's buildings can
+    reach within ``budget``, or (None, None) for the whole district.
+
+    A covered building's walk stays within ``budget`` of it; the facility's start lies
+    within MAX_SNAP_M of where the walk meets the network, and its nearest edge within
+    MAX_SNAP_M of that start, so every loaded facility snaps as on the whole network.
+    """
+    if not scoped or blds.empty:
+        return None, None
+    margin = 50.0 + 0.02 * budget  # metric CRS scale and degree rounding
+    facs = budget + walking.MAX_SNAP_M + margin
+    return grown_bounds(blds, facs), grown_bounds(blds, facs + walking.MAX_SNAP_M + margin)
 
 
 def walk_to_buildings(session: Session, graph: roads.Graph, starts: walking.Snaps,
@@ -68,21 +96,27 @@ def walk_to_buildings(session: Session, graph: roads.Graph, starts: walking.Snap
 
 
 def coverage_frame(session: Session, *, type: str, minutes: float = circles.DEFAULT_MINUTES,
-                   speed: float = circles.DEFAULT_SPEED) -> gpd.GeoDataFrame:
-    """Every building with distance_m, covered, facility_id (nearest by walking), EPSG:4490.
+                   speed: float = circles.DEFAULT_SPEED,
+                   scope_code: str | None = None) -> gpd.GeoDataFrame:
+    """Every building (of region ``scope_code``, when given) with distance_m, covered,
+    facility_id (nearest by walking), EPSG:4490.
 
+    With a scope only the edges and facilities within the walk of its buildings are read:
+    covered, and distance_m/facility_id of covered buildings, are as on the whole network;
+    beyond the budget they are the walk found within that reach.
     ``.attrs`` holds the facilities used and those off the network.
     """
     budget = circles.budget_m(minutes, speed)
     check_type(type)
-    graph = roads.read_graph(session)
+    blds = buildings_frame(session, scope_code)
+    fac_box, edge_box = _reach(blds, budget, scope_code is not None)
+    graph = roads.read_graph(session, bbox=edge_box)
     srid = graph.srid
-    facs = circles.facility_starts(session, type=type)
+    facs = circles.facility_starts(session, type=type, bbox=fac_box)
     fsnap = walking.snap(graph, facs["lon"], facs["lat"])
     ok = fsnap.snap_m <= walking.MAX_SNAP_M
     starts = walking.Snaps(fsnap.edge_row[ok], fsnap.fraction[ok], fsnap.snap_m[ok])
     used = facs[ok].reset_index(drop=True)
-    blds = buildings_frame(session)
     if len(used):
         walk = walk_to_buildings(session, graph, starts, blds, srid=srid)
     else:
@@ -136,12 +170,13 @@ def get_coverage(session: Session, *, type: str, minutes: float = circles.DEFAUL
     """Coverage of ``type`` facilities: totals, per ``level`` unit, uncovered buildings with
     households (most households first), and each facility's catchment. Rates are shares of
     households (0–1); distances are metres. ``scope_code`` (a region code) keeps only the
-    buildings of that region; facilities outside it still serve them."""
+    buildings of that region and reads only what their walk reaches; facilities outside it
+    still serve them (``facilities`` and ``catchments`` are those within reach)."""
     if level not in LEVELS:
         raise InvalidInput(f"level must be one of {', '.join(LEVELS)}")
     started = time.perf_counter()
-    frame = in_scope(coverage_frame(session, type=type, minutes=minutes, speed=speed),
-                     scope_code)
+    frame = coverage_frame(session, type=type, minutes=minutes, speed=speed,
+                           scope_code=scope_code or None)
     code, name = LEVELS[level]
     units = _rates(frame, [code, name]).rename(columns={code: "code", name: "name"})
     return {

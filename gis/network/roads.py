@@ -289,23 +289,30 @@ class Graph:
         return csr_matrix((weights, (rows, cols)), shape=(n, n))
 
 
-def read_graph(session: Session) -> Graph:
+def read_graph(session: Session,
+               bbox: tuple[float, float, float, float] | None = None) -> Graph:
     """Read the largest component once, for scipy shortest paths (metres) and snapping.
 
-    Raises InvalidInput (``NO_NETWORK``) when no network is loaded: the one check that
-    every walking computation (circles, coverage, siting) goes through.
+    ``bbox`` (xmin, ymin, xmax, ymax, EPSG:4490) keeps only the edges touching it (GiST
+    ``&&``); when none does, the whole component is read. Raises InvalidInput
+    (``NO_NETWORK``) when no network is loaded: the one check that every walking
+    computation (circles, coverage, siting) goes through.
     """
     srid = network_srid(session)
     if session.execute(text("SELECT EXISTS (SELECT 1 FROM road_edge WHERE component IS NULL)")
                        ).scalar():
         refresh_components(session)
+    near = (" AND geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4490)" if bbox else "")
+    box = dict(zip(("x0", "y0", "x1", "y1"), bbox or (0.0,) * 4, strict=True))
     df = frames.frame_from_sql(
         session, "SELECT id, source, target, length_m, ST_AsBinary(ST_Transform(geom, :srid))"
-        " AS wkb FROM road_edge WHERE component = 0 ORDER BY id", {"srid": srid},
-        geom_col=None)
+        f" AS wkb FROM road_edge WHERE component = 0{near} ORDER BY id",
+        {"srid": srid, **box}, geom_col=None)
     ends = np.concatenate([df["source"].to_numpy(), df["target"].to_numpy()])
     node_ids, inverse = np.unique(ends, return_inverse=True)
     n = len(df)
+    if not n and bbox:
+        return read_graph(session)
     if not n:
         raise InvalidInput(NO_NETWORK)
     return Graph(edge_id=df["id"].to_numpy(), source=inverse[:n], target=inverse[n:],

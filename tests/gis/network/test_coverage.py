@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from gis.core.errors import InvalidInput
-from gis.network import coverage
+from gis.network import coverage, roads
 from tests.builders import make_building, make_facility, make_grid, make_region
 from tests.gis.walknet import box_around, line, make_roads, point
 
@@ -117,3 +117,35 @@ def test_demo_coverage_table_is_consistent_and_fast(demo_session) -> None:
     # a longer walk never covers fewer households
     more = coverage.get_coverage(demo_session, type="party_center", minutes=15)
     assert more["summary"]["covered_households"] >= summary["covered_households"]
+
+
+def test_a_scope_reads_its_reach_and_answers_as_the_whole(session, river) -> None:
+    whole = coverage.get_coverage(session, type="party_center")
+    north = coverage.get_coverage(session, type="party_center", scope_code="320706099002")
+    assert north["summary"]["households"] == 23 and north["summary"]["covered_households"] == 0
+    assert [u["code"] for u in north["units"]] == ["320706099002"]
+    # C walks 1010 m over the bridges outside its community's box, as on the whole network
+    assert {u["code"]: u["distance_m"] for u in north["uncovered"]} == {
+        u["code"]: u["distance_m"] for u in whole["uncovered"] if u["code"] in ("B-C", "B-E")}
+
+
+def test_demo_scope_equals_the_whole_restricted(demo_session) -> None:
+    whole = coverage.coverage_frame(demo_session, type="party_center")
+    codes = sorted(whole["community_code"].dropna().unique())
+    assert len(codes) >= 2
+    for code in codes:
+        part = coverage.coverage_frame(demo_session, type="party_center", scope_code=code)
+        want = coverage.in_scope(whole, code)
+        assert list(part["id"]) == list(want["id"])
+        assert list(part["covered"]) == list(want["covered"])
+        assert list(part["off_network"]) == list(want["off_network"])
+        near = want["covered"].to_numpy()
+        assert part["distance_m"].to_numpy()[near] == pytest.approx(
+            want["distance_m"].to_numpy()[near])
+        assert list(part["facility_id"][near]) == list(want["facility_id"][near])
+        assert coverage.summary_of(part) == coverage.summary_of(want)
+        assert len(part.attrs["facilities"]) <= len(whole.attrs["facilities"])
+    # a community's reach is less than the whole network
+    box = coverage.grown_bounds(coverage.buildings_frame(demo_session, codes[0]), 800)
+    assert len(roads.read_graph(demo_session, bbox=box).edge_id) < len(
+        roads.read_graph(demo_session).edge_id)
