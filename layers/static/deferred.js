@@ -46,7 +46,7 @@ window.gmLayers = (function () {
             var layer = layers[key];
             if (layer.getLayers && layer.getLayers().length) { box.extend(layer.getBounds()); }
         });
-        if (box.isValid()) { map.fitBounds(box); }
+        if (box.isValid()) { map.fitBounds(box, {animate: false}); }  // final before 'loaded'
     }
     // source(map, '/map/layers/overview?theme=unified', {key: L.GeoJSON, ...}, viewport, fit):
     // `fit` moves the map onto the data once it is in (pages whose box is not known before)

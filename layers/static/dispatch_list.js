@@ -7,6 +7,6 @@
     document.addEventListener('click', function (e) {
         var button = e.target.closest && e.target.closest('.gm-fly');
         if (!button) { return; }
-        map().setView([Number(button.dataset.lat), Number(button.dataset.lon)], 18);
+        map().setView([Number(button.dataset.lat), Number(button.dataset.lon)], 18, {animate: false});
     });
 })();
