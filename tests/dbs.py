@@ -13,6 +13,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from gis.core import db, schema
 from gis.core.settings import Settings, get_settings
@@ -69,3 +70,14 @@ def cli_pointed_at(engine: Engine, base: Settings,
         yield engine
     finally:
         get_settings.cache_clear()
+
+
+@contextmanager
+def cli_then_truncated(engine: Engine, base: Settings, monkeypatch: pytest.MonkeyPatch,
+                       tables: str) -> Iterator[Engine]:
+    """``cli_pointed_at`` for a database of the test's own that the command line commits to;
+    ``tables`` (e.g. ``"grid, region"``) are emptied afterwards, with what refers to them."""
+    with cli_pointed_at(engine, base, monkeypatch):
+        yield engine
+    with Session(engine) as session, session.begin():
+        session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))

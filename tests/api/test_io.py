@@ -156,10 +156,9 @@ def cli_engine(base_settings: Settings) -> Iterator[Engine]:
 @pytest.fixture
 def cli_db(cli_engine: Engine, base_settings: Settings,
            monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    with dbs.cli_pointed_at(cli_engine, base_settings, monkeypatch):
-        yield cli_engine
-    with Session(cli_engine) as session, session.begin():
-        session.execute(text("TRUNCATE grid, building RESTART IDENTITY CASCADE"))
+    with dbs.cli_then_truncated(cli_engine, base_settings, monkeypatch,
+                                "grid, building") as eng:
+        yield eng
 
 
 def test_cli_import_report_and_exit_codes(cli_db: Engine, tmp_path: Path) -> None:

@@ -76,10 +76,9 @@ def cli_engine(base_settings: Settings) -> Iterator[Engine]:
 @pytest.fixture
 def cli_db(cli_engine: Engine, base_settings: Settings,
            monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    with dbs.cli_pointed_at(cli_engine, base_settings, monkeypatch):
-        yield cli_engine
-    with Session(cli_engine) as session, session.begin():
-        session.execute(text("TRUNCATE grid, region RESTART IDENTITY CASCADE"))
+    with dbs.cli_then_truncated(cli_engine, base_settings, monkeypatch,
+                                "grid, region") as eng:
+        yield eng
 
 
 @pytest.mark.parametrize("suffix", [*SUFFIXES, ".tab"])
