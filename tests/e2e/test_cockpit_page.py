@@ -10,13 +10,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session
 
-from api.main import create_app
-from gis.access import keys
 from gis.core.settings import Settings
-from tests import dbs
-from tests.e2e.live import MAP_OBJECT, PYTESTMARK, offline_page, serve
+from tests.e2e.live import MAP_OBJECT, PYTESTMARK, offline_page, serve_demo_with_key
 
 pytestmark = PYTESTMARK
 PERIOD = {"from": "2026-09-01", "to": "2026-10-31"}
@@ -26,17 +22,9 @@ COMMUNITY = "320706013004"
 @pytest.fixture(scope="module")
 def live_demo(demo_engine: Engine, base_settings: Settings) -> Iterator[tuple[str, str]]:
     """(base URL, viewer key without a region limit) over the demo district."""
-    with Session(demo_engine) as session:
-        key = keys.create_key(session, role="viewer", region_code=None)
-        session.commit()
-    try:
-        with serve(create_app(dbs.settings_for(demo_engine, base_settings))) as url:
-            yield url, key
-    finally:
-        with Session(demo_engine) as session:
-            session.execute(text("DELETE FROM api_key WHERE prefix = :p"),
-                            {"p": key.split("_")[1]})
-            session.commit()
+    with serve_demo_with_key(demo_engine, base_settings, role="viewer",
+                             label="cockpit page") as (url, key):
+        yield url, key
 
 
 def _point(engine: Engine, code: str) -> tuple[float, float]:
