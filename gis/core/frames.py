@@ -56,11 +56,17 @@ def _pg_array(items: Sequence[object]) -> str:
 def frame_from_sql(session: Session, sql: str, params: dict | None = None, *,
                    geom_col: str | None = "geom") -> gpd.GeoDataFrame | pd.DataFrame:
     """Run ``sql`` (bound ``params``) and return a GeoDataFrame in EPSG:4490 (or a DataFrame)."""
-    conn = session.connection()
+    # read_sql_query, not read_sql/read_postgis: read_sql first asks the catalogue whether
+    # the text is a table name (one more round trip and an inspector per read), and
+    # read_postgis then parses the WKB row by row; shapely parses the column in one call
+    frame = pd.read_sql_query(_statement(sql), session.connection(), params=params)
     if geom_col is None:
-        return pd.read_sql(_statement(sql), conn, params=params)
-    return gpd.read_postgis(_statement(sql), conn, geom_col=geom_col, params=params,
-                            crs=f"EPSG:{STORAGE_SRID}")
+        return frame
+    if geom_col not in frame:
+        raise ValueError(f"query has no geometry column '{geom_col}'")
+    wkb = frame[geom_col].to_numpy(dtype=object)
+    frame[geom_col] = shapely.from_wkb(np.where(pd.isna(wkb), None, wkb))  # hex EWKB
+    return gpd.GeoDataFrame(frame, geometry=geom_col, crs=f"EPSG:{STORAGE_SRID}")
 
 
 @lru_cache(maxsize=256)
@@ -79,8 +85,7 @@ def records_from_frame(frame: pd.DataFrame) -> list[dict]:
 def feature_collection_from_frame(frame: gpd.GeoDataFrame, *, id_column: str | None = "id",
                                   extra: dict | None = None) -> dict:
     """An RFC 7946 FeatureCollection (lon/lat; CGCS2000 equals WGS84 within centimetres)."""
-    geometry_name = frame.geometry.name
-    records = records_from_frame(frame.drop(columns=[geometry_name]))
+    records = records_from_frame(_attributes(frame))
     geoms = shapely.to_geojson(np.asarray(frame.geometry.values, dtype=object))
     features = [
         {"type": "Feature",
@@ -102,8 +107,7 @@ def feature_collection_json(frame: gpd.GeoDataFrame, *, id_column: str | None = 
     the same order), with each geometry written once by GEOS and put in as it is: parsing
     it into Python lists and writing them out again was most of the time a page of grid
     polygons took to answer."""
-    geometry_name = frame.geometry.name
-    records = records_from_frame(frame.drop(columns=[geometry_name]))
+    records = records_from_frame(_attributes(frame))
     geoms = shapely.to_geojson(np.asarray(frame.geometry.values, dtype=object))
     features = [
         '{"type":"Feature",'
@@ -113,3 +117,10 @@ def feature_collection_json(frame: gpd.GeoDataFrame, *, id_column: str | None = 
     ]
     rest = "," + _dumps(extra)[1:-1] if extra else ""
     return f'{{"type":"FeatureCollection","features":[{",".join(features)}]{rest}}}'.encode()
+
+
+def _attributes(frame: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The frame's columns but its geometry, as a plain DataFrame (``GeoDataFrame.drop``
+    rebuilds a GeoDataFrame and checks its geometry: most of a small page's serialising)."""
+    columns = [c for c in frame.columns if c != frame.geometry.name]
+    return pd.DataFrame({c: frame[c] for c in columns}, index=frame.index, columns=columns)

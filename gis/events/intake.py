@@ -171,40 +171,41 @@ def create_events(session: Session, items: list[EventIn], *, actor: str,
              "actor": actor, "note": f"上报 via {r['channel']}"} for r in rows])
         located = [r["id"] for r in rows if r["geom"] is not None]
         assign.assign_events(session, located)
-        _refuse_unassigned(session, located)
-        _refuse_out_of_scope(session, located, scope)
+        _refuse_misplaced(session, located, scope)
     return [r["code"] for r in rows]
 
 
-def _refuse_out_of_scope(session: Session, ids: list[int], scope: str | None) -> None:
-    """Forbidden naming the first event that landed outside region ``scope`` (judged by
-    where it landed, not by ``region_code``, which is the caller's region itself)."""
-    if scope is None or not ids:
+def _refuse_misplaced(session: Session, ids: list[int], scope: str | None) -> None:
+    """OutsideJurisdiction (422) naming the first event left without a grid (> 50 m out);
+    else Forbidden naming the first that landed outside region ``scope`` (judged by where
+    it landed, not by ``region_code``, which is the caller's region itself). One round trip
+    for both: every intake runs it."""
+    if not ids:
         return
-    row = session.execute(text("""
-        SELECT k.ord, coalesce(e.community_code, e.subdistrict_code) AS unit
-        FROM unnest(CAST(:ids AS int[])) WITH ORDINALITY AS k(id, ord)
-        JOIN event e ON e.id = k.id
-        WHERE gm_in_region(coalesce(e.community_code, e.subdistrict_code), :scope) IS NOT TRUE
-        ORDER BY k.ord LIMIT 1"""), {"ids": ids, "scope": jurisdiction.scope_prefix(scope)}).first()
-    if row is not None:
-        where = f"event {row.ord}" if len(ids) > 1 else "the event"
-        jurisdiction.check_inside(None, scope, f"{where} (in {row.unit or 'no community'})")
-
-
-def _refuse_unassigned(session: Session, ids: list[int]) -> None:
-    """OutsideJurisdiction (422) naming the first event left without a grid (> 50 m out)."""
-    row = session.execute(text("""
-        SELECT k.ord, ST_X(e.geom) AS lon, ST_Y(e.geom) AS lat
-        FROM unnest(CAST(:ids AS int[])) WITH ORDINALITY AS k(id, ord)
-        JOIN event e ON e.id = k.id
-        WHERE e.grid_id IS NULL ORDER BY k.ord LIMIT 1"""), {"ids": ids}).first()
-    if row is not None:
+    rows = session.execute(text("""
+        (SELECT 'outside' AS why, k.ord, ST_X(e.geom) AS lon, ST_Y(e.geom) AS lat,
+                NULL AS unit
+         FROM unnest(CAST(:ids AS int[])) WITH ORDINALITY AS k(id, ord)
+         JOIN event e ON e.id = k.id
+         WHERE e.grid_id IS NULL ORDER BY k.ord LIMIT 1)
+        UNION ALL
+        (SELECT 'scope', k.ord, NULL, NULL, coalesce(e.community_code, e.subdistrict_code)
+         FROM unnest(CAST(:ids AS int[])) WITH ORDINALITY AS k(id, ord)
+         JOIN event e ON e.id = k.id
+         WHERE CAST(:scope AS text) IS NOT NULL
+           AND gm_in_region(coalesce(e.community_code, e.subdistrict_code), :scope) IS NOT TRUE
+         ORDER BY k.ord LIMIT 1)"""),
+        {"ids": ids, "scope": jurisdiction.scope_prefix(scope) if scope else None}).all()
+    found = {row.why: row for row in rows}
+    if (row := found.get("outside")) is not None:
         where = f"event {row.ord}: " if len(ids) > 1 else ""
         raise OutsideJurisdiction(
             f"{where}lon={row.lon:.6f}, lat={row.lat:.6f} is more than "
             f"{assign.MAX_OUTSIDE_M:.0f} m outside every grid: it is outside this "
             "jurisdiction (超出辖区范围)", index=int(row.ord) - 1)
+    if (row := found.get("scope")) is not None:
+        where = f"event {row.ord}" if len(ids) > 1 else "the event"
+        jurisdiction.check_inside(None, scope, f"{where} (in {row.unit or 'no community'})")
 
 
 def locate_event(session: Session, code: str, location: Location, *, actor: str,

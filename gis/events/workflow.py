@@ -360,11 +360,14 @@ def duplicate_hints(session: Session, code: str, *, scope: str | None = None
                     ) -> list[dict[str, Any]]:
     """Open events of the same category within 50 m (geodesic) of event ``code`` (inside
     region ``scope`` when given)."""
-    near = events_near(session, code, radius_m=DUPLICATE_RADIUS_M, same_category=True,
-                       scope=scope)
-    return [{"code": r.code, "status": r.status, "description": r.description,
-             "reported_at": r.reported_at.isoformat(), "distance_m": round(r.distance_m, 1)}
-            for r in near.itertuples()]
+    # plain rows, not events_near's frame: every intake answers with these hints, and a
+    # GeoDataFrame of a few rows cost more than the query
+    rows = session.execute(sql.statement("event_nearby"), {
+        "code": code, "radius": DUPLICATE_RADIUS_M, "same_category": True,
+        "scope": jurisdiction.scope_prefix(scope)}).mappings()
+    return [{"code": r["code"], "status": r["status"], "description": r["description"],
+             "reported_at": r["reported_at"].astimezone(UTC).isoformat(),
+             "distance_m": round(r["distance_m"], 1)} for r in rows]
 
 
 def fill_due_dates(session: Session, event_ids: list[int] | None = None, *,

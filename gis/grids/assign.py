@@ -211,19 +211,21 @@ def assign_events(session: Session, event_ids: list[int] | None = None, *,
     # off: compiling the statement's ~100 expressions (inlining + optimisation) took
     # seconds on 1M events and saves less than that. Previous values come back afterwards
     # (set_config(..., true) lasts the transaction).
+    if not bulk:  # an intake's few events: no settings to change (three round trips)
+        written = _execute(session, f"WITH pick AS ({pick}) {_WRITE} FROM pick p {_MATCH}",
+                           params)
+        session.flush()
+        return written
     previous = session.execute(text(
         "SELECT current_setting('work_mem') AS work_mem, current_setting('jit') AS jit"
     )).mappings().one()
     _settings(session, work_mem=BULK_WORK_MEM, jit="off")
-    if bulk and engine == "memory" and (event_ids is None or len(event_ids) >= MEMORY_IDS):
+    if engine == "memory" and (event_ids is None or len(event_ids) >= MEMORY_IDS):
         written = assign_bulk.assign_events(
             session, event_ids, metric_epsg=metric, max_outside_m=MAX_OUTSIDE_M, rebuild=rebuild,
             rebuild_min_rows=REBUILD_MIN_ROWS, rebuild_share=REBUILD_SHARE)
-    elif bulk:
-        written = _write_bulk(session, pick, params, rebuild)
     else:
-        written = _execute(session, f"WITH pick AS ({pick}) {_WRITE} FROM pick p {_MATCH}",
-                           params)
+        written = _write_bulk(session, pick, params, rebuild)
     _settings(session, **previous)
     session.flush()
     return written
