@@ -154,10 +154,18 @@ def run_server(app: str, *, host: str, port: int, workers: int | None = None,
     import uvicorn
 
     from api import logmask
+    from api.cli import workers as worker_sockets
 
-    uvicorn.run(app, host=host, port=port, workers=workers or default_workers(),
-                log_level=log_level, log_config=logmask.log_config(),
-                timeout_worker_healthcheck=WORKER_STARTUP_S)
+    count = workers or default_workers()
+    if count == 1 or not worker_sockets.reuseport_available():
+        uvicorn.run(app, host=host, port=port, workers=count, log_level=log_level,
+                    log_config=logmask.log_config(), timeout_worker_healthcheck=WORKER_STARTUP_S)
+        return
+    config = uvicorn.Config(app, host=host, port=port, workers=count, log_level=log_level,
+                            log_config=logmask.log_config(),
+                            timeout_worker_healthcheck=WORKER_STARTUP_S)
+    worker_sockets.SocketPerWorker(
+        config, worker_sockets.listening_sockets(host, port, count)).run()
 
 
 def default_workers() -> int:

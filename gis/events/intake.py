@@ -169,43 +169,30 @@ def create_events(session: Session, items: list[EventIn], *, actor: str,
         session.execute(insert(EventLog), [
             {"event_id": r["id"], "from_status": None, "to_status": r["status"],
              "actor": actor, "note": f"上报 via {r['channel']}"} for r in rows])
-        located = [r["id"] for r in rows if r["geom"] is not None]
-        assign.assign_events(session, located)
-        _refuse_misplaced(session, located, scope)
+        located = [(k, r["id"]) for k, r in enumerate(rows) if r["geom"] is not None]
+        placed = assign.assign_new_events(session, [i for _, i in located])
+        _refuse_misplaced(located, placed, x, y, scope)
     return [r["code"] for r in rows]
 
 
-def _refuse_misplaced(session: Session, ids: list[int], scope: str | None) -> None:
-    """OutsideJurisdiction (422) naming the first event left without a grid (> 50 m out);
-    else Forbidden naming the first that landed outside region ``scope`` (judged by where
-    it landed, not by ``region_code``, which is the caller's region itself). One round trip
-    for both: every intake runs it."""
-    if not ids:
-        return
-    rows = session.execute(text("""
-        (SELECT 'outside' AS why, k.ord, ST_X(e.geom) AS lon, ST_Y(e.geom) AS lat,
-                NULL AS unit
-         FROM unnest(CAST(:ids AS int[])) WITH ORDINALITY AS k(id, ord)
-         JOIN event e ON e.id = k.id
-         WHERE e.grid_id IS NULL ORDER BY k.ord LIMIT 1)
-        UNION ALL
-        (SELECT 'scope', k.ord, NULL, NULL, coalesce(e.community_code, e.subdistrict_code)
-         FROM unnest(CAST(:ids AS int[])) WITH ORDINALITY AS k(id, ord)
-         JOIN event e ON e.id = k.id
-         WHERE CAST(:scope AS text) IS NOT NULL
-           AND gm_in_region(coalesce(e.community_code, e.subdistrict_code), :scope) IS NOT TRUE
-         ORDER BY k.ord LIMIT 1)"""),
-        {"ids": ids, "scope": jurisdiction.scope_prefix(scope) if scope else None}).all()
-    found = {row.why: row for row in rows}
-    if (row := found.get("outside")) is not None:
-        where = f"event {row.ord}: " if len(ids) > 1 else ""
-        raise OutsideJurisdiction(
-            f"{where}lon={row.lon:.6f}, lat={row.lat:.6f} is more than "
-            f"{assign.MAX_OUTSIDE_M:.0f} m outside every grid: it is outside this "
-            "jurisdiction (超出辖区范围)", index=int(row.ord) - 1)
-    if (row := found.get("scope")) is not None:
-        where = f"event {row.ord}" if len(ids) > 1 else "the event"
-        jurisdiction.check_inside(None, scope, f"{where} (in {row.unit or 'no community'})")
+def _refuse_misplaced(located: list[tuple[int, int]], placed: dict[int, str | None],
+                      x: np.ndarray, y: np.ndarray, scope: str | None) -> None:
+    """OutsideJurisdiction (422) naming the first event left without a grid (> 50 m out:
+    not in ``placed``); else Forbidden naming the first that landed outside region
+    ``scope`` (judged by where it landed, not by ``region_code``, which is the caller's
+    region itself). ``located``: (position in the batch, event id) of the located events."""
+    numbered = len(x) > 1
+    for k, event_id in located:
+        if event_id not in placed:
+            raise OutsideJurisdiction(
+                f"{f'event {k + 1}: ' if numbered else ''}lon={x[k]:.6f}, lat={y[k]:.6f} is "
+                f"more than {assign.MAX_OUTSIDE_M:.0f} m outside every grid: it is outside "
+                "this jurisdiction (超出辖区范围)", index=k)
+    for k, event_id in located:
+        unit = placed[event_id]
+        if not jurisdiction.inside(unit, scope):
+            where = f"event {k + 1}" if numbered else "the event"
+            jurisdiction.check_inside(None, scope, f"{where} (in {unit or 'no community'})")
 
 
 def locate_event(session: Session, code: str, location: Location, *, actor: str,

@@ -125,8 +125,8 @@ def list_event_log(session: Session, code: str, *, reveal: bool = False
     personal numbers masked unless ``reveal``: the caller decided and audited it)."""
     rows = session.execute(text("""
         SELECT l.from_status, l.to_status, l.actor, l.note, l.at
-        FROM event_log l JOIN event e ON e.id = l.event_id
-        WHERE e.code = :code ORDER BY l.at, l.id"""), {"code": code}).mappings().all()
+        FROM event_log l JOIN event_registry r ON r.id = l.event_id
+        WHERE r.code = :code ORDER BY l.at, l.id"""), {"code": code}).mappings().all()
     notes = [r["note"] if reveal else mask_in_text(r["note"]) for r in rows]
     names = _key_labels(session, labels.key_ids([r["actor"] for r in rows]))
     return [{**r, "note": labels.note_text(note), "at": r["at"].isoformat(),
@@ -206,9 +206,11 @@ def _json_value(name: str, value: Any, *, reveal: bool) -> Any:
 
 def duplicate_codes(session: Session, code: str) -> list[str]:
     """Codes of the events marked as duplicates (重复件) of event ``code``."""
-    original = select(Event.id).where(Event.code == code).scalar_subquery()
-    return list(session.scalars(select(Event.code).where(Event.duplicate_of == original)
-                                .order_by(Event.code)))
+    # the original's id from the registry: one probe, not one per month partition (0015)
+    return list(session.scalars(text(
+        "SELECT e.code FROM event e WHERE e.duplicate_of = "
+        "(SELECT r.id FROM event_registry r WHERE r.code = :code) ORDER BY e.code"),
+        {"code": code}))
 
 
 def summarize_events(session: Session, codes: list[str]) -> list[dict[str, Any]]:

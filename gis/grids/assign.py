@@ -231,6 +231,24 @@ def assign_events(session: Session, event_ids: list[int] | None = None, *,
     return written
 
 
+def assign_new_events(session: Session, event_ids: list[int]) -> dict[int, str | None]:
+    """``assign_events`` for a few events inserted in this transaction (none has a grid yet):
+    the unit (community, else subdistrict code) of each event that got a grid, by id; an id
+    left out lies more than ``MAX_OUTSIDE_M`` outside every grid. One statement (the pick's
+    UPDATE returning its rows), so an intake needs no second look at the event table."""
+    if not event_ids:
+        return {}
+    params = {"ids": event_ids, "max_outside_m": MAX_OUTSIDE_M,
+              "metric_srid": grids_metric_epsg(session), "piece_vertices": 1_000_000_000}
+    bound = text(f"WITH pick AS ({sql.load('assign_events_pick')}) {_WRITE} FROM pick p "
+                 f"{_MATCH} AND p.grid_id IS NOT NULL "
+                 "RETURNING e.id, coalesce(e.community_code, e.subdistrict_code) AS unit"
+                 ).bindparams(bindparam("ids", type_=ARRAY(INTEGER)))
+    placed = {int(r.id): r.unit for r in session.execute(bound, params)}
+    session.flush()
+    return placed
+
+
 def grids_metric_epsg(session: Session) -> int:
     """``crs.metric_epsg`` of the current unified grids' extent (EPSG:4490 when none)."""
     row = session.execute(text(

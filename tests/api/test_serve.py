@@ -93,6 +93,51 @@ def test_serve_with_two_workers_answers(engine: Engine, base_settings: Settings)
     assert "died" not in out and "Traceback" not in out, out[-2000:]
 
 
+def test_two_workers_share_a_burst_of_connections(engine: Engine,
+                                                  base_settings: Settings) -> None:
+    """16 keep-alive connections opened at once (a caller's pool) land on both workers, each
+    listening on a socket of its own (api/cli/workers.py); with one shared socket the first
+    worker to wake took them all and served them alone."""
+    url = str(dbs.settings_for(engine, base_settings).database_url)
+    port = _free_port()
+    env = {**os.environ, "GRIDMAP_DATABASE_URL": url,
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1",
+                             "--port", str(port), "--workers", "2"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    clients = [httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) for _ in range(16)]
+    try:
+        serving.wait_until_up(f"http://127.0.0.1:{port}", proc)
+        with ThreadPoolExecutor(16) as pool:
+            assert set(pool.map(lambda c: c.get("/api/v1/health").status_code, clients)) == {200}
+        held = _connections_per_worker(proc.pid, port)
+    finally:
+        for c in clients:
+            c.close()
+        proc.terminate()
+        proc.wait(timeout=60)
+    assert len(held) == 2 and sum(held.values()) == 16, held
+    assert min(held.values()) >= 1, f"one worker holds every connection: {held}"
+
+
+def _connections_per_worker(parent: int, port: int) -> dict[int, int]:
+    """Established connections on ``port`` held by each child of process ``parent`` (Linux:
+    /proc/net/tcp's socket inodes matched to each process's open descriptors)."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].split(":")[1], 16) == port and fields[3] == "01":  # ESTABLISHED
+            inodes.add(fields[9])
+    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    held = {}
+    for pid in map(int, children):
+        if b"resource_tracker" in Path(f"/proc/{pid}/cmdline").read_bytes():
+            continue  # multiprocessing's helper, not a worker
+        links = {os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()}
+        held[pid] = sum(f"socket:[{i}]" in links for i in inodes)
+    return held
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
