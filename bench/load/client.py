@@ -10,9 +10,10 @@ on a 2-core machine it takes little of the CPU the server needs; its own share i
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -71,7 +72,8 @@ async def _read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
 
 
 async def _worker(base: str, next_request: Callable[[], Request], deadline: float,
-                  budget: list[int], out: list[Outcome]) -> None:
+                  budget: list[int], out: list[Outcome],
+                  schedule: Iterator[float] | None = None) -> None:
     url = urlsplit(base)
     host = url.netloc
     reader, writer = await asyncio.open_connection(url.hostname, url.port)
@@ -80,6 +82,13 @@ async def _worker(base: str, next_request: Callable[[], Request], deadline: floa
             budget[0] -= 1
             req = next_request()
             started = time.perf_counter()
+            if schedule is not None:
+                # open loop: the request is due at its scheduled moment, and its time runs
+                # from then, late or not (no coordinated omission: a stall counts in full)
+                due = next(schedule)
+                if due > started:
+                    await asyncio.sleep(due - started)
+                started = due
             try:
                 writer.write(_encode(req, host))
                 await writer.drain()
@@ -96,9 +105,11 @@ async def _worker(base: str, next_request: Callable[[], Request], deadline: floa
 
 
 def run(base: str, next_request: Callable[[], Request], *, concurrency: int, seconds: float,
-        max_requests: int) -> tuple[list[Outcome], float]:
+        max_requests: int, rate: float | None = None) -> tuple[list[Outcome], float]:
     """``concurrency`` closed-loop workers for ``seconds`` (or ``max_requests`` in all);
-    returns every outcome and the wall time."""
+    with ``rate``, open loop instead: requests due at ``rate`` per second in all, spread
+    evenly over the workers, each timed from its due moment. Returns every outcome and the
+    wall time."""
     if urlsplit(base).hostname not in {"127.0.0.1", "localhost", "::1"}:
         raise ValueError("load goes to loopback only")
     out: list[Outcome] = []
@@ -107,8 +118,13 @@ def run(base: str, next_request: Callable[[], Request], *, concurrency: int, sec
     async def main() -> float:
         started = time.perf_counter()
         deadline = started + seconds
-        await asyncio.gather(*(_worker(base, next_request, deadline, budget, out)
-                               for _ in range(concurrency)))
+        def schedule(i: int) -> Iterator[float] | None:
+            if rate is None:
+                return None
+            return (started + (k * concurrency + i) / rate for k in itertools.count())
+
+        await asyncio.gather(*(_worker(base, next_request, deadline, budget, out, schedule(i))
+                               for i in range(concurrency)))
         return time.perf_counter() - started
 
     wall = asyncio.run(main())

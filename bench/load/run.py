@@ -21,6 +21,10 @@ BENCH_LOAD_CONCURRENCY (16) keep-alive connections:
   locate_hotline_ladder  issue 14.3's target (>= 1,000 locates/s at p99 <= 10 ms): locate
                on ours and SELECT 1 on the floor at concurrency 4, 8 and 16
                (BENCH_LOAD_LADDER), BENCH_LOAD_LADDER_ROUNDS (4) interleaved slices each.
+  locate_hotline_rate  the same target as a rate: locate offered at 1,000 a second (open
+               loop over BENCH_LOAD_RATE_CONNECTIONS (8) connections, each request timed
+               from its due moment, so a stall counts in full) and SELECT 1 on the floor
+               at the same rate, interleaved: p99 at that rate and whether it keeps up.
 
 The database sessions the server opened during the mix and closed again (from
 pg_stat_database.sessions and pg_stat_activity, read after the statistics settle) show
@@ -78,6 +82,7 @@ LADDER_CONCURRENCY = [int(c) for c in os.environ.get("BENCH_LOAD_LADDER", "4,8,1
 LADDER_ROUNDS = int(os.environ.get("BENCH_LOAD_LADDER_ROUNDS", "4"))
 LADDER_SECONDS = float(os.environ.get("BENCH_LOAD_LADDER_SECONDS", "4"))
 HOTLINE_PER_S, HOTLINE_P99_MS = 1000.0, 10.0
+RATE_CONNECTIONS = int(os.environ.get("BENCH_LOAD_RATE_CONNECTIONS", "8"))
 SECRET = "bench-load-server-secret"
 STATS_SETTLE_S = 11.0
 SUBDISTRICT = "320706013000"
@@ -206,10 +211,10 @@ def summarize(outcomes: list[client.Outcome], wall: float) -> dict:
 
 
 def drive(base: str, make: Callable[[], client.Request], seconds: float,
-          concurrency: int = CONCURRENCY) -> tuple[dict, list]:
+          concurrency: int = CONCURRENCY, rate: float | None = None) -> tuple[dict, list]:
     cpu = time.process_time()
     outcomes, wall = client.run(base, make, concurrency=concurrency, seconds=seconds,
-                                max_requests=MAX_REQUESTS)
+                                max_requests=MAX_REQUESTS, rate=rate)
     result = summarize(outcomes, wall)
     result["all"]["client_cpu_share"] = round((time.process_time() - cpu) / wall, 2)
     result["all"]["loadavg_1min_after"] = round(os.getloadavg()[0], 2)
@@ -307,6 +312,38 @@ def ladder(engine: Engine, log: Path, points: np.ndarray, key: str) -> dict:
     return out
 
 
+def hotline_rate(engine: Engine, log: Path, points: np.ndarray, key: str) -> dict:
+    """Issue 14.3's target as a rate: locate offered at HOTLINE_PER_S (1,000 a second, open
+    loop over RATE_CONNECTIONS keep-alive connections, each request timed from its due
+    moment) on ours, and SELECT 1 at the same rate on the floor, in LADDER_ROUNDS
+    interleaved slices of LADDER_SECONDS: the p99 a hotline sees at that rate, and whether
+    the server keeps up (answered per second)."""
+    rounds: dict[str, list[dict]] = {"locate": [], "select1": []}
+    env = {"GRIDMAP_DB_POOL_SIZE": str(PAIR_POOL)}
+    with server(ours_command(), engine, log, env) as ours, \
+            server(floor_command(), engine, log, env) as floor:
+        for base, kind in ((ours, "locate"), (floor, "select1")):
+            drive(base, mix_requests(points, [], key, [kind]), 3)  # warm-up, untimed
+        for _ in range(LADDER_ROUNDS):
+            for base, kind in ((ours, "locate"), (floor, "select1")):
+                result, _ = drive(base, mix_requests(points, [], key, [kind]), LADDER_SECONDS,
+                                  RATE_CONNECTIONS, rate=HOTLINE_PER_S)
+                rounds[kind].append({k: result[kind][k] for k in
+                                     ("per_s", "p50_ms", "p99_ms", "max_ms", "errors")}
+                                    | {"loadavg": result["all"]["loadavg_1min_after"]})
+    out: dict = {"offered_per_s": HOTLINE_PER_S, "connections": RATE_CONNECTIONS,
+                 "slice_seconds": LADDER_SECONDS}
+    for kind, rows in rounds.items():
+        out[kind] = {"rounds": rows,
+                     "p99_ms_range": [min(r["p99_ms"] for r in rows),
+                                      max(r["p99_ms"] for r in rows)],
+                     "rounds_meeting_target": sum(
+                         r["per_s"] >= 0.98 * HOTLINE_PER_S and r["p99_ms"] <= HOTLINE_P99_MS
+                         and r["errors"] == 0 for r in rows)}
+    print(f"hotline at {HOTLINE_PER_S:.0f}/s: {json.dumps(out)}", flush=True)
+    return out
+
+
 def psycopg2_locate(engine: Engine, points: np.ndarray, seconds: float) -> dict:
     """The locate SQL from psycopg2 alone, CONCURRENCY threads with a connection each."""
     statement = re.sub(r"(?<!:):(\w+)", r"%(\1)s", sql.load("locate"))
@@ -384,6 +421,7 @@ def main() -> dict:
         pairs = paired(engine, log, points, key)
         print(f"locate / SELECT 1 in alternating slices: {pairs}", flush=True)
         hotline = ladder(engine, log, points, key)
+        at_rate = hotline_rate(engine, log, points, key)
     finally:
         dbs.drop_database(settings, engine)
     load_after = os.getloadavg()
@@ -397,7 +435,7 @@ def main() -> dict:
         "mix": mix, "locate_only": locate_only["locate"] | {"all": locate_only["all"]},
         "floor_select1": floor["select1"] | {"all": floor["all"]},
         "floor_psycopg2_locate": bare, "locate_vs_floor_paired": pairs,
-        "locate_hotline_ladder": hotline,
+        "locate_hotline_ladder": hotline, "locate_hotline_rate": at_rate,
         "hotline_target": {"per_s": HOTLINE_PER_S, "p99_ms": HOTLINE_P99_MS},
         "targets_p99_ms": TARGETS_P99_MS, "targets_met": met,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
