@@ -10,11 +10,12 @@ body into its own 400).
 
 from __future__ import annotations
 
-import json
 import re
 
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.routes import open311
 from gis.core.errors import PayloadTooLarge
 from gis.events import photos
 
@@ -23,6 +24,8 @@ IMPORT_PREFIX = "/api/v1/import/"
 PHOTO_PATHS = re.compile(r"/api/v1/events/[^/]+/photos|/open311/v2/requests\.(json|xml)")
 """Routes that take a photo: up to ``max_photo_bytes`` (when that is more than the body
 limit), refused with the photo's own message."""
+OPEN311_PREFIX = "/open311/"
+"""GeoReport clients read errors only in GeoReport's own format."""
 MULTIPART_SLACK = 64 * 1024
 """Room for a multipart form's boundaries and headers around an upload of the largest size."""
 
@@ -58,7 +61,7 @@ class BodySizeLimit:
         limit, refusal = self._limit(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
-            await _refuse(send, refusal)
+            await _refuse(scope, send, refusal)
             return
         seen = 0
         refused = False
@@ -72,7 +75,7 @@ class BodySizeLimit:
                 seen += len(message.get("body", b""))
                 if seen > limit:  # answer now; the app sees the client gone
                     refused = True
-                    await _refuse(send, refusal)
+                    await _refuse(scope, send, refusal)
                     return {"type": "http.disconnect"}
             return message
 
@@ -83,10 +86,19 @@ class BodySizeLimit:
         await self.app(scope, counted_receive, guarded_send)
 
 
-async def _refuse(send: Send, exc: PayloadTooLarge) -> None:
-    body = json.dumps({"detail": exc.message, "code": exc.code, **exc.details}).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
-    await send({"type": "http.response.body", "body": body})
+async def _refuse(scope: Scope, send: Send, exc: PayloadTooLarge) -> None:
+    """The 413, in GeoReport's error format (XML or JSON as the path ends) on /open311/,
+    gridmap's own everywhere else; the connection closes after it."""
+    path: str = scope["path"]
+    if path.startswith(OPEN311_PREFIX):
+        answer: Response = open311.error_response(
+            413, exc.message, "xml" if path.endswith(".xml") else "json")
+    else:
+        answer = JSONResponse({"detail": exc.message, "code": exc.code, **exc.details},
+                              status_code=413)
+    answer.headers["connection"] = "close"
+    await answer(scope, _no_body, send)
+
+
+async def _no_body() -> Message:
+    return {"type": "http.disconnect"}

@@ -30,6 +30,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
+from starlette.requests import ClientDisconnect
 
 from api import access
 from api.deps import CallerDep, ServerSecretDep, SessionDep, SettingsDep, caller_of_key
@@ -77,12 +78,12 @@ class Open311Route(APIRoute):
             try:
                 return await handler(request)
             except errors.GridmapError as exc:
-                answer = _error(_status(exc), exc.message, fmt)
+                answer = error_response(_status(exc), exc.message, fmt)
                 if isinstance(exc, errors.RateLimited):
                     answer.headers["Retry-After"] = str(exc.details["retry_after"])
                 return answer
             except RequestValidationError as exc:
-                return _error(400, validation_problems(exc), fmt)
+                return error_response(400, validation_problems(exc), fmt)
 
         return route
 
@@ -123,7 +124,7 @@ def _answer(data: Any, fmt: Format, root: str, status_code: int = 200) -> Respon
     return Response(body, status_code=status_code, media_type=XML_TYPE)
 
 
-def _error(status: int, description: str, fmt: Format) -> Response:
+def error_response(status: int, description: str, fmt: Format) -> Response:
     """GeoReport's error array; ID numbers and phones a description quotes are masked."""
     description = mask_quoted(description)
     answer = _answer([{"code": status, "description": description}], fmt, "errors", status)
@@ -134,15 +135,18 @@ def _error(status: int, description: str, fmt: Format) -> Response:
 
 async def get_fields(request: Request) -> dict[str, Any]:
     """The POST's fields, form-encoded (GeoReport's way) or a JSON object."""
-    if request.headers.get("content-type", "").startswith("application/json"):
-        try:
-            body = await request.json()
-        except ValueError:
-            raise errors.InvalidInput("the body is not valid JSON") from None
-        if not isinstance(body, dict):
-            raise errors.InvalidInput("the JSON body must be an object of request fields")
-        return body
-    return dict(await request.form())
+    try:
+        if request.headers.get("content-type", "").startswith("application/json"):
+            try:
+                body = await request.json()
+            except ValueError:
+                raise errors.InvalidInput("the body is not valid JSON") from None
+            if not isinstance(body, dict):
+                raise errors.InvalidInput("the JSON body must be an object of request fields")
+            return body
+        return dict(await request.form())
+    except ClientDisconnect:  # gone, or cut off by api/bodylimit.py (which answered 413)
+        raise errors.InvalidInput("the request body did not arrive whole") from None
 
 
 FieldsDep = Annotated[dict[str, Any], Depends(get_fields)]
@@ -266,7 +270,30 @@ def list_requests(request: Request, session: SessionDep, fmt: Format, reader: Re
     return answer
 
 
-@router.post("/v2/requests.{fmt}", status_code=201, response_model=Receipts, responses=XML_CREATED)
+_POST_FIELDS: dict[str, Any] = {
+    "api_key": {"type": "string", "description": "the key (or send it as a Bearer header)"},
+    "service_code": {"type": "string", "description": "a service code from services.{fmt}"},
+    "lat": {"type": "number", "description": "WGS84 latitude"},
+    "long": {"type": "number", "description": "WGS84 longitude"},
+    "address_string": {"type": "string"}, "address_id": {"type": "string"},
+    "description": {"type": "string"}, "device_id": {"type": "string"},
+    "first_name": {"type": "string"}, "last_name": {"type": "string"},
+    "phone": {"type": "string"}, "email": {"type": "string"}, "account_id": {"type": "string"},
+}
+"""GeoReport v2's POST fields (gis/events/open311.py reads them); ``media`` goes multipart."""
+_POST_BODY = {"requestBody": {"required": True, "content": {
+    "application/x-www-form-urlencoded": {"schema": {
+        "type": "object", "required": ["service_code"], "properties": _POST_FIELDS}},
+    "multipart/form-data": {"schema": {
+        "type": "object", "required": ["service_code"], "properties": {
+            **_POST_FIELDS, "media": {"type": "string", "format": "binary",
+                                      "description": "a photo: JPEG, PNG or WebP"}}}},
+    "application/json": {"schema": {
+        "type": "object", "required": ["service_code"], "properties": _POST_FIELDS}}}}}
+
+
+@router.post("/v2/requests.{fmt}", status_code=201, response_model=Receipts, responses=XML_CREATED,
+             openapi_extra=_POST_BODY)
 def create_request(session: SessionDep, fmt: Format, fields: FieldsDep,
                    reporter: ReporterDep, settings: SettingsDep, media: MediaDep) -> Response:
     """Report an incident (form-encoded, multipart or JSON): api_key (or a Bearer key),

@@ -64,6 +64,25 @@ def test_body_over_the_limit_is_413_declared_or_streamed(engine: Engine, session
         assert small.status_code == 422  # under the limit: the route's own validation
 
 
+def test_open311_body_over_the_limit_is_413_in_georeport_format(
+        engine: Engine, session: Session, base_settings: Settings) -> None:
+    """A GeoReport client reads a too-large POST's refusal as it reads every error: an
+    array of {code, description}, XML or JSON as the path ends (declared or streamed)."""
+    with limited(engine, session, base_settings, max_body_bytes=1000,
+                 max_photo_bytes=1000) as client:  # a photo's limit + 64 kB of form
+        fields = {"service_code": "noise", "lat": "34.6", "long": "119.2",
+                  "description": "x" * 70_000}
+        answer = client.post("/open311/v2/requests.json", data=fields)
+        assert answer.status_code == 413, answer.text
+        [error] = answer.json()
+        assert error["code"] == 413 and "MB" in error["description"]
+        answer = client.post("/open311/v2/requests.xml", content=iter([b"a=" + b"x" * 30_000] * 3),
+                             headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert answer.status_code == 413, answer.text
+        assert answer.headers["content-type"].startswith("text/xml")
+        assert "<errors><error><code>413</code><description>" in answer.text
+
+
 # 2. archives
 
 def _zipped_grids(tmp_path: Path, *, padding: bytes = b"", members: int = 0) -> bytes:
