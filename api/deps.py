@@ -10,11 +10,12 @@ from urllib.parse import urlsplit
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from api import ratelimits
 from gis.access import keys
-from gis.access.callers import Caller
+from gis.access.callers import ANONYMOUS, Caller
 from gis.core import db, paging
 from gis.core.errors import Forbidden, Unauthenticated
 from gis.core.settings import Settings
@@ -227,3 +228,42 @@ def caller_of_key(request: Request, session: Session, key: str, secret: bytes) -
         raise
     limits.write(request, caller)
     return caller
+
+
+def fresh_engine(session: Session) -> Engine | None:
+    """The engine of a server request's session that has not touched the database yet (None
+    for any other: one inside a transaction, or bound to a connection as the tests' are)."""
+    bind = session.get_bind()
+    if session.in_transaction() or not isinstance(bind, Engine):
+        return None
+    return bind
+
+
+async def get_tile_caller(request: Request, session: SessionDep, secret: ServerSecretDep,
+                          credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                                 Depends(_bearer)]) -> Caller:
+    """``get_caller`` for the tile routes, which a cached tile answers with no database round
+    trip: an anonymous caller (no key, no cookie) costs none, on the event loop; a key or a
+    cookie is checked at every request (a revoked key stops at once) on a connection of its
+    own in autocommit (one statement: no BEGIN, no COMMIT), leaving the request's session
+    untouched. A session already in use (the tests') checks the key in it, as get_caller."""
+    if credentials is None and not request.cookies.get(SESSION_COOKIE) \
+            and gis_client_key(request) is None:
+        request.state.caller = ANONYMOUS
+        return ANONYMOUS
+    engine = fresh_engine(session)
+    if engine is None:
+        return await run_in_threadpool(get_caller, request, session, secret, credentials)
+    return await run_in_threadpool(_caller_apart, request, engine, secret, credentials)
+
+
+def _caller_apart(request: Request, engine: Engine, secret: bytes,
+                  credentials: HTTPAuthorizationCredentials | None) -> Caller:
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn, \
+            Session(bind=conn) as session:
+        caller = get_caller(request, session, secret, credentials)
+        session.commit()  # nothing to commit in autocommit: keeps the connection's settings
+        return caller
+
+
+TileCallerDep = Annotated[Caller, Depends(get_tile_caller)]

@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from gis.access import jurisdiction
@@ -148,6 +149,22 @@ def get_tile(session: Session, caller: Caller, layer: str, z: int, x: int, y: in
         return Tile(tag, None)
     return Tile(tag, cache.get_or_build(
         key, lambda: _gzipped(build_tile(session, spec, params))))
+
+
+def cached_tile(engine: Engine, caller: Caller, layer: str, z: int, x: int, y: int, *,
+                theme: str = "unified", if_none_match: str | None = None) -> Tile | None:
+    """``get_tile`` answered from this process's memory alone (no database I/O: the versions
+    as gis.tiles.versions knows them, the tile from the cache), or None when that cannot be
+    done (versions not known here, tile not cached): then call ``get_tile``. Raises as it."""
+    spec, params = _checked(caller, layer, z, x, y, theme)
+    key = cache.known_key(engine, layer, spec.sources, params, clock=spec.clock)
+    if key is None:
+        return None
+    tag = cache.etag(key)
+    if _held(tag, if_none_match):
+        return Tile(tag, None)
+    body = cache.cached(key)
+    return None if body is None else Tile(tag, body)
 
 
 def _gzipped(body: bytes) -> bytes:
