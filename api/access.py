@@ -113,7 +113,7 @@ async def readable_tile_layer(layer: str, caller: TileCallerDep) -> mvt.TileLaye
     layers (bare outlines for anonymous callers) for everyone, other layers for any key
     (no I/O: on the event loop)."""
     spec = mvt.get_tile_layer(layer)
-    if not spec.public and not spec.footprints:
+    if not spec.anonymous:
         check_role(caller, ANY_ROLE)
     return spec
 

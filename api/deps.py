@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
@@ -245,8 +245,15 @@ async def get_tile_caller(request: Request, session: SessionDep, secret: ServerS
     """``get_caller`` for the tile routes, which a cached tile answers with no database round
     trip: an anonymous caller (no key, no cookie) costs none, on the event loop; a key or a
     cookie is checked at every request (a revoked key stops at once) on a connection of its
-    own in autocommit (one statement: no BEGIN, no COMMIT), leaving the request's session
-    untouched. A session already in use (the tests') checks the key in it, as get_caller."""
+    own in autocommit (the check's one statement, no BEGIN, no COMMIT), leaving the request's
+    session untouched. A session already in use (the tests') checks the key in it, as get_caller.
+    A check made already for this request (api.cachedtiles, on a tile it did not hold) is
+    taken as it came out: its caller, or its error raised now."""
+    checked = getattr(request.state, CHECKED_CALLER, None)
+    if isinstance(checked, Caller):
+        return checked
+    if isinstance(checked, Exception):
+        raise checked
     if credentials is None and not request.cookies.get(SESSION_COOKIE) \
             and gis_client_key(request) is None:
         request.state.caller = ANONYMOUS
@@ -257,12 +264,36 @@ async def get_tile_caller(request: Request, session: SessionDep, secret: ServerS
     return await run_in_threadpool(_caller_apart, request, engine, secret, credentials)
 
 
+async def check_tile_caller(request: Request, engine: Engine) -> Caller | None:
+    """The caller of a keyed tile request checked apart (``get_tile_caller``'s way), before
+    routing (api.cachedtiles); the outcome is kept in ``request.state`` for the route, so a
+    key is checked (and a wrong one counted) once. None when the check failed."""
+    credentials = await _bearer(request)
+    try:
+        caller = await run_in_threadpool(_caller_apart, request, engine,
+                                         await get_server_secret(request), credentials)
+    except Exception as exc:  # the route raises it, mapped to its answer (api.errors)
+        setattr(request.state, CHECKED_CALLER, exc)
+        return None
+    setattr(request.state, CHECKED_CALLER, caller)
+    return caller
+
+
+CHECKED_CALLER = "tile_caller"
+
+
 def _caller_apart(request: Request, engine: Engine, secret: bytes,
                   credentials: HTTPAuthorizationCredentials | None) -> Caller:
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn, \
-            Session(bind=conn) as session:
-        caller = get_caller(request, session, secret, credentials)
-        session.commit()  # nothing to commit in autocommit: keeps the connection's settings
+    # psycopg2's own autocommit, not SQLAlchemy's isolation level: that one sets and resets
+    # the session's characteristics with two statements each (four round trips more)
+    with engine.connect() as conn, Session(bind=conn) as session:
+        dbapi: Any = conn.connection.dbapi_connection
+        dbapi.autocommit = True
+        try:
+            caller = get_caller(request, session, secret, credentials)
+            session.commit()  # nothing left to commit: keeps the connection's settings
+        finally:
+            dbapi.autocommit = False
         return caller
 
 

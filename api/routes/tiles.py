@@ -23,6 +23,7 @@ from api.schemas.tiles import Style, TileJSON
 from gis.places import extents
 from gis.tiles import mvt, tilejson
 
+HEADER_MAX = 200
 router = APIRouter(tags=["tiles"],
                    responses=errors(401, 403, 422))
 
@@ -57,8 +58,9 @@ def get_tilejson(spec: TileLayerDep, request: Request, session: SessionDep,
                        304: {"description": "the tile is the one the client holds"}})
 async def get_tile(spec: TileLayerDep, z: int, x: int, y: int, session: SessionDep,
                    caller: TileCallerDep, theme: str = "unified", *,
-             if_none_match: str | None = Header(None, max_length=200),
-             accept_encoding: str | None = Header(None, max_length=200)) -> Response:
+                   if_none_match: str | None = Header(None, max_length=HEADER_MAX),
+                   accept_encoding: str | None = Header(None, max_length=HEADER_MAX),
+                   ) -> Response:
     """One tile of ``layer`` (grids | facilities | circles | buildings | events); ``theme``
     picks grids' theme.
 
@@ -74,6 +76,12 @@ async def get_tile(spec: TileLayerDep, z: int, x: int, y: int, session: SessionD
     if tile is None:
         tile = await run_in_threadpool(mvt.get_tile, session, caller, spec.name, z, x, y,
                                        theme=theme, if_none_match=if_none_match)
+    return tile_answer(spec, tile, accept_encoding)
+
+
+def tile_answer(spec: mvt.TileLayer, tile: mvt.Tile, accept_encoding: str | None) -> Response:
+    """The answer carrying ``tile`` (304 when the client holds it, 204 when empty), gzipped
+    when the client takes gzip (the bytes as cached: no compression per answer)."""
     # a keyed layer's tile depends on who asks: never in a shared cache, and a browser must
     # not hand the anonymous tile it cached to the same URL after login (or back)
     headers = ({"Cache-Control": "public, max-age=60", "Vary": "Accept-Encoding"}
@@ -84,7 +92,7 @@ async def get_tile(spec: TileLayerDep, z: int, x: int, y: int, session: SessionD
         return Response(status_code=304, headers=headers)
     if not tile.gzipped:
         return Response(status_code=204, media_type=mvt.MEDIA_TYPE, headers=headers)
-    if _accepts_gzip(accept_encoding):  # the bytes as cached: no compression per answer
+    if _accepts_gzip(accept_encoding):
         headers["Content-Encoding"] = "gzip"
         return Response(content=tile.gzipped, media_type=mvt.MEDIA_TYPE, headers=headers)
     return Response(content=tile.body, media_type=mvt.MEDIA_TYPE, headers=headers)

@@ -49,6 +49,11 @@ class TileLayer:
     sources: tuple[str, ...] = ()  # the tables the tile's SQL reads (its cache versions)
     clock: bool = False  # the tile changes with the time too (events' overdue flag)
 
+    @property
+    def anonymous(self) -> bool:
+        """Anonymous callers may read it (public, or bare footprints)."""
+        return self.public or self.footprints
+
 
 _TEXT, _NUMBER, _FLAG = "String", "Number", "Boolean"
 TILE_LAYERS = {layer.name: layer for layer in (

@@ -169,3 +169,41 @@ def test_the_notice_goes_to_gridmap_connections_only(committed: Engine) -> None:
         assert conn.notices == []
     finally:
         conn.close()
+
+
+@pytest.fixture
+def strict(committed: Engine, base_settings: Settings) -> Iterator[tuple[TestClient, Trips]]:
+    """The app with two wrong keys a minute allowed per address and one CORS origin."""
+    settings = dbs.settings_for(committed, base_settings).model_copy(update={
+        "rate_limit_wrong_keys": "2/minute", "cors_origins": ["http://maps.example"]})
+    app = create_app(settings)
+    with TestClient(app) as client:
+        eventually(lambda: versions.current(app.state.engine))
+        yield client, Trips(app.state.engine)
+
+
+def test_a_key_in_the_url_is_checked_once_per_request(strict, committed: Engine) -> None:
+    client, trips = strict
+    key = key_for(committed)
+    cold = client.get(url("events", *EVENT_TILE) + f"?key={key}")
+    assert cold.status_code == 200
+    trips.reset()
+    assert client.get(url("events", *EVENT_TILE) + f"?key={key}").content == cold.content
+    assert len(trips.statements) == 1 and "FROM api_key" in trips.statements[0]
+    wrong = url("events", *EVENT_TILE) + "?key=gm_0123abcd_wrong"
+    # counted once each (before routing, its outcome left to the route): 2 wrong, then 429
+    assert [client.get(wrong).status_code for _ in range(3)] == [401, 401, 429]
+
+
+def test_other_parameters_go_to_the_route_and_cors_holds(strict) -> None:
+    client, trips = strict
+    origin = {"Origin": "http://maps.example"}
+    cold = client.get(url("grids", *SCENE_TILE), headers=origin)
+    trips.reset()
+    warm = client.get(url("grids", *SCENE_TILE), headers=origin)
+    assert warm.headers["access-control-allow-origin"] == "http://maps.example"
+    assert warm.content == cold.content and trips.statements == []
+    busted = client.get(url("grids", *SCENE_TILE) + "?v=2", headers=origin)
+    assert busted.content == cold.content and busted.headers["ETag"] == cold.headers["ETag"]
+    assert trips.statements == []  # the route answers from this process's memory too
+    assert client.get(url("grids", 23, 0, 0)).status_code == 422  # outside the pyramid
