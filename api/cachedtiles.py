@@ -6,10 +6,11 @@ building the answer. ``GET /tiles/{layer}/{z}/{x}/{y}.pbf`` (parameters ``theme`
 only) without the login cookie is answered here when this process knows the tile's versions
 and holds the tile (or the client's If-None-Match names it: 304), with the very answer the
 route gives (api.routes.tiles.tile_answer). An anonymous caller costs nothing more; a key
-(Bearer, ``?key=`` or HTTP Basic) is checked first as the route checks it
-(api.deps.check_tile_caller: one statement), and the outcome is left to the route when the
+(Bearer, ``?key=`` or HTTP Basic) is checked before anything is answered, as the route checks
+it (api.deps.check_tile_caller: one statement), and the outcome is left to the route when the
 tile is not held here or the check failed, so a key is checked, and a wrong one counted,
-once. Everything else, and every doubt (another parameter, a header too long, a tile outside
+once (a public layer's tile, the same for everyone, is looked for first: not held, the key
+is left to the route). Everything else, and every doubt (another parameter, a header too long, a tile outside
 the pyramid, an app whose sessions the tests provide), goes on to the route, which decides as
 always. Installed inside CORS and gzip, so their headers are the route's.
 """
@@ -27,7 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.deps import SESSION_COOKIE, check_tile_caller, get_session
 from api.routes.tiles import HEADER_MAX, tile_answer
-from gis.access.callers import ANONYMOUS
+from gis.access.callers import ANONYMOUS, Caller
 from gis.core.errors import GridmapError
 from gis.tiles import mvt
 
@@ -57,16 +58,24 @@ async def _cached(scope: Scope, receive: Receive) -> Response | None:
     if found is None or spec is None or engine is None or asked is None:
         return None
     theme, held, accepts, keyed = asked
+    z, x, y = (int(n) for n in found.groups()[1:])
+    # a public layer's tile is everyone's: not held, the route checks the key (no check here)
+    if spec.public and _held(engine, ANONYMOUS, spec, (z, x, y), theme, held) is None:
+        return None
     caller = await check_tile_caller(Request(scope, receive), engine) if keyed else ANONYMOUS
     if caller is None or (caller.is_anonymous and not spec.anonymous):
         return None
-    z, x, y = (int(n) for n in found.groups()[1:])
+    tile = _held(engine, caller, spec, (z, x, y), theme, held)
+    return None if tile is None else tile_answer(spec, tile, accepts)
+
+
+def _held(engine: Engine, caller: Caller, spec: mvt.TileLayer, zxy: tuple[int, int, int],
+          theme: str, if_none_match: str | None) -> mvt.Tile | None:
     try:
-        tile = mvt.cached_tile(engine, caller, spec.name, z, x, y, theme=theme,
-                               if_none_match=held)
+        return mvt.cached_tile(engine, caller, spec.name, *zxy, theme=theme,
+                               if_none_match=if_none_match)
     except GridmapError:
         return None
-    return None if tile is None else tile_answer(spec, tile, accepts)
 
 
 def _engine(scope: Scope) -> Engine | None:

@@ -101,9 +101,12 @@ def test_a_warm_keyed_tile_costs_the_key_check_only(warm, committed: Engine) -> 
     assert again.status_code == 200 and again.content == cold.content
     assert trips.checkouts == 1 and len(trips.statements) == 1
     assert "FROM api_key" in trips.statements[0]
+    assert client.get(url("grids", *SCENE_TILE), headers=auth).status_code == 200
+    assert client.get(url("grids", *SCENE_TILE)).status_code == 200  # held for everyone
     with Session(committed) as session, session.begin():
         keys.revoke_key(session, key)
     assert client.get(url("events", *EVENT_TILE), headers=auth).status_code == 401
+    assert client.get(url("grids", *SCENE_TILE), headers=auth).status_code == 401
     held = client.get(url("events", *EVENT_TILE),
                       headers={**auth, "If-None-Match": cold.headers["ETag"]})
     assert held.status_code == 401  # no 304 either for a revoked key
