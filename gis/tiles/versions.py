@@ -177,7 +177,7 @@ def read_notices(dbapi_connection: Any) -> None:
     """Merge the tile versions a commit on ``dbapi_connection`` announced to it (and drop
     those notices, leaving any other)."""
     notices = getattr(dbapi_connection, "notices", None)
-    if not notices:
+    if not notices or dbapi_connection.closed:  # closed: its commit may not have happened
         return
     heard = [m for m in map(_NOTICE.search, notices) if m is not None]
     if not heard:
@@ -193,7 +193,7 @@ def _on_reset(dbapi_connection: Any, *_: object) -> None:
 
 
 def _on_begin(conn: Connection) -> None:
-    if not conn.closed:
+    if not (conn.closed or conn.invalidated):
         read_notices(conn.connection.dbapi_connection)
 
 
