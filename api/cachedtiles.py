@@ -10,9 +10,10 @@ route gives (api.routes.tiles.tile_answer). An anonymous caller costs nothing mo
 it (api.deps.check_tile_caller: one statement), and the outcome is left to the route when the
 tile is not held here or the check failed, so a key is checked, and a wrong one counted,
 once (a public layer's tile, the same for everyone, is looked for first: not held, the key
-is left to the route). Everything else, and every doubt (another parameter, a header too long, a tile outside
-the pyramid, an app whose sessions the tests provide), goes on to the route, which decides as
-always. Installed inside CORS and gzip, so their headers are the route's.
+is left to the route). Everything else, and every doubt (another parameter, a header too
+long, a tile outside the pyramid, an app whose sessions the tests provide), goes on to the
+route, which decides as always. Installed inside CORS and gzip, so their headers are the
+route's.
 """
 
 from __future__ import annotations

@@ -242,13 +242,12 @@ def fresh_engine(session: Session) -> Engine | None:
 async def get_tile_caller(request: Request, session: SessionDep, secret: ServerSecretDep,
                           credentials: Annotated[HTTPAuthorizationCredentials | None,
                                                  Depends(_bearer)]) -> Caller:
-    """``get_caller`` for the tile routes, which a cached tile answers with no database round
-    trip: an anonymous caller (no key, no cookie) costs none, on the event loop; a key or a
-    cookie is checked at every request (a revoked key stops at once) on a connection of its
-    own in autocommit (the check's one statement, no BEGIN, no COMMIT), leaving the request's
-    session untouched. A session already in use (the tests') checks the key in it, as get_caller.
-    A check made already for this request (api.cachedtiles, on a tile it did not hold) is
-    taken as it came out: its caller, or its error raised now."""
+    """``get_caller`` for the tile routes: an anonymous caller (no key, no cookie) costs no
+    database round trip, on the event loop; a key or a cookie is checked at every request (a
+    revoked key stops at once) in the request's session, as get_caller, which then builds
+    the tile if it must (one connection). A check made already for this request
+    (api.cachedtiles, before routing, on a tile it did not hold) is taken as it came out: its
+    caller, or its error raised now."""
     checked = getattr(request.state, CHECKED_CALLER, None)
     if isinstance(checked, Caller):
         return checked
@@ -258,16 +257,14 @@ async def get_tile_caller(request: Request, session: SessionDep, secret: ServerS
             and gis_client_key(request) is None:
         request.state.caller = ANONYMOUS
         return ANONYMOUS
-    engine = fresh_engine(session)
-    if engine is None:
-        return await run_in_threadpool(get_caller, request, session, secret, credentials)
-    return await run_in_threadpool(_caller_apart, request, engine, secret, credentials)
+    return await run_in_threadpool(get_caller, request, session, secret, credentials)
 
 
 async def check_tile_caller(request: Request, engine: Engine) -> Caller | None:
-    """The caller of a keyed tile request checked apart (``get_tile_caller``'s way), before
-    routing (api.cachedtiles); the outcome is kept in ``request.state`` for the route, so a
-    key is checked (and a wrong one counted) once. None when the check failed."""
+    """The caller of a keyed tile request checked before routing (api.cachedtiles) on a
+    connection of its own in autocommit (the check's one statement, no BEGIN, no COMMIT);
+    the outcome is kept in ``request.state`` for the route, so a key is checked (and a wrong
+    one counted) once. None when the check failed."""
     credentials = await _bearer(request)
     try:
         caller = await run_in_threadpool(_caller_apart, request, engine,
