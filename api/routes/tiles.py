@@ -5,10 +5,11 @@ open events: key holders of the region), their TileJSON and a MapLibre style.
 Each tile carries a strong ETag naming the versions of the data under it (gis.tiles.cache):
 a client that sends it back in ``If-None-Match`` gets 304 and no body, without the tile being
 built; other requests are served from the in-process tile cache until grids, buildings,
-events, facilities or service circles change. A cached tile (or a 304) is answered on the
-event loop with no database round trip: the versions come from this process's listener
-(gis.tiles.versions), the caller from ``TileCallerDep`` (anonymous: nothing to check; a key:
-its one check). Otherwise the tile is read and built on a thread in the request's session.
+events, facilities or service circles change. A cached tile (or a 304) is mostly answered
+before routing (api.cachedtiles): the versions from this process's listener (gis.tiles.
+versions), no database round trip but a key's check. What reaches the route is answered the
+same way when its session is untouched (an anonymous caller, a key checked before routing),
+else read and built on a thread in the request's session.
 """
 
 from __future__ import annotations
