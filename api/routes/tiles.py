@@ -41,7 +41,7 @@ def _bounds(session: SessionDep, caller: CallerDep) -> tuple[float, float, float
 def get_style(request: Request, session: SessionDep, caller: CallerDep) -> dict:
     """A MapLibre style drawing the tile layers this caller may read."""
     readable = [name for name, spec in mvt.TILE_LAYERS.items()
-                if spec.public or spec.footprints or not caller.is_anonymous]
+                if spec.anonymous or not caller.is_anonymous]
     return tilejson.style(_base(request), readable, _bounds(session, caller))
 
 
