@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query
 
-from api.deps import CallerDep, SessionDep
+from api.deps import CallerDep, SessionDep, TileCallerDep
 from api.params import RowId
 from gis import plans
 from gis.access import privacy
@@ -108,11 +108,12 @@ PageEvent = Annotated[EventRef, Depends(page_event)]
 PageEventIfAny = Annotated[EventRef | None, Depends(page_event_if_any)]
 
 
-def readable_tile_layer(layer: str, caller: CallerDep) -> mvt.TileLayer:
+async def readable_tile_layer(layer: str, caller: TileCallerDep) -> mvt.TileLayer:
     """The tile layer of the path if ``caller`` may read it: public layers and footprint
-    layers (bare outlines for anonymous callers) for everyone, other layers for any key."""
+    layers (bare outlines for anonymous callers) for everyone, other layers for any key
+    (no I/O: on the event loop)."""
     spec = mvt.get_tile_layer(layer)
-    if not spec.public and not spec.footprints:
+    if not spec.anonymous:
         check_role(caller, ANY_ROLE)
     return spec
 

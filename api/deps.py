@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import base64
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from api import ratelimits
 from gis.access import keys
-from gis.access.callers import Caller
+from gis.access.callers import ANONYMOUS, Caller
 from gis.core import db, paging
 from gis.core.errors import Forbidden, Unauthenticated
 from gis.core.settings import Settings
@@ -227,3 +228,70 @@ def caller_of_key(request: Request, session: Session, key: str, secret: bytes) -
         raise
     limits.write(request, caller)
     return caller
+
+
+def fresh_engine(session: Session) -> Engine | None:
+    """The engine of a server request's session that has not touched the database yet (None
+    for any other: one inside a transaction, or bound to a connection as the tests' are)."""
+    bind = session.get_bind()
+    if session.in_transaction() or not isinstance(bind, Engine):
+        return None
+    return bind
+
+
+async def get_tile_caller(request: Request, session: SessionDep, secret: ServerSecretDep,
+                          credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                                 Depends(_bearer)]) -> Caller:
+    """``get_caller`` for the tile routes: an anonymous caller (no key, no cookie) costs no
+    database round trip, on the event loop; a key or a cookie is checked at every request (a
+    revoked key stops at once) in the request's session, as get_caller, which then builds
+    the tile if it must (one connection). A check made already for this request
+    (api.cachedtiles, before routing, on a tile it did not hold) is taken as it came out: its
+    caller, or its error raised now."""
+    checked = getattr(request.state, CHECKED_CALLER, None)
+    if isinstance(checked, Caller):
+        return checked
+    if isinstance(checked, Exception):
+        raise checked
+    if credentials is None and not request.cookies.get(SESSION_COOKIE) \
+            and gis_client_key(request) is None:
+        request.state.caller = ANONYMOUS
+        return ANONYMOUS
+    return await run_in_threadpool(get_caller, request, session, secret, credentials)
+
+
+async def check_tile_caller(request: Request, engine: Engine) -> Caller | None:
+    """The caller of a keyed tile request checked before routing (api.cachedtiles) on a
+    connection of its own in autocommit (the check's one statement, no BEGIN, no COMMIT);
+    the outcome is kept in ``request.state`` for the route, so a key is checked (and a wrong
+    one counted) once. None when the check failed."""
+    credentials = await _bearer(request)
+    try:
+        caller = await run_in_threadpool(_caller_apart, request, engine,
+                                         await get_server_secret(request), credentials)
+    except Exception as exc:  # the route raises it, mapped to its answer (api.errors)
+        setattr(request.state, CHECKED_CALLER, exc)
+        return None
+    setattr(request.state, CHECKED_CALLER, caller)
+    return caller
+
+
+CHECKED_CALLER = "tile_caller"
+
+
+def _caller_apart(request: Request, engine: Engine, secret: bytes,
+                  credentials: HTTPAuthorizationCredentials | None) -> Caller:
+    # psycopg2's own autocommit, not SQLAlchemy's isolation level: that one sets and resets
+    # the session's characteristics with two statements each (four round trips more)
+    with engine.connect() as conn, Session(bind=conn) as session:
+        dbapi: Any = conn.connection.dbapi_connection
+        dbapi.autocommit = True
+        try:
+            caller = get_caller(request, session, secret, credentials)
+            session.commit()  # nothing left to commit: keeps the connection's settings
+        finally:
+            dbapi.autocommit = False
+        return caller
+
+
+TileCallerDep = Annotated[Caller, Depends(get_tile_caller)]

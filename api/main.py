@@ -13,6 +13,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from api import deps, errors
 from api.bodylimit import BodySizeLimit
+from api.cachedtiles import CachedTiles
 from api.ratelimits import RateLimits
 from api.routes import ROUTERS
 from api.schemas.common import errors as error_answers
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="网格化管理 GIS: grids, assignment, service circles, balancing.")
     app.state.settings = settings
     app.state.rate_limits = RateLimits(settings)
+    app.add_middleware(CachedTiles)  # innermost of ours: inside CORS and gzip
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes,
                        max_upload_bytes=settings.max_upload_bytes,
                        max_photo_bytes=settings.max_photo_bytes)

@@ -2,8 +2,9 @@
 
 A key is the database, the layer, the parameters of the layer's SQL (tile, theme, and the
 caller's visibility: ``details`` and jurisdiction ``scope``; public layers normalise both so
-every caller shares one entry), and the versions of the tables the layer reads
-(tile_versions.sql, set at each commit by migration 0017's triggers). A write to grids,
+every caller shares one entry), and the versions of the tables the layer reads (set at each
+commit by migration 0017's triggers: read from the database by ``tile_key``, tile_versions.
+sql, or taken from this process's copy by ``known_key``, gis.tiles.versions). A write to grids,
 buildings, events, facilities or service areas changes the versions, so the next request
 builds a new tile: a cached tile is never older than the data its key names. Events add the
 minute, since their ``overdue`` flag follows the clock.
@@ -20,13 +21,15 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from cachetools import LRUCache
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from gis.core import sql
+from gis.tiles import versions as tile_versions
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 ENTRY_OVERHEAD = 200  # bytes a cached tile costs besides its body (key, tuple, dict slot)
@@ -72,14 +75,35 @@ def tile_key(session: Session, layer: str, sources: tuple[str, ...], params: dic
     row = session.execute(sql.statement("tile_versions")).one()
     if row.dirty:
         return None
-    versions = tuple(int(row.versions.get(source, 0)) for source in sources)
+    return _key(row.database, row.versions, layer, sources, params, clock)
+
+
+def known_key(engine: Engine, layer: str, sources: tuple[str, ...], params: dict[str, Any],
+              *, clock: bool = False) -> Key | None:
+    """``tile_key`` from the versions this process knows (gis.tiles.versions), no I/O; None
+    while they are not known (then ask ``tile_key``)."""
+    known = tile_versions.current(engine)
+    if known is None:
+        return None
+    return _key(known[0], known[1], layer, sources, params, clock)
+
+
+def _key(database: str, versions: Mapping[str, Any], layer: str, sources: tuple[str, ...],
+         params: dict[str, Any], clock: bool) -> Key:
+    numbers = tuple(int(versions.get(source, 0)) for source in sources)
     minute = int(time.time() // 60) if clock else 0
-    return (row.database, layer, tuple(sorted(params.items())), versions, minute)
+    return (database, layer, tuple(sorted(params.items())), numbers, minute)
 
 
 def etag(key: Key) -> str:
     """A strong entity tag naming ``key`` (layer, tile, visibility, versions)."""
     return '"' + hashlib.blake2b(repr(key).encode(), digest_size=12).hexdigest() + '"'
+
+
+def cached(key: Key) -> bytes | None:
+    """The bytes cached under ``key``, or None."""
+    with _STORE.lock:
+        return _STORE.tiles.get(key)
 
 
 def get_or_build(key: Key | None, build: Callable[[], bytes]) -> bytes:

@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from gis.access import jurisdiction
@@ -47,6 +48,11 @@ class TileLayer:
     geometry: str = "polygon"  # polygon | point (how a style draws it)
     sources: tuple[str, ...] = ()  # the tables the tile's SQL reads (its cache versions)
     clock: bool = False  # the tile changes with the time too (events' overdue flag)
+
+    @property
+    def anonymous(self) -> bool:
+        """Anonymous callers may read it (public, or bare footprints)."""
+        return self.public or self.footprints
 
 
 _TEXT, _NUMBER, _FLAG = "String", "Number", "Boolean"
@@ -148,6 +154,22 @@ def get_tile(session: Session, caller: Caller, layer: str, z: int, x: int, y: in
         return Tile(tag, None)
     return Tile(tag, cache.get_or_build(
         key, lambda: _gzipped(build_tile(session, spec, params))))
+
+
+def cached_tile(engine: Engine, caller: Caller, layer: str, z: int, x: int, y: int, *,
+                theme: str = "unified", if_none_match: str | None = None) -> Tile | None:
+    """``get_tile`` answered from this process's memory alone (no database I/O: the versions
+    as gis.tiles.versions knows them, the tile from the cache), or None when that cannot be
+    done (versions not known here, tile not cached): then call ``get_tile``. Raises as it."""
+    spec, params = _checked(caller, layer, z, x, y, theme)
+    key = cache.known_key(engine, layer, spec.sources, params, clock=spec.clock)
+    if key is None:
+        return None
+    tag = cache.etag(key)
+    if _held(tag, if_none_match):
+        return Tile(tag, None)
+    body = cache.cached(key)
+    return None if body is None else Tile(tag, body)
 
 
 def _gzipped(body: bytes) -> bytes:
