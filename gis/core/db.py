@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
 from sqlalchemy import Connection, CursorResult, Engine, Result, create_engine, event, text
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from sqlalchemy.pool import Pool
 
@@ -34,13 +36,43 @@ def make_engine(settings: Settings, *, start: bool = True) -> Engine:
     """A pooled engine on the database in use: up to ``settings.db_pool_size`` connections,
     opened when first needed and then kept (as many as the server's request threads,
     api.main), plus ``DB_POOL_OVERFLOW`` closed again after use, a cushion for more requests
-    in flight than that. Pre-ping: a connection the database dropped (a restart) is replaced
-    on checkout instead of failing a request. JIT off: its compile time (2.4 s of the QA
-    statement's 2.7 s, EXPLAIN ANALYZE on the demo) dwarfs what it saves on these queries,
+    in flight than that. Pinged when idle (IDLE_PING_S): a connection the database dropped
+    (a restart) is replaced on checkout instead of failing a request. JIT off: its compile
+    time (2.4 s of the QA statement's 2.7 s, EXPLAIN ANALYZE on the demo) dwarfs what it
+    saves on these queries,
     whose cost estimates (set-returning PostGIS functions) trip it without being slow."""
-    return create_engine(database_url(settings, start=start), pool_pre_ping=True,
-                         pool_size=settings.db_pool_size, max_overflow=DB_POOL_OVERFLOW,
-                         connect_args={"options": "-c jit=off"})
+    engine = create_engine(database_url(settings, start=start),
+                           pool_size=settings.db_pool_size, max_overflow=DB_POOL_OVERFLOW,
+                           connect_args={"options": "-c jit=off"})
+    event.listen(engine.pool, "connect", _note_use)
+    event.listen(engine.pool, "checkin", _note_use)
+    event.listen(engine.pool, "checkout", _ping_if_idle)
+    return engine
+
+
+IDLE_PING_S = 1.0
+"""A pooled connection unused this long is pinged before a request gets it (one round trip);
+one in steady use is not. SQLAlchemy's ``pool_pre_ping`` pings at every checkout: a round
+trip on every request, 0.3-0.5 ms of a cached keyed tile's ~2 ms (bench/tiles). Hand-written
+as SQLAlchemy's documented checkout-event recipe because pre_ping has no idle threshold."""
+
+
+def _note_use(_: Any, record: Any) -> None:
+    record.info["used_at"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _: Any) -> None:
+    """A connection idle past IDLE_PING_S that the database dropped (a restart) is replaced
+    by the pool (DisconnectionError: it retries with a new one) instead of failing a
+    request; one in use within the second fails its request at most once, and that
+    failure invalidates the pool's older connections (SQLAlchemy's disconnect handling)."""
+    if time.monotonic() - record.info.get("used_at", 0.0) < IDLE_PING_S:
+        return
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:  # any driver error: the connection is unusable
+        raise DisconnectionError(str(exc)) from exc
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
