@@ -64,8 +64,9 @@ def frame_from_sql(session: Session, sql: str, params: dict | None = None, *,
         return frame
     if geom_col not in frame:
         raise ValueError(f"query has no geometry column '{geom_col}'")
-    wkb = frame[geom_col].to_numpy(dtype=object)
-    frame[geom_col] = shapely.from_wkb(np.where(pd.isna(wkb), None, wkb))  # hex EWKB
+    wkb = frame[geom_col].to_numpy(dtype=object, copy=True)
+    wkb[pd.isna(wkb)] = None  # a NULL geometry stays None
+    frame[geom_col] = shapely.from_wkb(wkb)  # hex EWKB, one call for the column
     return gpd.GeoDataFrame(frame, geometry=geom_col, crs=f"EPSG:{STORAGE_SRID}")
 
 

@@ -8,6 +8,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from gis.core import frames
 
@@ -38,3 +40,22 @@ def test_serialised_collection_of_no_rows() -> None:
     empty = _frame().iloc[:0]
     assert json.loads(frames.feature_collection_json(empty)) == {
         "type": "FeatureCollection", "features": []}
+
+
+def test_a_frame_from_sql_in_one_statement_with_its_geometries(session: Session) -> None:
+    """One statement (no catalogue probe first), WKB parsed for the whole column, NULL
+    geometries None, times as pandas reads them (UTC), EPSG:4490; an empty result too."""
+    statements: list[str] = []
+    listen = event.listens_for(session.get_bind(), "before_cursor_execute")
+    listen(lambda _c, _cur, statement, *_: statements.append(statement))
+    frame = frames.frame_from_sql(session, """
+        SELECT * FROM (VALUES
+            (1, ST_GeomFromText('POINT(119.2 34.6)', 4490), timestamptz '2026-12-03 08:00+08'),
+            (2, NULL::geometry, NULL::timestamptz)) AS t(id, geom, at) ORDER BY id""")
+    assert [s for s in statements if not s.startswith("SAVEPOINT")] == statements[-1:]
+    assert frame.crs.to_epsg() == 4490 and frame.geometry.name == "geom"
+    assert frame.geometry.iloc[0].equals(shapely.Point(119.2, 34.6))
+    assert frame.geometry.iloc[1] is None
+    assert str(frame["at"].iloc[0]) == "2026-12-03 00:00:00+00:00"
+    empty = frames.frame_from_sql(session, "SELECT 1 AS id, NULL::geometry AS geom WHERE false")
+    assert len(empty) == 0 and isinstance(empty, gpd.GeoDataFrame)
