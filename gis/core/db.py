@@ -46,7 +46,9 @@ def make_engine(settings: Settings, *, start: bool = True) -> Engine:
                            connect_args={"options": "-c jit=off"})
     event.listen(engine.pool, "connect", _note_use)
     event.listen(engine.pool, "checkin", _note_use)
-    event.listen(engine.pool, "checkout", _ping_if_idle)
+    event.listen(engine.pool, "checkout",
+                 lambda dbapi_connection, record, _: _ping_if_idle(engine, dbapi_connection,
+                                                                   record))
     return engine
 
 
@@ -61,18 +63,20 @@ def _note_use(_: Any, record: Any) -> None:
     record.info["used_at"] = time.monotonic()
 
 
-def _ping_if_idle(dbapi_connection: Any, record: Any, _: Any) -> None:
+def _ping_if_idle(engine: Engine, dbapi_connection: Any, record: Any) -> None:
     """A connection idle past IDLE_PING_S that the database dropped (a restart) is replaced
     by the pool (DisconnectionError: it retries with a new one) instead of failing a
     request; one in use within the second fails its request at most once, and that
-    failure invalidates the pool's older connections (SQLAlchemy's disconnect handling)."""
+    failure invalidates the pool's older connections (SQLAlchemy's disconnect handling).
+    The dialect's own ping, as pre_ping's: in autocommit, so it leaves no transaction open."""
     if time.monotonic() - record.info.get("used_at", 0.0) < IDLE_PING_S:
         return
     try:
-        with dbapi_connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
+        alive = engine.dialect.do_ping(dbapi_connection)
     except Exception as exc:  # any driver error: the connection is unusable
         raise DisconnectionError(str(exc)) from exc
+    if not alive:
+        raise DisconnectionError("the database did not answer the ping")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
+import psycopg2.extensions
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
@@ -35,6 +37,18 @@ def test_a_connection_dropped_while_idle_is_replaced(pooled: Engine, engine: Eng
         assert other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first}).scalar()
     time.sleep(db.IDLE_PING_S + 0.2)
     assert _backend(pooled) != first  # no error: the ping found it gone, the pool made another
+
+
+def test_a_ping_leaves_no_transaction_open(pooled: Engine) -> None:
+    """The ping runs in autocommit: a request that sets autocommit itself (the tile key check
+    before routing) or its own isolation gets an idle connection, not one in a transaction."""
+    _backend(pooled)
+    time.sleep(db.IDLE_PING_S + 0.2)
+    with pooled.connect() as conn:
+        raw: Any = conn.connection.dbapi_connection
+        assert raw.get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_IDLE
+        raw.autocommit = True  # what api.deps._caller_apart does; refused inside a transaction
+        raw.autocommit = False
 
 
 def test_a_connection_in_steady_use_is_not_pinged(pooled: Engine, engine: Engine,
