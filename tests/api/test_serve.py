@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -108,6 +109,9 @@ def test_two_workers_share_a_burst_of_connections(engine: Engine,
     clients = [httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) for _ in range(16)]
     try:
         serving.wait_until_up(f"http://127.0.0.1:{port}", proc)
+        deadline = time.monotonic() + 60  # the second worker may start seconds later
+        while _listening(port) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
         with ThreadPoolExecutor(16) as pool:
             assert set(pool.map(lambda c: c.get("/api/v1/health").status_code, clients)) == {200}
         held = _connections_per_worker(proc.pid, port)
@@ -118,6 +122,12 @@ def test_two_workers_share_a_burst_of_connections(engine: Engine,
         proc.wait(timeout=60)
     assert len(held) == 2 and sum(held.values()) == 16, held
     assert min(held.values()) >= 1, f"one worker holds every connection: {held}"
+
+
+def _listening(port: int) -> int:
+    """Sockets listening on ``port`` (Linux /proc/net/tcp, state 0A)."""
+    rows = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
+    return sum(int(f[1].split(":")[1], 16) == port and f[3] == "0A" for f in rows)
 
 
 def _connections_per_worker(parent: int, port: int) -> dict[int, int]:
