@@ -116,6 +116,13 @@ def from_spec(spec: str | None, *, attribution: str = "内网底图") -> Basemap
                    crs=options.get("crs", "wgs84"))
 
 
+def draws_in_gcj02(spec: str | None) -> bool:
+    """Whether the basemap a spec names is drawn in GCJ-02: gridmap's vector tiles
+    (CGCS2000, not shifted) would then sit ~500 m off its image, so pages embed instead."""
+    basemap = from_spec(spec)
+    return basemap is not None and basemap.crs == crs.GCJ02
+
+
 def add_basemap(fmap: folium.Map, basemap: Basemap | None) -> None:
     """Add ``basemap``'s tile layers (if any) and the page's coordinate helper to ``fmap``."""
     figure = fmap.get_root()

@@ -23,7 +23,7 @@ from gis.access.callers import Caller
 from gis.core.settings import Settings
 from gis.grids import registry
 from gis.places import buildings, facilities, regions, water
-from layers import assets, catalogue, deferred, grid_tiles, page, shell
+from layers import assets, basemaps, catalogue, deferred, grid_tiles, page, shell
 from layers import buildings as building_layers
 from layers import facilities as facility_layers
 from layers import grids as grid_layers
@@ -63,10 +63,13 @@ def render_overview(session: Session, caller: Caller, *, theme: str = "unified",
     bounds = registry.map_extent(session, theme=theme, community_code=community_code)
     fmap = page.base_map(bounds, title=f"网格总览图 · {grid_layers.THEME_LABELS[theme]}",
                          basemap_url=basemap_url)
-    grids_tiled = _grids_tiled(session, theme=theme, community_code=community_code,
-                               embed_max=grid_embed_max)
+    shifted = basemaps.draws_in_gcj02(basemap_url)  # no /tiles under a GCJ-02 image
+    grids_tiled = not shifted and _grids_tiled(session, theme=theme,
+                                               community_code=community_code,
+                                               embed_max=grid_embed_max)
     embed, tiles = _building_mode(session, caller, community_code=community_code, bbox=bounds,
-                                  embed_max=-1 if grids_tiled else building_embed_max)
+                                  embed_max=-1 if grids_tiled else building_embed_max,
+                                  tiles=not shifted)
     keys = [key for key in SPECS
             if (key != "buildings" or embed) and (key != "grids" or not grids_tiled)]
     layers = [deferred.DeferredLayer(key, name=catalogue.get_layer(key).label, spec=SPECS[key])
@@ -97,9 +100,13 @@ def overview_layers(session: Session, caller: Caller, *, theme: str = "unified",
     in the district), water, communities, buildings (only when the page embeds them: at most
     ``building_embed_max`` in its box), grid labels (at most ``grid_embed_max`` in ``bbox``;
     else ``left_out`` names them: a smaller view gets them) and facilities."""
-    grids_tiled = _grids_tiled(session, theme=theme, community_code=community_code,
-                               embed_max=grid_embed_max)
-    many = grids_tiled and registry.count_grids(
+    # under a GCJ-02 basemap the page draws no tiles: grids come embedded (shifted), but
+    # only for a view of at most grid_embed_max of them ("grids" left out otherwise)
+    shifted = basemaps.draws_in_gcj02(basemap_url)
+    grids_tiled = not shifted and _grids_tiled(session, theme=theme,
+                                               community_code=community_code,
+                                               embed_max=grid_embed_max)
+    many = (grids_tiled or shifted) and registry.count_grids(
         session, theme=theme, community_code=community_code, bbox=bbox,
         at_most=grid_embed_max) > grid_embed_max
     grid_frame = None if many else registry.list_grids(
@@ -127,7 +134,8 @@ def overview_layers(session: Session, caller: Caller, *, theme: str = "unified",
     answer = deferred.answer({key: build(frame) if frame is not None and not frame.empty
                               else None for key, (frame, build) in frames.items()},
                              basemap_url=basemap_url)
-    return {**answer, "left_out": ["grid_labels"] if many else []}
+    left_out = (["grids"] if many and shifted else []) + (["grid_labels"] if many else [])
+    return {**answer, "left_out": left_out}
 
 
 def _grids_tiled(session: Session, *, theme: str, community_code: str | None,

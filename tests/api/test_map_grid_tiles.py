@@ -64,3 +64,31 @@ def test_a_district_under_the_cap_embeds_its_grids(client: TestClient, session: 
     assert {f["properties"]["code"] for f in body["layers"]["grids"]["features"]} == {BIG, SMALL}
     assert body["left_out"] == []
 
+
+
+def test_under_a_gcj02_basemap_grids_come_embedded_and_shifted(
+        engine: Engine, session: Session, base_settings: Settings) -> None:
+    """/tiles are CGCS2000 and would sit ~500 m off a GCJ-02 image (高德): with that basemap
+    /map draws no tiles; the grids come embedded, shifted to GCJ-02, for a view of at most
+    ``map_grid_embed_max`` of them (a wider view leaves them out until one zooms in)."""
+    settings = dbs.settings_for(engine, base_settings).model_copy(
+        update={"map_grid_embed_max": 1, "basemap": "amap", "basemap_url": "amap"})
+    app = create_app(settings)
+    app.dependency_overrides[get_session] = lambda: session
+    make_scene(session)
+    with TestClient(app) as client:
+        page = client.get("/map")
+        assert page.status_code == 200
+        assert grid_tiles.TILE_URL not in page.text and "/tiles/buildings" not in page.text
+        wide = client.get("/map/layers/overview?theme=unified").json()
+        assert wide["layers"]["grids"]["features"] == []
+        assert wide["left_out"] == ["grids", "grid_labels"]
+        south = client.get(f"/map/layers/overview?theme=unified&bbox={SOUTH}").json()
+    [grid] = south["layers"]["grids"]["features"]
+    ring = grid["geometry"]["coordinates"][0]
+    if grid["geometry"]["type"] == "MultiPolygon":
+        ring = ring[0]
+    lons = [point[0] for point in ring]
+    assert south["left_out"] == []
+    # GCJ-02 lies ~500 m east of CGCS2000 here: the grid's west edge (119.200) moved with it
+    assert 119.2035 < min(lons) < 119.2065, min(lons)
