@@ -25,7 +25,7 @@ from gis.access.callers import Caller
 from gis.grids import registry
 from gis.network import circles, coverage, siting
 from gis.places import buildings, facilities, water
-from layers import assets, catalogue, deferred, page, shell
+from layers import assets, basemaps, catalogue, deferred, page, shell
 from layers import buildings as building_layers
 from layers import facilities as facility_layers
 from layers import water as water_layers
@@ -153,7 +153,10 @@ def render_coverage(session: Session, caller: Caller, *, type: str = "party_cent
     bounds = registry.map_extent(session)
     fmap = page.base_map(bounds, title=f"{label} {minutes:g} 分钟生活服务圈覆盖图",
                          basemap_url=basemap_url)
-    tiles = _tiles(fmap, session, caller, building_embed_max)
+    # /tiles are CGCS2000: under a GCJ-02 image (高德) they would sit ~500 m off, so the
+    # covered buildings beyond the limit are not drawn there (the uncovered ones still are)
+    tiles = (None if basemaps.draws_in_gcj02(basemap_url)
+             else _tiles(fmap, session, caller, building_embed_max))
     pane = {"pane": UNCOVERED_PANE} if tiles is not None else {}
     layers = [deferred.DeferredLayer("water", name=catalogue.get_layer("water").label,
                                      spec={"options": {"interactive": False}}),
@@ -197,7 +200,8 @@ def coverage_layers(session: Session, caller: Caller, *, type: str = "party_cent
     shown, left_out = embedded_buildings(blds, building_embed_max) if tiled else (blds, 0)
     label = catalogue.FACILITY_TYPES.get(type, (type,))[0]
     figures = legend(label, minutes, coverage.summary_of(blds),
-                     sum(p["households_gained"] for p in picks), tiled=tiled,
+                     sum(p["households_gained"] for p in picks),
+                     tiled=tiled and not basemaps.draws_in_gcj02(basemap_url),  # as the page
                      left_out=left_out)
     built = {key: build(frame) if not frame.empty else None for key, frame, build in (
         ("water", water_frame, water_layers.water_layer), ("circles", rings, circle_layer),

@@ -33,9 +33,9 @@ def client_with(engine: Engine, session: Session,
     """Makes a TestClient on an app whose ``map_embed_max`` is the given number."""
     clients: list[TestClient] = []
 
-    def make(embed_max: int) -> TestClient:
+    def make(embed_max: int, **updates: object) -> TestClient:
         settings = dbs.settings_for(engine, base_settings).model_copy(
-            update={"map_embed_max": embed_max})
+            update={"map_embed_max": embed_max, **updates})
         app = create_app(settings)
         app.dependency_overrides[get_session] = lambda: session
         client = TestClient(app)

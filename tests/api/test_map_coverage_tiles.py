@@ -64,6 +64,17 @@ def test_above_the_threshold_only_uncovered_buildings_are_embedded(
     assert _figures(tiled) == _figures(embedded) != []
 
 
+def test_under_a_gcj02_basemap_no_footprint_tiles(
+        client_with, session: Session, river) -> None:  # noqa: F811
+    """/tiles are not shifted to GCJ-02 (高德): above the limit the page draws the uncovered
+    buildings (shifted, embedded) and no footprint tiles, whose places would be ~500 m off."""
+    blds, _ = river
+    shifted = _page(client_with(4, basemap="amap", basemap_url="amap"), session)
+    assert _shown(shifted, blds) == {"C", "E"}
+    assert TILE_URL not in shifted and not visible(shifted, REST)
+    assert visible(shifted, "户覆盖率 39.5%")
+
+
 def test_too_many_uncovered_keeps_the_most_households_and_says_so(
         client_with, session: Session, river) -> None:  # noqa: F811
     blds, _ = river
