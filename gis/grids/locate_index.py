@@ -27,10 +27,8 @@ from __future__ import annotations
 import contextvars
 import logging
 import math
-import select
 import threading
 import time
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -40,7 +38,7 @@ import shapely
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from gis.core import sql
+from gis.core import notify, sql
 
 MARGIN_M = 1.2
 """Points nearer than this to a nearby grid's edge are left to PostGIS: BOUNDARY_M (1 m, where
@@ -82,9 +80,6 @@ class GridIndex:
 
 _INDEXES: dict[str, GridIndex] = {}
 _BUILDING = threading.Lock()
-_WATCHES: dict[str, VersionWatch] = {}
-_WATCHING = threading.Lock()
-_BY_ENGINE: weakref.WeakKeyDictionary[Engine, VersionWatch] = weakref.WeakKeyDictionary()
 CHANNEL = "gridmap_locate"
 CHECK_S = 5.0
 """The listener also reads the number itself this often (and so notices a dead connection)."""
@@ -117,51 +112,30 @@ class VersionWatch:
             time.sleep(RETRY_S)
 
     def _listen(self) -> bool:
-        fairy = self._engine.raw_connection()
-        fairy.detach()  # held for good: not one of the pool's connections
-        conn: Any = fairy.dbapi_connection
-        try:
-            conn.autocommit = True
-            with conn.cursor() as cur:
-                cur.execute(_ANNOUNCED)
-                if not cur.fetchone()[0]:
-                    return False
-                cur.execute(f"LISTEN {CHANNEL}")
+        with notify.listening(self._engine, CHANNEL, "gm_locate_bump") as listener:
+            if listener is None:
+                return False
+            conn, cur = listener
+            try:
                 while True:  # read after LISTEN: no number committed in between is missed
                     cur.execute("SELECT current_database(), version FROM locate_version")
                     database, version = cur.fetchone()
                     self._known = (database, int(version))
-                    self._hear(conn, database)
-        finally:
-            self._known = None
-            conn.close()
-
-    def _hear(self, conn: Any, database: str) -> None:
-        """Follow the notifications until CHECK_S passes without one."""
-        while select.select([conn], [], [], CHECK_S)[0]:
-            conn.poll()
-            numbers = [int(n.payload) for n in conn.notifies]
-            conn.notifies.clear()
-            known = self._known
-            if numbers and known is not None:
-                self._known = (database, max(known[1], *numbers))
+                    for batch in notify.payloads(conn, CHECK_S):
+                        known = self._known
+                        if batch and known is not None:
+                            self._known = (database, max(known[1], *map(int, batch)))
+            finally:
+                self._known = None
 
 
-_ANNOUNCED = ("SELECT coalesce(bool_or(prosrc LIKE '%pg_notify%'), false) FROM pg_proc "
-              "WHERE proname = 'gm_locate_bump'")
+_WATCHES: notify.Watchers[VersionWatch] = notify.Watchers(VersionWatch)
 
 
 def watch(engine: Engine) -> VersionWatch:
     """This process's listener on ``engine``'s database (started on first use; one per
-    database URL, found by the engine object first: rendering its URL costs as much as the
-    point's lookup)."""
-    found = _BY_ENGINE.get(engine)
-    if found is None:
-        key = engine.url.render_as_string(hide_password=False)
-        with _WATCHING:
-            found = _WATCHES.get(key) or _WATCHES.setdefault(key, VersionWatch(engine))
-        _BY_ENGINE[engine] = found
-    return found
+    database URL)."""
+    return _WATCHES.of(engine)
 
 
 T = TypeVar("T")

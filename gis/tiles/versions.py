@@ -26,15 +26,15 @@ from __future__ import annotations
 import json
 import logging
 import re
-import select
 import threading
 import time
-import weakref
 from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.pool import Pool
+
+from gis.core import notify
 
 CHANNEL = "gridmap_tiles"
 NOTICE_OPTION = "-c gridmap.tile_notice=on"
@@ -95,17 +95,12 @@ class TileWatch:
             time.sleep(wait)
 
     def _listen(self) -> bool:
-        fairy = self._engine.raw_connection()
-        fairy.detach()  # held for good: not one of the pool's connections
-        conn: Any = fairy.dbapi_connection
-        try:
-            conn.autocommit = True
-            with conn.cursor() as cur:
-                cur.execute(_ANNOUNCED)
-                if not cur.fetchone()[0]:
-                    return False
-                cur.execute(f"LISTEN {CHANNEL}")
-                self.pid = conn.info.backend_pid
+        with notify.listening(self._engine, CHANNEL, "gm_tile_bump") as listener:
+            if listener is None:
+                return False
+            conn, cur = listener
+            self.pid = conn.info.backend_pid
+            try:
                 while True:  # read after LISTEN: no number committed in between is missed
                     cur.execute("SELECT current_database(), versions FROM tile_version")
                     database, versions = cur.fetchone()
@@ -114,39 +109,21 @@ class TileWatch:
                         self._known = (database, dict(versions) if known is None else {
                             table: max(int(n), int(known[1].get(table, -1)))
                             for table, n in versions.items()})
-                    self._hear(conn, database)
-        finally:
-            with self._lock:
-                self._known = None
-            conn.close()
-
-    def _hear(self, conn: Any, database: str) -> None:
-        """Follow the notifications until CHECK_S passes without one."""
-        while select.select([conn], [], [], CHECK_S)[0]:
-            conn.poll()
-            heard = [json.loads(n.payload) for n in conn.notifies]
-            conn.notifies.clear()
-            for versions in heard:
-                self.merge(database, versions)
+                    for batch in notify.payloads(conn, CHECK_S):
+                        for payload in batch:
+                            self.merge(database, json.loads(payload))
+            finally:
+                with self._lock:
+                    self._known = None
 
 
-_ANNOUNCED = ("SELECT coalesce(bool_or(prosrc LIKE '%pg_notify%'), false) FROM pg_proc "
-              "WHERE proname = 'gm_tile_bump'")
-_WATCHES: dict[str, TileWatch] = {}
-_WATCHING = threading.Lock()
-_BY_ENGINE: weakref.WeakKeyDictionary[Engine, TileWatch] = weakref.WeakKeyDictionary()
+_WATCHES: notify.Watchers[TileWatch] = notify.Watchers(TileWatch)
 
 
 def watch(engine: Engine) -> TileWatch:
     """This process's listener on ``engine``'s database (started on first use; one per
-    database URL, found by the engine object first: rendering its URL costs microseconds)."""
-    found = _BY_ENGINE.get(engine)
-    if found is None:
-        key = engine.url.render_as_string(hide_password=False)
-        with _WATCHING:
-            found = _WATCHES.get(key) or _WATCHES.setdefault(key, TileWatch(engine))
-        _BY_ENGINE[engine] = found
-    return found
+    database URL)."""
+    return _WATCHES.of(engine)
 
 
 def current(engine: Engine) -> Known | None:
@@ -156,8 +133,7 @@ def current(engine: Engine) -> Known | None:
 
 
 def _merge_everywhere(database: str, versions: Mapping[str, Any]) -> None:
-    with _WATCHING:
-        watches = list(_WATCHES.values())
+    watches = _WATCHES.all()
     for one in watches:
         one.merge(database, versions)
 

@@ -73,13 +73,7 @@ def test_serve_with_two_workers_answers(engine: Engine, base_settings: Settings)
     """``gridmap serve --workers 2`` starts both workers (each imports the app, which takes
     longer than uvicorn's default 5 s health check on a busy machine: run_server waits
     WORKER_STARTUP_S) and answers locate and health from either."""
-    url = str(dbs.settings_for(engine, base_settings).database_url)
-    port = _free_port()
-    env = {**os.environ, "GRIDMAP_DATABASE_URL": url,
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1",
-                             "--port", str(port), "--workers", "2"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    port, proc = _serve_two_workers(engine, base_settings, subprocess.PIPE)
     try:
         serving.wait_until_up(f"http://127.0.0.1:{port}", proc)
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
@@ -99,13 +93,7 @@ def test_two_workers_share_a_burst_of_connections(engine: Engine,
     """16 keep-alive connections opened at once (a caller's pool) land on both workers, each
     listening on a socket of its own (api/cli/workers.py); with one shared socket the first
     worker to wake took them all and served them alone."""
-    url = str(dbs.settings_for(engine, base_settings).database_url)
-    port = _free_port()
-    env = {**os.environ, "GRIDMAP_DATABASE_URL": url,
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1",
-                             "--port", str(port), "--workers", "2"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    port, proc = _serve_two_workers(engine, base_settings, subprocess.DEVNULL)
     clients = [httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) for _ in range(16)]
     try:
         serving.wait_until_up(f"http://127.0.0.1:{port}", proc)
@@ -122,6 +110,19 @@ def test_two_workers_share_a_burst_of_connections(engine: Engine,
         proc.wait(timeout=60)
     assert len(held) == 2 and sum(held.values()) == 16, held
     assert min(held.values()) >= 1, f"one worker holds every connection: {held}"
+
+
+def _serve_two_workers(engine: Engine, base_settings: Settings,
+                       output: int) -> tuple[int, subprocess.Popen[bytes]]:
+    """``gridmap serve --workers 2`` on a free loopback port over the run's database, its
+    output to ``output`` (a pipe, stderr with it, or nowhere)."""
+    url = str(dbs.settings_for(engine, base_settings).database_url)
+    port = _free_port()
+    env = {**os.environ, "GRIDMAP_DATABASE_URL": url,
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    return port, subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", "2"], cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
 
 
 def _listening(port: int) -> int:
