@@ -142,3 +142,32 @@ def test_vector_pmtiles_basemap_is_drawn_by_protomaps_leaflet(browser,  # type: 
         page.wait_for_selector(".leaflet-tile-pane canvas", state="attached", timeout=15_000)
         page.wait_for_timeout(500)
         assert offline.errors == [] and offline.failed == []
+
+
+def test_amap_map_of_many_grids_draws_them_shifted_not_from_tiles(  # type: ignore[no-untyped-def]
+        browser, scene_settings: Settings):
+    """On 高德 with more grids than /map embeds (2 over a cap of 1) the page asks for no
+    vector tile (they would sit ~500 m off the image); zooming in on the southern grid with
+    double-clicks, as a dispatcher does, brings that grid, drawn at its GCJ-02 place."""
+    settings = scene_settings.model_copy(update={"basemap_url": "amap",
+                                                 "map_grid_embed_max": 1})
+    asked: list[str] = []
+    with serve(create_app(settings)) as url, recording_page(browser) as (page, offline):
+        page.on("request", lambda r: asked.append(r.url))
+        page.goto(f"{url}/map", wait_until="load")
+        page.wait_for_timeout(800)
+        assert page.locator("path.gm-grid").count() == 0  # the whole district: left out
+        box = page.locator(".leaflet-container").first.bounding_box()
+        for _ in range(3):  # on the southern grid, a quarter of the way up from the bottom
+            page.mouse.dblclick(box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.75)
+            page.wait_for_timeout(600)
+        page.wait_for_selector("path.gm-grid", state="attached", timeout=15_000)
+        wests = page.evaluate("""(() => {
+            const map = Object.values(window).find(v => v instanceof L.Map), out = [];
+            map.eachLayer(l => { if (l.options && l.options.className === 'gm-grid'
+                                     && l.getBounds) { out.push(l.getBounds().getWest()); } });
+            return out; })()""")
+        assert offline.errors == []
+    # both grids' west edge is 119.200 (CGCS2000); on the page it lies ~500 m east (GCJ-02)
+    assert wests and all(119.2035 < w < 119.2065 for w in wests), wests
+    assert not [u for u in asked if "/tiles/" in u], "vector tiles asked for under GCJ-02"
