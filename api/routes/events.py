@@ -60,9 +60,10 @@ class LocationIn(Location):
 
 
 def _one(session: SessionDep, code: str, caller: Caller, status_code: int = 200, *,
-         reveal: bool = False) -> Geo:
+         reveal: bool = False, created: intake.Created | None = None) -> Geo:
     return Geo(queries.event_feature(session, code, reveal=reveal, scope=caller.scope,
-                                    actor=caller.name), status_code=status_code)
+                                    actor=caller.name, created=created),
+               status_code=status_code)
 
 
 @router.post("", status_code=201, response_class=Geo, response_model=EventFeature)
@@ -70,9 +71,9 @@ def create_event(item: EventIn, session: SessionDep, caller: IntakeDep,
                  settings: SettingsDep) -> Geo:
     """Take one event and assign it at once (grid, community, subdistrict, worker); an
     address-only event is geocoded, or waits as ``needs_location``."""
-    code = intake.create_events(session, [item], actor=caller.name, scope=caller.scope,
-                                time_limits=settings.event_time_limits)[0]
-    return _one(session, code, caller, 201)
+    created = intake.create_events(session, [item], actor=caller.name, scope=caller.scope,
+                                   time_limits=settings.event_time_limits)[0]
+    return _one(session, created.code, caller, 201, created=created)
 
 
 @router.post("/batch", status_code=201, response_model=EventBatch,
@@ -80,8 +81,9 @@ def create_event(item: EventIn, session: SessionDep, caller: IntakeDep,
 def create_events(items: Annotated[list[EventIn], Body()], session: SessionDep,
                   caller: IntakeDep, settings: SettingsDep) -> dict:
     """Take many events at once, all or nothing; answers each one's code, status and grid."""
-    codes = intake.create_events(session, items, actor=caller.name, scope=caller.scope,
-                                 time_limits=settings.event_time_limits)
+    codes = [c.code for c in intake.create_events(session, items, actor=caller.name,
+                                                  scope=caller.scope,
+                                                  time_limits=settings.event_time_limits)]
     return {"count": len(codes), "events": queries.summarize_events(session, codes)}
 
 

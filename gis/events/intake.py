@@ -9,6 +9,7 @@ CRS ``gis.core.crs`` knows (EPSG:4490/4326, gcj02, bd09, EPSG codes) and are sto
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 import numpy as np
 from geoalchemy2 import WKTElement
@@ -145,10 +146,18 @@ def _row(item: EventIn, event_id: int, lon: float, lat: float, now: datetime,
     }
 
 
+class Created(NamedTuple):
+    """An event just taken: its code and reported time (the month partition it lies in)."""
+
+    code: str
+    reported_at: datetime
+
+
 def create_events(session: Session, items: list[EventIn], *, actor: str,
                   scope: str | None = None,
-                  time_limits: workflow.TimeLimits | None = None) -> list[str]:
-    """Check, place, insert and assign a batch of events; returns their codes, in order.
+                  time_limits: workflow.TimeLimits | None = None) -> list[Created]:
+    """Check, place, insert and assign a batch of events; returns their codes (and reported
+    times), in order.
 
     All or nothing: one bad item (unknown category, bad coordinates…) rejects the batch with
     a 422 naming it, one placed outside region ``scope`` (the caller's) with a 403.
@@ -170,9 +179,11 @@ def create_events(session: Session, items: list[EventIn], *, actor: str,
             {"event_id": r["id"], "from_status": None, "to_status": r["status"],
              "actor": actor, "note": f"上报 via {r['channel']}"} for r in rows])
         located = [(k, r["id"]) for k, r in enumerate(rows) if r["geom"] is not None]
-        placed = assign.assign_new_events(session, [i for _, i in located])
+        placed = assign.assign_new_events(
+            session, [(r["id"], r["reported_at"]) for r in rows if r["geom"] is not None])
         _refuse_misplaced(located, placed, x, y, scope)
-    return [r["code"] for r in rows]
+    return [Created(r["code"], r["reported_at"]) for r in rows]
+
 
 
 def _refuse_misplaced(located: list[tuple[int, int]], placed: dict[int, str | None],

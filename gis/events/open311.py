@@ -114,7 +114,7 @@ def create_request(session: Session, fields: Mapping[str, Any], *, actor: str,
     attribute[…]) are ignored here."""
     item = event_from_request(session, fields)
     code = intake.create_events(session, [item], actor=actor, scope=scope,
-                                time_limits=time_limits)[0]
+                                time_limits=time_limits)[0].code
     if media is not None:  # the event was just checked against scope (or waits unplaced)
         photos.add_photo(session, code, media, actor=actor, source="open311")
     # unscoped: an address-only request waits unplaced (no region yet) but was still taken

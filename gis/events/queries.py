@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import shapely
@@ -24,6 +24,9 @@ from gis.core import clock, paging, sql
 from gis.core.errors import InvalidInput, NotFound
 from gis.events import categories, labels, workflow
 from gis.models import ApiKey, Event
+
+if TYPE_CHECKING:
+    from gis.events.intake import Created
 
 
 def list_events(session: Session, *, status: str | None = None, category: str | None = None,
@@ -44,7 +47,8 @@ def list_events(session: Session, *, status: str | None = None, category: str | 
     if status is not None and status not in workflow.STATE_LABELS:
         raise InvalidInput(f"unknown status '{status}'; valid: "
                            f"{', '.join(workflow.STATE_LABELS)}")
-    params = {"code": None, "status": status, "category": category, "grid": grid_code,
+    params = {"code": None, "at": None, "status": status, "category": category,
+              "grid": grid_code,
               "community": community_code, "open": open_only, "overdue": overdue,
               "not_closed": not_closed,
               "scope": jurisdiction.scope_prefix(scope), **paging.bbox_params(bbox)}
@@ -107,7 +111,7 @@ def get_event(session: Session, code: str, *, reveal: bool = False,
               scope: str | None = None, actor: str = "anonymous") -> gpd.GeoDataFrame:
     """One event as a one-row GeoDataFrame (EPSG:4490), masked unless ``reveal`` (audited);
     NotFound, or Forbidden when it lies outside region ``scope``."""
-    params = {"code": code, "status": None, "category": None, "grid": None,
+    params = {"code": code, "at": None, "status": None, "category": None, "grid": None,
               "community": None, "open": False, "overdue": False, "scope": None,
               "not_closed": False,
               **paging.NO_BBOX}
@@ -145,26 +149,30 @@ def _key_labels(session: Session, ids: list[int]) -> dict[int, str]:
 
 
 def event_feature(session: Session, code: str, *, reveal: bool = False,
-                  scope: str | None = None, actor: str = "anonymous") -> dict[str, Any]:
+                  scope: str | None = None, actor: str = "anonymous",
+                  created: Created | None = None) -> dict[str, Any]:
     """One event as a GeoJSON Feature (lon/lat) with ``timeline`` and ``duplicates``, masked
-    unless ``reveal`` (audited); Forbidden outside region ``scope``."""
-    feature = _feature(session, code, reveal=reveal, scope=scope, actor=actor)
+    unless ``reveal`` (audited); Forbidden outside region ``scope``. ``created``: the event
+    was taken in this transaction (an intake's answer): its reported time prunes the month
+    partitions at planning, and nothing can be marked a duplicate of it yet."""
+    at = None if created is None else created.reported_at
+    feature = _feature(session, code, reveal=reveal, scope=scope, actor=actor, at=at)
     duplicates = [{**d, "description": d["description"] if reveal
                    else mask_in_text(d["description"])}
-                  for d in workflow.duplicate_hints(session, code, scope=scope)]
+                  for d in workflow.duplicate_hints(session, code, scope=scope, at=at)]
     return {**feature, "timeline": list_event_log(session, code, reveal=reveal),
             "duplicates": duplicates,
-            "marked_duplicates": duplicate_codes(session, code)}
+            "marked_duplicates": [] if created else duplicate_codes(session, code)}
 
 
 def _feature(session: Session, code: str, *, reveal: bool, scope: str | None,
-             actor: str) -> dict[str, Any]:
+             actor: str, at: datetime | None = None) -> dict[str, Any]:
     """``get_event``'s row as ``feature_collection_from_frame`` makes it a Feature (the same
     members, order, masking and JSON values), built from the plain row: one event's answer
     (every intake's) without a GeoDataFrame, whose making cost most of the intake's time."""
     params = {"code": code, "status": None, "category": None, "grid": None,
               "community": None, "open": False, "overdue": False, "scope": None,
-              "not_closed": False, "limit": 1, "offset": 0, **paging.NO_BBOX}
+              "not_closed": False, "limit": 1, "offset": 0, "at": at, **paging.NO_BBOX}
     row = session.execute(sql.statement("event_list"), params).mappings().first()
     if row is None:
         raise NotFound(f"no event with code '{code}'")

@@ -352,18 +352,19 @@ def events_near(session: Session, code: str, *, radius_m: float, same_category: 
     ``distance_m`` (EPSG:4490 points; reporters in clear: mask before answering); only those
     inside region ``scope`` and, with ``same_category``, of the event's own category."""
     return frame_from_sql(session, sql.load("event_nearby"), {
-        "code": code, "radius": radius_m, "same_category": same_category,
+        "code": code, "at": None, "radius": radius_m, "same_category": same_category,
         "scope": jurisdiction.scope_prefix(scope)})
 
 
-def duplicate_hints(session: Session, code: str, *, scope: str | None = None
-                    ) -> list[dict[str, Any]]:
+def duplicate_hints(session: Session, code: str, *, scope: str | None = None,
+                    at: datetime | None = None) -> list[dict[str, Any]]:
     """Open events of the same category within 50 m (geodesic) of event ``code`` (inside
-    region ``scope`` when given)."""
+    region ``scope`` when given); ``at``, the event's reported time when known, prunes its
+    month partition at planning."""
     # plain rows, not events_near's frame: every intake answers with these hints, and a
     # GeoDataFrame of a few rows cost more than the query
     rows = session.execute(sql.statement("event_nearby"), {
-        "code": code, "radius": DUPLICATE_RADIUS_M, "same_category": True,
+        "code": code, "at": at, "radius": DUPLICATE_RADIUS_M, "same_category": True,
         "scope": jurisdiction.scope_prefix(scope)}).mappings()
     return [{"code": r["code"], "status": r["status"], "description": r["description"],
              "reported_at": r["reported_at"].astimezone(UTC).isoformat(),

@@ -204,8 +204,8 @@ def assign_events(session: Session, event_ids: list[int] | None = None, *,
         return 0
     bulk = event_ids is None or len(event_ids) >= BULK_EVENTS
     metric = grids_metric_epsg(session)
-    params = {"ids": event_ids, "max_outside_m": MAX_OUTSIDE_M, "metric_srid": metric,
-              "piece_vertices": PIECE_VERTICES if bulk else 1_000_000_000}
+    params = {"ids": event_ids, "reported": None, "max_outside_m": MAX_OUTSIDE_M,
+              "metric_srid": metric, "piece_vertices": PIECE_VERTICES if bulk else 1_000_000_000}
     pick = sql.load("assign_events_pick")
     # a million events sort and hash tens of MB: enough work_mem keeps that off disk. JIT
     # off: compiling the statement's ~100 expressions (inlining + optimisation) took
@@ -231,17 +231,23 @@ def assign_events(session: Session, event_ids: list[int] | None = None, *,
     return written
 
 
-def assign_new_events(session: Session, event_ids: list[int]) -> dict[int, str | None]:
-    """``assign_events`` for a few events inserted in this transaction (none has a grid yet):
-    the unit (community, else subdistrict code) of each event that got a grid, by id; an id
-    left out lies more than ``MAX_OUTSIDE_M`` outside every grid. One statement (the pick's
-    UPDATE returning its rows), so an intake needs no second look at the event table."""
-    if not event_ids:
+def assign_new_events(session: Session, events: list[tuple[int, datetime]]
+                      ) -> dict[int, str | None]:
+    """``assign_events`` for a few events inserted in this transaction (none has a grid yet),
+    given as (id, reported_at): the unit (community, else subdistrict code) of each event
+    that got a grid, by id; an id left out lies more than ``MAX_OUTSIDE_M`` outside every
+    grid. One statement (the pick's UPDATE returning its rows), so an intake needs no second
+    look at the event table; the reported times let the planner prune the month partitions
+    (planning over all of them cost more than running the statement)."""
+    if not events:
         return {}
-    params = {"ids": event_ids, "max_outside_m": MAX_OUTSIDE_M,
-              "metric_srid": grids_metric_epsg(session), "piece_vertices": 1_000_000_000}
+    reported = sorted({at for _, at in events})
+    params = {"ids": [i for i, _ in events], "reported": reported,
+              "max_outside_m": MAX_OUTSIDE_M, "metric_srid": grids_metric_epsg(session),
+              "piece_vertices": 1_000_000_000}
     bound = text(f"WITH pick AS ({sql.load('assign_events_pick')}) {_WRITE} FROM pick p "
-                 f"{_MATCH} AND p.grid_id IS NOT NULL "
+                 f"{_MATCH} AND e.reported_at = ANY(CAST(:reported AS timestamptz[])) "
+                 "AND p.grid_id IS NOT NULL "
                  "RETURNING e.id, coalesce(e.community_code, e.subdistrict_code) AS unit"
                  ).bindparams(bindparam("ids", type_=ARRAY(INTEGER)))
     placed = {int(r.id): r.unit for r in session.execute(bound, params)}

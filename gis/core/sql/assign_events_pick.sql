@@ -7,6 +7,8 @@
 -- the zone's central meridian, tests/gis/grids/test_assign_real.py) of a grid goes
 -- to the nearest one; farther ones get no grid. The grid's version goes with the
 -- assignment. Events whose assignment is already right are left out (re-runs are cheap).
+-- :reported (NULL, or the reported_at of the :ids events, an intake's few new ones): a
+-- constant array the planner prunes the month partitions with, planning one, not all.
 WITH piece AS MATERIALIZED (
     -- grids cut into pieces of at most :piece_vertices vertices (ST_Subdivide), used for
     -- their tight boxes only: far fewer GiST candidates than whole grids' boxes. The exact
@@ -29,6 +31,8 @@ covered AS (
            e.subdistrict_code AS was_subdistrict_code, e.worker_id AS was_worker_id
     FROM piece gr JOIN event e ON gr.box && e.geom AND ST_Covers(gr.whole, e.geom)
     WHERE (CAST(:ids AS int[]) IS NULL OR e.id = ANY(CAST(:ids AS int[])))
+      AND (CAST(:reported AS timestamptz[]) IS NULL
+           OR e.reported_at = ANY(CAST(:reported AS timestamptz[])))
     ORDER BY e.id, gr.code
 ),
 zone AS MATERIALIZED (
@@ -49,6 +53,8 @@ outside AS MATERIALIZED (
     FROM event e CROSS JOIN zone z
     WHERE e.geom IS NOT NULL
       AND (CAST(:ids AS int[]) IS NULL OR e.id = ANY(CAST(:ids AS int[])))
+      AND (CAST(:reported AS timestamptz[]) IS NULL
+           OR e.reported_at = ANY(CAST(:reported AS timestamptz[])))
       AND NOT EXISTS (SELECT 1 FROM covered c WHERE c.id = e.id)
 ),
 metric AS MATERIALIZED (

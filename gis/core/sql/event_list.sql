@@ -19,6 +19,9 @@ LEFT JOIN grid_worker w ON w.id = e.worker_id
 -- the original's code from the id registry: one probe, not one per month partition (0015)
 LEFT JOIN event_registry orig ON orig.id = e.duplicate_of
 WHERE (CAST(:code AS text) IS NULL OR e.code = CAST(:code AS text))
+  -- :at, the event's reported_at when the caller knows it (an intake's answer): a constant
+  -- the planner prunes the month partitions with, planning one instead of all of them
+  AND (CAST(:at AS timestamptz) IS NULL OR e.reported_at = CAST(:at AS timestamptz))
   AND (CAST(:status AS text) IS NULL OR e.status = CAST(:status AS text))
   AND (CAST(:category AS text) IS NULL OR e.category = CAST(:category AS text))
   AND (CAST(:grid AS text) IS NULL OR g.code = CAST(:grid AS text))

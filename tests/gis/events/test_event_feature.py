@@ -37,7 +37,8 @@ def test_the_row_feature_is_the_frame_feature(demo_session: Session) -> None:
          "address": "无此地址 zzz 99999号"},
         {"category": "sanitation", "channel": "12345", "description": "gcj02 点",
          "location": {"lon": 119.2046, "lat": 34.5935, "crs": "gcj02"}})]
-    codes = intake.create_events(demo_session, items, actor="t", scope=SUBDISTRICT)
+    codes = [c.code for c in intake.create_events(demo_session, items, actor="t",
+                                                  scope=SUBDISTRICT)]
     older = demo_session.scalars(text(
         "SELECT code FROM event ORDER BY id LIMIT 40")).all()  # the demo's: every state
     for code in [*codes, *older]:
