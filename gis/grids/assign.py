@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError, ProjError
-from sqlalchemy import bindparam, text
+from sqlalchemy import Engine, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, INTEGER
 from sqlalchemy.orm import Session
 
@@ -243,7 +243,7 @@ def assign_new_events(session: Session, events: list[tuple[int, datetime]]
         return {}
     reported = sorted({at for _, at in events})
     params = {"ids": [i for i, _ in events], "reported": reported,
-              "max_outside_m": MAX_OUTSIDE_M, "metric_srid": grids_metric_epsg(session),
+              "max_outside_m": MAX_OUTSIDE_M, "metric_srid": _heard_metric_epsg(session),
               "piece_vertices": 1_000_000_000}
     bound = text(f"WITH pick AS ({sql.load('assign_events_pick')}) {_WRITE} FROM pick p "
                  f"{_MATCH} AND e.reported_at = ANY(CAST(:reported AS timestamptz[])) "
@@ -255,12 +255,41 @@ def assign_new_events(session: Session, events: list[tuple[int, datetime]]
     return placed
 
 
+_METRIC_EPSG: dict[tuple[str, int], int] = {}
+"""grids_metric_epsg by (database, locate version): the grids it is computed from are those
+that version numbers (migration 0013 moves it at every commit that changes grids)."""
+
+
+def _heard_metric_epsg(session: Session) -> int:
+    """grids_metric_epsg, from this process's memory when the grid version its listener
+    heard last (gis.grids.locate_index) has been measured already: an intake asks for it at
+    every event, and the grids' extent changes only with a grid edit. Measured, it is kept
+    only under the version the session itself saw (its snapshot may predate what the
+    listener heard) and when the session has changed no grids itself."""
+    bind = session.get_bind()
+    heard = locate_index.watch(bind).current() if isinstance(bind, Engine) else None
+    if heard is not None and heard in _METRIC_EPSG:
+        return _METRIC_EPSG[heard]
+    row = session.execute(text(
+        f"SELECT x.*, v.* FROM {_GRID_EXTENT} CROSS JOIN ({sql.load('locate_version')}) v")
+    ).one()
+    epsg = crs.STORAGE_SRID if row[0] is None else crs.metric_epsg_of(tuple(row[:4]))
+    if not row.dirty:
+        if len(_METRIC_EPSG) >= 64:  # one entry per grid version: old ones are not asked for
+            _METRIC_EPSG.clear()
+        _METRIC_EPSG[(row.database, int(row.version))] = epsg
+    return epsg
+
+
 def grids_metric_epsg(session: Session) -> int:
     """``crs.metric_epsg`` of the current unified grids' extent (EPSG:4490 when none)."""
-    row = session.execute(text(
-        "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e "
-        "FROM grid WHERE theme = 'unified' AND valid_to IS NULL) x")).one()
+    row = session.execute(text(f"SELECT x.* FROM {_GRID_EXTENT}")).one()
     return crs.STORAGE_SRID if row[0] is None else crs.metric_epsg_of(row)
+
+
+_GRID_EXTENT = ("(SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT "
+                "ST_Extent(geom) AS e FROM grid WHERE theme = 'unified' AND valid_to IS NULL) g) x")
+"""The current unified grids' bounds (EPSG:4490) as one row, for a FROM clause."""
 
 
 _WRITE = ("UPDATE event e SET grid_id = p.grid_id, grid_version = p.grid_version, "
