@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from gis.core.frames import (
     feature_collection_from_frame,
     feature_collection_json,
+    feature_collection_json_rows,
     records_from_frame,
 )
 
@@ -62,6 +63,16 @@ def geojson_page(request: Request, frame: gpd.GeoDataFrame, *, limit: int | None
     return GeoJSONResponse(feature_collection_json(
         frame, id_column=id_column,
         extra={**_paging(request, frame, limit, offset, GEOJSON), **(extra or {})}))
+
+
+def geojson_page_rows(request: Request, rows: list[dict[str, Any]], matched: int, *,
+                      limit: int | None, offset: int, id_column: str = "code"
+                      ) -> GeoJSONResponse:
+    """``geojson_page`` of plain rows (gis.core.paging.run_page_rows): the same answer."""
+    links = page_links(request, returned=len(rows), matched=matched, limit=limit,
+                       offset=offset, media_type=GEOJSON)
+    return GeoJSONResponse(feature_collection_json_rows(rows, id_column=id_column, extra={
+        "numberMatched": matched, "numberReturned": len(rows), "links": links}))
 
 
 def geojson_feature(frame: gpd.GeoDataFrame, *, id_column: str = "code",

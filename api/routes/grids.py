@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request
 
 from api.deps import CallerDep, SessionDep
 from api.params import BBoxParam, Limit, Offset
-from api.responses import GeoJSONResponse, geojson_feature, geojson_page
+from api.responses import GeoJSONResponse, geojson_feature, geojson_page_rows
 from api.schemas.common import errors
 from api.schemas.grids import GridCollection, GridFeature
 from gis.grids import registry
@@ -19,9 +19,9 @@ def list_grids(request: Request, session: SessionDep, caller: CallerDep,
                limit: Limit = 100, offset: Offset = 0) -> GeoJSONResponse:
     """Current grids of a theme as GeoJSON (lon/lat) with households, residents, buildings,
     area_km2, open_events and the worker's public contact."""
-    frame = registry.list_grids(session, theme=theme, community_code=community, bbox=bbox,
-                             limit=limit, offset=offset)
-    return geojson_page(request, frame, limit=limit, offset=offset)
+    rows, matched = registry.grid_page(session, theme=theme, community_code=community,
+                                       bbox=bbox, limit=limit, offset=offset)
+    return geojson_page_rows(request, rows, matched, limit=limit, offset=offset)
 
 
 @router.get("/{code}", response_class=GeoJSONResponse,

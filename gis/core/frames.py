@@ -120,6 +120,41 @@ def feature_collection_json(frame: gpd.GeoDataFrame, *, id_column: str | None = 
     return f'{{"type":"FeatureCollection","features":[{",".join(features)}]{rest}}}'.encode()
 
 
+def rows_from_sql(session: Session, sql: str, params: dict | None = None) -> list[dict[str, Any]]:
+    """Run ``sql`` (bound ``params``) and return its rows as dicts, geometry as the database
+    sent it (hex EWKB): for a page of a few rows, what a (Geo)DataFrame costs to build is
+    most of the answer's time (a page of ten grids: 2.2 ms of CPU against 0.3)."""
+    return [dict(r) for r in session.execute(_statement(sql), params or {}).mappings()]
+
+
+def feature_collection_json_rows(rows: Sequence[dict[str, Any]], *, geom_col: str = "geom",
+                                 id_column: str | None = "id",
+                                 extra: dict | None = None) -> bytes:
+    """``feature_collection_json`` of plain rows (``rows_from_sql``), member for member the
+    bytes it writes for the frame of the same rows: geometry from hex EWKB (EPSG:4490) by
+    GEOS, and each value as ``records_from_frame`` writes it (the types of a list page:
+    text, whole numbers, booleans, NULL and floats, which pandas writes to 10 decimals)."""
+    geoms = shapely.to_geojson(shapely.from_wkb([r[geom_col] for r in rows]))
+    features = []
+    for row, g in zip(rows, geoms, strict=True):
+        rec = {k: _plain(v) for k, v in row.items() if k != geom_col}
+        features.append(
+            '{"type":"Feature",'
+            + (f'"id":{_dumps(rec.get(id_column))},' if id_column and id_column in rec else "")
+            + f'"geometry":{"null" if g is None else g},"properties":{_dumps(rec)}}}')
+    rest = "," + _dumps(extra)[1:-1] if extra else ""
+    return f'{{"type":"FeatureCollection","features":[{",".join(features)}]{rest}}}'.encode()
+
+
+def _plain(value: Any) -> Any:
+    """One value as pandas' ``to_json`` writes it in records_from_frame."""
+    if isinstance(value, float):
+        return round(value, 10) if np.isfinite(value) else None
+    if isinstance(value, bool | int | str) or value is None:
+        return value
+    raise TypeError(f"no plain JSON for a {type(value).__name__} (use the frame path)")
+
+
 def _attributes(frame: gpd.GeoDataFrame) -> pd.DataFrame:
     """The frame's columns but its geometry, as a plain DataFrame (about half the time
     ``GeoDataFrame.drop`` takes on a page of ten grids: 0.23 against 0.40 ms)."""

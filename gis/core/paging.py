@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from gis.core import crs, sql
 from gis.core.errors import BadQueryParameter, InvalidInput, NotFound
-from gis.core.frames import frame_from_sql
+from gis.core.frames import frame_from_sql, rows_from_sql
 
 BBox = tuple[float, float, float, float]
 """(min lon, min lat, max lon, max lat) in EPSG:4490 (lon/lat)."""
@@ -91,6 +91,25 @@ def run_page(session: Session, name: str, params: dict, *, limit: int | None, of
     frame = frame.drop(columns=["number_matched"])
     frame.attrs["number_matched"] = matched
     return frame
+
+
+def run_page_rows(session: Session, name: str, params: dict, *, limit: int | None,
+                  offset: int) -> tuple[list[dict[str, Any]], int]:
+    """``run_page`` as plain rows (gis.core.frames.rows_from_sql) and the total matched: a
+    list route's page of a few rows without a DataFrame (geometry left as hex EWKB)."""
+    check_page(limit, offset)
+    query = sql.load(name)
+    rows = rows_from_sql(session, query, {**params, "limit": limit, "offset": offset})
+    if rows:
+        matched = int(rows[0]["number_matched"])
+    elif offset == 0:
+        matched = 0
+    else:  # a page past the end: the first row carries the total
+        probe = rows_from_sql(session, query, {**params, "limit": 1, "offset": 0})
+        matched = int(probe[0]["number_matched"]) if probe else 0
+    for row in rows:
+        del row["number_matched"]
+    return rows, matched
 
 
 @dataclass(frozen=True)

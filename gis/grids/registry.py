@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import geopandas as gpd
 from sqlalchemy.orm import Session
@@ -35,15 +36,32 @@ def list_grids(session: Session, *, theme: str = "unified", community_code: str 
     ``valid_during`` (start, end; None for an open end) gives the grids in force at some
     moment of that period instead of now; ``filters`` narrow by output columns.
     """
+    params = _list_params(theme, community_code, bbox, scope, valid_during)
+    return paging.run_filtered_page(session, "grid_list", params, filters or paging.Filters(),
+                                    limit=limit, offset=offset)
+
+
+def grid_page(session: Session, *, theme: str = "unified", community_code: str | None = None,
+              bbox: str | Sequence[float] | None = None, limit: int | None = None,
+              offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """``list_grids``' page (current grids, everywhere) as plain rows, geometry as hex EWKB
+    (EPSG:4490), and the number matched: what the grid list route answers, without a
+    DataFrame (gis.core.frames.feature_collection_json_rows writes it)."""
+    params = _list_params(theme, community_code, bbox, None, None)
+    return paging.run_page_rows(session, "grid_list", params, limit=limit, offset=offset)
+
+
+def _list_params(theme: str, community_code: str | None, bbox: str | Sequence[float] | None,
+                 scope: str | None,
+                 valid_during: tuple[datetime | None, datetime | None] | None
+                 ) -> dict[str, Any]:
     _check_theme(theme)
     since, until = valid_during or (None, None)
     if valid_during is not None and since is None and until is None:
         since = datetime(1900, 1, 1, tzinfo=UTC)  # '../..': every grid there ever was
-    params = {"theme": theme, "community_code": community_code, "code": None,
-              "scope": jurisdiction.scope_prefix(scope), **paging.bbox_params(bbox),
-              "at_from": since, "at_to": until}
-    return paging.run_filtered_page(session, "grid_list", params, filters or paging.Filters(),
-                                    limit=limit, offset=offset)
+    return {"theme": theme, "community_code": community_code, "code": None,
+            "scope": jurisdiction.scope_prefix(scope), **paging.bbox_params(bbox),
+            "at_from": since, "at_to": until}
 
 
 def get_grid(session: Session, code: str, *, theme: str = "unified") -> gpd.GeoDataFrame:

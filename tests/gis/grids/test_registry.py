@@ -5,6 +5,7 @@ import pytest
 from shapely import Point
 from sqlalchemy.orm import Session
 
+from gis.core import frames
 from gis.core.errors import InvalidInput, NotFound
 from gis.grids import registry
 from tests.builders import (
@@ -104,3 +105,20 @@ def test_history_rows_are_not_current(session: Session, two_grids: dict) -> None
         old.__table__.update().where(old.__table__.c.id == old.id)
         .values(valid_to=old.valid_from.replace(year=old.valid_from.year + 1)))
     assert list(registry.list_grids(session).code) == ["G-W"]
+
+
+@pytest.mark.parametrize(("theme", "community", "bbox", "limit", "offset"), [
+    ("unified", None, None, 100, 0), ("unified", None, None, 10, 20),
+    ("unified", "320706013001", None, 5, 0), ("party", None, None, 100, 0),
+    ("unified", None, "119.20,34.58,119.22,34.60", 50, 0), ("unified", None, None, 10, 500)])
+def test_the_row_page_writes_what_the_frame_page_writes(demo_session, theme, community, bbox,
+                                                        limit, offset) -> None:
+    """The grid list route's page without a DataFrame is, byte for byte, the frame's."""
+    frame = registry.list_grids(demo_session, theme=theme, community_code=community,
+                                bbox=bbox, limit=limit, offset=offset)
+    rows, matched = registry.grid_page(demo_session, theme=theme, community_code=community,
+                                       bbox=bbox, limit=limit, offset=offset)
+    assert matched == frame.attrs["number_matched"] and len(rows) == len(frame)
+    extra = {"numberMatched": matched}
+    assert frames.feature_collection_json_rows(rows, id_column="code", extra=extra) == \
+        frames.feature_collection_json(frame, id_column="code", extra=extra)
