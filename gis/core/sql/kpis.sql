@@ -41,8 +41,18 @@ units AS (
       ON g.id = CASE WHEN CAST(:level AS text) = 'grid' THEN CAST(a.k AS integer) END
     WHERE a.facet = 7
 ),
+-- one page of units by code (:limit NULL: all), the null unit last; the measures, names and
+-- facets below are joined to the page's units only, the total to none
+page AS (
+    SELECT p.unit_code FROM (SELECT DISTINCT unit_code FROM units) p
+    ORDER BY p.unit_code NULLS LAST LIMIT :limit OFFSET :offset
+),
+paged AS (
+    SELECT u.* FROM units u JOIN page p ON p.unit_code IS NOT DISTINCT FROM u.unit_code
+),
+matched AS (SELECT count(DISTINCT coalesce(unit_code, '')) AS n FROM units),
 main AS (
-    SELECT u.unit_code, GROUPING(u.unit_code) AS whole, max(u.grid_name) AS grid_name,
+    SELECT u.unit_code, 0 AS whole, max(u.grid_name) AS grid_name,
            sum(a.events)::bigint AS events, sum(a.closed)::bigint AS closed,
            sum(a.closed_on_time)::bigint AS closed_on_time,
            sum(a.hours) / nullif(sum(a.timed), 0) AS mean_hours_to_close,
@@ -50,9 +60,17 @@ main AS (
            sum(a.scores) / nullif(sum(a.rated), 0) AS mean_satisfaction,
            sum(a.overdue)::bigint AS overdue, sum(a.not_closed)::bigint AS not_closed,
            sum(a.escalated)::bigint AS escalated
-    FROM agg a JOIN units u ON u.k = coalesce(a.k, '')
+    FROM agg a JOIN paged u ON u.k = coalesce(a.k, '')
     WHERE a.facet = 7
-    GROUP BY GROUPING SETS ((u.unit_code), ())
+    GROUP BY u.unit_code
+    UNION ALL
+    SELECT NULL, 1, NULL, sum(a.events)::bigint, sum(a.closed)::bigint,
+           sum(a.closed_on_time)::bigint, sum(a.hours) / nullif(sum(a.timed), 0),
+           sum(a.rated)::bigint, sum(a.satisfied)::bigint,
+           sum(a.scores) / nullif(sum(a.rated), 0), sum(a.overdue)::bigint,
+           sum(a.not_closed)::bigint, sum(a.escalated)::bigint
+    FROM agg a WHERE a.facet = 7
+    HAVING count(*) > 0
 ),
 facets AS (
     SELECT unit_code, whole,
@@ -64,7 +82,7 @@ facets AS (
                AS by_channel
     FROM (SELECT u.unit_code, 0 AS whole, a.facet, a.status, a.category, a.channel,
                  sum(a.events)::bigint AS n
-          FROM agg a JOIN units u ON u.k = coalesce(a.k, '')
+          FROM agg a JOIN paged u ON u.k = coalesce(a.k, '')
           WHERE a.facet < 7
           GROUP BY 1, 3, 4, 5, 6
           UNION ALL
@@ -82,7 +100,8 @@ SELECT CASE WHEN m.whole = 1 THEN CAST(:region AS text) ELSE m.unit_code END AS 
        round(m.mean_hours_to_close::numeric, 2) AS mean_hours_to_close,
        m.rated, round(m.satisfied::numeric / nullif(m.rated, 0), 4) AS satisfaction_rate,
        round(m.mean_satisfaction::numeric, 2) AS mean_satisfaction,
-       m.overdue, m.not_closed, m.escalated, f.by_state, f.by_category, f.by_channel
+       m.overdue, m.not_closed, m.escalated, f.by_state, f.by_category, f.by_channel,
+       (SELECT n FROM matched) AS number_matched
 FROM main m
 JOIN facets f ON coalesce(f.unit_code, '') = coalesce(m.unit_code, '') AND f.whole = m.whole
 LEFT JOIN region r ON r.code = CASE WHEN m.whole = 1 THEN CAST(:region AS text)
