@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from api.schemas.common import Number, Open
+from api.schemas.common import Link, Number, Open
 
 
 class KpiItem(Open):
@@ -42,13 +42,17 @@ class KpiPeriod(Open):
 
 class Kpis(Open):
     """``GET /api/v1/kpis``: the level, the period (ISO dates, inclusive), the region asked
-    for, one item per unit, ``total`` (the whole region asked for, or the caller's) and, when
-    asked for, the trend by day or week."""
+    for, one item per unit (a page: numberMatched, numberReturned, next/prev links),
+    ``total`` (the whole region asked for, or the caller's) and, when asked for, the trend
+    by day or week."""
 
     level: str
     from_: str = Field(alias="from")
     to: str
     region: str | None = None
     items: list[KpiItem]
+    numberMatched: int | None = Field(None, description="units in the region (every page)")
+    numberReturned: int | None = Field(None, description="units in this page")
+    links: list[Link] | None = None
     total: KpiItem | None = None
     trend: list[KpiPeriod] | None = None

@@ -18,13 +18,22 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.access import jurisdiction
-from gis.core import dates, sql
+from gis.core import dates, paging, sql
 from gis.core.errors import InvalidInput
 from gis.events import workflow
 
 LEVELS = ("grid", "community", "subdistrict")
 TRENDS = ("day", "week")
 DEFAULT_DAYS = 30
+GRID_PAGE = 100
+"""Grids per page of ``GET /api/v1/kpis?level=grid`` unless asked otherwise: a city's
+7,993 grids are a list to page through, like every other list; the other levels (a city's
+120 街道, a 街道's 社区) come whole."""
+
+
+def default_limit(level: str) -> int | None:
+    """The page size of ``level``'s units when the caller names none (None: all)."""
+    return GRID_PAGE if level == "grid" else None
 
 
 def _range(start: date | None, end: date | None) -> tuple[date, date]:
@@ -38,16 +47,20 @@ def _range(start: date | None, end: date | None) -> tuple[date, date]:
 def list_kpis(session: Session, *, level: str = "grid", start: date | None = None,
               end: date | None = None, now: datetime | None = None,
               scope: str | None = None, region: str | None = None,
-              trend: str | None = None) -> dict[str, Any]:
+              trend: str | None = None, limit: int | None = None,
+              offset: int = 0) -> dict[str, Any]:
     """KPIs per unit of ``level`` and in ``total`` for events reported from ``start`` to
     ``end`` (both inclusive, UTC days; default the last 30 days); overdue is counted at
     ``now``. Only the events inside both ``region`` (a region code) and the caller's
-    ``scope`` count: Forbidden when the two do not meet. With ``trend`` (day or week) the
-    answer carries the events per period of the same region as ``trend``."""
+    ``scope`` count: Forbidden when the two do not meet. ``items`` is one page of the units
+    ordered by code (``limit`` None: all of them), ``number_matched`` how many units there
+    are; ``total`` is always the whole region's. With ``trend`` (day or week) the answer
+    carries the events per period of the same region as ``trend``."""
     if level not in LEVELS:
         raise InvalidInput(f"level must be one of {', '.join(LEVELS)}; got '{level}'")
     if trend is not None and trend not in TRENDS:
         raise InvalidInput(f"trend must be one of {', '.join(TRENDS)}; got '{trend}'")
+    paging.check_page(limit, offset)
     area = _area(region, scope)
     first, last = _range(start, end)
     params = {"level": level, "region": region,
@@ -56,14 +69,16 @@ def list_kpis(session: Session, *, level: str = "grid", start: date | None = Non
               "now": now or datetime.now(UTC), "satisfied_min": workflow.SATISFIED_MIN,
               "scope": jurisdiction.scope_prefix(area)}
     statement = text(sql.load("kpis"))
-    result = session.execute(statement, params)
+    result = session.execute(statement, {**params, "limit": limit, "offset": offset})
     keys = list(result.keys())  # once: RowMapping.items() asks for them per row (1.5k rows)
     rows = [_jsonable(dict(zip(keys, r, strict=True))) for r in result]
     whole = [r.pop("whole") for r in rows]  # the total over every unit (its last row)
+    matched = [r.pop("number_matched") for r in rows]
     items = [r for r, w in zip(rows, whole, strict=True) if not w]
     total = [r for r, w in zip(rows, whole, strict=True) if w]
     answer: dict[str, Any] = {"level": level, "from": first.isoformat(), "to": last.isoformat(),
                               "region": region, "items": items,
+                              "number_matched": int(matched[0]) if matched else 0,
                               "total": total[0] if total else _empty(region)}
     if trend is not None:
         answer["trend"] = _trend(session, {**params, "unit": trend})

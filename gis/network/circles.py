@@ -158,11 +158,12 @@ def list_service_circles(session: Session, *, type: str | None = None,
             facility_id=first["id"], snap_m=first["snap_m"])
     ok = facs[~far].reset_index(drop=True)
     ok_snaps = walking.Snaps(snaps.edge_row[~far], snaps.fraction[~far], snaps.snap_m[~far])
-    cached = _cached(session, ok["id"].astype(int).tolist(), minutes, speed, graph.version)
+    version = roads.network_version(session)  # city-wide: only circles need it (their cache)
+    cached = _cached(session, ok["id"].astype(int).tolist(), minutes, speed, version)
     todo = ~ok["id"].isin(cached["facility_id"]).to_numpy()
     if todo.any():
         fresh = _compute(session, graph, ok[todo], ok_snaps, todo, budget, srid)
-        _store(session, fresh, minutes, speed, graph.version)
+        _store(session, fresh, minutes, speed, version)
         cached = pd.concat([cached, fresh[cached.columns]], ignore_index=True)
     return _answer(ok, cached, minutes, speed, budget, skipped)
 

@@ -269,7 +269,6 @@ class Graph:
     node_ids: npt.NDArray[np.int64]
     geom: npt.NDArray[np.object_]
     srid: int
-    version: int
 
     @property
     def n_nodes(self) -> int:
@@ -294,16 +293,20 @@ def read_graph(session: Session,
     """Read the largest component once, for scipy shortest paths (metres) and snapping.
 
     ``bbox`` (xmin, ymin, xmax, ymax, EPSG:4490) keeps only the edges touching it (GiST
-    ``&&``); when none does, the whole component is read. Raises InvalidInput
-    (``NO_NETWORK``) when no network is loaded: the one check that every walking
-    computation (circles, coverage, siting) goes through.
+    ``&&``); when none does, the whole component is read. With ``bbox`` nothing outside it
+    is read (a subdistrict's request costs its reach, not the city): the metric CRS is the
+    one of the box's centre (the same zone as the network's for a network within one
+    3-degree zone), and components are renumbered when an edge in the box has none (an
+    edge added elsewhere by SQL is noticed by the next read without a box). Raises
+    InvalidInput (``NO_NETWORK``) when no network is loaded: the one check that every
+    walking computation (circles, coverage, siting) goes through.
     """
-    srid = network_srid(session)
-    if session.execute(text("SELECT EXISTS (SELECT 1 FROM road_edge WHERE component IS NULL)")
-                       ).scalar():
-        refresh_components(session)
     near = (" AND geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4490)" if bbox else "")
     box = dict(zip(("x0", "y0", "x1", "y1"), bbox or (0.0,) * 4, strict=True))
+    srid = gcrs.metric_epsg_of(bbox) if bbox else network_srid(session)
+    if session.execute(text("SELECT EXISTS (SELECT 1 FROM road_edge WHERE component IS NULL"
+                            f"{near})"), box).scalar():
+        refresh_components(session)
     df = frames.frame_from_sql(
         session, "SELECT id, source, target, length_m, ST_AsBinary(ST_Transform(geom, :srid))"
         f" AS wkb FROM road_edge WHERE component = 0{near} ORDER BY id",
@@ -317,5 +320,4 @@ def read_graph(session: Session,
         raise InvalidInput(NO_NETWORK)
     return Graph(edge_id=df["id"].to_numpy(), source=inverse[:n], target=inverse[n:],
                  length=df["length_m"].to_numpy(dtype=float), node_ids=node_ids,
-                 geom=shapely.from_wkb(df["wkb"].map(bytes).to_numpy()), srid=srid,
-                 version=network_version(session))
+                 geom=shapely.from_wkb(df["wkb"].map(bytes).to_numpy()), srid=srid)

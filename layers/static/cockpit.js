@@ -51,6 +51,7 @@
         var depth = state.path.length;
         q.set('level', LEVELS[Math.min(depth, 2)]);
         if (depth > 0) { q.set('region', state.path[depth - 1].code); }
+        if (depth > 1) { q.set('limit', '2000'); }  // every grid of the community (as its shapes)
         if ($('gm-from').value) { q.set('from', $('gm-from').value); }
         if ($('gm-to').value) { q.set('to', $('gm-to').value); }
         q.set('trend', $('gm-trend').value);

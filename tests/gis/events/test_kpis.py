@@ -83,3 +83,42 @@ def test_kpis_over_http(client, session, scene):
     assert client.get("/api/v1/kpis", headers=headers,
                       params={"level": "x"}).status_code == 422
     assert client.get("/api/v1/kpis").status_code == 401
+
+
+def test_grid_kpis_come_in_pages_with_the_whole_total(session, scene):
+    a, _ = scene
+    make_event(session, grid=None, status="needs_location")  # no unit: its row comes last
+    session.execute(text("UPDATE event SET reported_at = :r WHERE grid_id IS NULL"),
+                    {"r": DAY})
+    march = {"level": "grid", "start": date(2026, 3, 1), "end": date(2026, 3, 31),
+             "now": DAY + timedelta(hours=48)}
+    whole = kpis.list_kpis(session, **march)
+    assert [r["unit_code"] for r in whole["items"]] == ["K-A", "K-B", None]
+    assert whole["number_matched"] == 3 and whole["total"]["events"] == 6
+    pages = [kpis.list_kpis(session, **march, limit=2, offset=k) for k in (0, 2, 4)]
+    assert [[r["unit_code"] for r in p["items"]] for p in pages] == [["K-A", "K-B"], [None], []]
+    assert [p["number_matched"] for p in pages] == [3, 3, 3]
+    assert all(p["total"] == whole["total"] for p in pages)  # the whole region's, every page
+    assert pages[0]["items"] == whole["items"][:2] and pages[1]["items"] == whole["items"][2:]
+    assert pages[0]["items"][0]["unit_code"] == a.code
+    with pytest.raises(InvalidInput, match="limit"):
+        kpis.list_kpis(session, **march, limit=0)
+    empty = kpis.list_kpis(session, **{**march, "start": date(2026, 4, 1),
+                                       "end": date(2026, 4, 2)}, limit=2)
+    assert empty["items"] == [] and empty["number_matched"] == 0
+
+
+def test_kpis_over_http_page_the_grids(client, session, scene):
+    headers = {"Authorization": f"Bearer {keys.create_key(session, role='viewer')}"}
+    march = {"level": "grid", "from": "2026-03-01", "to": "2026-03-31"}
+    body = client.get("/api/v1/kpis", headers=headers, params=march).json()
+    assert (body["numberMatched"], body["numberReturned"]) == (2, 2)  # default page: 100
+    first = client.get("/api/v1/kpis", headers=headers, params={**march, "limit": 1}).json()
+    assert [r["unit_code"] for r in first["items"]] == ["K-A"]
+    assert (first["numberMatched"], first["numberReturned"]) == (2, 1)
+    following = [link["href"] for link in first["links"] if link["rel"] == "next"]
+    second = client.get(following[0], headers=headers).json()
+    assert [r["unit_code"] for r in second["items"]] == ["K-B"]
+    assert second["total"] == first["total"] == body["total"]
+    assert client.get("/api/v1/kpis", headers=headers,
+                      params={**march, "limit": 0}).status_code == 422

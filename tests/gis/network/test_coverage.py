@@ -12,6 +12,7 @@ at (0, -10) and snaps to (0, 0). Walking metres to each building, by hand:
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 
 from gis.core.errors import InvalidInput
 from gis.network import coverage, roads
@@ -149,3 +150,24 @@ def test_demo_scope_equals_the_whole_restricted(demo_session) -> None:
     box = coverage.grown_bounds(coverage.buildings_frame(demo_session, codes[0]), 800)
     assert len(roads.read_graph(demo_session, bbox=box).edge_id) < len(
         roads.read_graph(demo_session).edge_id)
+
+
+def test_a_scope_reads_nothing_of_the_whole_network(session, river) -> None:
+    """A subdistrict's coverage costs its reach: no statement reads every node or edge (the
+    network's extent, its fingerprint, an unboxed component check)."""
+    seen: list[str] = []
+
+    def statement(_conn, _cursor, sql, *_args) -> None:
+        seen.append(" ".join(sql.split()))
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", statement)
+    try:
+        north = coverage.get_coverage(session, type="party_center", scope_code="320706099002")
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+    assert north["summary"]["households"] == 23
+    network = [s for s in seen if "road_node" in s or "road_edge" in s]
+    assert network and all("ST_MakeEnvelope" in s for s in network), network
+    # the whole network's read still renumbers components and picks the network's own CRS
+    assert roads.read_graph(session).srid == roads.network_srid(session)
