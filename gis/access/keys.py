@@ -95,6 +95,12 @@ def _prefix_of(key: str) -> str:
     return parts[1]
 
 
+def checked_form(key: str) -> str:
+    """``key`` when it has a key's form (``gm_<prefix>_<secret>``), else Unauthenticated."""
+    _prefix_of(key)
+    return key
+
+
 def caller_from_token(session: Session, token: str | None,
                       secret: bytes | None = None) -> Caller:
     """The caller a bearer key stands for; no key is the anonymous public. An unknown,
@@ -115,11 +121,14 @@ def caller_from_token(session: Session, token: str | None,
 
 def _verified(session: Session, wanted: str) -> Any:
     row = session.execute(sql.statement("key_verify"), {"digest": wanted}).one_or_none()
-    # The index lookup compared HMAC outputs, which tell nothing without the server secret;
-    # this constant-time check is the one that decides.
-    if row is None or not hmac.compare_digest(row.digest, wanted):
-        return None
-    return row
+    return row if row is not None and digest_matches(row.digest, wanted) else None
+
+
+def digest_matches(found: str, wanted: str) -> bool:
+    """Whether the digest of the row key_verify.sql found is the one asked for. The index
+    lookup compared HMAC outputs, which tell nothing without the server secret; this
+    constant-time check is the one that decides."""
+    return hmac.compare_digest(found, wanted)
 
 
 def _stamp_digest(session: Session, token: str, prefix: str, wanted: str,
@@ -138,14 +147,21 @@ def _stamp_digest(session: Session, token: str, prefix: str, wanted: str,
 
 
 def _caller_of(session: Session, row: Any) -> Caller:
+    caller = caller_of_row(row)
+    if row.stale:
+        session.execute(sql.statement("key_touch"), {"id": row.id})
+    return caller
+
+
+def caller_of_row(row: Any) -> Caller:
+    """The caller of a key's row as key_verify.sql reads it; Unauthenticated, saying which,
+    when the key is revoked or expired."""
     if row.revoked_at is not None:
         raise Unauthenticated(f"this API key was revoked on {_shown(row.revoked_at)}; "
                               "ask your administrator for a new one")
     if row.expired:
         raise Unauthenticated(f"this API key expired on {_shown(row.expires_at)}; "
                               "ask your administrator for a new one")
-    if row.stale:
-        session.execute(sql.statement("key_touch"), {"id": row.id})
     return Caller(role=row.role, region_code=row.region_code, key_id=row.id)
 
 
