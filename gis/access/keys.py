@@ -5,7 +5,8 @@ and long, a slow password hash buys nothing per request: every request computes
 HMAC-SHA256(server secret, key) (a microsecond) and finds the row through the unique index on
 ``api_key.digest`` in one query that also checks revocation and expiry (gis/core/sql/
 key_verify.sql), so a revoke or an expiry takes effect on the next request, with no cache;
-last use is stamped at most once an hour.
+last use is stamped at most once an hour. (Keyed tiles hold a key found valid until a change
+to any key is announced: gis.access.keycheck.)
 The salted scrypt hash is still stored: it proves a key once when its row has no digest for
 the running server secret (keys older than migration 0008, a key made by a command line that
 read another secret, a rotated secret), and that request stamps the digest.
@@ -25,9 +26,10 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from gis.access import keywatch
 from gis.access.callers import ANONYMOUS, Caller
 from gis.core import clock, dates, sql
 from gis.core.errors import InvalidInput, NotFound, Unauthenticated
@@ -239,7 +241,13 @@ def revoke_key(session: Session, ref: str) -> tuple[KeyInfo, bool]:
     if info.revoked_at is not None:
         return info, False
     session.execute(update(ApiKey).where(ApiKey.id == info.id).values(revoked_at=func.now()))
+    # this process's held keys are forgotten at the commit, before the notification comes
+    event.listen(session, "after_commit", _forget_held, once=True)
     return info, True
+
+
+def _forget_held(_: Session) -> None:
+    keywatch.forget_everywhere()
 
 
 # Map-page sessions: a signed token (key id + expiry, HMAC-SHA256 with the server secret) so
