@@ -7,7 +7,7 @@ answer, bench/tiles). ``KeyChecks`` asks the same statement (gis/core/sql/key_ve
 prepared once) on one connection of this process outside the pool, in psycopg2's
 asynchronous mode (autocommit: no BEGIN, no COMMIT) awaited on the event loop (no thread),
 and then holds the key as valid while the key listener (gis.access.keywatch, NOTIFY
-gridmap_keys of migration 0023) hears of no change to any key, at most REFRESH_S, and never
+gridmap_keys of migration 0022) hears of no change to any key, at most REFRESH_S, and never
 past the key's expiry (this machine's clock). So:
 
 - a key revoked (or its expiry, role, region changed) by this process is asked again at its

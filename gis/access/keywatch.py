@@ -1,10 +1,10 @@
 """Whether the keys this process holds as valid may still be trusted: a listener on NOTIFY
-gridmap_keys (migration 0023), one per database, on a connection of its own.
+gridmap_keys (migration 0022), one per database, on a connection of its own.
 
 ``epoch()`` is a number that changes whenever a key may have changed (a notification heard,
 the listener connected again, ``forget_everywhere`` called after this process's own revoke)
 and None when nothing may be trusted: the listener not connected (starting, reconnecting
-after a database restart, a database without migration 0023) or not heard from for LIVE_S
+after a database restart, a database without migration 0022) or not heard from for LIVE_S
 (it pings the database every CHECK_S when no notification comes, so a connection that died
 silently stops the trust within LIVE_S). A key found valid under one epoch is valid while
 the epoch stays the same (gis.access.keycheck).

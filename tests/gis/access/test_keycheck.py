@@ -1,5 +1,5 @@
 """Keys checked on the key connection (gis.access.keycheck) and held while the key
-listener (gis.access.keywatch, migration 0023) hears of no change: a key revoked by this
+listener (gis.access.keywatch, migration 0022) hears of no change: a key revoked by this
 process is refused at its next check, by another process within the notification's delay
 (bounded by keywatch.LIVE_S), and every check asks the database while the listener is down."""
 

@@ -7,8 +7,8 @@ moves its expiry, its role, its region or its digest, or deletes or truncates ke
 transaction commits. The last-use stamp (``last_used_at``) announces nothing. The payload is
 empty: a process forgets every key it holds (changes to keys are rare).
 
-Revision ID: 0023
-Revises: 0021 (the lead renumbers: 0022 is the lead's)
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-03 21:40:00
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0023"
+revision: str = "0022"
 down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
