@@ -3,17 +3,17 @@
 A warm tile costs no database round trip (gis.tiles.versions), so what is left is the
 framework: routing through every route and solving the route's dependencies cost more than
 building the answer. ``GET /tiles/{layer}/{z}/{x}/{y}.pbf`` (parameters ``theme`` and ``key``
-only) without the login cookie is answered here when this process knows the tile's versions
-and holds the tile (or the client's If-None-Match names it: 304), with the very answer the
-route gives (api.routes.tiles.tile_answer). An anonymous caller costs nothing more; a key
-(Bearer, ``?key=`` or HTTP Basic) is checked before anything is answered, as the route checks
-it (api.deps.check_tile_caller: one statement), and the outcome is left to the route when the
-tile is not held here or the check failed, so a key is checked, and a wrong one counted,
-once (a public layer's tile, the same for everyone, is looked for first: not held, the key
-is left to the route). Everything else, and every doubt (another parameter, a header too
-long, a tile outside the pyramid, an app whose sessions the tests provide), goes on to the
-route, which decides as always. Installed inside CORS and gzip, so their headers are the
-route's.
+only) without the login cookie is answered here when this process knows the tile's versions and
+holds the tile (or the client's If-None-Match names it: 304), with the very answer the route
+gives (api.routes.tiles.tile_answer). An anonymous caller costs nothing more; a key (Bearer,
+``?key=`` or HTTP Basic) is checked before anything is answered, as the route checks it
+(api.deps.check_tile_caller: a key held as valid in this process until a change to a key is
+announced, gis.access.keycheck; else one statement), and the outcome is left to the route when
+the tile is not held here or the check failed, so a key is checked, and a wrong one counted,
+once (a public layer's tile, the same for everyone, is looked for first: not held, the key is
+left to the route). Everything else, and every doubt (another parameter, a header too long, a
+tile outside the pyramid, an app whose sessions the tests provide), goes on to the route, which
+decides as always. Installed inside CORS and gzip, so their headers are the route's.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from api import ratelimits
-from gis.access import keys
+from gis.access import keycheck, keys
 from gis.access.callers import ANONYMOUS, Caller
 from gis.core import db, paging
 from gis.core.errors import Forbidden, Unauthenticated
@@ -243,36 +243,67 @@ async def get_tile_caller(request: Request, session: SessionDep, secret: ServerS
                           credentials: Annotated[HTTPAuthorizationCredentials | None,
                                                  Depends(_bearer)]) -> Caller:
     """``get_caller`` for the tile routes: an anonymous caller (no key, no cookie) costs no
-    database round trip, on the event loop; a key or a cookie is checked at every request (a
-    revoked key stops at once) in the request's session, as get_caller, which then builds
-    the tile if it must (one connection). A check made already for this request
-    (api.cachedtiles, before routing, on a tile it did not hold) is taken as it came out: its
-    caller, or its error raised now."""
+    database round trip, on the event loop; a key is checked at every request (a revoked key
+    stops at once), by ``check_tile_caller`` when the request's session is the server's own
+    (it is then left untouched for the tile), else, and a cookie always, in the request's
+    session as get_caller. A check made already for this request (api.cachedtiles, before
+    routing, on a tile it did not hold) is taken as it came out: its caller, or its error
+    raised now."""
     checked = getattr(request.state, CHECKED_CALLER, None)
+    keyed = credentials is not None or gis_client_key(request) is not None
+    if checked is None and keyed and not request.cookies.get(SESSION_COOKIE):
+        engine = fresh_engine(session)
+        if engine is not None:
+            await check_tile_caller(request, engine)
+            checked = getattr(request.state, CHECKED_CALLER, None)
     if isinstance(checked, Caller):
         return checked
     if isinstance(checked, Exception):
         raise checked
-    if credentials is None and not request.cookies.get(SESSION_COOKIE) \
-            and gis_client_key(request) is None:
+    if not keyed and not request.cookies.get(SESSION_COOKIE):
         request.state.caller = ANONYMOUS
         return ANONYMOUS
     return await run_in_threadpool(get_caller, request, session, secret, credentials)
 
 
 async def check_tile_caller(request: Request, engine: Engine) -> Caller | None:
-    """The caller of a keyed tile request checked before routing (api.cachedtiles) on a
-    connection of its own in autocommit (the check's one statement, no BEGIN, no COMMIT);
-    the outcome is kept in ``request.state`` for the route, so a key is checked (and a wrong
-    one counted) once. None when the check failed."""
+    """The caller of a keyed tile request (no login cookie) checked apart from the request's
+    session: on this process's key connection (gis.access.keycheck: one statement, awaited on
+    the event loop), or, when that cannot decide (an unknown key, a digest to stamp, no key
+    connection), on a pooled connection of its own in autocommit (``_caller_apart``). The
+    outcome is kept in ``request.state`` for the route, so a key is checked (and a wrong one
+    counted) once. None when the check failed."""
     credentials = await _bearer(request)
+    secret = await get_server_secret(request)
     try:
-        caller = await run_in_threadpool(_caller_apart, request, engine,
-                                         await get_server_secret(request), credentials)
+        caller = await _caller_quick(request, secret, credentials)
+        if caller is None:
+            caller = await run_in_threadpool(_caller_apart, request, engine, secret,
+                                             credentials)
     except Exception as exc:  # the route raises it, mapped to its answer (api.errors)
         setattr(request.state, CHECKED_CALLER, exc)
         return None
     setattr(request.state, CHECKED_CALLER, caller)
+    request.state.caller = caller
+    return caller
+
+
+async def _caller_quick(request: Request, secret: bytes,
+                        credentials: HTTPAuthorizationCredentials | None) -> Caller | None:
+    """``caller_of_key`` on the key connection; None when it cannot decide."""
+    checks: keycheck.KeyChecks | None = getattr(request.app.state, "key_checks", None)
+    key = credentials.credentials if credentials is not None else gis_client_key(request)
+    if checks is None or not key:
+        return None
+    limits = ratelimits.of(request)
+    limits.check_address(request)
+    try:
+        caller = await checks.caller(key, secret)
+    except Unauthenticated as exc:
+        limits.wrong_key(request, exc.message)
+        raise
+    if caller is not None:
+        limits.write(request, caller)
     return caller
 
 

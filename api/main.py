@@ -17,6 +17,7 @@ from api.cachedtiles import CachedTiles
 from api.ratelimits import RateLimits
 from api.routes import ROUTERS
 from api.schemas.common import errors as error_answers
+from gis.access import keycheck
 from gis.core import db
 from gis.core.settings import Settings, get_settings
 from gis.tiles import cache
@@ -39,6 +40,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cache.configure(settings.tile_cache_mb * 1024 * 1024)
         app.state.engine = engine
         app.state.sessionmaker = db.make_sessionmaker(engine)
+        app.state.key_checks = keycheck.KeyChecks(
+            engine, timeout_ms=settings.statement_timeout_read_ms)
         # everything imported so far (pandas, geopandas, shapely, folium...: about 280,000
         # objects) lives as long as the process: out of the collector's reach, a full
         # collection no longer scans them (140 ms of CPU each, stalling every request in
@@ -47,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if gc.get_freeze_count() == 0:
             gc.freeze()
         yield
+        app.state.key_checks.close()
         engine.dispose()
 
     # /docs and /redoc come from api.routes.docs with gridmap's own copies of their assets

@@ -7,9 +7,10 @@ a client that sends it back in ``If-None-Match`` gets 304 and no body, without t
 built; other requests are served from the in-process tile cache until grids, buildings,
 events, facilities or service circles change. A cached tile (or a 304) is mostly answered
 before routing (api.cachedtiles): the versions from this process's listener (gis.tiles.
-versions), no database round trip but a key's check. What reaches the route is answered the
-same way when its session is untouched (an anonymous caller, a key checked before routing),
-else read and built on a thread in the request's session.
+versions) and a key's validity as this process holds it (gis.access.keycheck), no database
+round trip. What reaches the route is answered the same way when its session is untouched (an
+anonymous caller, a key checked apart from it), else read and built on a thread in the
+request's session.
 """
 
 from __future__ import annotations

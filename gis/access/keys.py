@@ -5,7 +5,8 @@ and long, a slow password hash buys nothing per request: every request computes
 HMAC-SHA256(server secret, key) (a microsecond) and finds the row through the unique index on
 ``api_key.digest`` in one query that also checks revocation and expiry (gis/core/sql/
 key_verify.sql), so a revoke or an expiry takes effect on the next request, with no cache;
-last use is stamped at most once an hour.
+last use is stamped at most once an hour. (Keyed tiles hold a key found valid until a change
+to any key is announced: gis.access.keycheck.)
 The salted scrypt hash is still stored: it proves a key once when its row has no digest for
 the running server secret (keys older than migration 0008, a key made by a command line that
 read another secret, a rotated secret), and that request stamps the digest.
@@ -25,9 +26,10 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from gis.access import keywatch
 from gis.access.callers import ANONYMOUS, Caller
 from gis.core import clock, dates, sql
 from gis.core.errors import InvalidInput, NotFound, Unauthenticated
@@ -95,6 +97,12 @@ def _prefix_of(key: str) -> str:
     return parts[1]
 
 
+def checked_form(key: str) -> str:
+    """``key`` when it has a key's form (``gm_<prefix>_<secret>``), else Unauthenticated."""
+    _prefix_of(key)
+    return key
+
+
 def caller_from_token(session: Session, token: str | None,
                       secret: bytes | None = None) -> Caller:
     """The caller a bearer key stands for; no key is the anonymous public. An unknown,
@@ -115,11 +123,14 @@ def caller_from_token(session: Session, token: str | None,
 
 def _verified(session: Session, wanted: str) -> Any:
     row = session.execute(sql.statement("key_verify"), {"digest": wanted}).one_or_none()
-    # The index lookup compared HMAC outputs, which tell nothing without the server secret;
-    # this constant-time check is the one that decides.
-    if row is None or not hmac.compare_digest(row.digest, wanted):
-        return None
-    return row
+    return row if row is not None and digest_matches(row.digest, wanted) else None
+
+
+def digest_matches(found: str, wanted: str) -> bool:
+    """Whether the digest of the row key_verify.sql found is the one asked for. The index
+    lookup compared HMAC outputs, which tell nothing without the server secret; this
+    constant-time check is the one that decides."""
+    return hmac.compare_digest(found, wanted)
 
 
 def _stamp_digest(session: Session, token: str, prefix: str, wanted: str,
@@ -138,14 +149,21 @@ def _stamp_digest(session: Session, token: str, prefix: str, wanted: str,
 
 
 def _caller_of(session: Session, row: Any) -> Caller:
+    caller = caller_of_row(row)
+    if row.stale:
+        session.execute(sql.statement("key_touch"), {"id": row.id})
+    return caller
+
+
+def caller_of_row(row: Any) -> Caller:
+    """The caller of a key's row as key_verify.sql reads it; Unauthenticated, saying which,
+    when the key is revoked or expired."""
     if row.revoked_at is not None:
         raise Unauthenticated(f"this API key was revoked on {_shown(row.revoked_at)}; "
                               "ask your administrator for a new one")
     if row.expired:
         raise Unauthenticated(f"this API key expired on {_shown(row.expires_at)}; "
                               "ask your administrator for a new one")
-    if row.stale:
-        session.execute(sql.statement("key_touch"), {"id": row.id})
     return Caller(role=row.role, region_code=row.region_code, key_id=row.id)
 
 
@@ -223,7 +241,13 @@ def revoke_key(session: Session, ref: str) -> tuple[KeyInfo, bool]:
     if info.revoked_at is not None:
         return info, False
     session.execute(update(ApiKey).where(ApiKey.id == info.id).values(revoked_at=func.now()))
+    # this process's held keys are forgotten at the commit, before the notification comes
+    event.listen(session, "after_commit", _forget_held, once=True)
     return info, True
+
+
+def _forget_held(_: Session) -> None:
+    keywatch.forget_everywhere()
 
 
 # Map-page sessions: a signed token (key id + expiry, HMAC-SHA256 with the server secret) so

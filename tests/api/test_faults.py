@@ -187,8 +187,12 @@ def test_key_revoked_mid_session_stops_working_on_the_next_request(forks: Forks,
             bearer = {"Authorization": f"Bearer {key}"}
             assert web.get("/api/v1/events", headers=bearer).status_code == 200
             assert web.get("/api/v1/events", cookies=cookie).status_code == 200
+            # a keyed tile: the key held by the server once checked (gis.access.keycheck)
+            tile = "/tiles/events/14/13622/6515.pbf"
+            assert {web.get(tile, headers=bearer).status_code for _ in range(3)} <= {200, 204}
             assert forks.wait(forks.run(["keys", "revoke", key.split("_")[1]], env)) == 0
             assert web.get("/api/v1/events", headers=bearer).status_code == 401
             assert web.get("/api/v1/events", cookies=cookie).status_code == 401
+            assert web.get(tile, headers=bearer).status_code == 401  # heard by NOTIFY
     finally:
         forks.kill(pid)
